@@ -1,0 +1,11 @@
+package dev.tally.event;
+
+/**
+ * An event that cannot be recorded as given. The message is meant for the caller: it names the
+ * field at fault and says what is expected.
+ */
+public final class InvalidEventException extends IllegalArgumentException {
+  public InvalidEventException(String message) {
+    super(message);
+  }
+}
