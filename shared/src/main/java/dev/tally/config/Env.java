@@ -90,7 +90,9 @@ public final class Env {
     } catch (ConfigException e) {
       throw e;
     } catch (RuntimeException e) {
-      String detail = e.getMessage() == null ? "" : " (" + e.getMessage() + ")";
+      // A number parser's own message only repeats the value; a rule's message says what is wrong.
+      boolean saysMore = e.getMessage() != null && !(e instanceof NumberFormatException);
+      String detail = saysMore ? " (" + e.getMessage() + ")" : "";
       throw new ConfigException(
           name + " must be " + expected + ", got '" + value + "'" + detail, e);
     }
