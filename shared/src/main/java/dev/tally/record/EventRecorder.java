@@ -1,0 +1,61 @@
+package dev.tally.record;
+
+import dev.tally.event.Actor;
+import dev.tally.event.EventBuilder;
+import dev.tally.event.EventContext;
+import dev.tally.event.EventInput;
+import dev.tally.event.InvalidEventException;
+import dev.tally.proto.telemetrygateway.v1.Event;
+import dev.tally.store.FeatureFlags;
+import dev.tally.store.TeeStore;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Records batches of events: all or nothing. Every event of a batch is validated and built before
+ * anything is stored, so one invalid event rejects the whole batch.
+ */
+public final class EventRecorder {
+  private final EventBuilder builder;
+  private final FeatureFlags featureFlags;
+  private final TeeStore store;
+
+  public EventRecorder(EventBuilder builder, FeatureFlags featureFlags, TeeStore store) {
+    this.builder = Objects.requireNonNull(builder, "builder");
+    this.featureFlags = Objects.requireNonNull(featureFlags, "featureFlags");
+    this.store = Objects.requireNonNull(store, "store");
+  }
+
+  /**
+   * Validates, builds and stores a batch of events about one actor.
+   *
+   * @param interactionId the request's interaction ID, or {@code null}
+   * @param traceId the request's trace ID, or {@code null}
+   * @return the events as stored in {@code event_logs} (before redaction)
+   * @throws InvalidEventException when an event is invalid, naming it by its position; then nothing
+   *     is stored
+   * @throws dev.tally.store.StoreException when the batch could not be stored; then nothing is
+   */
+  public List<Event> record(
+      List<EventInput> inputs, Actor actor, String interactionId, String traceId) {
+    if (inputs.isEmpty()) {
+      throw new InvalidEventException("no events provided");
+    }
+    Map<String, Boolean> flags = featureFlags.evaluate(actor);
+    EventContext context = new EventContext(actor, flags, interactionId, traceId);
+    List<Event> events = new ArrayList<>(inputs.size());
+    for (int i = 0; i < inputs.size(); i++) {
+      try {
+        events.add(builder.build(inputs.get(i), context));
+      } catch (InvalidEventException e) {
+        throw inputs.size() == 1
+            ? e
+            : new InvalidEventException("events[" + i + "]: " + e.getMessage());
+      }
+    }
+    store.store(events, flags.getOrDefault(FeatureFlags.TELEMETRY_EXPORT, false));
+    return events;
+  }
+}

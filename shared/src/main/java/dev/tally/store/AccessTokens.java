@@ -1,0 +1,171 @@
+package dev.tally.store;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.Objects;
+import java.util.Set;
+import javax.sql.DataSource;
+
+/**
+ * Access tokens of the instance's users. Only the SHA-256 of a token is stored: the token itself is
+ * shown once, when it is created.
+ */
+public final class AccessTokens {
+  /** The scope that lets a token use administrator queries. */
+  public static final String SITE_ADMIN = "site-admin";
+
+  /** The scope of an ordinary user's token. */
+  public static final String USER_ALL = "user:all";
+
+  private static final String PREFIX = "tly_";
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private final DataSource dataSource;
+  private final Clock clock;
+
+  public AccessTokens(DataSource dataSource, Clock clock) {
+    this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+    this.clock = Objects.requireNonNull(clock, "clock");
+  }
+
+  /**
+   * Creates a token for a user.
+   *
+   * @param expiresAt when it stops working, or {@code null} for never
+   * @return the token, which cannot be read back later
+   */
+  public CreatedToken create(long userId, Set<String> scopes, Instant expiresAt, String note) {
+    byte[] secret = new byte[32];
+    RANDOM.nextBytes(secret);
+    String token = PREFIX + HexFormat.of().formatHex(secret);
+    long id = insert(token, userId, scopes, expiresAt, note);
+    return new CreatedToken(id, token);
+  }
+
+  /**
+   * Stores a token chosen by the caller, for seeding development and test instances with a known
+   * token.
+   *
+   * @return the token's ID
+   */
+  public long insert(
+      String token, long userId, Set<String> scopes, Instant expiresAt, String note) {
+    if (token == null || token.length() < 16) {
+      throw new IllegalArgumentException("a token must be at least 16 characters long");
+    }
+    return Jdbc.withConnection(
+        dataSource,
+        "create an access token",
+        connection -> {
+          try (PreparedStatement insert =
+              connection.prepareStatement(
+                  "INSERT INTO access_tokens"
+                      + " (token_sha256, user_id, scopes, note, created_at, expires_at)"
+                      + " VALUES (?, ?, ?, ?, ?, ?) RETURNING id")) {
+            insert.setBytes(1, sha256(token));
+            insert.setLong(2, userId);
+            insert.setArray(3, connection.createArrayOf("text", scopes.toArray(new String[0])));
+            insert.setString(4, note == null ? "" : note);
+            insert.setTimestamp(5, Jdbc.timestamp(clock.instant()));
+            insert.setTimestamp(6, Jdbc.timestamp(expiresAt));
+            try (ResultSet rs = insert.executeQuery()) {
+              rs.next();
+              return rs.getLong(1);
+            }
+          }
+        });
+  }
+
+  /** Revokes a token; it stops working at once. */
+  public void revoke(long id) {
+    Jdbc.withConnection(
+        dataSource,
+        "revoke access token " + id,
+        connection -> {
+          try (PreparedStatement update =
+              connection.prepareStatement(
+                  "UPDATE access_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")) {
+            update.setTimestamp(1, Jdbc.timestamp(clock.instant()));
+            update.setLong(2, id);
+            return update.executeUpdate();
+          }
+        });
+  }
+
+  /** Checks a token presented by a request. */
+  public Check authenticate(String token) {
+    if (token == null || token.isBlank()) {
+      return new Check.Rejected(Check.Reason.UNKNOWN);
+    }
+    return Jdbc.withConnection(
+        dataSource,
+        "check an access token",
+        connection -> {
+          try (PreparedStatement query =
+              connection.prepareStatement(
+                  "SELECT user_id, scopes, expires_at, revoked_at FROM access_tokens"
+                      + " WHERE token_sha256 = ?")) {
+            query.setBytes(1, sha256(token));
+            try (ResultSet rs = query.executeQuery()) {
+              if (!rs.next()) {
+                return new Check.Rejected(Check.Reason.UNKNOWN);
+              }
+              if (rs.getTimestamp(4) != null) {
+                return new Check.Rejected(Check.Reason.REVOKED);
+              }
+              Instant expiresAt = Jdbc.instant(rs.getTimestamp(3));
+              if (expiresAt != null && !clock.instant().isBefore(expiresAt)) {
+                return new Check.Rejected(Check.Reason.EXPIRED);
+              }
+              String[] scopes = (String[]) rs.getArray(2).getArray();
+              return new Check.Valid(rs.getLong(1), Set.copyOf(Arrays.asList(scopes)));
+            }
+          }
+        });
+  }
+
+  static byte[] sha256(String token) {
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every Java runtime has SHA-256", e);
+    }
+  }
+
+  /** A token just created: its ID and the token itself, which is not stored. */
+  public record CreatedToken(long id, String token) {
+    @Override
+    public String toString() {
+      return "CreatedToken[id=" + id + "]";
+    }
+  }
+
+  /** The outcome of checking a token. */
+  public sealed interface Check {
+    /** Why a token was refused. */
+    enum Reason {
+      UNKNOWN,
+      EXPIRED,
+      REVOKED
+    }
+
+    /** The token is valid and belongs to {@code userId}. */
+    record Valid(long userId, Set<String> scopes) implements Check {
+      /** Whether the token may use administrator queries. */
+      public boolean isSiteAdmin() {
+        return scopes.contains(SITE_ADMIN);
+      }
+    }
+
+    /** The token cannot be used. */
+    record Rejected(Reason reason) implements Check {}
+  }
+}

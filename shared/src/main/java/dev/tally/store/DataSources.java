@@ -1,0 +1,42 @@
+package dev.tally.store;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+
+/** Creates the connection pool of a function instance. */
+public final class DataSources {
+  private DataSources() {}
+
+  /**
+   * A pool of {@link DatabaseConfig#poolSize()} connections that opens them on first use, and
+   * applies migrations first when so configured.
+   */
+  public static HikariDataSource pooled(DatabaseConfig config, String poolName) {
+    HikariConfig hikari = new HikariConfig();
+    hikari.setPoolName(poolName);
+    hikari.setJdbcUrl(config.url());
+    if (config.user() != null) {
+      hikari.setUsername(config.user());
+    }
+    if (config.password() != null) {
+      hikari.setPassword(config.password());
+    }
+    hikari.setMaximumPoolSize(config.poolSize());
+    // A function instance may sit idle for long; do not hold connections it does not use.
+    hikari.setMinimumIdle(0);
+    hikari.setConnectionTimeout(10_000);
+    hikari.setInitializationFailTimeout(-1);
+    // One INSERT of many rows instead of one per row in a batch.
+    hikari.addDataSourceProperty("reWriteBatchedInserts", "true");
+    HikariDataSource dataSource = new HikariDataSource(hikari);
+    if (config.migrateOnStart()) {
+      try {
+        Migrations.apply(dataSource);
+      } catch (RuntimeException e) {
+        dataSource.close();
+        throw e;
+      }
+    }
+    return dataSource;
+  }
+}

@@ -1,0 +1,107 @@
+package dev.tally.store;
+
+import dev.tally.event.Actor;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import javax.sql.DataSource;
+
+/**
+ * Boolean feature flags with an instance-wide value and optional per-user overrides; a user's
+ * override wins over the instance-wide value.
+ */
+public final class FeatureFlags {
+  /** Turns export of recorded events on, for the whole instance or for one user. */
+  public static final String TELEMETRY_EXPORT = "telemetry-export";
+
+  private final DataSource dataSource;
+
+  public FeatureFlags(DataSource dataSource) {
+    this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+  }
+
+  /** Every flag's value for the actor, by flag name. Anonymous actors get instance-wide values. */
+  public Map<String, Boolean> evaluate(Actor actor) {
+    return Jdbc.withConnection(
+        dataSource,
+        "evaluate feature flags",
+        connection -> {
+          try (PreparedStatement query =
+              connection.prepareStatement(
+                  "SELECT f.name, coalesce(o.enabled, f.enabled) FROM feature_flags f"
+                      + " LEFT JOIN feature_flag_overrides o"
+                      + " ON o.flag_name = f.name AND o.user_id = ?")) {
+            if (actor.userId() != null) {
+              query.setLong(1, actor.userId());
+            } else {
+              query.setNull(1, java.sql.Types.BIGINT);
+            }
+            Map<String, Boolean> flags = new TreeMap<>();
+            try (ResultSet rows = query.executeQuery()) {
+              while (rows.next()) {
+                flags.put(rows.getString(1), rows.getBoolean(2));
+              }
+            }
+            return flags;
+          }
+        });
+  }
+
+  /** Sets a flag's instance-wide value, creating the flag if needed. */
+  public void set(String name, boolean enabled) {
+    Jdbc.withConnection(
+        dataSource,
+        "set feature flag " + name,
+        connection -> {
+          try (PreparedStatement upsert =
+              connection.prepareStatement(
+                  "INSERT INTO feature_flags (name, enabled) VALUES (?, ?)"
+                      + " ON CONFLICT (name) DO UPDATE SET enabled = excluded.enabled,"
+                      + " updated_at = now()")) {
+            upsert.setString(1, name);
+            upsert.setBoolean(2, enabled);
+            return upsert.executeUpdate();
+          }
+        });
+  }
+
+  /**
+   * Sets one user's value of a flag. The flag must exist; create it with {@link #set} (an
+   * override-only flag is usually created off).
+   */
+  public void setOverride(String name, long userId, boolean enabled) {
+    Jdbc.withConnection(
+        dataSource,
+        "set feature flag " + name + " for user " + userId,
+        connection -> {
+          try (PreparedStatement upsert =
+              connection.prepareStatement(
+                  "INSERT INTO feature_flag_overrides (flag_name, user_id, enabled) VALUES (?, ?, ?)"
+                      + " ON CONFLICT (flag_name, user_id) DO UPDATE SET enabled = excluded.enabled,"
+                      + " updated_at = now()")) {
+            upsert.setString(1, name);
+            upsert.setLong(2, userId);
+            upsert.setBoolean(3, enabled);
+            return upsert.executeUpdate();
+          }
+        });
+  }
+
+  /** Removes a user's override, so the instance-wide value applies again. */
+  public void removeOverride(String name, long userId) {
+    Jdbc.withConnection(
+        dataSource,
+        "remove feature flag override " + name + " for user " + userId,
+        connection -> {
+          try (PreparedStatement delete =
+              connection.prepareStatement(
+                  "DELETE FROM feature_flag_overrides WHERE flag_name = ? AND user_id = ?")) {
+            delete.setString(1, name);
+            delete.setLong(2, userId);
+            return delete.executeUpdate();
+          }
+        });
+  }
+}

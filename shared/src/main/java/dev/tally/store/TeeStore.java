@@ -1,0 +1,175 @@
+package dev.tally.store;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.util.JsonFormat;
+import dev.tally.proto.telemetrygateway.v1.Event;
+import dev.tally.proto.telemetrygateway.v1.EventMarketingTracking;
+import dev.tally.redact.Redactor;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.sql.Types;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+import java.util.UUID;
+import javax.sql.DataSource;
+
+/**
+ * Stores recorded events in both places at once: every event in {@code event_logs}, and the
+ * redacted event in the export queue when export is on for its user. Both writes share one
+ * transaction, so an event is in both tables or in neither.
+ */
+public final class TeeStore {
+  /** The {@code source} of events recorded by the server's own code. */
+  public static final String BACKEND_SOURCE = "BACKEND";
+
+  /** The {@code anonymous_user_id} of events whose user is not known. */
+  public static final String UNKNOWN_USER = "unknown";
+
+  private static final String INSERT_EVENT_LOG =
+      """
+      INSERT INTO event_logs (
+          event_id, name, timestamp, user_id, anonymous_user_id, source, client, version,
+          public_argument, argument, feature_flags, billing_product_category, interaction_id,
+          url, first_source_url, last_source_url, referrer, cohort_id, device_session_id,
+          session_referrer, session_first_url)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      """;
+
+  private static final String INSERT_QUEUE =
+      "INSERT INTO telemetry_events_export_queue (id, timestamp, payload_pb) VALUES (?, ?, ?)";
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final JsonFormat.Printer STRUCT_JSON =
+      JsonFormat.printer().omittingInsignificantWhitespace();
+
+  private final DataSource dataSource;
+  private final Redactor redactor;
+
+  public TeeStore(DataSource dataSource, Redactor redactor) {
+    this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+    this.redactor = Objects.requireNonNull(redactor, "redactor");
+  }
+
+  /**
+   * Stores a batch of events in one transaction and returns after it committed.
+   *
+   * @param events events built by {@link dev.tally.event.EventBuilder}, with UUID IDs
+   * @param queueForExport whether the redacted events also go to the export queue
+   * @throws StoreException when the batch could not be stored; then none of it is
+   */
+  public void store(List<Event> events, boolean queueForExport) {
+    if (events.isEmpty()) {
+      return;
+    }
+    Jdbc.inTransaction(
+        dataSource,
+        "store " + events.size() + " event(s)",
+        connection -> {
+          insertEventLogs(connection, events);
+          if (queueForExport) {
+            insertQueue(connection, events);
+          }
+          return null;
+        });
+  }
+
+  private void insertQueue(Connection connection, List<Event> events) throws SQLException {
+    try (PreparedStatement insert = connection.prepareStatement(INSERT_QUEUE)) {
+      for (Event event : events) {
+        insert.setObject(1, UUID.fromString(event.getId()));
+        insert.setTimestamp(2, timestamp(event));
+        insert.setBytes(3, redactor.redact(event).toByteArray());
+        insert.addBatch();
+      }
+      insert.executeBatch();
+    }
+  }
+
+  private static void insertEventLogs(Connection connection, List<Event> events)
+      throws SQLException {
+    try (PreparedStatement insert = connection.prepareStatement(INSERT_EVENT_LOG)) {
+      for (Event event : events) {
+        int i = 0;
+        insert.setObject(++i, UUID.fromString(event.getId()));
+        insert.setString(++i, event.getFeature() + "." + event.getAction());
+        insert.setTimestamp(++i, timestamp(event));
+        if (event.getUser().hasUserId()) {
+          insert.setLong(++i, event.getUser().getUserId());
+        } else {
+          insert.setNull(++i, Types.BIGINT);
+        }
+        insert.setString(
+            ++i,
+            event.getUser().hasAnonymousUserId()
+                ? event.getUser().getAnonymousUserId()
+                : UNKNOWN_USER);
+        boolean hasClient = event.getSource().hasClient();
+        insert.setString(++i, hasClient ? event.getSource().getClient().getName() : BACKEND_SOURCE);
+        insert.setString(++i, hasClient ? client(event) : null);
+        insert.setString(++i, event.getSource().getServer().getVersion());
+        insert.setString(++i, json(event.getParameters().getMetadataMap()));
+        insert.setString(
+            ++i,
+            event.getParameters().hasPrivateMetadata()
+                ? structJson(event.getParameters().getPrivateMetadata())
+                : null);
+        insert.setString(
+            ++i, event.hasFeatureFlags() ? json(event.getFeatureFlags().getFlagsMap()) : null);
+        insert.setString(
+            ++i,
+            event.getParameters().hasBillingMetadata()
+                ? event.getParameters().getBillingMetadata().getProduct()
+                    + ":"
+                    + event.getParameters().getBillingMetadata().getCategory()
+                : null);
+        insert.setString(
+            ++i,
+            event.getInteraction().hasInteractionId()
+                ? event.getInteraction().getInteractionId()
+                : null);
+        EventMarketingTracking m = event.getMarketingTracking();
+        insert.setString(++i, m.hasUrl() ? m.getUrl() : null);
+        insert.setString(++i, m.hasFirstSourceUrl() ? m.getFirstSourceUrl() : null);
+        insert.setString(++i, m.hasLastSourceUrl() ? m.getLastSourceUrl() : null);
+        insert.setString(++i, m.hasReferrer() ? m.getReferrer() : null);
+        insert.setString(++i, m.hasCohortId() ? m.getCohortId() : null);
+        insert.setString(++i, m.hasDeviceSessionId() ? m.getDeviceSessionId() : null);
+        insert.setString(++i, m.hasSessionReferrer() ? m.getSessionReferrer() : null);
+        insert.setString(++i, m.hasSessionFirstUrl() ? m.getSessionFirstUrl() : null);
+        insert.addBatch();
+      }
+      insert.executeBatch();
+    }
+  }
+
+  private static String client(Event event) {
+    var client = event.getSource().getClient();
+    return client.hasVersion() ? client.getName() + ":" + client.getVersion() : client.getName();
+  }
+
+  static Timestamp timestamp(Event event) {
+    return Timestamp.from(
+        Instant.ofEpochSecond(event.getTimestamp().getSeconds(), event.getTimestamp().getNanos()));
+  }
+
+  private static String json(Object value) {
+    try {
+      return JSON.writeValueAsString(value);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot write event data as JSON", e);
+    }
+  }
+
+  private static String structJson(com.google.protobuf.Struct struct) {
+    try {
+      return STRUCT_JSON.print(struct);
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("cannot write private metadata as JSON", e);
+    }
+  }
+}

@@ -1,0 +1,10 @@
+/**
+ * The instance's PostgreSQL storage: {@code event_logs} for admin analytics, the export queue of
+ * redacted events, feature flags and access tokens.
+ *
+ * <p>Plain JDBC: SQL text with {@code ?} parameters, one {@link dev.tally.store.Jdbc#inTransaction}
+ * helper, and {@link java.sql.SQLException} wrapped once with context in a {@link
+ * dev.tally.store.StoreException}. The schema lives in versioned Flyway migrations under {@code
+ * db/tally}, applied by {@link dev.tally.store.Migrations}.
+ */
+package dev.tally.store;

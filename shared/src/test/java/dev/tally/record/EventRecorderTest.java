@@ -1,0 +1,152 @@
+package dev.tally.record;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.tally.event.Actor;
+import dev.tally.event.EventBuilder;
+import dev.tally.event.EventInput;
+import dev.tally.event.InvalidEventException;
+import dev.tally.proto.telemetrygateway.v1.Event;
+import dev.tally.redact.Redactor;
+import dev.tally.redact.SensitiveMetadataAllowlist;
+import dev.tally.store.FeatureFlags;
+import dev.tally.store.TeeStore;
+import dev.tally.testing.MutableClock;
+import dev.tally.testing.PostgresExtension;
+import dev.tally.testing.TestDatabase;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+@ExtendWith(PostgresExtension.class)
+class EventRecorderTest {
+  private final TestDatabase db;
+  private final FeatureFlags flags;
+  private final EventRecorder recorder;
+
+  EventRecorderTest(TestDatabase db) {
+    this.db = db;
+    this.flags = new FeatureFlags(db.dataSource());
+    this.recorder =
+        new EventRecorder(
+            new EventBuilder(new MutableClock(Instant.parse("2024-05-01T10:00:00Z")), "1.0.0"),
+            flags,
+            new TeeStore(
+                db.dataSource(),
+                new Redactor(
+                    Redactor.Mode.ALLOWLISTED_ONLY, SensitiveMetadataAllowlist.builtIn())));
+  }
+
+  @BeforeEach
+  void reset() {
+    db.execute(
+        "TRUNCATE event_logs, telemetry_events_export_queue, feature_flags, feature_flag_overrides");
+  }
+
+  private static List<EventInput> twoEvents() {
+    return List.of(
+        EventInput.backend("a.b", "c.d", EventInput.Parameters.of(0, Map.of())),
+        EventInput.backend("e.f", "g.h", EventInput.Parameters.of(0, Map.of())));
+  }
+
+  private long logged() {
+    return db.queryLong("SELECT count(*) FROM event_logs");
+  }
+
+  private long queued() {
+    return db.queryLong("SELECT count(*) FROM telemetry_events_export_queue");
+  }
+
+  @Test
+  void flagOff_writesEventLogsOnly() {
+    recorder.record(twoEvents(), Actor.user(1), null, null);
+
+    assertEquals(2, logged());
+    assertEquals(0, queued());
+  }
+
+  @Test
+  void instanceWideFlag_queuesEveryonesEvents() {
+    flags.set(FeatureFlags.TELEMETRY_EXPORT, true);
+
+    recorder.record(twoEvents(), Actor.user(1), null, null);
+    recorder.record(twoEvents(), Actor.anonymous("visitor"), null, null);
+
+    assertEquals(4, logged());
+    assertEquals(4, queued());
+  }
+
+  @Test
+  void perUserOverride_queuesOnlyThatUsersEvents() {
+    flags.set(FeatureFlags.TELEMETRY_EXPORT, false);
+    flags.setOverride(FeatureFlags.TELEMETRY_EXPORT, 1, true);
+
+    recorder.record(twoEvents(), Actor.user(1), null, null);
+    recorder.record(twoEvents(), Actor.user(2), null, null);
+    recorder.record(twoEvents(), Actor.anonymous("visitor"), null, null);
+
+    assertEquals(6, logged());
+    assertEquals(2, queued());
+  }
+
+  @Test
+  void perUserOverrideOff_winsOverTheInstanceWideFlag() {
+    flags.set(FeatureFlags.TELEMETRY_EXPORT, true);
+    flags.setOverride(FeatureFlags.TELEMETRY_EXPORT, 2, false);
+
+    recorder.record(twoEvents(), Actor.user(1), null, null);
+    recorder.record(twoEvents(), Actor.user(2), null, null);
+
+    assertEquals(4, logged());
+    assertEquals(2, queued());
+    flags.removeOverride(FeatureFlags.TELEMETRY_EXPORT, 2);
+    recorder.record(twoEvents(), Actor.user(2), null, null);
+    assertEquals(4, queued());
+  }
+
+  @Test
+  void record_attachesTheUsersEvaluatedFlags() {
+    flags.set(FeatureFlags.TELEMETRY_EXPORT, true);
+    flags.set("new-search", false);
+    flags.setOverride("new-search", 1, true);
+
+    List<Event> events = recorder.record(twoEvents(), Actor.user(1), null, null);
+
+    assertEquals(
+        Map.of("telemetry-export", "true", "new-search", "true"),
+        events.get(0).getFeatureFlags().getFlagsMap());
+  }
+
+  @Test
+  void oneInvalidEvent_rejectsTheWholeBatchAndStoresNothing() {
+    flags.set(FeatureFlags.TELEMETRY_EXPORT, true);
+    List<EventInput> batch =
+        List.of(
+            EventInput.backend("a.b", "c.d", EventInput.Parameters.of(0, Map.of())),
+            EventInput.backend("a.b", "Bad_Action", EventInput.Parameters.of(0, Map.of())));
+
+    InvalidEventException e =
+        assertThrows(
+            InvalidEventException.class, () -> recorder.record(batch, Actor.user(1), null, null));
+
+    assertEquals(
+        "events[1]: 'action' must start with a lowercase letter and contain only letters, dashes,"
+            + " and dots",
+        e.getMessage());
+    assertEquals(0, logged());
+    assertEquals(0, queued());
+  }
+
+  @Test
+  void anEmptyBatch_isAnError() {
+    InvalidEventException e =
+        assertThrows(
+            InvalidEventException.class,
+            () -> recorder.record(List.of(), Actor.user(1), null, null));
+    assertEquals("no events provided", e.getMessage());
+  }
+}

@@ -1,0 +1,105 @@
+package dev.tally.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tally.testing.MutableClock;
+import dev.tally.testing.PostgresExtension;
+import dev.tally.testing.TestDatabase;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+@ExtendWith(PostgresExtension.class)
+class AccessTokensTest {
+  private final TestDatabase db;
+  private final MutableClock clock = new MutableClock(Instant.parse("2024-05-01T10:00:00Z"));
+  private final AccessTokens tokens;
+
+  AccessTokensTest(TestDatabase db) {
+    this.db = db;
+    this.tokens = new AccessTokens(db.dataSource(), clock);
+  }
+
+  @Test
+  void authenticate_acceptsAValidTokenAndReturnsItsUserAndScopes() {
+    AccessTokens.CreatedToken created =
+        tokens.create(7, Set.of(AccessTokens.USER_ALL, AccessTokens.SITE_ADMIN), null, "admin");
+
+    AccessTokens.Check check = tokens.authenticate(created.token());
+
+    AccessTokens.Check.Valid valid = (AccessTokens.Check.Valid) check;
+    assertEquals(7, valid.userId());
+    assertTrue(valid.isSiteAdmin());
+    AccessTokens.Check.Valid plain =
+        (AccessTokens.Check.Valid)
+            tokens.authenticate(tokens.create(8, Set.of(AccessTokens.USER_ALL), null, "").token());
+    assertFalse(plain.isSiteAdmin());
+  }
+
+  @Test
+  void authenticate_rejectsAnUnknownToken() {
+    tokens.create(7, Set.of(AccessTokens.USER_ALL), null, "");
+
+    assertEquals(
+        new AccessTokens.Check.Rejected(AccessTokens.Check.Reason.UNKNOWN),
+        tokens.authenticate(
+            "tly_0000000000000000000000000000000000000000000000000000000000000000"));
+    assertEquals(
+        new AccessTokens.Check.Rejected(AccessTokens.Check.Reason.UNKNOWN),
+        tokens.authenticate(""));
+  }
+
+  @Test
+  void authenticate_rejectsAnExpiredToken() {
+    AccessTokens.CreatedToken created =
+        tokens.create(
+            7, Set.of(AccessTokens.USER_ALL), clock.instant().plus(Duration.ofHours(1)), "");
+    assertTrue(tokens.authenticate(created.token()) instanceof AccessTokens.Check.Valid);
+
+    clock.advance(Duration.ofHours(1));
+
+    assertEquals(
+        new AccessTokens.Check.Rejected(AccessTokens.Check.Reason.EXPIRED),
+        tokens.authenticate(created.token()));
+  }
+
+  @Test
+  void authenticate_rejectsARevokedToken() {
+    AccessTokens.CreatedToken created = tokens.create(7, Set.of(AccessTokens.USER_ALL), null, "");
+
+    tokens.revoke(created.id());
+
+    assertEquals(
+        new AccessTokens.Check.Rejected(AccessTokens.Check.Reason.REVOKED),
+        tokens.authenticate(created.token()));
+  }
+
+  @Test
+  void create_storesOnlyTheHashOfTheToken() {
+    AccessTokens.CreatedToken a = tokens.create(7, Set.of(AccessTokens.USER_ALL), null, "");
+    AccessTokens.CreatedToken b = tokens.create(7, Set.of(AccessTokens.USER_ALL), null, "");
+
+    assertNotEquals(a.token(), b.token());
+    assertEquals(
+        0,
+        db.queryLong(
+            "SELECT count(*) FROM access_tokens WHERE position(convert_to('"
+                + a.token()
+                + "', 'UTF8') in token_sha256) > 0 OR note LIKE '%"
+                + a.token()
+                + "%'"),
+        "the token itself is nowhere in the table");
+    assertEquals(
+        1,
+        db.queryLong(
+            "SELECT count(*) FROM access_tokens WHERE token_sha256 = sha256(convert_to('"
+                + a.token()
+                + "', 'UTF8'))"));
+    assertFalse(a.toString().contains(a.token()), "toString never prints the token");
+  }
+}

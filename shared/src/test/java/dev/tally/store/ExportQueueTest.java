@@ -1,0 +1,311 @@
+package dev.tally.store;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tally.event.Actor;
+import dev.tally.event.EventBuilder;
+import dev.tally.event.EventContext;
+import dev.tally.event.EventInput;
+import dev.tally.proto.telemetrygateway.v1.Event;
+import dev.tally.redact.Redactor;
+import dev.tally.redact.SensitiveMetadataAllowlist;
+import dev.tally.testing.MutableClock;
+import dev.tally.testing.PostgresExtension;
+import dev.tally.testing.TestDatabase;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+@ExtendWith(PostgresExtension.class)
+class ExportQueueTest {
+  private static final Duration LEASE = Duration.ofMinutes(5);
+
+  private final TestDatabase db;
+  private final MutableClock clock = new MutableClock(Instant.parse("2024-05-01T10:00:00Z"));
+  private final EventBuilder builder = new EventBuilder(clock, "1.0.0");
+  private final Redactor redactor =
+      new Redactor(Redactor.Mode.ALLOWLISTED_ONLY, SensitiveMetadataAllowlist.builtIn());
+  private final TeeStore store;
+  private final ExportQueue queue;
+
+  ExportQueueTest(TestDatabase db) {
+    this.db = db;
+    this.store = new TeeStore(db.dataSource(), redactor);
+    this.queue = new ExportQueue(db.dataSource(), clock);
+  }
+
+  @BeforeEach
+  void emptyTables() {
+    db.execute("TRUNCATE event_logs, telemetry_events_export_queue");
+  }
+
+  private Event record(String feature, String action, Map<String, Object> privateMetadata) {
+    Event event =
+        builder.build(
+            new EventInput(
+                feature,
+                action,
+                null,
+                new EventInput.Client("web", "1"),
+                new EventInput.Parameters(0, Map.of("n", 1), privateMetadata, null, null),
+                null),
+            EventContext.of(Actor.user(7)));
+    store.store(List.of(event), true);
+    clock.advance(Duration.ofSeconds(1));
+    return event;
+  }
+
+  private List<Event> recordMany(int count) {
+    List<Event> events = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      events.add(
+          builder.build(
+              EventInput.backend(
+                  "load.test", "queued", EventInput.Parameters.of(0, Map.of("i", i))),
+              EventContext.of(Actor.unknown())));
+    }
+    for (int from = 0; from < count; from += 1000) {
+      store.store(events.subList(from, Math.min(count, from + 1000)), true);
+    }
+    return events;
+  }
+
+  private static List<UUID> ids(List<ExportQueue.QueuedEvent> events) {
+    return events.stream().map(ExportQueue.QueuedEvent::id).toList();
+  }
+
+  @Test
+  void queueLifecycle_ofTheContract() throws Exception {
+    Event first =
+        record("exampleFeature", "exampleAction", Map.of("testField", "kept", "email", "x"));
+    Event second = record("search", "submit", Map.of("query", "secret"));
+    Event third = record("search", "submit", Map.of("query", "later"));
+
+    List<ExportQueue.QueuedEvent> batch = queue.claimBatch(2, LEASE);
+
+    assertEquals(
+        List.of(UUID.fromString(first.getId()), UUID.fromString(second.getId())), ids(batch));
+    assertArrayEquals(storedPayload(first.getId()), batch.get(0).event().toByteArray());
+    assertEquals(redactor.redact(first), batch.get(0).event(), "stored redacted");
+    assertEquals(
+        Set.of("testField"),
+        batch.get(0).event().getParameters().getPrivateMetadata().getFieldsMap().keySet());
+    assertFalse(
+        batch.get(1).event().getParameters().hasPrivateMetadata(),
+        "private metadata of an event not on the allowlist is stripped");
+
+    assertEquals(new ExportQueue.Pruned(0, 0), queue.deleteBefore(clock.instant().plusSeconds(1)));
+
+    assertEquals(2, queue.markExported(ids(batch)));
+    ExportQueue.Backlog backlog = queue.backlog();
+    assertEquals(2, backlog.exported());
+    assertEquals(1, backlog.unexported());
+
+    clock.advance(Duration.ofHours(25));
+    assertEquals(
+        new ExportQueue.Pruned(2, 0),
+        queue.deleteBefore(clock.instant().minus(Duration.ofHours(24))));
+    assertEquals(1, db.queryLong("SELECT count(*) FROM telemetry_events_export_queue"));
+    assertEquals(List.of(UUID.fromString(third.getId())), ids(queue.claimBatch(10, LEASE)));
+  }
+
+  @Test
+  void claimBatch_hidesClaimedEventsUntilTheLeaseEnds() {
+    recordMany(3);
+
+    List<ExportQueue.QueuedEvent> claimed = queue.claimBatch(10, LEASE);
+    assertEquals(3, claimed.size());
+    assertTrue(queue.claimBatch(10, LEASE).isEmpty(), "claimed events are not handed out twice");
+
+    clock.advance(LEASE.minusSeconds(1));
+    assertTrue(queue.claimBatch(10, LEASE).isEmpty(), "the lease still holds");
+
+    clock.advance(Duration.ofSeconds(1));
+    List<ExportQueue.QueuedEvent> again = queue.claimBatch(10, LEASE);
+    assertEquals(ids(claimed), ids(again), "a crashed exporter's events come back");
+    assertEquals(2, again.get(0).attempts());
+  }
+
+  @Test
+  void release_makesEventsClaimableAfterTheRetryTime() {
+    recordMany(2);
+    List<ExportQueue.QueuedEvent> claimed = queue.claimBatch(10, LEASE);
+
+    assertEquals(2, queue.release(ids(claimed), Duration.ofSeconds(30)));
+
+    assertTrue(queue.claimBatch(10, LEASE).isEmpty());
+    clock.advance(Duration.ofSeconds(30));
+    assertEquals(ids(claimed), ids(queue.claimBatch(10, LEASE)));
+  }
+
+  @Test
+  void markExported_marksOnlyTheGivenIds() {
+    recordMany(3);
+    List<ExportQueue.QueuedEvent> claimed = queue.claimBatch(10, LEASE);
+
+    assertEquals(1, queue.markExported(List.of(claimed.get(1).id())));
+    assertEquals(0, queue.markExported(List.of(UUID.randomUUID())), "unknown IDs mark nothing");
+    queue.release(List.of(claimed.get(0).id(), claimed.get(2).id()), Duration.ZERO);
+
+    assertEquals(
+        List.of(claimed.get(0).id(), claimed.get(2).id()), ids(queue.claimBatch(10, LEASE)));
+    assertEquals(1, queue.backlog().exported());
+  }
+
+  @Test
+  void claimBatch_setsAsideAPayloadThatCannotBeDecoded() {
+    List<Event> events = recordMany(2);
+    db.execute(
+        "UPDATE telemetry_events_export_queue SET payload_pb = '\\xffffffff'::bytea WHERE id = '"
+            + events.get(0).getId()
+            + "'");
+
+    List<ExportQueue.QueuedEvent> claimed = queue.claimBatch(10, LEASE);
+
+    assertEquals(List.of(UUID.fromString(events.get(1).getId())), ids(claimed));
+    List<ExportQueue.SetAside> setAside = queue.setAsideRows(10);
+    assertEquals(1, setAside.size());
+    assertEquals(UUID.fromString(events.get(0).getId()), setAside.get(0).id());
+    assertTrue(setAside.get(0).reason().startsWith("payload is not a valid Event"));
+    assertEquals(1, queue.backlog().setAside());
+    assertEquals(1, queue.backlog().unexported(), "a set-aside row is not waiting for export");
+
+    clock.advance(Duration.ofDays(2));
+    assertTrue(
+        queue.claimBatch(10, LEASE).stream().noneMatch(e -> e.id().equals(setAside.get(0).id())));
+    assertEquals(1, queue.deleteBefore(clock.instant().minus(Duration.ofDays(1))).setAside());
+  }
+
+  @Test
+  void backlog_reportsTheAgeOfTheOldestUnexportedEvent() {
+    assertEquals(new ExportQueue.Backlog(0, Optional.empty(), 0, 0), queue.backlog());
+    Event oldest = record("a.b", "c.d", null);
+    record("a.b", "c.d", null);
+    clock.advance(Duration.ofMinutes(10));
+
+    ExportQueue.Backlog backlog = queue.backlog();
+
+    assertEquals(2, backlog.unexported());
+    Instant oldestTime = Instant.ofEpochSecond(oldest.getTimestamp().getSeconds());
+    assertEquals(
+        Optional.of(Duration.between(oldestTime, clock.instant())), backlog.oldestUnexportedAge());
+  }
+
+  @Test
+  void concurrentClaimers_exportEveryEventExactlyOnce() throws Exception {
+    int total = 10_000;
+    Set<String> recorded = new HashSet<>();
+    recordMany(total).forEach(e -> recorded.add(e.getId()));
+    Map<UUID, Integer> exportedBy = new ConcurrentHashMap<>();
+    AtomicInteger duplicates = new AtomicInteger();
+
+    ExecutorService pool = Executors.newFixedThreadPool(4);
+    List<Future<?>> workers = new ArrayList<>();
+    for (int w = 0; w < 4; w++) {
+      int worker = w;
+      workers.add(
+          pool.submit(
+              () -> {
+                while (true) {
+                  List<ExportQueue.QueuedEvent> batch = queue.claimBatch(137, LEASE);
+                  if (batch.isEmpty()) {
+                    return null;
+                  }
+                  for (ExportQueue.QueuedEvent event : batch) {
+                    if (exportedBy.putIfAbsent(event.id(), worker) != null) {
+                      duplicates.incrementAndGet();
+                    }
+                  }
+                  queue.markExported(ids(batch));
+                }
+              }));
+    }
+    for (Future<?> worker : workers) {
+      worker.get();
+    }
+    pool.shutdown();
+
+    assertEquals(0, duplicates.get(), "no event was claimed twice");
+    Set<String> exported = new HashSet<>();
+    exportedBy.keySet().forEach(id -> exported.add(id.toString()));
+    assertEquals(recorded, exported, "every recorded event was claimed");
+    assertEquals(total, queue.backlog().exported());
+    assertEquals(0, queue.backlog().unexported());
+    assertTrue(
+        new HashSet<>(exportedBy.values()).size() > 1, "the work was shared between claimers");
+  }
+
+  @Test
+  void listExported_pagesNewestFirstWithACursor() {
+    List<UUID> exportedOrder = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      record("a.b", "c.d", null);
+    }
+    for (int i = 0; i < 5; i++) {
+      ExportQueue.QueuedEvent one = queue.claimBatch(1, LEASE).get(0);
+      queue.markExported(List.of(one.id()));
+      exportedOrder.add(one.id());
+      clock.advance(Duration.ofSeconds(1));
+    }
+    record("a.b", "c.d", null); // never exported: never listed
+    Collections.reverse(exportedOrder);
+
+    ExportQueue.ExportedPage page1 = queue.listExported(2, null);
+    ExportQueue.ExportedPage page2 = queue.listExported(2, page1.endCursor());
+    ExportQueue.ExportedPage page3 = queue.listExported(2, page2.endCursor());
+
+    assertEquals(5, page1.totalCount());
+    List<UUID> listed = new ArrayList<>();
+    for (ExportQueue.ExportedPage page : List.of(page1, page2, page3)) {
+      page.nodes().forEach(n -> listed.add(n.id()));
+    }
+    assertEquals(exportedOrder, listed);
+    assertTrue(page1.hasNextPage());
+    assertTrue(page2.hasNextPage());
+    assertFalse(page3.hasNextPage());
+    assertEquals(1, page3.nodes().size());
+    assertEquals(exportedOrder.get(0).toString(), page1.nodes().get(0).event().getId());
+    assertEquals("a.b", page1.nodes().get(0).event().getFeature(), "payload is the event");
+    assertNull(queue.listExported(2, page3.endCursor()).endCursor());
+
+    IllegalArgumentException bad =
+        assertThrows(IllegalArgumentException.class, () -> queue.listExported(2, "not-a-cursor"));
+    assertTrue(bad.getMessage().startsWith("'after' must be"), bad.getMessage());
+  }
+
+  private byte[] storedPayload(String id) throws Exception {
+    try (Connection connection = db.dataSource().getConnection();
+        PreparedStatement query =
+            connection.prepareStatement(
+                "SELECT payload_pb FROM telemetry_events_export_queue WHERE id = ?")) {
+      query.setObject(1, UUID.fromString(id));
+      try (ResultSet rs = query.executeQuery()) {
+        assertTrue(rs.next());
+        return rs.getBytes(1);
+      }
+    }
+  }
+}

@@ -1,0 +1,87 @@
+package dev.tally.testing;
+
+import com.zaxxer.hikari.HikariDataSource;
+import dev.tally.store.DataSources;
+import dev.tally.store.DatabaseConfig;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import javax.sql.DataSource;
+
+/** A database of its own for one test class, migrated to the current schema. */
+public final class TestDatabase implements AutoCloseable {
+  private final PostgresServer server;
+  private final String name;
+  private final HikariDataSource dataSource;
+
+  TestDatabase(PostgresServer server, String name) {
+    this.server = server;
+    this.name = name;
+    this.dataSource =
+        DataSources.pooled(
+            new DatabaseConfig(url(), server.user(), server.password(), 8, false), name);
+  }
+
+  /** A pooled data source for this database. */
+  public DataSource dataSource() {
+    return dataSource;
+  }
+
+  /** The JDBC URL of this database, without credentials. */
+  public String url() {
+    return server.urlOf(name);
+  }
+
+  public String user() {
+    return server.user();
+  }
+
+  public String password() {
+    return server.password();
+  }
+
+  /** The settings a function would read to reach this database. */
+  public DatabaseConfig config(int poolSize) {
+    return new DatabaseConfig(url(), user(), password(), poolSize, false);
+  }
+
+  /** A further empty database on the same server, with no schema at all. */
+  public TestDatabase createEmpty() {
+    return server.createDatabase(null);
+  }
+
+  /** Runs SQL statements, for arranging a test's state. */
+  public void execute(String sql) {
+    try (Connection connection = dataSource.getConnection();
+        Statement statement = connection.createStatement()) {
+      statement.execute(sql);
+    } catch (SQLException e) {
+      throw new IllegalStateException("could not run: " + sql, e);
+    }
+  }
+
+  /** The single {@code long} a query returns, such as a count. */
+  public long queryLong(String sql) {
+    try (Connection connection = dataSource.getConnection();
+        Statement statement = connection.createStatement();
+        ResultSet rs = statement.executeQuery(sql)) {
+      if (!rs.next()) {
+        throw new IllegalStateException("no row from: " + sql);
+      }
+      return rs.getLong(1);
+    } catch (SQLException e) {
+      throw new IllegalStateException("could not run: " + sql, e);
+    }
+  }
+
+  void closePoolOnly() {
+    dataSource.close();
+  }
+
+  @Override
+  public void close() {
+    dataSource.close();
+    server.dropDatabase(name);
+  }
+}
