@@ -21,11 +21,14 @@ public final class EventRecorder {
   private final EventBuilder builder;
   private final FeatureFlags featureFlags;
   private final TeeStore store;
+  private final RecordingLimits limits;
 
-  public EventRecorder(EventBuilder builder, FeatureFlags featureFlags, TeeStore store) {
+  public EventRecorder(
+      EventBuilder builder, FeatureFlags featureFlags, TeeStore store, RecordingLimits limits) {
     this.builder = Objects.requireNonNull(builder, "builder");
     this.featureFlags = Objects.requireNonNull(featureFlags, "featureFlags");
     this.store = Objects.requireNonNull(store, "store");
+    this.limits = Objects.requireNonNull(limits, "limits");
   }
 
   /**
@@ -43,19 +46,53 @@ public final class EventRecorder {
     if (inputs.isEmpty()) {
       throw new InvalidEventException("no events provided");
     }
+    if (inputs.size() > limits.maxEvents()) {
+      throw new LimitExceededException(
+          "a request may record at most "
+              + limits.maxEvents()
+              + " events, got "
+              + inputs.size()
+              + "; send them in smaller batches",
+          RecordingLimits.MAX_EVENTS);
+    }
     Map<String, Boolean> flags = featureFlags.evaluate(actor);
     EventContext context = new EventContext(actor, flags, interactionId, traceId);
     List<Event> events = new ArrayList<>(inputs.size());
     for (int i = 0; i < inputs.size(); i++) {
+      String which = inputs.size() == 1 ? "" : "events[" + i + "]: ";
+      Event event;
       try {
-        events.add(builder.build(inputs.get(i), context));
+        event = builder.build(inputs.get(i), context);
       } catch (InvalidEventException e) {
-        throw inputs.size() == 1
-            ? e
-            : new InvalidEventException("events[" + i + "]: " + e.getMessage());
+        throw inputs.size() == 1 ? e : new InvalidEventException(which + e.getMessage());
       }
+      checkSize(event, which);
+      events.add(event);
     }
     store.store(events, flags.getOrDefault(FeatureFlags.TELEMETRY_EXPORT, false));
     return events;
+  }
+
+  private void checkSize(Event event, String which) {
+    int privateBytes = event.getParameters().getPrivateMetadata().getSerializedSize();
+    if (privateBytes > limits.maxPrivateMetadataBytes()) {
+      throw new LimitExceededException(
+          which
+              + "private metadata may take at most "
+              + limits.maxPrivateMetadataBytes()
+              + " bytes, got "
+              + privateBytes,
+          RecordingLimits.MAX_PRIVATE_METADATA_BYTES);
+    }
+    int eventBytes = event.getSerializedSize();
+    if (eventBytes > limits.maxEventBytes()) {
+      throw new LimitExceededException(
+          which
+              + "an event may take at most "
+              + limits.maxEventBytes()
+              + " bytes, got "
+              + eventBytes,
+          RecordingLimits.MAX_EVENT_BYTES);
+    }
   }
 }

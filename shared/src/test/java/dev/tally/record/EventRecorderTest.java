@@ -2,6 +2,7 @@ package dev.tally.record;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tally.event.Actor;
 import dev.tally.event.EventBuilder;
@@ -37,8 +38,8 @@ class EventRecorderTest {
             flags,
             new TeeStore(
                 db.dataSource(),
-                new Redactor(
-                    Redactor.Mode.ALLOWLISTED_ONLY, SensitiveMetadataAllowlist.builtIn())));
+                new Redactor(Redactor.Mode.ALLOWLISTED_ONLY, SensitiveMetadataAllowlist.builtIn())),
+            RecordingLimits.DEFAULTS);
   }
 
   @BeforeEach
@@ -139,6 +140,70 @@ class EventRecorderTest {
         e.getMessage());
     assertEquals(0, logged());
     assertEquals(0, queued());
+  }
+
+  @Test
+  void limits_rejectTooManyEventsAndTooLargeEventsNamingTheLimit() {
+    EventRecorder strict =
+        new EventRecorder(
+            new EventBuilder(new MutableClock(Instant.parse("2024-05-01T10:00:00Z")), "1.0.0"),
+            flags,
+            new TeeStore(
+                db.dataSource(),
+                new Redactor(Redactor.Mode.ALLOWLISTED_ONLY, SensitiveMetadataAllowlist.builtIn())),
+            new RecordingLimits(2, 2048, 100));
+
+    LimitExceededException tooMany =
+        assertThrows(
+            LimitExceededException.class,
+            () ->
+                strict.record(
+                    List.of(twoEvents().get(0), twoEvents().get(0), twoEvents().get(0)),
+                    Actor.user(1),
+                    null,
+                    null));
+    assertEquals(RecordingLimits.MAX_EVENTS, tooMany.setting());
+    assertEquals(
+        "a request may record at most 2 events, got 3; send them in smaller batches",
+        tooMany.getMessage());
+
+    EventInput bigPrivate =
+        new EventInput(
+            "a.b",
+            "c.d",
+            null,
+            null,
+            new EventInput.Parameters(0, Map.of(), Map.of("text", "x".repeat(200)), null, null),
+            null);
+    LimitExceededException privateTooLarge =
+        assertThrows(
+            LimitExceededException.class,
+            () ->
+                strict.record(List.of(twoEvents().get(0), bigPrivate), Actor.user(1), null, null));
+    assertEquals(RecordingLimits.MAX_PRIVATE_METADATA_BYTES, privateTooLarge.setting());
+    assertTrue(
+        privateTooLarge.getMessage().startsWith("events[1]: private metadata may take at most 100"),
+        privateTooLarge.getMessage());
+
+    Map<String, Object> manyKeys = new java.util.HashMap<>();
+    for (int i = 0; i < 200; i++) {
+      manyKeys.put("metadataKey" + i, i);
+    }
+    LimitExceededException eventTooLarge =
+        assertThrows(
+            LimitExceededException.class,
+            () ->
+                strict.record(
+                    List.of(
+                        EventInput.backend(
+                            "a.b",
+                            "c.d",
+                            new EventInput.Parameters(0, manyKeys, null, null, null))),
+                    Actor.user(1),
+                    null,
+                    null));
+    assertEquals(RecordingLimits.MAX_EVENT_BYTES, eventTooLarge.setting());
+    assertEquals(0, logged(), "nothing of a rejected request is stored");
   }
 
   @Test

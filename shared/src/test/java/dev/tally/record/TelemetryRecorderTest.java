@@ -39,8 +39,8 @@ class TelemetryRecorderTest {
             new FeatureFlags(db.dataSource()),
             new TeeStore(
                 db.dataSource(),
-                new Redactor(
-                    Redactor.Mode.ALLOWLISTED_ONLY, SensitiveMetadataAllowlist.builtIn())));
+                new Redactor(Redactor.Mode.ALLOWLISTED_ONLY, SensitiveMetadataAllowlist.builtIn())),
+            RecordingLimits.DEFAULTS);
   }
 
   @BeforeEach
