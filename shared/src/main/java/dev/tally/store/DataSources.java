@@ -24,19 +24,13 @@ public final class DataSources {
     hikari.setMaximumPoolSize(config.poolSize());
     // A function instance may sit idle for long; do not hold connections it does not use.
     hikari.setMinimumIdle(0);
-    hikari.setConnectionTimeout(10_000);
+    hikari.setConnectionTimeout(config.connectTimeout().toMillis());
     hikari.setInitializationFailTimeout(-1);
     // One INSERT of many rows instead of one per row in a batch.
     hikari.addDataSourceProperty("reWriteBatchedInserts", "true");
-    HikariDataSource dataSource = new HikariDataSource(hikari);
     if (config.migrateOnStart()) {
-      try {
-        Migrations.apply(dataSource);
-      } catch (RuntimeException e) {
-        dataSource.close();
-        throw e;
-      }
+      Migrations.apply(config);
     }
-    return dataSource;
+    return new HikariDataSource(hikari);
   }
 }

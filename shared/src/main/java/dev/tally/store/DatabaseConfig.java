@@ -1,6 +1,7 @@
 package dev.tally.store;
 
 import dev.tally.config.Env;
+import java.time.Duration;
 import java.util.Map;
 
 /**
@@ -13,15 +14,32 @@ import java.util.Map;
  * @param poolSize connections per function instance ({@value #POOL_SIZE})
  * @param migrateOnStart apply pending migrations when the pool is created ({@value
  *     #MIGRATE_ON_START}); for local runs, production applies them as a deploy step
+ * @param connectTimeout how long a request waits for a connection before it fails ({@value
+ *     #CONNECT_TIMEOUT})
  */
 public record DatabaseConfig(
-    String url, String user, String password, int poolSize, boolean migrateOnStart) {
+    String url,
+    String user,
+    String password,
+    int poolSize,
+    boolean migrateOnStart,
+    Duration connectTimeout) {
 
   public static final String URL = "DATABASE_URL";
   public static final String USER = "DATABASE_USER";
   public static final String PASSWORD = "DATABASE_PASSWORD";
   public static final String POOL_SIZE = "DATABASE_POOL_SIZE";
   public static final String MIGRATE_ON_START = "DATABASE_MIGRATE_ON_START";
+  public static final String CONNECT_TIMEOUT = "DATABASE_CONNECT_TIMEOUT";
+
+  /** Ten seconds. */
+  public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
+
+  /** Settings with the default connect timeout. */
+  public DatabaseConfig(
+      String url, String user, String password, int poolSize, boolean migrateOnStart) {
+    this(url, user, password, poolSize, migrateOnStart, DEFAULT_CONNECT_TIMEOUT);
+  }
 
   /** Reads the settings; {@value #URL} is required. */
   public static DatabaseConfig fromEnv(Map<String, String> environment) {
@@ -36,7 +54,8 @@ public record DatabaseConfig(
         env.string(USER, null),
         env.string(PASSWORD, null),
         env.integer(POOL_SIZE, 2, 1, 50),
-        env.bool(MIGRATE_ON_START, false));
+        env.bool(MIGRATE_ON_START, false),
+        env.duration(CONNECT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT, Duration.ofMillis(250)));
   }
 
   @Override

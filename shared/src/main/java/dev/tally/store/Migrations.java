@@ -1,6 +1,5 @@
 package dev.tally.store;
 
-import java.util.Map;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.output.MigrateResult;
@@ -8,8 +7,10 @@ import org.flywaydb.core.api.output.MigrateResult;
 /**
  * Applies the versioned schema migrations under {@code db/tally}.
  *
- * <p>Safe to run from several processes at once: Flyway holds a PostgreSQL advisory lock while it
- * migrates, so one applies and the others find nothing left to do.
+ * <p>Run them as a deploy step with {@code dev.tally.admin.TallyAdmin migrate}, or at start-up
+ * where {@code DATABASE_MIGRATE_ON_START} is set. Safe to run from several processes at once:
+ * Flyway holds a PostgreSQL advisory lock while it migrates, so one applies and the others find
+ * nothing left to do.
  */
 public final class Migrations {
   static final String LOCATION = "classpath:db/tally";
@@ -18,35 +19,28 @@ public final class Migrations {
   private Migrations() {}
 
   /**
-   * Applies pending migrations.
+   * Applies pending migrations over connections of their own (two while migrating), so that a
+   * function's small pool is never short of one.
+   *
+   * @return how many were applied
+   */
+  public static int apply(DatabaseConfig config) {
+    return migrate(Flyway.configure().dataSource(config.url(), config.user(), config.password()));
+  }
+
+  /**
+   * Applies pending migrations with connections from {@code dataSource}, which must be able to give
+   * two at once.
    *
    * @return how many were applied
    */
   public static int apply(DataSource dataSource) {
-    MigrateResult result =
-        Flyway.configure()
-            .dataSource(dataSource)
-            .locations(LOCATION)
-            .table(HISTORY_TABLE)
-            .loggers("slf4j")
-            .load()
-            .migrate();
-    return result.migrationsExecuted;
+    return migrate(Flyway.configure().dataSource(dataSource));
   }
 
-  /**
-   * The explicit migration step of a deploy: reads {@code DATABASE_URL} (and {@code DATABASE_USER},
-   * {@code DATABASE_PASSWORD}) and applies pending migrations.
-   */
-  public static void main(String[] args) {
-    Map<String, String> env = System.getenv();
-    DatabaseConfig config = DatabaseConfig.fromEnv(env);
-    try (var dataSource =
-        DataSources.pooled(
-            new DatabaseConfig(config.url(), config.user(), config.password(), 1, false),
-            "tally-migrate")) {
-      int applied = apply(dataSource);
-      System.out.println("applied " + applied + " migration(s)");
-    }
+  private static int migrate(org.flywaydb.core.api.configuration.FluentConfiguration flyway) {
+    MigrateResult result =
+        flyway.locations(LOCATION).table(HISTORY_TABLE).loggers("slf4j").load().migrate();
+    return result.migrationsExecuted;
   }
 }

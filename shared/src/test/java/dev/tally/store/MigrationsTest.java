@@ -50,4 +50,16 @@ class MigrationsTest {
                   + " WHERE table_name = 'telemetry_events_export_queue'"));
     }
   }
+
+  @Test
+  void migrateOnStart_worksWithAPoolOfOneConnection() {
+    try (TestDatabase empty = db.createEmpty()) {
+      DatabaseConfig config =
+          new DatabaseConfig(empty.url(), empty.user(), empty.password(), 1, true);
+      try (var pool = DataSources.pooled(config, "one-connection")) {
+        new FeatureFlags(pool).set(FeatureFlags.TELEMETRY_EXPORT, true);
+        assertEquals(1, empty.queryLong("SELECT count(*) FROM feature_flags"));
+      }
+    }
+  }
 }

@@ -1,0 +1,74 @@
+package dev.tally.recordevent;
+
+import dev.tally.config.Env;
+import dev.tally.config.TelemetryConfig;
+import dev.tally.record.RecordingLimits;
+import dev.tally.store.DatabaseConfig;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Settings of the record-event function, read once at cold start.
+ *
+ * @param telemetry the event core's settings
+ * @param database the instance database
+ * @param limits bounds on events per request and their sizes
+ * @param maxRequestBytes largest request body accepted ({@value #MAX_REQUEST_BYTES})
+ * @param allowAnonymous whether requests without an access token may record events ({@value
+ *     #ALLOW_ANONYMOUS})
+ * @param corsAllowedOrigins origins browsers may call from ({@value #CORS_ALLOWED_ORIGINS}); {@code
+ *     *} allows any
+ */
+public record RecordEventConfig(
+    TelemetryConfig telemetry,
+    DatabaseConfig database,
+    RecordingLimits limits,
+    int maxRequestBytes,
+    boolean allowAnonymous,
+    Set<String> corsAllowedOrigins) {
+
+  public static final String MAX_REQUEST_BYTES = "TELEMETRY_MAX_REQUEST_BYTES";
+  public static final String ALLOW_ANONYMOUS = "TELEMETRY_ALLOW_ANONYMOUS";
+  public static final String CORS_ALLOWED_ORIGINS = "TELEMETRY_CORS_ALLOWED_ORIGINS";
+
+  /** 2 MiB. */
+  public static final int DEFAULT_MAX_REQUEST_BYTES = 2 * 1024 * 1024;
+
+  public static RecordEventConfig fromEnv(Map<String, String> environment) {
+    Env env = Env.of(environment);
+    return new RecordEventConfig(
+        TelemetryConfig.fromEnv(environment),
+        DatabaseConfig.fromEnv(environment),
+        RecordingLimits.fromEnv(environment),
+        env.integer(MAX_REQUEST_BYTES, DEFAULT_MAX_REQUEST_BYTES, 1024, 32 * 1024 * 1024),
+        env.bool(ALLOW_ANONYMOUS, true),
+        env.parse(
+            CORS_ALLOWED_ORIGINS,
+            Set.of(),
+            "a comma-separated list of origins such as https://app.example.com, or *",
+            RecordEventConfig::origins));
+  }
+
+  private static Set<String> origins(String text) {
+    Set<String> origins =
+        Arrays.stream(text.split(","))
+            .map(String::trim)
+            .filter(o -> !o.isEmpty())
+            .collect(Collectors.toUnmodifiableSet());
+    for (String origin : origins) {
+      if (!origin.equals("*") && !origin.matches("https?://[^/\\s]+")) {
+        throw new IllegalArgumentException(
+            "'" + origin + "' is not an origin (scheme://host[:port], no path)");
+      }
+    }
+    return origins;
+  }
+
+  /** Whether a browser page from {@code origin} may call this function. */
+  public boolean allowsOrigin(String origin) {
+    return origin != null
+        && (corsAllowedOrigins.contains("*") || corsAllowedOrigins.contains(origin));
+  }
+}

@@ -1,0 +1,13 @@
+package dev.tally.recordevent;
+
+import dev.tally.event.Actor;
+
+/**
+ * What the HTTP layer established about a request, handed to the GraphQL resolvers.
+ *
+ * @param actor the user events are recorded for
+ * @param siteAdmin whether the request's token may use administrator queries
+ * @param interactionId the {@code X-Sourcegraph-Interaction-ID} header, or {@code null}
+ * @param traceId the W3C trace ID of the request, or {@code null}
+ */
+record RequestContext(Actor actor, boolean siteAdmin, String interactionId, String traceId) {}

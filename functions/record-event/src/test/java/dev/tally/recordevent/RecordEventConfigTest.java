@@ -1,0 +1,69 @@
+package dev.tally.recordevent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tally.config.ConfigException;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class RecordEventConfigTest {
+  private static final String DB = "jdbc:postgresql://127.0.0.1:5432/tally";
+
+  @Test
+  void fromEnv_hasSafeDefaults() {
+    RecordEventConfig config = RecordEventConfig.fromEnv(Map.of("DATABASE_URL", DB));
+
+    assertEquals(RecordEventConfig.DEFAULT_MAX_REQUEST_BYTES, config.maxRequestBytes());
+    assertTrue(config.allowAnonymous());
+    assertFalse(config.allowsOrigin("https://app.example.com"), "no origin allowed by default");
+  }
+
+  @Test
+  void fromEnv_readsAllowedOrigins() {
+    RecordEventConfig config =
+        RecordEventConfig.fromEnv(
+            Map.of(
+                "DATABASE_URL",
+                DB,
+                "TELEMETRY_CORS_ALLOWED_ORIGINS",
+                "https://a.example, http://localhost:3080"));
+
+    assertTrue(config.allowsOrigin("https://a.example"));
+    assertTrue(config.allowsOrigin("http://localhost:3080"));
+    assertFalse(config.allowsOrigin("https://b.example"));
+    assertTrue(
+        RecordEventConfig.fromEnv(Map.of("DATABASE_URL", DB, "TELEMETRY_CORS_ALLOWED_ORIGINS", "*"))
+            .allowsOrigin("https://any.example"));
+  }
+
+  @Test
+  void fromEnv_namesTheVariableOfABadValue() {
+    ConfigException origin =
+        assertThrows(
+            ConfigException.class,
+            () ->
+                RecordEventConfig.fromEnv(
+                    Map.of(
+                        "DATABASE_URL",
+                        DB,
+                        "TELEMETRY_CORS_ALLOWED_ORIGINS",
+                        "https://a.example/path")));
+    assertTrue(origin.getMessage().startsWith("TELEMETRY_CORS_ALLOWED_ORIGINS must be"));
+
+    ConfigException database =
+        assertThrows(ConfigException.class, () -> RecordEventConfig.fromEnv(Map.of()));
+    assertEquals("DATABASE_URL must be set", database.getMessage());
+  }
+
+  @Test
+  void traceId_readsAW3cTraceparent() {
+    assertEquals(
+        "4bf92f3577b34da6a3ce929d0e0e4736",
+        RecordEventFunction.traceId("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"));
+    assertNull(RecordEventFunction.traceId("garbage"));
+  }
+}

@@ -1,0 +1,84 @@
+package dev.tally.recordevent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tally.testing.FunctionProcess;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A record-event function that refuses anonymous events and whose database is down: requests get a
+ * 401 or a 503 that says what happened, never a 500 or a hang.
+ */
+class RecordEventLockdownIT {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String BODY =
+      "{\"query\":\"mutation { telemetry { recordEvents(events: [{feature: \\\"a.b\\\", action:"
+          + " \\\"c.d\\\", source: {client: \\\"curl\\\"}, parameters: {version: 0}}]) { alwaysNil"
+          + " } } }\"}";
+
+  private static FunctionProcess function;
+
+  @BeforeAll
+  static void start() throws Exception {
+    int deadPort = FunctionProcess.freePort();
+    function =
+        FunctionProcess.start(
+            "dev.tally.recordevent.RecordEventFunction",
+            Map.of(
+                "DATABASE_URL", "jdbc:postgresql://127.0.0.1:" + deadPort + "/tally",
+                "DATABASE_CONNECT_TIMEOUT", "500ms",
+                "TELEMETRY_ALLOW_ANONYMOUS", "false"));
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    function.close();
+  }
+
+  private static HttpResponse<String> post(String... headers) throws Exception {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(function.uri("/.api/graphql"))
+            .timeout(Duration.ofSeconds(30))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(BODY));
+    for (int i = 0; i < headers.length; i += 2) {
+      request.header(headers[i], headers[i + 1]);
+    }
+    return HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static String firstError(HttpResponse<String> response) throws Exception {
+    JsonNode body = JSON.readTree(response.body());
+    return body.path("errors").path(0).path("message").asText();
+  }
+
+  @Test
+  void anonymousEvents_areRefusedWhenSwitchedOff() throws Exception {
+    HttpResponse<String> response = post(RecordEventFunction.ANONYMOUS_UID_HEADER, "visitor-1");
+
+    assertEquals(401, response.statusCode());
+    assertEquals(
+        "this instance does not record anonymous events; send 'Authorization: token <access"
+            + " token>'",
+        firstError(response));
+  }
+
+  @Test
+  void aDatabaseThatIsDown_isA503SayingNothingWasRecorded() throws Exception {
+    HttpResponse<String> response = post("Authorization", "token tly_some_token_value_000000");
+
+    assertEquals(503, response.statusCode());
+    assertEquals(
+        "the instance database is unavailable and nothing was recorded; retry later",
+        firstError(response));
+  }
+}

@@ -1,0 +1,114 @@
+package dev.tally.admin;
+
+import com.zaxxer.hikari.HikariDataSource;
+import dev.tally.store.AccessTokens;
+import dev.tally.store.DataSources;
+import dev.tally.store.DatabaseConfig;
+import dev.tally.store.FeatureFlags;
+import dev.tally.store.Migrations;
+import java.io.PrintStream;
+import java.time.Clock;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Administers the instance database named by {@code DATABASE_URL} (and {@code DATABASE_USER},
+ * {@code DATABASE_PASSWORD}):
+ *
+ * <pre>
+ * migrate                                  apply pending schema migrations
+ * create-token USER_ID [site-admin]        create an access token and print it
+ * set-flag NAME true|false [USER_ID]       set a feature flag, or one user's override
+ * </pre>
+ */
+public final class TallyAdmin {
+  private static final String USAGE =
+      """
+      usage: TallyAdmin COMMAND
+        migrate                               apply pending schema migrations
+        create-token USER_ID [site-admin]     create an access token and print it
+        set-flag NAME true|false [USER_ID]    set a feature flag, or one user's override
+      The database comes from DATABASE_URL, DATABASE_USER and DATABASE_PASSWORD.""";
+
+  private TallyAdmin() {}
+
+  public static void main(String[] args) {
+    System.exit(run(List.of(args), System.getenv(), System.out, System.err));
+  }
+
+  /** Runs one command; returns the process exit code. */
+  static int run(List<String> args, Map<String, String> env, PrintStream out, PrintStream err) {
+    if (args.isEmpty()) {
+      err.println(USAGE);
+      return 2;
+    }
+    DatabaseConfig config;
+    try {
+      config = DatabaseConfig.fromEnv(env);
+    } catch (RuntimeException e) {
+      err.println(e.getMessage());
+      return 2;
+    }
+    try (HikariDataSource dataSource =
+        DataSources.pooled(
+            new DatabaseConfig(config.url(), config.user(), config.password(), 1, false),
+            "tally-admin")) {
+      String command = args.get(0);
+      List<String> rest = args.subList(1, args.size());
+      switch (command) {
+        case "migrate" -> {
+          out.println("applied " + Migrations.apply(config) + " migration(s)");
+          return 0;
+        }
+        case "create-token" -> {
+          if (rest.isEmpty()
+              || rest.size() > 2
+              || (rest.size() == 2 && !rest.get(1).equals("site-admin"))) {
+            err.println(USAGE);
+            return 2;
+          }
+          Set<String> scopes = new LinkedHashSet<>(List.of(AccessTokens.USER_ALL));
+          if (rest.size() == 2) {
+            scopes.add(AccessTokens.SITE_ADMIN);
+          }
+          AccessTokens.CreatedToken token =
+              new AccessTokens(dataSource, Clock.systemUTC())
+                  .create(Long.parseLong(rest.get(0)), scopes, null, "created by TallyAdmin");
+          out.println(token.token());
+          return 0;
+        }
+        case "set-flag" -> {
+          if (rest.size() < 2
+              || rest.size() > 3
+              || !Arrays.asList("true", "false").contains(rest.get(1))) {
+            err.println(USAGE);
+            return 2;
+          }
+          FeatureFlags flags = new FeatureFlags(dataSource);
+          boolean enabled = Boolean.parseBoolean(rest.get(1));
+          if (rest.size() == 3) {
+            flags.setOverride(rest.get(0), Long.parseLong(rest.get(2)), enabled);
+          } else {
+            flags.set(rest.get(0), enabled);
+          }
+          out.println(
+              rest.get(0) + " = " + enabled + (rest.size() == 3 ? " for user " + rest.get(2) : ""));
+          return 0;
+        }
+        default -> {
+          err.println("unknown command '" + command + "'\n" + USAGE);
+          return 2;
+        }
+      }
+    } catch (NumberFormatException e) {
+      err.println("a user ID must be a number: " + e.getMessage());
+      return 2;
+    } catch (RuntimeException e) {
+      err.println(e.getMessage());
+      return 1;
+    }
+  }
+}
