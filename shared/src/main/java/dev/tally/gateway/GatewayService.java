@@ -1,0 +1,158 @@
+package dev.tally.gateway;
+
+import dev.tally.proto.telemetrygateway.v1.Identifier;
+import dev.tally.proto.telemetrygateway.v1.RecordEventRequest;
+import dev.tally.proto.telemetrygateway.v1.RecordEventResponse;
+import dev.tally.proto.telemetrygateway.v1.RecordEventsRequest;
+import dev.tally.proto.telemetrygateway.v1.RecordEventsRequestMetadata;
+import dev.tally.proto.telemetrygateway.v1.RecordEventsResponse;
+import dev.tally.proto.telemetrygateway.v1.TelemeteryGatewayServiceGrpc;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The gateway's gRPC service. Calls must come through {@link InstanceAuthInterceptor}, which
+ * establishes who is sending; a token may only send for its own instance.
+ */
+public final class GatewayService
+    extends TelemeteryGatewayServiceGrpc.TelemeteryGatewayServiceImplBase {
+  private final EventIngester ingester;
+
+  public GatewayService(EventIngester ingester) {
+    this.ingester = Objects.requireNonNull(ingester, "ingester");
+  }
+
+  @Override
+  public StreamObserver<RecordEventsRequest> recordEvents(
+      StreamObserver<RecordEventsResponse> responses) {
+    String sender = InstanceAuthInterceptor.SENDER.get();
+    return new StreamObserver<>() {
+      private RecordEventsRequestMetadata metadata;
+      private String metadataJson;
+      private boolean done;
+
+      @Override
+      public void onNext(RecordEventsRequest request) {
+        if (done) {
+          return;
+        }
+        try {
+          switch (request.getPayloadCase()) {
+            case METADATA -> {
+              if (metadata != null) {
+                throw Status.INVALID_ARGUMENT
+                    .withDescription("received metadata more than once")
+                    .asRuntimeException();
+              }
+              metadata = checkedMetadata(request.getMetadata(), sender);
+              metadataJson = EventMessages.metadataJson(EventMessages.publishable(metadata));
+            }
+            case EVENTS -> {
+              if (metadata == null) {
+                throw Status.INVALID_ARGUMENT
+                    .withDescription("got events when metadata not yet received")
+                    .asRuntimeException();
+              }
+              EventIngester.Result result =
+                  ingester.ingest(metadata, metadataJson, request.getEvents().getEventsList());
+              responses.onNext(
+                  RecordEventsResponse.newBuilder()
+                      .addAllSucceededEvents(result.succeeded())
+                      .build());
+            }
+            case PAYLOAD_NOT_SET ->
+                throw Status.INVALID_ARGUMENT
+                    .withDescription("a request must carry metadata or events")
+                    .asRuntimeException();
+          }
+        } catch (StatusRuntimeException e) {
+          done = true;
+          responses.onError(e);
+        }
+      }
+
+      @Override
+      public void onError(Throwable error) {
+        done = true;
+      }
+
+      @Override
+      public void onCompleted() {
+        if (!done) {
+          done = true;
+          responses.onCompleted();
+        }
+      }
+    };
+  }
+
+  @Override
+  public void recordEvent(
+      RecordEventRequest request, StreamObserver<RecordEventResponse> response) {
+    try {
+      RecordEventsRequestMetadata metadata =
+          checkedMetadata(request.getMetadata(), InstanceAuthInterceptor.SENDER.get());
+      if (!request.hasEvent()) {
+        throw Status.INVALID_ARGUMENT.withDescription("'event' must be set").asRuntimeException();
+      }
+      EventIngester.Result result =
+          ingester.ingest(
+              metadata,
+              EventMessages.metadataJson(EventMessages.publishable(metadata)),
+              List.of(request.getEvent()));
+      if (result.failed() > 0) {
+        throw Status.UNAVAILABLE
+            .withDescription("the event could not be published; send it again")
+            .asRuntimeException();
+      }
+      if (result.published() == 0) {
+        // Rejected for good: tell the caller why rather than pretend it was recorded.
+        throw Status.INVALID_ARGUMENT
+            .withDescription(
+                "the event is invalid: "
+                    + EventIngester.problem(request.getEvent()).orElse("too large for Pub/Sub"))
+            .asRuntimeException();
+      }
+      response.onNext(RecordEventResponse.getDefaultInstance());
+      response.onCompleted();
+    } catch (StatusRuntimeException e) {
+      response.onError(e);
+    }
+  }
+
+  /**
+   * The metadata if it names a known kind of sender, with the identifiers that kind needs, and that
+   * sender is the one the token belongs to.
+   */
+  static RecordEventsRequestMetadata checkedMetadata(
+      RecordEventsRequestMetadata metadata, String sender) {
+    Identifier identifier = metadata.getIdentifier();
+    String claimed =
+        switch (identifier.getIdentifierCase()) {
+          case LICENSED_INSTANCE -> identifier.getLicensedInstance().getInstanceId();
+          case UNLICENSED_INSTANCE -> identifier.getUnlicensedInstance().getInstanceId();
+          case MANAGED_SERVICE -> identifier.getManagedService().getServiceId();
+          case IDENTIFIER_NOT_SET ->
+              throw Status.UNIMPLEMENTED
+                  .withDescription("unsupported or missing identifier kind")
+                  .asRuntimeException();
+        };
+    if (claimed.isEmpty()) {
+      throw Status.INVALID_ARGUMENT
+          .withDescription(
+              identifier.hasManagedService()
+                  ? "managed service requires 'service_id'"
+                  : "instance requires 'instance_id'")
+          .asRuntimeException();
+    }
+    if (!claimed.equals(sender)) {
+      throw Status.PERMISSION_DENIED
+          .withDescription("the token does not belong to '" + claimed + "'")
+          .asRuntimeException();
+    }
+    return metadata;
+  }
+}

@@ -1,0 +1,261 @@
+package dev.tally.gateway;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.Timestamp;
+import dev.tally.proto.telemetrygateway.v1.Event;
+import dev.tally.proto.telemetrygateway.v1.EventParameters;
+import dev.tally.proto.telemetrygateway.v1.Identifier;
+import dev.tally.proto.telemetrygateway.v1.RecordEventRequest;
+import dev.tally.proto.telemetrygateway.v1.RecordEventsRequest;
+import dev.tally.proto.telemetrygateway.v1.RecordEventsRequestMetadata;
+import dev.tally.proto.telemetrygateway.v1.RecordEventsResponse;
+import dev.tally.proto.telemetrygateway.v1.TelemeteryGatewayServiceGrpc;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.grpc.stub.MetadataUtils;
+import io.grpc.stub.StreamObserver;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The gateway service over real (in-process) gRPC, publishing to in-memory fakes. */
+class GatewayServiceTest {
+  private static final String TOKEN = "instance-token";
+
+  private final RecordingPublisher publisher =
+      new RecordingPublisher(data -> data.contains("\"fail."));
+  private final RecordingPublisher deadLetters = new RecordingPublisher(data -> false);
+  private Server server;
+  private ManagedChannel channel;
+
+  @BeforeEach
+  void start() throws Exception {
+    String name = UUID.randomUUID().toString();
+    server =
+        InProcessServerBuilder.forName(name)
+            .addService(
+                ServerInterceptors.intercept(
+                    new GatewayService(
+                        new EventIngester(publisher, deadLetters, Duration.ofSeconds(5))),
+                    new InstanceAuthInterceptor(
+                        InstanceTokens.parse("instance-1=" + InstanceTokens.sha256Hex(TOKEN)))))
+            .build()
+            .start();
+    channel = InProcessChannelBuilder.forName(name).build();
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+  }
+
+  private TelemeteryGatewayServiceGrpc.TelemeteryGatewayServiceStub stub(String token) {
+    Metadata headers = new Metadata();
+    if (token != null) {
+      headers.put(InstanceAuthInterceptor.AUTHORIZATION, "Bearer " + token);
+    }
+    return TelemeteryGatewayServiceGrpc.newStub(channel)
+        .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
+  }
+
+  static RecordEventsRequestMetadata metadata(String instanceId) {
+    return RecordEventsRequestMetadata.newBuilder()
+        .setRequestId("req-1")
+        .setIdentifier(
+            Identifier.newBuilder()
+                .setUnlicensedInstance(
+                    Identifier.UnlicensedInstanceIdentifier.newBuilder().setInstanceId(instanceId)))
+        .build();
+  }
+
+  static Event event(String id, String feature) {
+    return Event.newBuilder()
+        .setId(id)
+        .setFeature(feature)
+        .setAction("done")
+        .setTimestamp(Timestamp.newBuilder().setSeconds(1_700_000_000))
+        .setParameters(EventParameters.newBuilder().putLegacyMetadata("old", 3))
+        .build();
+  }
+
+  static RecordEventsRequest events(Event... events) {
+    return RecordEventsRequest.newBuilder()
+        .setEvents(RecordEventsRequest.EventsPayload.newBuilder().addAllEvents(List.of(events)))
+        .build();
+  }
+
+  static RecordEventsRequest metadataRequest(String instanceId) {
+    return RecordEventsRequest.newBuilder().setMetadata(metadata(instanceId)).build();
+  }
+
+  /** Sends the requests, half-closes, and returns the responses or the error status. */
+  private Outcome stream(String token, RecordEventsRequest... requests) throws Exception {
+    List<RecordEventsResponse> responses = new ArrayList<>();
+    CompletableFuture<Status> closed = new CompletableFuture<>();
+    StreamObserver<RecordEventsRequest> out =
+        stub(token)
+            .recordEvents(
+                new StreamObserver<>() {
+                  @Override
+                  public void onNext(RecordEventsResponse value) {
+                    responses.add(value);
+                  }
+
+                  @Override
+                  public void onError(Throwable t) {
+                    closed.complete(Status.fromThrowable(t));
+                  }
+
+                  @Override
+                  public void onCompleted() {
+                    closed.complete(Status.OK);
+                  }
+                });
+    for (RecordEventsRequest request : requests) {
+      out.onNext(request);
+    }
+    out.onCompleted();
+    return new Outcome(responses, closed.get(10, TimeUnit.SECONDS));
+  }
+
+  record Outcome(List<RecordEventsResponse> responses, Status status) {}
+
+  @Test
+  void recordEvents_acknowledgesPublishedEventsPerBatch() throws Exception {
+    Outcome outcome =
+        stream(
+            TOKEN,
+            metadataRequest("instance-1"),
+            events(event("a", "one.feature"), event("b", "two.feature")),
+            events(event("c", "three.feature")));
+
+    assertEquals(Status.Code.OK, outcome.status().getCode());
+    assertEquals(List.of("a", "b"), outcome.responses().get(0).getSucceededEventsList());
+    assertEquals(List.of("c"), outcome.responses().get(1).getSucceededEventsList());
+    assertEquals(3, publisher.published.size());
+    assertTrue(
+        publisher.published.get(0).data().contains("\"metadata\":{\"old\":3.0}"),
+        "legacy metadata merged: " + publisher.published.get(0).data());
+    assertTrue(!publisher.published.get(0).data().contains("legacyMetadata"));
+  }
+
+  @Test
+  void recordEvents_leavesOutEventsWhosePublishFailed() throws Exception {
+    Outcome outcome =
+        stream(
+            TOKEN,
+            metadataRequest("instance-1"),
+            events(event("a", "ok.feature"), event("b", "fail.feature"), event("c", "ok.feature")));
+
+    assertEquals(List.of("a", "c"), outcome.responses().get(0).getSucceededEventsList());
+  }
+
+  @Test
+  void recordEvents_deadLettersInvalidEventsAndAcknowledgesThem() throws Exception {
+    Event noTimestamp = event("b", "ok.feature").toBuilder().clearTimestamp().build();
+    Outcome outcome =
+        stream(
+            TOKEN,
+            metadataRequest("instance-1"),
+            events(event("a", "ok.feature"), noTimestamp, event("c", "Bad_Feature")));
+
+    assertEquals(List.of("a", "b", "c"), outcome.responses().get(0).getSucceededEventsList());
+    assertEquals(1, publisher.published.size());
+    assertEquals(2, deadLetters.published.size());
+    assertEquals(
+        "'timestamp' must be set",
+        deadLetters.published.get(0).attributes().get("deadLetter.reason"));
+  }
+
+  @Test
+  void recordEvents_streamRules() throws Exception {
+    assertEquals(
+        Status.INVALID_ARGUMENT.withDescription("received metadata more than once").toString(),
+        stream(TOKEN, metadataRequest("instance-1"), metadataRequest("instance-1"))
+            .status()
+            .toString());
+    assertEquals(
+        Status.INVALID_ARGUMENT
+            .withDescription("got events when metadata not yet received")
+            .toString(),
+        stream(TOKEN, events(event("a", "ok.feature"))).status().toString());
+    assertEquals(
+        Status.Code.UNIMPLEMENTED,
+        stream(
+                TOKEN,
+                RecordEventsRequest.newBuilder()
+                    .setMetadata(RecordEventsRequestMetadata.newBuilder().setRequestId("r"))
+                    .build())
+            .status()
+            .getCode());
+    assertEquals(
+        Status.INVALID_ARGUMENT.withDescription("instance requires 'instance_id'").toString(),
+        stream(TOKEN, metadataRequest("")).status().toString());
+  }
+
+  @Test
+  void authentication_missingOrUnknownTokenIsUnauthenticated() throws Exception {
+    assertEquals(
+        Status.Code.UNAUTHENTICATED,
+        stream(null, metadataRequest("instance-1")).status().getCode());
+    assertEquals(
+        Status.Code.UNAUTHENTICATED,
+        stream("other-token", metadataRequest("instance-1")).status().getCode());
+  }
+
+  @Test
+  void authentication_aTokenOnlySendsForItsOwnInstance() throws Exception {
+    Outcome outcome =
+        stream(TOKEN, metadataRequest("instance-2"), events(event("a", "ok.feature")));
+
+    assertEquals(Status.Code.PERMISSION_DENIED, outcome.status().getCode());
+    assertEquals(0, publisher.published.size());
+  }
+
+  @Test
+  void recordEvent_unaryPublishesOneEvent() {
+    TelemeteryGatewayServiceGrpc.TelemeteryGatewayServiceBlockingStub blocking =
+        TelemeteryGatewayServiceGrpc.newBlockingStub(channel)
+            .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(authorization(TOKEN)));
+
+    blocking.recordEvent(
+        RecordEventRequest.newBuilder()
+            .setMetadata(metadata("instance-1"))
+            .setEvent(event("a", "ok.feature"))
+            .build());
+
+    assertEquals(1, publisher.published.size());
+    StatusRuntimeException failed =
+        assertThrows(
+            StatusRuntimeException.class,
+            () ->
+                blocking.recordEvent(
+                    RecordEventRequest.newBuilder()
+                        .setMetadata(metadata("instance-1"))
+                        .setEvent(event("b", "fail.feature"))
+                        .build()));
+    assertEquals(Status.Code.UNAVAILABLE, failed.getStatus().getCode());
+  }
+
+  private static Metadata authorization(String token) {
+    Metadata headers = new Metadata();
+    headers.put(InstanceAuthInterceptor.AUTHORIZATION, "Bearer " + token);
+    return headers;
+  }
+}

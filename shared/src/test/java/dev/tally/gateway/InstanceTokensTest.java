@@ -1,0 +1,42 @@
+package dev.tally.gateway;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class InstanceTokensTest {
+
+  @Test
+  void senderOf_findsTheSenderOfAConfiguredTokenHash() {
+    InstanceTokens tokens =
+        InstanceTokens.parse(
+            "instance-a="
+                + InstanceTokens.sha256Hex("token-a")
+                + ", cody-gateway="
+                + InstanceTokens.sha256Hex("token-b").toUpperCase());
+
+    assertEquals(Optional.of("instance-a"), tokens.senderOf("token-a"));
+    assertEquals(Optional.of("cody-gateway"), tokens.senderOf("token-b"));
+    assertEquals(Optional.empty(), tokens.senderOf("token-c"));
+    assertEquals(Optional.empty(), tokens.senderOf(""));
+  }
+
+  @Test
+  void parse_rejectsMalformedEntriesWithoutPrintingTheHash() {
+    IllegalArgumentException noHash =
+        assertThrows(IllegalArgumentException.class, () -> InstanceTokens.parse("instance-a"));
+    assertTrue(noHash.getMessage().startsWith("entry 'instance-a' must be"));
+
+    IllegalArgumentException shortHash =
+        assertThrows(IllegalArgumentException.class, () -> InstanceTokens.parse("a=abc123"));
+    assertFalse(shortHash.getMessage().contains("abc123"));
+
+    String hash = InstanceTokens.sha256Hex("same");
+    assertThrows(
+        IllegalArgumentException.class, () -> InstanceTokens.parse("a=" + hash + ",b=" + hash));
+  }
+}
