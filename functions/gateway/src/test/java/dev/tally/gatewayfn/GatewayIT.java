@@ -1,0 +1,403 @@
+package dev.tally.gatewayfn;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.protobuf.Struct;
+import com.google.protobuf.Timestamp;
+import dev.tally.gateway.GatewayConfig;
+import dev.tally.gateway.InstanceTokens;
+import dev.tally.grpcweb.GrpcWebClient;
+import dev.tally.grpcweb.GrpcWebFrames;
+import dev.tally.proto.telemetrygateway.v1.Event;
+import dev.tally.proto.telemetrygateway.v1.EventParameters;
+import dev.tally.proto.telemetrygateway.v1.Identifier;
+import dev.tally.proto.telemetrygateway.v1.RecordEventRequest;
+import dev.tally.proto.telemetrygateway.v1.RecordEventsRequest;
+import dev.tally.proto.telemetrygateway.v1.RecordEventsRequestMetadata;
+import dev.tally.proto.telemetrygateway.v1.RecordEventsResponse;
+import dev.tally.proto.telemetrygateway.v1.TelemeteryGatewayServiceGrpc;
+import dev.tally.testing.FunctionProcess;
+import dev.tally.testing.PubSubEmulator;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.MetadataUtils;
+import io.grpc.stub.StreamObserver;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The gateway function in the real invoker, publishing to the real Pub/Sub emulator. */
+class GatewayIT {
+  static final String RECORD_EVENTS = "telemetrygateway.v1.TelemeteryGatewayService/RecordEvents";
+  static final String RECORD_EVENT = "telemetrygateway.v1.TelemeteryGatewayService/RecordEvent";
+  static final String TOKEN = "gateway-test-token";
+  static final String INSTANCE = "instance-1";
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final GrpcWebClient CLIENT = new GrpcWebClient(Duration.ofSeconds(5));
+
+  private static PubSubEmulator emulator;
+  private static FunctionProcess function;
+  private static Map<String, String> env;
+
+  @BeforeAll
+  static void start() throws Exception {
+    emulator = PubSubEmulator.start();
+    emulator.createTopic("events");
+    emulator.createTopic("dead-letters");
+    emulator.createSubscription("events-sub", "events");
+    emulator.createSubscription("dead-letters-sub", "dead-letters");
+    env = new HashMap<>();
+    env.put("PUBSUB_PROJECT_ID", PubSubEmulator.PROJECT);
+    env.put("PUBSUB_EMULATOR_HOST", emulator.hostPort());
+    env.put("TELEMETRY_GATEWAY_TOPIC", "events");
+    env.put("TELEMETRY_GATEWAY_DEAD_LETTER_TOPIC", "dead-letters");
+    env.put("TELEMETRY_GATEWAY_INSTANCE_TOKENS", INSTANCE + "=" + InstanceTokens.sha256Hex(TOKEN));
+    env.put("TELEMETRY_GATEWAY_MAX_REQUEST_BYTES", String.valueOf(1024 * 1024));
+    function = FunctionProcess.start("dev.tally.gatewayfn.GatewayFunction", env);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (function != null) {
+      function.close();
+    }
+    if (emulator != null) {
+      emulator.close();
+    }
+  }
+
+  static RecordEventsRequestMetadata metadata(String instanceId) {
+    return RecordEventsRequestMetadata.newBuilder()
+        .setRequestId("req-" + UUID.randomUUID())
+        .setIdentifier(
+            Identifier.newBuilder()
+                .setLicensedInstance(
+                    Identifier.LicensedInstanceIdentifier.newBuilder()
+                        .setLicenseKey("license-key-in-clear")
+                        .setInstanceId(instanceId)
+                        .setExternalUrl("https://sourcegraph.example.com")))
+        .build();
+  }
+
+  static Event event(String feature, EventParameters.Builder parameters) {
+    return Event.newBuilder()
+        .setId(UUID.randomUUID().toString())
+        .setFeature(feature)
+        .setAction("used")
+        .setTimestamp(Timestamp.newBuilder().setSeconds(1_700_000_000))
+        .setParameters(parameters)
+        .build();
+  }
+
+  static List<byte[]> stream(RecordEventsRequestMetadata metadata, List<Event> events) {
+    return List.of(
+        RecordEventsRequest.newBuilder().setMetadata(metadata).build().toByteArray(),
+        RecordEventsRequest.newBuilder()
+            .setEvents(RecordEventsRequest.EventsPayload.newBuilder().addAllEvents(events))
+            .build()
+            .toByteArray());
+  }
+
+  static GrpcWebClient.Result call(String method, List<byte[]> messages, String token, boolean text)
+      throws Exception {
+    Map<String, String> headers =
+        token == null ? Map.of() : Map.of("Authorization", "Bearer " + token);
+    return CLIENT.call(function.uri("/"), method, messages, headers, text, Duration.ofSeconds(30));
+  }
+
+  static Set<String> ids(List<Event> events) {
+    return events.stream().map(Event::getId).collect(Collectors.toSet());
+  }
+
+  static Set<String> acknowledged(GrpcWebClient.Result result) throws Exception {
+    Set<String> ids = new java.util.HashSet<>();
+    for (byte[] message : result.messages()) {
+      ids.addAll(RecordEventsResponse.parseFrom(message).getSucceededEventsList());
+    }
+    return ids;
+  }
+
+  @Test
+  void recordEvents_overGrpcWebPublishesEveryEventWithItsAttributes() throws Exception {
+    Event transcript =
+        event(
+            "cody.chat",
+            EventParameters.newBuilder().putMetadata("recordsPrivateMetadataTranscript", 1));
+    Event emptyPrivate =
+        event(
+            "cody.chat",
+            EventParameters.newBuilder().setPrivateMetadata(Struct.getDefaultInstance()));
+    Event plain =
+        event(
+            "search",
+            EventParameters.newBuilder()
+                .putMetadata("recordTranscript", 1)
+                .putLegacyMetadata("old", 2));
+    List<Event> events = List.of(transcript, emptyPrivate, plain);
+    RecordEventsRequestMetadata metadata = metadata(INSTANCE);
+
+    GrpcWebClient.Result result = call(RECORD_EVENTS, stream(metadata, events), TOKEN, false);
+
+    assertTrue(result.isOk(), result.grpcStatus() + " " + result.grpcMessage());
+    assertEquals(200, result.httpStatus());
+    assertEquals(1, result.messages().size(), "one response per events message");
+    assertEquals(ids(events), acknowledged(result));
+
+    Map<String, PubSubEmulator.Message> byId = new HashMap<>();
+    for (PubSubEmulator.Message message : emulator.pull("events-sub", 3, Duration.ofSeconds(10))) {
+      byId.put(JSON.readTree(message.data()).path("event").path("id").asText(), message);
+    }
+    assertEquals(ids(events), byId.keySet());
+
+    PubSubEmulator.Message first = byId.get(transcript.getId());
+    JsonNode data = JSON.readTree(first.data());
+    assertEquals(metadata.getRequestId(), data.path("metadata").path("requestId").asText());
+    JsonNode licensed = data.path("metadata").path("identifier").path("licensedInstance");
+    assertEquals(INSTANCE, licensed.path("instanceId").asText());
+    assertFalse(first.text().contains("license-key-in-clear"), "no license key in clear");
+    assertEquals("cody.chat", data.path("event").path("feature").asText());
+    assertEquals("2023-11-14T22:13:20Z", data.path("event").path("timestamp").asText());
+    assertEquals(
+        Map.of(
+            "publisher.source", "licensed_instance",
+            "event.feature", "cody.chat",
+            "event.action", "used",
+            "event.hasPrivateMetadata", "false",
+            "event.recordsPrivateMetadataTranscript", "true"),
+        first.attributes());
+    assertEquals(
+        "true", byId.get(emptyPrivate.getId()).attributes().get("event.hasPrivateMetadata"));
+    Map<String, String> plainAttributes = byId.get(plain.getId()).attributes();
+    assertFalse(plainAttributes.containsKey("event.recordTranscript"));
+    JsonNode plainEvent = JSON.readTree(byId.get(plain.getId()).data()).path("event");
+    assertEquals(2.0, plainEvent.path("parameters").path("metadata").path("old").asDouble());
+    assertTrue(plainEvent.path("parameters").path("legacyMetadata").isMissingNode());
+  }
+
+  @Test
+  void recordEvents_overGrpcWebTextWorksTheSame() throws Exception {
+    List<Event> events = List.of(event("text.mode", EventParameters.newBuilder()));
+
+    GrpcWebClient.Result result =
+        call(RECORD_EVENTS, stream(metadata(INSTANCE), events), TOKEN, true);
+
+    assertTrue(result.isOk(), result.grpcMessage());
+    assertEquals(ids(events), acknowledged(result));
+    assertEquals(1, emulator.pull("events-sub", 1, Duration.ofSeconds(10)).size());
+  }
+
+  @Test
+  void recordEvents_anInvalidEventGoesToTheDeadLetterTopicAndIsAcknowledged() throws Exception {
+    Event valid = event("valid.feature", EventParameters.newBuilder());
+    Event invalid = event("Invalid_Feature", EventParameters.newBuilder());
+
+    GrpcWebClient.Result result =
+        call(RECORD_EVENTS, stream(metadata(INSTANCE), List.of(valid, invalid)), TOKEN, false);
+
+    assertEquals(ids(List.of(valid, invalid)), acknowledged(result), "senders stop retrying it");
+    List<PubSubEmulator.Message> published = emulator.pull("events-sub", 1, Duration.ofSeconds(10));
+    assertEquals(1, published.size());
+    assertEquals(
+        valid.getId(), JSON.readTree(published.get(0).data()).path("event").path("id").asText());
+    List<PubSubEmulator.Message> dead =
+        emulator.pull("dead-letters-sub", 1, Duration.ofSeconds(10));
+    assertEquals(1, dead.size());
+    assertEquals(
+        invalid.getId(), JSON.readTree(dead.get(0).data()).path("event").path("id").asText());
+    assertTrue(
+        dead.get(0).attributes().get("deadLetter.reason").startsWith("'feature' must start"),
+        dead.get(0).attributes().toString());
+  }
+
+  @Test
+  void recordEvent_unaryOverGrpcWeb() throws Exception {
+    Event event = event("unary.call", EventParameters.newBuilder());
+    byte[] request =
+        RecordEventRequest.newBuilder()
+            .setMetadata(metadata(INSTANCE))
+            .setEvent(event)
+            .build()
+            .toByteArray();
+
+    GrpcWebClient.Result result = call(RECORD_EVENT, List.of(request), TOKEN, false);
+
+    assertTrue(result.isOk(), result.grpcMessage());
+    assertEquals(1, result.messages().size());
+    assertEquals(1, emulator.pull("events-sub", 1, Duration.ofSeconds(10)).size());
+  }
+
+  @Test
+  void authentication_missingTokenIsUnauthenticatedAndAnotherInstanceIsDenied() throws Exception {
+    List<Event> events = List.of(event("auth.check", EventParameters.newBuilder()));
+
+    GrpcWebClient.Result missing =
+        call(RECORD_EVENTS, stream(metadata(INSTANCE), events), null, false);
+    GrpcWebClient.Result unknown =
+        call(RECORD_EVENTS, stream(metadata(INSTANCE), events), "not-a-token", false);
+    GrpcWebClient.Result otherInstance =
+        call(RECORD_EVENTS, stream(metadata("instance-2"), events), TOKEN, false);
+
+    assertEquals(200, missing.httpStatus());
+    assertEquals(16, missing.grpcStatus(), "UNAUTHENTICATED");
+    assertEquals(16, unknown.grpcStatus(), "UNAUTHENTICATED");
+    assertEquals(7, otherInstance.grpcStatus(), "PERMISSION_DENIED");
+    assertEquals("the token does not belong to 'instance-2'", otherInstance.grpcMessage());
+    assertEquals(0, emulator.pull("events-sub", 0, Duration.ZERO).size(), "nothing published");
+  }
+
+  @Test
+  void badRequests_getAGrpcStatusNeverA500() throws Exception {
+    byte[] valid =
+        stream(metadata(INSTANCE), List.of(event("a.b", EventParameters.newBuilder()))).get(0);
+    byte[] frame = GrpcWebFrames.frame(GrpcWebFrames.DATA, valid);
+
+    HttpResponse<byte[]> truncated =
+        raw("application/grpc-web+proto", java.util.Arrays.copyOf(frame, frame.length - 3));
+    assertEquals(200, truncated.statusCode());
+    assertEquals("3", truncated.headers().firstValue("grpc-status").orElse(null));
+
+    HttpResponse<byte[]> garbage =
+        raw(
+            "application/grpc-web+proto",
+            GrpcWebFrames.frame(GrpcWebFrames.DATA, new byte[] {(byte) 0xff, 1, 2}));
+    assertEquals(200, garbage.statusCode());
+    assertFalse(garbage.headers().firstValue("grpc-status").orElse("0").equals("0"));
+
+    HttpResponse<byte[]> compressed =
+        raw("application/grpc-web", GrpcWebFrames.frame(GrpcWebFrames.COMPRESSED, valid));
+    assertEquals("12", compressed.headers().firstValue("grpc-status").orElse(null));
+
+    HttpResponse<byte[]> json = raw("application/json", "{}".getBytes());
+    assertEquals(415, json.statusCode());
+    assertEquals("3", json.headers().firstValue("grpc-status").orElse(null));
+
+    HttpResponse<byte[]> badText = raw("application/grpc-web-text", "%%%".getBytes());
+    assertEquals(200, badText.statusCode());
+    assertEquals("3", badText.headers().firstValue("grpc-status").orElse(null));
+
+    GrpcWebClient.Result unknownMethod =
+        CLIENT.call(
+            function.uri("/"),
+            "telemetrygateway.v1.TelemeteryGatewayService/Nope",
+            List.of(),
+            Map.of("Authorization", "Bearer " + TOKEN),
+            false,
+            Duration.ofSeconds(10));
+    assertEquals(12, unknownMethod.grpcStatus(), "UNIMPLEMENTED");
+  }
+
+  @Test
+  void cors_answersThePreflightAndExposesTheStatus() throws Exception {
+    HttpResponse<byte[]> preflight =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(function.uri("/" + RECORD_EVENT))
+                    .method("OPTIONS", HttpRequest.BodyPublishers.noBody())
+                    .header("Origin", "https://app.example.com")
+                    .header("Access-Control-Request-Method", "POST")
+                    .build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+
+    assertEquals(204, preflight.statusCode());
+    assertTrue(
+        preflight
+            .headers()
+            .firstValue("Access-Control-Allow-Headers")
+            .orElse("")
+            .contains("authorization"));
+    assertTrue(
+        preflight
+            .headers()
+            .firstValue("Access-Control-Expose-Headers")
+            .orElse("")
+            .contains("grpc-status"));
+  }
+
+  @Test
+  void recordEvents_nativeGrpcBidirectionalStream() throws Exception {
+    GatewayRuntime runtime = new GatewayRuntime(GatewayConfig.fromEnv(env));
+    Server server = GatewayServer.start(runtime, FunctionProcess.freePort());
+    ManagedChannel channel =
+        NettyChannelBuilder.forAddress("127.0.0.1", server.getPort()).usePlaintext().build();
+    try {
+      Metadata headers = new Metadata();
+      headers.put(
+          Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + TOKEN);
+      LinkedBlockingQueue<Object> responses = new LinkedBlockingQueue<>();
+      StreamObserver<RecordEventsRequest> requests =
+          TelemeteryGatewayServiceGrpc.newStub(channel)
+              .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
+              .recordEvents(
+                  new StreamObserver<>() {
+                    @Override
+                    public void onNext(RecordEventsResponse value) {
+                      responses.add(value);
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                      responses.add(t);
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                      responses.add("completed");
+                    }
+                  });
+      requests.onNext(RecordEventsRequest.newBuilder().setMetadata(metadata(INSTANCE)).build());
+      for (int batch = 0; batch < 3; batch++) {
+        List<Event> events =
+            List.of(
+                event("native.grpc", EventParameters.newBuilder()),
+                event("native.grpc", EventParameters.newBuilder()));
+        requests.onNext(
+            RecordEventsRequest.newBuilder()
+                .setEvents(RecordEventsRequest.EventsPayload.newBuilder().addAllEvents(events))
+                .build());
+        Object response = responses.poll(10, TimeUnit.SECONDS);
+        assertTrue(
+            response instanceof RecordEventsResponse, "answer to batch " + batch + ": " + response);
+        assertEquals(
+            ids(events), Set.copyOf(((RecordEventsResponse) response).getSucceededEventsList()));
+      }
+      requests.onCompleted();
+      assertEquals("completed", responses.poll(10, TimeUnit.SECONDS));
+      assertEquals(6, emulator.pull("events-sub", 6, Duration.ofSeconds(10)).size());
+    } finally {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      runtime.close();
+    }
+  }
+
+  private static HttpResponse<byte[]> raw(String contentType, byte[] body) throws Exception {
+    return HttpClient.newHttpClient()
+        .send(
+            HttpRequest.newBuilder(URI.create(function.uri("/").toString() + RECORD_EVENTS))
+                .header("Content-Type", contentType)
+                .header("Authorization", "Bearer " + TOKEN)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                .build(),
+            HttpResponse.BodyHandlers.ofByteArray());
+  }
+}
