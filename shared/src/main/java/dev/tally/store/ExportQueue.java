@@ -196,6 +196,27 @@ public final class ExportQueue {
         });
   }
 
+  /**
+   * Claims the queue's cleanup if none ran within {@code interval}: returns {@code true} for at
+   * most one caller per interval, however many exporters run at once.
+   */
+  public boolean claimCleanup(Duration interval) {
+    Instant now = clock.instant();
+    return Jdbc.withConnection(
+        dataSource,
+        "claim the queue cleanup",
+        connection -> {
+          try (PreparedStatement update =
+              connection.prepareStatement(
+                  "UPDATE telemetry_export_state SET last_cleanup_at = ?"
+                      + " WHERE last_cleanup_at IS NULL OR last_cleanup_at <= ?")) {
+            update.setTimestamp(1, Jdbc.timestamp(now));
+            update.setTimestamp(2, Jdbc.timestamp(now.minus(interval)));
+            return update.executeUpdate() == 1;
+          }
+        });
+  }
+
   /** The size and age of the queue. */
   public Backlog backlog() {
     return Jdbc.withConnection(

@@ -37,12 +37,13 @@ public final class FunctionProcess implements AutoCloseable {
   }
 
   /**
-   * Starts the invoker with {@code target} on a free loopback port and waits until it answers.
+   * Starts the invoker with {@code target} of the module {@code functions/<module>} on a free
+   * loopback port and waits until it answers. The module must have been built ({@code package}).
    *
    * @param environment the function's configuration; nothing else of the test's environment but
    *     {@code PATH} and {@code HOME} is passed on
    */
-  public static FunctionProcess start(String target, Map<String, String> environment)
+  public static FunctionProcess start(String module, String target, Map<String, String> environment)
       throws IOException {
     int port = freePort();
     Path output = Files.createTempFile("function-" + target.replaceAll(".*\\.", ""), ".log");
@@ -51,7 +52,7 @@ public final class FunctionProcess implements AutoCloseable {
     command.add("-jar");
     command.add(required("tally.invoker.jar"));
     command.add("--classpath");
-    command.add(functionClasspath());
+    command.add(functionClasspath(module));
     command.add("--target");
     command.add(target);
     command.add("--port");
@@ -112,11 +113,15 @@ public final class FunctionProcess implements AutoCloseable {
         "the function did not listen within " + START_TIMEOUT + ":\n" + output());
   }
 
-  private static String functionClasspath() throws IOException {
-    String classes = required("tally.function.classes");
-    String dependencies =
-        Files.readString(Path.of(required("tally.function.classpath.file")), StandardCharsets.UTF_8)
-            .trim();
+  private static String functionClasspath(String module) throws IOException {
+    Path target = Path.of(required("tally.functions.dir"), module, "target");
+    Path classpathFile = target.resolve("function-classpath.txt");
+    if (!Files.exists(classpathFile)) {
+      throw new IllegalStateException(
+          classpathFile + " is missing: build functions/" + module + " first (./mvnw verify)");
+    }
+    String classes = target.resolve("classes").toString();
+    String dependencies = Files.readString(classpathFile, StandardCharsets.UTF_8).trim();
     return dependencies.isEmpty() ? classes : classes + File.pathSeparator + dependencies;
   }
 

@@ -73,7 +73,7 @@ class GatewayIT {
     env.put("TELEMETRY_GATEWAY_DEAD_LETTER_TOPIC", "dead-letters");
     env.put("TELEMETRY_GATEWAY_INSTANCE_TOKENS", INSTANCE + "=" + InstanceTokens.sha256Hex(TOKEN));
     env.put("TELEMETRY_GATEWAY_MAX_REQUEST_BYTES", String.valueOf(1024 * 1024));
-    function = FunctionProcess.start("dev.tally.gatewayfn.GatewayFunction", env);
+    function = FunctionProcess.start("gateway", "dev.tally.gatewayfn.GatewayFunction", env);
   }
 
   @AfterAll

@@ -30,6 +30,7 @@ class GatewayPublishFailureIT {
     emulator.createTopic("events");
     function =
         FunctionProcess.start(
+            "gateway",
             "dev.tally.gatewayfn.GatewayFunction",
             Map.of(
                 "PUBSUB_PROJECT_ID",

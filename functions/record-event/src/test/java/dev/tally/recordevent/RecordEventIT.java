@@ -73,7 +73,8 @@ class RecordEventIT {
     env.put("TELEMETRY_MAX_EVENTS_PER_REQUEST", "50");
     env.put("TELEMETRY_MAX_PRIVATE_METADATA_BYTES", "1024");
     env.put("TELEMETRY_CORS_ALLOWED_ORIGINS", ALLOWED_ORIGIN);
-    function = FunctionProcess.start("dev.tally.recordevent.RecordEventFunction", env);
+    function =
+        FunctionProcess.start("record-event", "dev.tally.recordevent.RecordEventFunction", env);
 
     AccessTokens tokens = new AccessTokens(db.dataSource(), Clock.systemUTC());
     userToken = tokens.create(1234, Set.of(AccessTokens.USER_ALL), null, "user").token();

@@ -32,6 +32,7 @@ class RecordEventLockdownIT {
     int deadPort = FunctionProcess.freePort();
     function =
         FunctionProcess.start(
+            "record-event",
             "dev.tally.recordevent.RecordEventFunction",
             Map.of(
                 "DATABASE_URL", "jdbc:postgresql://127.0.0.1:" + deadPort + "/tally",

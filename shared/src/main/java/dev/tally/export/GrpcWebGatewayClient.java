@@ -1,0 +1,86 @@
+package dev.tally.export;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.tally.grpcweb.GrpcWebClient;
+import dev.tally.proto.telemetrygateway.v1.Event;
+import dev.tally.proto.telemetrygateway.v1.RecordEventsRequest;
+import dev.tally.proto.telemetrygateway.v1.RecordEventsRequestMetadata;
+import dev.tally.proto.telemetrygateway.v1.RecordEventsResponse;
+import dev.tally.proto.telemetrygateway.v1.TelemeteryGatewayServiceGrpc;
+import java.io.IOException;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** Sends {@code RecordEvents} over gRPC-web: the gateway Cloud Function's transport. */
+public final class GrpcWebGatewayClient implements GatewayClient {
+  private static final String METHOD =
+      TelemeteryGatewayServiceGrpc.getRecordEventsMethod().getFullMethodName();
+
+  private final URI address;
+  private final String token;
+  private final Duration timeout;
+  private final GrpcWebClient client;
+
+  /**
+   * @param address base URL of the gateway function, {@code https://...} (or {@code http://} on a
+   *     loopback address)
+   * @param token the instance's bearer token
+   * @param timeout how long one call may take
+   */
+  public GrpcWebGatewayClient(URI address, String token, Duration timeout) {
+    this.address = address;
+    this.token = token;
+    this.timeout = timeout;
+    this.client = new GrpcWebClient(Duration.ofSeconds(10));
+  }
+
+  @Override
+  public Set<String> send(RecordEventsRequestMetadata metadata, List<List<Event>> frames)
+      throws GatewayException {
+    List<byte[]> requests = new ArrayList<>(frames.size() + 1);
+    requests.add(RecordEventsRequest.newBuilder().setMetadata(metadata).build().toByteArray());
+    for (List<Event> frame : frames) {
+      requests.add(
+          RecordEventsRequest.newBuilder()
+              .setEvents(RecordEventsRequest.EventsPayload.newBuilder().addAllEvents(frame))
+              .build()
+              .toByteArray());
+    }
+    GrpcWebClient.Result result;
+    try {
+      result =
+          client.call(
+              address,
+              METHOD,
+              requests,
+              Map.of("authorization", "Bearer " + token),
+              false,
+              timeout);
+    } catch (IOException e) {
+      throw new GatewayException("gateway unreachable: " + e.getMessage(), Set.of(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new GatewayException("interrupted", Set.of(), e);
+    }
+    Set<String> acknowledged = new HashSet<>();
+    for (byte[] message : result.messages()) {
+      try {
+        acknowledged.addAll(RecordEventsResponse.parseFrom(message).getSucceededEventsList());
+      } catch (InvalidProtocolBufferException e) {
+        throw new GatewayException("gateway answered with a malformed response", acknowledged, e);
+      }
+    }
+    if (!result.isOk()) {
+      throw new GatewayException(
+          "gateway answered with gRPC status " + result.grpcStatus() + ": " + result.grpcMessage(),
+          acknowledged,
+          null);
+    }
+    return acknowledged;
+  }
+}

@@ -1,0 +1,111 @@
+package dev.tally.export;
+
+import dev.tally.proto.telemetrygateway.v1.Event;
+import dev.tally.proto.telemetrygateway.v1.RecordEventsRequest;
+import dev.tally.proto.telemetrygateway.v1.RecordEventsRequestMetadata;
+import dev.tally.proto.telemetrygateway.v1.RecordEventsResponse;
+import dev.tally.proto.telemetrygateway.v1.TelemeteryGatewayServiceGrpc;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.MetadataUtils;
+import io.grpc.stub.StreamObserver;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/** Sends {@code RecordEvents} over native gRPC (HTTP/2), one channel per process. */
+public final class NativeGatewayClient implements GatewayClient {
+  private final ManagedChannel channel;
+  private final TelemeteryGatewayServiceGrpc.TelemeteryGatewayServiceStub stub;
+  private final Duration timeout;
+
+  /**
+   * @param host the gateway's host
+   * @param port its port
+   * @param tls whether to use TLS (plaintext only for loopback addresses)
+   */
+  public NativeGatewayClient(String host, int port, boolean tls, String token, Duration timeout) {
+    NettyChannelBuilder builder =
+        NettyChannelBuilder.forAddress(host, port).maxInboundMessageSize(16 * 1024 * 1024);
+    this.channel = (tls ? builder.useTransportSecurity() : builder.usePlaintext()).build();
+    Metadata headers = new Metadata();
+    headers.put(
+        Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
+    this.stub =
+        TelemeteryGatewayServiceGrpc.newStub(channel)
+            .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
+    this.timeout = timeout;
+  }
+
+  @Override
+  public Set<String> send(RecordEventsRequestMetadata metadata, List<List<Event>> frames)
+      throws GatewayException {
+    Set<String> acknowledged = ConcurrentHashMap.newKeySet();
+    CompletableFuture<Status> closed = new CompletableFuture<>();
+    StreamObserver<RecordEventsRequest> requests =
+        stub.withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS)
+            .recordEvents(
+                new StreamObserver<>() {
+                  @Override
+                  public void onNext(RecordEventsResponse response) {
+                    acknowledged.addAll(response.getSucceededEventsList());
+                  }
+
+                  @Override
+                  public void onError(Throwable error) {
+                    closed.complete(Status.fromThrowable(error));
+                  }
+
+                  @Override
+                  public void onCompleted() {
+                    closed.complete(Status.OK);
+                  }
+                });
+    requests.onNext(RecordEventsRequest.newBuilder().setMetadata(metadata).build());
+    for (List<Event> frame : frames) {
+      requests.onNext(
+          RecordEventsRequest.newBuilder()
+              .setEvents(RecordEventsRequest.EventsPayload.newBuilder().addAllEvents(frame))
+              .build());
+    }
+    requests.onCompleted();
+    Status status;
+    try {
+      status = closed.get(timeout.toMillis() + 5_000, TimeUnit.MILLISECONDS);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new GatewayException("gateway call did not finish", acknowledged, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new GatewayException("interrupted", acknowledged, e);
+    }
+    if (!status.isOk()) {
+      throw new GatewayException(
+          "gateway answered with gRPC status "
+              + status.getCode().value()
+              + " "
+              + status.getCode()
+              + ": "
+              + status.getDescription(),
+          acknowledged,
+          status.getCause());
+    }
+    return Set.copyOf(acknowledged);
+  }
+
+  @Override
+  public void close() {
+    channel.shutdown();
+    try {
+      channel.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
