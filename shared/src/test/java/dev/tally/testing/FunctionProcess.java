@@ -29,11 +29,15 @@ public final class FunctionProcess implements AutoCloseable {
   private final Process process;
   private final int port;
   private final Path output;
+  private final Thread killOnExit;
 
   private FunctionProcess(Process process, int port, Path output) {
     this.process = process;
     this.port = port;
     this.output = output;
+    // Never leave a function running when the test JVM ends, whatever happened.
+    this.killOnExit = new Thread(process::destroyForcibly, "stop-function");
+    Runtime.getRuntime().addShutdownHook(killOnExit);
   }
 
   /**
@@ -45,8 +49,18 @@ public final class FunctionProcess implements AutoCloseable {
    */
   public static FunctionProcess start(String module, String target, Map<String, String> environment)
       throws IOException {
-    int port = freePort();
-    Path output = Files.createTempFile("function-" + target.replaceAll(".*\\.", ""), ".log");
+    return start(
+        module,
+        target,
+        environment,
+        freePort(),
+        Files.createTempFile("function-" + target.replaceAll(".*\\.", ""), ".log"));
+  }
+
+  /** Starts a function on a given port, its output going to {@code output}. */
+  public static FunctionProcess start(
+      String module, String target, Map<String, String> environment, int port, Path output)
+      throws IOException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-jar");
@@ -67,6 +81,11 @@ public final class FunctionProcess implements AutoCloseable {
     return function;
   }
 
+  /** The port the function listens on. */
+  public int port() {
+    return port;
+  }
+
   /** The function's URL for {@code path}, on 127.0.0.1. */
   public URI uri(String path) {
     return URI.create("http://127.0.0.1:" + port + path);
@@ -83,6 +102,11 @@ public final class FunctionProcess implements AutoCloseable {
 
   @Override
   public void close() throws InterruptedException {
+    try {
+      Runtime.getRuntime().removeShutdownHook(killOnExit);
+    } catch (IllegalStateException shuttingDown) {
+      // the hook runs anyway
+    }
     process.destroy();
     if (!process.waitFor(10, TimeUnit.SECONDS)) {
       process.destroyForcibly().waitFor();

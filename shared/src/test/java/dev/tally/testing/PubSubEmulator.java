@@ -38,21 +38,46 @@ public final class PubSubEmulator implements AutoCloseable {
 
   private final Path executable;
   private final int port;
+  private final String project;
+  private final Path log;
   private Process process;
+  private Thread killOnExit;
 
-  private PubSubEmulator(Path executable, int port) {
+  private PubSubEmulator(Path executable, int port, String project, Path log) {
     this.executable = executable;
     this.port = port;
+    this.project = project;
+    this.log = log;
   }
 
-  /** Starts an emulator and waits until it answers. */
+  /** Starts an emulator for {@link #PROJECT} on a free port and waits until it answers. */
   public static PubSubEmulator start() throws IOException {
-    PubSubEmulator emulator = new PubSubEmulator(locate(), FunctionProcess.freePort());
+    return start(
+        FunctionProcess.freePort(), PROJECT, Files.createTempFile("pubsub-emulator", ".log"));
+  }
+
+  /**
+   * Starts an emulator on {@code port} for {@code project}, its output going to {@code log}, and
+   * waits until it answers.
+   */
+  public static PubSubEmulator start(int port, String project, Path log) throws IOException {
+    PubSubEmulator emulator = new PubSubEmulator(locate(), port, project, log);
     emulator.launch();
     return emulator;
   }
 
-  private static Path locate() {
+  /** An emulator started by someone else, at {@code host:port}; {@link #stop()} leaves it. */
+  public static PubSubEmulator attach(String hostPort, String project) {
+    int port = Integer.parseInt(hostPort.substring(hostPort.lastIndexOf(':') + 1));
+    return new PubSubEmulator(null, port, project, null);
+  }
+
+  /**
+   * The emulator's start script.
+   *
+   * @throws IllegalStateException saying how to install it when it is missing
+   */
+  public static Path locate() {
     String configured = System.getenv("PUBSUB_EMULATOR_BIN");
     if (configured != null && !configured.isBlank()) {
       return Path.of(configured);
@@ -80,9 +105,11 @@ public final class PubSubEmulator implements AutoCloseable {
   private void launch() throws IOException {
     ProcessBuilder builder =
         new ProcessBuilder(executable.toString(), "--host=127.0.0.1", "--port=" + port);
-    Path log = Files.createTempFile("pubsub-emulator", ".log");
     builder.redirectErrorStream(true).redirectOutput(log.toFile());
     process = builder.start();
+    Process started = process;
+    killOnExit = new Thread(() -> kill(started), "stop-pubsub-emulator");
+    Runtime.getRuntime().addShutdownHook(killOnExit);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (System.nanoTime() < deadline) {
       if (!process.isAlive()) {
@@ -117,14 +144,27 @@ public final class PubSubEmulator implements AutoCloseable {
 
   /** Stops the emulator; {@link #restart()} brings it back on the same port, empty. */
   public void stop() throws InterruptedException {
+    if (killOnExit != null) {
+      try {
+        Runtime.getRuntime().removeShutdownHook(killOnExit);
+      } catch (IllegalStateException shuttingDown) {
+        // the hook runs anyway
+      }
+      killOnExit = null;
+    }
     if (process != null && process.isAlive()) {
       process.descendants().forEach(ProcessHandle::destroy);
       process.destroy();
       if (!process.waitFor(10, TimeUnit.SECONDS)) {
-        process.descendants().forEach(ProcessHandle::destroyForcibly);
-        process.destroyForcibly().waitFor();
+        kill(process);
       }
     }
+  }
+
+  /** The emulator runs as a child of its start script: stop both, whatever happens. */
+  private static void kill(Process process) {
+    process.descendants().forEach(ProcessHandle::destroyForcibly);
+    process.destroyForcibly();
   }
 
   public void restart() throws IOException, InterruptedException {
@@ -132,15 +172,16 @@ public final class PubSubEmulator implements AutoCloseable {
     launch();
   }
 
+  /** Creates a topic; an existing one is kept. */
   public void createTopic(String topic) throws IOException {
-    call("PUT", "/v1/projects/" + PROJECT + "/topics/" + topic, "{}");
+    call("PUT", "/v1/projects/" + project + "/topics/" + topic, "{}");
   }
 
   public void createSubscription(String subscription, String topic) throws IOException {
     call(
         "PUT",
-        "/v1/projects/" + PROJECT + "/subscriptions/" + subscription,
-        "{\"topic\":\"projects/" + PROJECT + "/topics/" + topic + "\",\"ackDeadlineSeconds\":60}");
+        "/v1/projects/" + project + "/subscriptions/" + subscription,
+        "{\"topic\":\"projects/" + project + "/topics/" + topic + "\",\"ackDeadlineSeconds\":60}");
   }
 
   /** A message read from a subscription. */
@@ -161,7 +202,7 @@ public final class PubSubEmulator implements AutoCloseable {
       JsonNode response =
           call(
               "POST",
-              "/v1/projects/" + PROJECT + "/subscriptions/" + subscription + ":pull",
+              "/v1/projects/" + project + "/subscriptions/" + subscription + ":pull",
               "{\"maxMessages\":1000,\"returnImmediately\":true}");
       List<String> ackIds = new ArrayList<>();
       for (JsonNode received : response.path("receivedMessages")) {
@@ -181,7 +222,7 @@ public final class PubSubEmulator implements AutoCloseable {
       if (!ackIds.isEmpty()) {
         call(
             "POST",
-            "/v1/projects/" + PROJECT + "/subscriptions/" + subscription + ":acknowledge",
+            "/v1/projects/" + project + "/subscriptions/" + subscription + ":acknowledge",
             JSON.writeValueAsString(Map.of("ackIds", ackIds)));
       } else if (messages.size() < count) {
         sleep(50);

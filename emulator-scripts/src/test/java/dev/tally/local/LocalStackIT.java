@@ -1,0 +1,162 @@
+package dev.tally.local;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tally.testing.FunctionProcess;
+import dev.tally.testing.PubSubEmulator;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The local stack as a user starts it: {@code run-local.sh --detach}, events recorded over HTTP,
+ * found on the subscription within an export interval, then {@code stop-local.sh}.
+ */
+class LocalStackIT {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Path ROOT = Path.of(System.getProperty("tally.root")).toAbsolutePath();
+
+  @TempDir static Path localDir;
+
+  private static Map<String, String> environment;
+  private static Map<String, String> stack;
+
+  @BeforeAll
+  static void start() throws Exception {
+    environment = new LinkedHashMap<>();
+    environment.put("TALLY_LOCAL_DIR", localDir.toString());
+    for (String port :
+        List.of(
+            "RECORD_EVENT_PORT", "GATEWAY_PORT", "EXPORT_PORT", "PUBSUB_PORT", "POSTGRES_PORT")) {
+      environment.put(port, String.valueOf(FunctionProcess.freePort()));
+    }
+    environment.put("EXPORT_INTERVAL", "2s");
+    Result started = script("run-local.sh", "--detach", "--no-build");
+    assertEquals(0, started.exitCode(), started.output());
+    assertTrue(started.output().contains("Tally is running"), started.output());
+    stack = readEnv(localDir.resolve("env"));
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    Result stopped = script("stop-local.sh");
+    assertEquals(0, stopped.exitCode(), stopped.output());
+    assertTrue(stopped.output().startsWith("stopped the local stack"), stopped.output());
+    for (String port : List.of("RECORD_EVENT_PORT", "GATEWAY_PORT", "EXPORT_PORT", "PUBSUB_PORT")) {
+      assertTrue(isFree(Integer.parseInt(environment.get(port))), port + " is released");
+    }
+    assertFalse(Files.exists(localDir.resolve("stack.pid")));
+  }
+
+  @Test
+  void recordedEvents_appearOnTheSubscriptionWithinAnExportInterval() throws Exception {
+    String body =
+        "{\"query\":\"mutation { telemetry { recordEvents(events: ["
+            + "{feature: \\\"local.stack\\\", action: \\\"first\\\", source: {client: \\\"it\\\"}, parameters: {version: 0}},"
+            + "{feature: \\\"local.stack\\\", action: \\\"second\\\", source: {client: \\\"it\\\"}, parameters: {version: 0}}"
+            + "]) { alwaysNil } } }\"}";
+    HttpResponse<String> recorded =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(URI.create(stack.get("RECORD_EVENT_URL")))
+                    .header("Content-Type", "application/json")
+                    .header("Authorization", "token " + stack.get("ACCESS_TOKEN"))
+                    .POST(HttpRequest.BodyPublishers.ofString(body))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, recorded.statusCode(), recorded.body());
+    assertFalse(recorded.body().contains("errors"), recorded.body());
+
+    PubSubEmulator emulator =
+        PubSubEmulator.attach(stack.get("PUBSUB_EMULATOR_HOST"), stack.get("PUBSUB_PROJECT_ID"));
+    Set<String> actions = new HashSet<>();
+    for (PubSubEmulator.Message message :
+        emulator.pull(stack.get("SUBSCRIPTION_ID"), 2, Duration.ofSeconds(15))) {
+      actions.add(JSON.readTree(message.data()).path("event").path("action").asText());
+      assertEquals("local.stack", message.attributes().get("event.feature"));
+    }
+    assertEquals(Set.of("first", "second"), actions);
+
+    Result watched = script("watch-event.sh");
+    assertEquals(0, watched.exitCode(), watched.output());
+    assertTrue(
+        watched.output().contains("1. recorded in event_logs: local.stack.second"),
+        watched.output());
+    assertTrue(watched.output().contains("4. published to tally-events"), watched.output());
+  }
+
+  @Test
+  void startingASecondStack_isRefusedAndLeavesTheFirstRunning() throws Exception {
+    Result second = script("run-local.sh", "--detach", "--no-build");
+
+    assertEquals(1, second.exitCode());
+    assertTrue(second.output().contains("already running"), second.output());
+    HttpResponse<String> answer =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(URI.create(stack.get("RECORD_EVENT_URL")))
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"query\":\"{ __typename }\"}"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, answer.statusCode());
+  }
+
+  record Result(int exitCode, String output) {}
+
+  private static Result script(String name, String... args)
+      throws IOException, InterruptedException {
+    List<String> command = new java.util.ArrayList<>();
+    command.add(ROOT.resolve("emulator-scripts").resolve(name).toString());
+    command.addAll(List.of(args));
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+    builder.environment().putAll(environment);
+    Process process = builder.start();
+    byte[] output = process.getInputStream().readAllBytes();
+    if (!process.waitFor(3, TimeUnit.MINUTES)) {
+      process.destroyForcibly();
+    }
+    return new Result(process.exitValue(), new String(output, StandardCharsets.UTF_8));
+  }
+
+  private static Map<String, String> readEnv(Path file) throws IOException {
+    Map<String, String> env = new LinkedHashMap<>();
+    for (String line : Files.readAllLines(file)) {
+      int equals = line.indexOf('=');
+      if (!line.startsWith("#") && equals > 0) {
+        env.put(line.substring(0, equals), line.substring(equals + 1).replaceAll("^'|'$", ""));
+      }
+    }
+    return env;
+  }
+
+  private static boolean isFree(int port) {
+    try (ServerSocket socket = new ServerSocket()) {
+      socket.bind(new InetSocketAddress(port));
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+}

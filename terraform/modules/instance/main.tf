@@ -1,0 +1,419 @@
+# One Tally instance: its PostgreSQL database on Cloud SQL, the record-event function clients
+# record events with, and the export function Cloud Scheduler calls to send queued events to a
+# gateway. Every function runs as its own service account; none uses the default compute account.
+
+locals {
+  labels = merge({ app = "tally", tally-instance = var.name }, var.labels)
+
+  # postgres-socket-factory URL: the connector authenticates with the function's service account
+  # (roles/cloudsql.client) and needs neither an authorized network nor a VPC connector.
+  database_url = join("", [
+    "jdbc:postgresql:///", google_sql_database.tally.name,
+    "?cloudSqlInstance=", google_sql_database_instance.tally.connection_name,
+    "&socketFactory=com.google.cloud.sql.postgres.SocketFactory",
+  ])
+
+  # Connection budget: every function instance holds up to DATABASE_POOL_SIZE connections.
+  available_connections      = var.database_max_connections - var.database_reserved_connections
+  export_connections         = var.export_max_instances * var.export_database_pool_size
+  record_event_max_instances = coalesce(var.record_event_max_instances, floor((local.available_connections - local.export_connections) / var.record_event_database_pool_size))
+  connections_used           = local.record_event_max_instances * var.record_event_database_pool_size + local.export_connections
+
+  license_key_set = nonsensitive(var.license_key != null)
+
+  # Secrets each function may read: "function/secret" => secret_id.
+  secret_access = merge(
+    {
+      "record-event/database-password" = { secret = google_secret_manager_secret.database_password.secret_id, member = google_service_account.record_event.member }
+      "export/database-password"       = { secret = google_secret_manager_secret.database_password.secret_id, member = google_service_account.export.member }
+    },
+    var.export_enabled ? {
+      "export/gateway-token" = { secret = one(google_secret_manager_secret.gateway_token[*].secret_id), member = google_service_account.export.member }
+    } : {},
+    local.license_key_set ? {
+      "export/license-key" = { secret = one(google_secret_manager_secret.license_key[*].secret_id), member = google_service_account.export.member }
+    } : {},
+  )
+}
+
+# --- Service accounts ---
+
+resource "google_service_account" "record_event" {
+  project      = var.project_id
+  account_id   = "${var.name}-record-event"
+  display_name = "Tally ${var.name}: record-event function"
+}
+
+resource "google_service_account" "export" {
+  project      = var.project_id
+  account_id   = "${var.name}-export"
+  display_name = "Tally ${var.name}: export function"
+}
+
+resource "google_service_account" "scheduler" {
+  project      = var.project_id
+  account_id   = "${var.name}-scheduler"
+  display_name = "Tally ${var.name}: Cloud Scheduler identity that invokes export"
+}
+
+# Cloud Build builds the functions as this account instead of the default compute account.
+resource "google_service_account" "build" {
+  project      = var.project_id
+  account_id   = "${var.name}-build"
+  display_name = "Tally ${var.name}: Cloud Build for the functions"
+}
+
+# What Google documents for a custom Cloud Functions build account: write build logs, push the
+# image to Artifact Registry (gcf-artifacts), read the staged source.
+resource "google_project_iam_member" "build" {
+  for_each = toset([
+    "roles/logging.logWriter",
+    "roles/artifactregistry.writer",
+    "roles/storage.objectViewer",
+  ])
+  project = var.project_id
+  role    = each.value
+  member  = google_service_account.build.member
+}
+
+# cloudsql.client, limited by an IAM condition to this instance's Cloud SQL instance.
+resource "google_project_iam_member" "cloudsql_client" {
+  for_each = {
+    record-event = google_service_account.record_event.member
+    export       = google_service_account.export.member
+  }
+  project = var.project_id
+  role    = "roles/cloudsql.client"
+  member  = each.value
+
+  condition {
+    title       = "only-${google_sql_database_instance.tally.name}"
+    description = "Connect to the Tally instance database only."
+    expression  = "resource.type == \"sqladmin.googleapis.com/Instance\" && resource.name == \"projects/${var.project_id}/instances/${google_sql_database_instance.tally.name}\""
+  }
+}
+
+resource "google_secret_manager_secret_iam_member" "access" {
+  for_each  = local.secret_access
+  project   = var.project_id
+  secret_id = each.value.secret
+  role      = "roles/secretmanager.secretAccessor"
+  member    = each.value.member
+}
+
+# --- Database ---
+
+resource "random_id" "database_suffix" {
+  byte_length = 2
+}
+
+resource "google_sql_database_instance" "tally" {
+  project = var.project_id
+  # Cloud SQL keeps a deleted instance's name reserved for a week: a suffix lets a torn-down
+  # instance be recreated at once.
+  name                = "${var.name}-db-${random_id.database_suffix.hex}"
+  region              = var.region
+  database_version    = var.database_version
+  deletion_protection = var.deletion_protection
+
+  settings {
+    tier              = var.database_tier
+    edition           = var.database_edition
+    availability_type = var.database_availability_type
+    disk_type         = "PD_SSD"
+    disk_size         = var.database_disk_size_gb
+    disk_autoresize   = true
+    user_labels       = local.labels
+
+    backup_configuration {
+      enabled                        = true
+      start_time                     = "03:00"
+      point_in_time_recovery_enabled = var.database_point_in_time_recovery
+    }
+
+    # A public IP without authorized networks: only the connector (IAM-authorized, TLS) and the
+    # Cloud SQL Auth Proxy can reach it.
+    ip_configuration {
+      ipv4_enabled = true
+      ssl_mode     = "ENCRYPTED_ONLY"
+    }
+
+    database_flags {
+      name  = "max_connections"
+      value = tostring(var.database_max_connections)
+    }
+  }
+}
+
+resource "google_sql_database" "tally" {
+  project  = var.project_id
+  instance = google_sql_database_instance.tally.name
+  name     = "tally"
+}
+
+resource "random_password" "database" {
+  length  = 40
+  special = false
+}
+
+resource "google_sql_user" "tally" {
+  project  = var.project_id
+  instance = google_sql_database_instance.tally.name
+  name     = "tally"
+  password = random_password.database.result
+}
+
+resource "google_secret_manager_secret" "database_password" {
+  project   = var.project_id
+  secret_id = "${var.name}-database-password"
+  labels    = local.labels
+
+  replication {
+    auto {}
+  }
+}
+
+resource "google_secret_manager_secret_version" "database_password" {
+  secret      = google_secret_manager_secret.database_password.id
+  secret_data = random_password.database.result
+}
+
+# --- Gateway credentials ---
+
+resource "google_secret_manager_secret" "gateway_token" {
+  count     = var.export_enabled ? 1 : 0
+  project   = var.project_id
+  secret_id = "${var.name}-gateway-token"
+  labels    = local.labels
+
+  replication {
+    auto {}
+  }
+}
+
+resource "google_secret_manager_secret_version" "gateway_token" {
+  count       = var.export_enabled ? 1 : 0
+  secret      = google_secret_manager_secret.gateway_token[0].id
+  secret_data = var.gateway_token
+
+  lifecycle {
+    precondition {
+      condition     = var.gateway_token != null && var.gateway_url != "" && var.instance_id != ""
+      error_message = "export_enabled needs gateway_url, gateway_token and instance_id; set export_enabled = false to deploy without a gateway."
+    }
+  }
+}
+
+resource "google_secret_manager_secret" "license_key" {
+  count     = local.license_key_set ? 1 : 0
+  project   = var.project_id
+  secret_id = "${var.name}-license-key"
+  labels    = local.labels
+
+  replication {
+    auto {}
+  }
+}
+
+resource "google_secret_manager_secret_version" "license_key" {
+  count       = local.license_key_set ? 1 : 0
+  secret      = google_secret_manager_secret.license_key[0].id
+  secret_data = var.license_key
+}
+
+# --- record-event ---
+
+resource "google_cloudfunctions2_function" "record_event" {
+  project     = var.project_id
+  location    = var.region
+  name        = "${var.name}-record-event"
+  description = "Tally ${var.name}: GraphQL endpoint clients record telemetry events with."
+  labels      = local.labels
+
+  build_config {
+    runtime         = "java17"
+    entry_point     = "dev.tally.recordevent.RecordEventFunction"
+    service_account = google_service_account.build.id
+
+    source {
+      storage_source {
+        bucket = var.record_event_source.bucket
+        object = var.record_event_source.object
+      }
+    }
+  }
+
+  service_config {
+    service_account_email          = google_service_account.record_event.email
+    max_instance_count             = local.record_event_max_instances
+    min_instance_count             = var.record_event_min_instances
+    available_memory               = var.record_event_memory
+    timeout_seconds                = 60
+    ingress_settings               = "ALLOW_ALL"
+    all_traffic_on_latest_revision = true
+
+    environment_variables = {
+      DATABASE_URL                           = local.database_url
+      DATABASE_USER                          = google_sql_user.tally.name
+      DATABASE_POOL_SIZE                     = tostring(var.record_event_database_pool_size)
+      DATABASE_CONNECT_TIMEOUT               = var.database_connect_timeout
+      DATABASE_MIGRATE_ON_START              = tostring(var.migrate_on_start)
+      TELEMETRY_SERVER_VERSION               = var.server_version
+      TELEMETRY_SENSITIVE_METADATA_ALLOWLIST = join(",", var.sensitive_metadata_allowlist)
+      TELEMETRY_EXPORT_ALL_SENSITIVE_METADATA = tostring(var.export_all_sensitive_metadata)
+      TELEMETRY_ALLOW_ANONYMOUS              = tostring(var.allow_anonymous)
+      TELEMETRY_CORS_ALLOWED_ORIGINS         = join(",", var.cors_allowed_origins)
+      TELEMETRY_MAX_REQUEST_BYTES            = tostring(var.recording_limits.max_request_bytes)
+      TELEMETRY_MAX_EVENTS_PER_REQUEST       = tostring(var.recording_limits.max_events_per_request)
+      TELEMETRY_MAX_EVENT_BYTES              = tostring(var.recording_limits.max_event_bytes)
+      TELEMETRY_MAX_PRIVATE_METADATA_BYTES   = tostring(var.recording_limits.max_private_metadata_bytes)
+    }
+
+    secret_environment_variables {
+      key        = "DATABASE_PASSWORD"
+      project_id = var.project_id
+      secret     = google_secret_manager_secret.database_password.secret_id
+      version    = google_secret_manager_secret_version.database_password.version
+    }
+  }
+
+  lifecycle {
+    precondition {
+      condition     = local.record_event_max_instances >= 1 && local.connections_used <= local.available_connections
+      error_message = "Connection budget exceeded: record-event ${local.record_event_max_instances} instances x ${var.record_event_database_pool_size} + export ${var.export_max_instances} x ${var.export_database_pool_size} = ${local.connections_used} connections, but max_connections ${var.database_max_connections} - reserved ${var.database_reserved_connections} leaves ${local.available_connections}. Lower the instance counts or pool sizes, or raise database_max_connections (with a larger database_tier)."
+    }
+  }
+
+  depends_on = [
+    google_project_iam_member.build,
+    google_project_iam_member.cloudsql_client,
+    google_secret_manager_secret_iam_member.access,
+  ]
+}
+
+resource "google_cloud_run_v2_service_iam_member" "record_event_public" {
+  count    = var.record_event_public ? 1 : 0
+  project  = var.project_id
+  location = var.region
+  name     = google_cloudfunctions2_function.record_event.name
+  role     = "roles/run.invoker"
+  member   = "allUsers"
+}
+
+# --- export ---
+
+resource "google_cloudfunctions2_function" "export" {
+  project     = var.project_id
+  location    = var.region
+  name        = "${var.name}-export"
+  description = "Tally ${var.name}: exports queued events to the gateway; called by Cloud Scheduler."
+  labels      = local.labels
+
+  build_config {
+    runtime         = "java17"
+    entry_point     = "dev.tally.exportfn.ExportFunction"
+    service_account = google_service_account.build.id
+
+    source {
+      storage_source {
+        bucket = var.export_source.bucket
+        object = var.export_source.object
+      }
+    }
+  }
+
+  service_config {
+    service_account_email          = google_service_account.export.email
+    max_instance_count             = var.export_max_instances
+    min_instance_count             = 0
+    available_memory               = var.export_memory
+    timeout_seconds                = var.export_timeout_seconds
+    ingress_settings               = var.export_ingress
+    all_traffic_on_latest_revision = true
+
+    environment_variables = {
+      DATABASE_URL                                         = local.database_url
+      DATABASE_USER                                        = google_sql_user.tally.name
+      DATABASE_POOL_SIZE                                   = tostring(var.export_database_pool_size)
+      DATABASE_CONNECT_TIMEOUT                             = var.database_connect_timeout
+      DATABASE_MIGRATE_ON_START                            = tostring(var.migrate_on_start)
+      TELEMETRY_GATEWAY_EXPORTER_EXPORT_ADDR               = var.export_enabled ? var.gateway_url : ""
+      TELEMETRY_GATEWAY_EXPORTER_INSTANCE_ID               = var.instance_id
+      TELEMETRY_GATEWAY_EXPORTER_EXTERNAL_URL              = var.external_url
+      TELEMETRY_GATEWAY_EXPORTER_EXPORT_BATCH_SIZE         = tostring(var.export_batch_size)
+      TELEMETRY_GATEWAY_EXPORTER_EXPORT_TIME_BUDGET        = "${var.export_timeout_seconds - 60}s"
+      TELEMETRY_GATEWAY_EXPORTER_EXPORTED_EVENTS_RETENTION = var.exported_events_retention
+    }
+
+    secret_environment_variables {
+      key        = "DATABASE_PASSWORD"
+      project_id = var.project_id
+      secret     = google_secret_manager_secret.database_password.secret_id
+      version    = google_secret_manager_secret_version.database_password.version
+    }
+
+    dynamic "secret_environment_variables" {
+      for_each = var.export_enabled ? [1] : []
+      content {
+        key        = "TELEMETRY_GATEWAY_EXPORTER_TOKEN"
+        project_id = var.project_id
+        secret     = google_secret_manager_secret.gateway_token[0].secret_id
+        version    = google_secret_manager_secret_version.gateway_token[0].version
+      }
+    }
+
+    dynamic "secret_environment_variables" {
+      for_each = local.license_key_set ? [1] : []
+      content {
+        key        = "TELEMETRY_GATEWAY_EXPORTER_LICENSE_KEY"
+        project_id = var.project_id
+        secret     = google_secret_manager_secret.license_key[0].secret_id
+        version    = google_secret_manager_secret_version.license_key[0].version
+      }
+    }
+  }
+
+  depends_on = [
+    google_project_iam_member.build,
+    google_project_iam_member.cloudsql_client,
+    google_secret_manager_secret_iam_member.access,
+  ]
+}
+
+# Only the scheduler's account may invoke export.
+resource "google_cloud_run_v2_service_iam_member" "export_scheduler" {
+  project  = var.project_id
+  location = var.region
+  name     = google_cloudfunctions2_function.export.name
+  role     = "roles/run.invoker"
+  member   = google_service_account.scheduler.member
+}
+
+resource "google_cloud_scheduler_job" "export" {
+  project          = var.project_id
+  region           = var.region
+  name             = "${var.name}-export"
+  description      = "Runs the Tally ${var.name} export: POST with an OIDC token of ${google_service_account.scheduler.email}."
+  schedule         = var.export_schedule
+  time_zone        = "Etc/UTC"
+  attempt_deadline = "${var.export_timeout_seconds}s"
+
+  # A missed run is not retried: the next scheduled run picks up the same queue.
+  retry_config {
+    retry_count = 0
+  }
+
+  http_target {
+    http_method = "POST"
+    uri         = google_cloudfunctions2_function.export.service_config[0].uri
+    headers     = { "Content-Type" = "application/json" }
+    body        = base64encode("{}")
+
+    oidc_token {
+      service_account_email = google_service_account.scheduler.email
+      audience              = google_cloudfunctions2_function.export.service_config[0].uri
+    }
+  }
+
+  depends_on = [google_cloud_run_v2_service_iam_member.export_scheduler]
+}

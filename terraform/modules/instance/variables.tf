@@ -1,0 +1,405 @@
+# --- Where ---
+
+variable "project_id" {
+  description = "Google Cloud project the instance is deployed to."
+  type        = string
+}
+
+variable "region" {
+  description = "Region of the Cloud SQL instance, the functions and the Cloud Scheduler job (for example us-central1)."
+  type        = string
+}
+
+variable "name" {
+  description = "Prefix of every resource name of this instance (functions, service accounts, secrets, database). Lowercase letters, digits and dashes, 3 to 16 characters, so that service account IDs stay within 30 characters."
+  type        = string
+  default     = "tally"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,14}[a-z0-9]$", var.name))
+    error_message = "name must be 3 to 16 characters: a lowercase letter, then lowercase letters, digits or dashes, not ending with a dash."
+  }
+}
+
+variable "labels" {
+  description = "Labels added to every resource that takes labels."
+  type        = map(string)
+  default     = {}
+}
+
+# --- Function sources ---
+
+variable "record_event_source" {
+  description = "Cloud Storage object holding the record-event function's deployable (a zip of the directory scripts/build-function-sources.sh prepares: one manifest-only jar plus lib/). Name the object by the zip's hash so that a code change redeploys."
+  type = object({
+    bucket = string
+    object = string
+  })
+}
+
+variable "export_source" {
+  description = "Cloud Storage object holding the export function's deployable (see record_event_source)."
+  type = object({
+    bucket = string
+    object = string
+  })
+}
+
+# --- Database ---
+
+variable "database_version" {
+  description = "Cloud SQL database version."
+  type        = string
+  default     = "POSTGRES_17"
+
+  validation {
+    condition     = can(regex("^POSTGRES_[0-9]+$", var.database_version))
+    error_message = "database_version must be a Cloud SQL PostgreSQL version such as POSTGRES_17."
+  }
+}
+
+variable "database_tier" {
+  description = "Cloud SQL machine tier. db-f1-micro and db-g1-small are shared-core (Enterprise edition, no SLA) and cheapest; db-custom-CPUS-MEMORY_MB for dedicated cores."
+  type        = string
+  default     = "db-f1-micro"
+
+  validation {
+    condition     = can(regex("^db-(f1-micro|g1-small|custom-[0-9]+-[0-9]+|perf-optimized-N-[0-9]+)$", var.database_tier))
+    error_message = "database_tier must be db-f1-micro, db-g1-small, db-custom-CPUS-MEMORY_MB or db-perf-optimized-N-CPUS."
+  }
+}
+
+variable "database_edition" {
+  description = "Cloud SQL edition. ENTERPRISE is required by the shared-core tiers (db-f1-micro, db-g1-small); PostgreSQL 16+ would default to ENTERPRISE_PLUS otherwise."
+  type        = string
+  default     = "ENTERPRISE"
+
+  validation {
+    condition     = contains(["ENTERPRISE", "ENTERPRISE_PLUS"], var.database_edition)
+    error_message = "database_edition must be ENTERPRISE or ENTERPRISE_PLUS."
+  }
+}
+
+variable "database_availability_type" {
+  description = "ZONAL (one zone, cheapest) or REGIONAL (high availability, about twice the cost)."
+  type        = string
+  default     = "ZONAL"
+
+  validation {
+    condition     = contains(["ZONAL", "REGIONAL"], var.database_availability_type)
+    error_message = "database_availability_type must be ZONAL or REGIONAL."
+  }
+}
+
+variable "database_disk_size_gb" {
+  description = "Initial SSD size in GB; the disk grows automatically."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.database_disk_size_gb >= 10 && floor(var.database_disk_size_gb) == var.database_disk_size_gb
+    error_message = "database_disk_size_gb must be a whole number of at least 10."
+  }
+}
+
+variable "database_point_in_time_recovery" {
+  description = "Keep write-ahead logs for point-in-time recovery (costs storage). Daily backups are always on."
+  type        = bool
+  default     = false
+}
+
+variable "database_max_connections" {
+  description = "PostgreSQL max_connections, set as a database flag so that the connection budget below is computed from the real value. Cloud SQL's defaults: 25 on db-f1-micro, 50 on db-g1-small."
+  type        = number
+  default     = 25
+
+  validation {
+    condition     = var.database_max_connections >= 14 && var.database_max_connections <= 10000 && floor(var.database_max_connections) == var.database_max_connections
+    error_message = "database_max_connections must be a whole number between 14 and 10000."
+  }
+}
+
+variable "database_reserved_connections" {
+  description = "Connections kept out of the functions' budget: PostgreSQL's superuser reserve, Cloud SQL's own maintenance sessions, TallyAdmin (migrations, tokens) and an operator's psql."
+  type        = number
+  default     = 8
+
+  validation {
+    condition     = var.database_reserved_connections >= 3 && floor(var.database_reserved_connections) == var.database_reserved_connections
+    error_message = "database_reserved_connections must be a whole number of at least 3 (PostgreSQL reserves 3 for superusers)."
+  }
+}
+
+variable "deletion_protection" {
+  description = "Refuse to destroy the Cloud SQL instance (Terraform-side protection). Turn off only to tear the instance down."
+  type        = bool
+  default     = true
+}
+
+variable "database_connect_timeout" {
+  description = "DATABASE_CONNECT_TIMEOUT: how long a request waits for a pooled connection before it fails with 503 (a duration such as 10s)."
+  type        = string
+  default     = "10s"
+
+  validation {
+    condition     = can(regex("^[0-9]+(ms|s|m)$", var.database_connect_timeout))
+    error_message = "database_connect_timeout must be a duration such as 500ms, 10s or 1m."
+  }
+}
+
+variable "migrate_on_start" {
+  description = "DATABASE_MIGRATE_ON_START: apply pending migrations when a function instance starts (Flyway under an advisory lock). Off by default: run `TallyAdmin migrate` as a deploy step instead (see terraform/README.md)."
+  type        = bool
+  default     = false
+}
+
+# --- record-event ---
+
+variable "record_event_public" {
+  description = "Let anyone invoke record-event (allUsers run.invoker). Clients authenticate with Tally access tokens or as anonymous visitors, not with Google identities, so this is normally true."
+  type        = bool
+  default     = true
+}
+
+variable "record_event_max_instances" {
+  description = "Upper bound of record-event instances. null computes the largest count that fits the connection budget: floor((database_max_connections - database_reserved_connections - export_max_instances * export_database_pool_size) / record_event_database_pool_size). A value is checked against that budget at plan time."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.record_event_max_instances == null ? true : var.record_event_max_instances >= 1 && floor(var.record_event_max_instances) == var.record_event_max_instances
+    error_message = "record_event_max_instances must be null or a whole number of at least 1."
+  }
+}
+
+variable "record_event_min_instances" {
+  description = "Instances of record-event kept warm (billed while idle). 0 scales to zero; a Java cold start then takes a few seconds."
+  type        = number
+  default     = 0
+
+  validation {
+    condition     = var.record_event_min_instances >= 0 && floor(var.record_event_min_instances) == var.record_event_min_instances
+    error_message = "record_event_min_instances must be a whole number of at least 0."
+  }
+}
+
+variable "record_event_memory" {
+  description = "Memory of one record-event instance (Cloud Functions gen2 notation, such as 512Mi or 1Gi); the CPU follows from it."
+  type        = string
+  default     = "512Mi"
+
+  validation {
+    condition     = can(regex("^[0-9]+(Mi|Gi)$", var.record_event_memory))
+    error_message = "record_event_memory must look like 512Mi or 1Gi."
+  }
+}
+
+variable "record_event_database_pool_size" {
+  description = "DATABASE_POOL_SIZE of record-event: connections per instance."
+  type        = number
+  default     = 2
+
+  validation {
+    condition     = var.record_event_database_pool_size >= 1 && var.record_event_database_pool_size <= 50 && floor(var.record_event_database_pool_size) == var.record_event_database_pool_size
+    error_message = "record_event_database_pool_size must be a whole number between 1 and 50 (the range the function accepts)."
+  }
+}
+
+variable "server_version" {
+  description = "TELEMETRY_SERVER_VERSION: version stored in every event's source. Empty keeps the function's default (0.0.0+dev)."
+  type        = string
+  default     = ""
+}
+
+variable "sensitive_metadata_allowlist" {
+  description = "TELEMETRY_SENSITIVE_METADATA_ALLOWLIST entries, each feature::action::key1[::key2...] (action may be *); joined with commas."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for e in var.sensitive_metadata_allowlist : can(regex("^[^:,]+::[^:,]+(::[^:,]+)+$", e))])
+    error_message = "Each sensitive_metadata_allowlist entry must be feature::action::key (at least one key, no commas)."
+  }
+}
+
+variable "export_all_sensitive_metadata" {
+  description = "TELEMETRY_EXPORT_ALL_SENSITIVE_METADATA: export private metadata and marketing tracking unredacted. Only for an instance run by the gateway's own operator."
+  type        = bool
+  default     = false
+}
+
+variable "allow_anonymous" {
+  description = "TELEMETRY_ALLOW_ANONYMOUS: whether requests without an access token may record events."
+  type        = bool
+  default     = true
+}
+
+variable "cors_allowed_origins" {
+  description = "TELEMETRY_CORS_ALLOWED_ORIGINS: origins browsers may call record-event from (https://app.example.com), or [\"*\"]. Empty: no CORS."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for o in var.cors_allowed_origins : o == "*" || can(regex("^https?://[^/\\s,]+$", o))])
+    error_message = "Each of cors_allowed_origins must be * or an origin such as https://app.example.com (no path)."
+  }
+}
+
+variable "recording_limits" {
+  description = "Request limits of record-event: TELEMETRY_MAX_REQUEST_BYTES, TELEMETRY_MAX_EVENTS_PER_REQUEST, TELEMETRY_MAX_EVENT_BYTES, TELEMETRY_MAX_PRIVATE_METADATA_BYTES. Omitted fields keep the function's defaults."
+  type = object({
+    max_request_bytes          = optional(number, 2097152)
+    max_events_per_request     = optional(number, 500)
+    max_event_bytes            = optional(number, 65536)
+    max_private_metadata_bytes = optional(number, 32768)
+  })
+  default = {}
+
+  validation {
+    condition = (
+      var.recording_limits.max_request_bytes >= 1024 && var.recording_limits.max_request_bytes <= 33554432
+      && var.recording_limits.max_events_per_request >= 1 && var.recording_limits.max_events_per_request <= 100000
+      && var.recording_limits.max_event_bytes >= 1024 && var.recording_limits.max_event_bytes <= 9437184
+      && var.recording_limits.max_private_metadata_bytes >= 0 && var.recording_limits.max_private_metadata_bytes <= 9437184
+    )
+    error_message = "recording_limits out of range: max_request_bytes 1024..33554432 (Cloud Functions caps requests at 32 MiB), max_events_per_request 1..100000, max_event_bytes 1024..9437184, max_private_metadata_bytes 0..9437184."
+  }
+}
+
+# --- export ---
+
+variable "export_enabled" {
+  description = "Send events to a gateway. When false the export function still runs on schedule (it cleans up and reports) and no gateway token secret is created."
+  type        = bool
+  default     = true
+}
+
+variable "gateway_url" {
+  description = "TELEMETRY_GATEWAY_EXPORTER_EXPORT_ADDR: the gateway's address, https://... (the gateway function, gRPC-web) or grpcs://host:port (native gRPC). Not a secret: the token is. Required when export_enabled."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.gateway_url == "" || can(regex("^(https|grpcs)://[^\\s]+$", var.gateway_url))
+    error_message = "gateway_url must be empty or start with https:// or grpcs://."
+  }
+}
+
+variable "gateway_token" {
+  description = "TELEMETRY_GATEWAY_EXPORTER_TOKEN: this instance's bearer token for the gateway. Stored in Secret Manager (and, like every secret Terraform writes, in the Terraform state). Required when export_enabled."
+  type        = string
+  default     = null
+  sensitive   = true
+}
+
+variable "instance_id" {
+  description = "TELEMETRY_GATEWAY_EXPORTER_INSTANCE_ID: this instance's ID, the one its gateway token is bound to. Required when export_enabled."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = !can(regex("[,=\\s]", var.instance_id))
+    error_message = "instance_id must not contain commas, equals signs or spaces (the gateway's token list is INSTANCE_ID=hash,...)."
+  }
+}
+
+variable "license_key" {
+  description = "TELEMETRY_GATEWAY_EXPORTER_LICENSE_KEY: makes the identifier a licensed instance. Stored in Secret Manager when set."
+  type        = string
+  default     = null
+  sensitive   = true
+}
+
+variable "external_url" {
+  description = "TELEMETRY_GATEWAY_EXPORTER_EXTERNAL_URL: the instance's URL, sent in the identifier. Empty sends none."
+  type        = string
+  default     = ""
+}
+
+variable "export_schedule" {
+  description = "Cloud Scheduler cron schedule of the export (the original exporter's 5-minute interval)."
+  type        = string
+  default     = "*/5 * * * *"
+
+  validation {
+    condition     = length(split(" ", trimspace(var.export_schedule))) == 5
+    error_message = "export_schedule must be a five-field cron expression such as */5 * * * *."
+  }
+}
+
+variable "export_timeout_seconds" {
+  description = "Timeout of one export run. The function's time budget (TELEMETRY_GATEWAY_EXPORTER_EXPORT_TIME_BUDGET) is set 60 seconds shorter, so that a run finishes, marks and reports before it is cut off."
+  type        = number
+  default     = 300
+
+  validation {
+    condition     = var.export_timeout_seconds >= 120 && var.export_timeout_seconds <= 1800 && floor(var.export_timeout_seconds) == var.export_timeout_seconds
+    error_message = "export_timeout_seconds must be a whole number between 120 and 1800 (Cloud Scheduler waits at most 30 minutes for an HTTP target)."
+  }
+}
+
+variable "export_max_instances" {
+  description = "Upper bound of export instances. 1 is enough for one scheduled run at a time; runs that overlap never send the same event (leases)."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.export_max_instances >= 1 && floor(var.export_max_instances) == var.export_max_instances
+    error_message = "export_max_instances must be a whole number of at least 1."
+  }
+}
+
+variable "export_memory" {
+  description = "Memory of one export instance (such as 512Mi or 1Gi). A batch of export_batch_size events is held in memory."
+  type        = string
+  default     = "512Mi"
+
+  validation {
+    condition     = can(regex("^[0-9]+(Mi|Gi)$", var.export_memory))
+    error_message = "export_memory must look like 512Mi or 1Gi."
+  }
+}
+
+variable "export_database_pool_size" {
+  description = "DATABASE_POOL_SIZE of export: connections per instance."
+  type        = number
+  default     = 2
+
+  validation {
+    condition     = var.export_database_pool_size >= 1 && var.export_database_pool_size <= 50 && floor(var.export_database_pool_size) == var.export_database_pool_size
+    error_message = "export_database_pool_size must be a whole number between 1 and 50."
+  }
+}
+
+variable "export_batch_size" {
+  description = "TELEMETRY_GATEWAY_EXPORTER_EXPORT_BATCH_SIZE: events claimed and sent per gateway call."
+  type        = number
+  default     = 10000
+
+  validation {
+    condition     = var.export_batch_size >= 100 && var.export_batch_size <= 100000 && floor(var.export_batch_size) == var.export_batch_size
+    error_message = "export_batch_size must be a whole number between 100 and 100000."
+  }
+}
+
+variable "exported_events_retention" {
+  description = "TELEMETRY_GATEWAY_EXPORTER_EXPORTED_EVENTS_RETENTION: how long exported events are kept for the admin query (a duration such as 24h or 7d)."
+  type        = string
+  default     = "24h"
+
+  validation {
+    condition     = can(regex("^[0-9]+(s|m|h|d)$", var.exported_events_retention))
+    error_message = "exported_events_retention must be a duration such as 24h or 7d."
+  }
+}
+
+variable "export_ingress" {
+  description = "Ingress of the export function. ALLOW_ALL still requires an identity with run.invoker (only the scheduler's service account has it); ALLOW_INTERNAL_ONLY also drops traffic from outside the project's network and Google's internal callers such as Cloud Scheduler in the same project."
+  type        = string
+  default     = "ALLOW_ALL"
+
+  validation {
+    condition     = contains(["ALLOW_ALL", "ALLOW_INTERNAL_ONLY"], var.export_ingress)
+    error_message = "export_ingress must be ALLOW_ALL or ALLOW_INTERNAL_ONLY."
+  }
+}
