@@ -61,12 +61,19 @@ public final class FunctionProcess implements AutoCloseable {
   public static FunctionProcess start(
       String module, String target, Map<String, String> environment, int port, Path output)
       throws IOException {
+    return launch(functionClasspath(module), target, environment, port, output);
+  }
+
+  /** Starts a function whose classes and dependencies are {@code classpath}. */
+  public static FunctionProcess launch(
+      String classpath, String target, Map<String, String> environment, int port, Path output)
+      throws IOException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-jar");
     command.add(required("tally.invoker.jar"));
     command.add("--classpath");
-    command.add(functionClasspath(module));
+    command.add(classpath);
     command.add("--target");
     command.add(target);
     command.add("--port");
@@ -79,6 +86,11 @@ public final class FunctionProcess implements AutoCloseable {
     FunctionProcess function = new FunctionProcess(builder.start(), port, output);
     function.awaitListening();
     return function;
+  }
+
+  /** The process ID of the function's JVM. */
+  public long pid() {
+    return process.pid();
   }
 
   /** The port the function listens on. */

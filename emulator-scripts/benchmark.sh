@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Measures Tally against the machine's own limits and writes the figures to BENCHMARKS.md.
+# Not part of the test suite: run it on an otherwise quiet machine.
+#
+# usage: emulator-scripts/benchmark.sh [--quick] [--no-build]
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(dirname "$here")"
+args=()
+build=true
+for arg in "$@"; do
+  case "$arg" in
+    --no-build) build=false ;;
+    --quick) args+=(--quick) ;;
+    *)
+      echo "unknown option: $arg" >&2
+      exit 2
+      ;;
+  esac
+done
+if $build; then
+  (cd "$root" && ./mvnw -q -B -DskipTests package)
+fi
+exec java -Dtally.root="$root" -cp "$here/target/classes:$(cat "$here/target/stack-classpath.txt")" \
+  dev.tally.local.Benchmark "${args[@]}"

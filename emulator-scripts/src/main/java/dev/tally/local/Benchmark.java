@@ -1,0 +1,728 @@
+package dev.tally.local;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.tally.event.Actor;
+import dev.tally.event.EventBuilder;
+import dev.tally.event.EventContext;
+import dev.tally.event.EventInput;
+import dev.tally.gateway.EventMessages;
+import dev.tally.gateway.InstanceTokens;
+import dev.tally.gateway.PubSubEventPublisher;
+import dev.tally.grpcweb.GrpcWebClient;
+import dev.tally.proto.telemetrygateway.v1.Event;
+import dev.tally.proto.telemetrygateway.v1.Identifier;
+import dev.tally.proto.telemetrygateway.v1.RecordEventsRequest;
+import dev.tally.proto.telemetrygateway.v1.RecordEventsRequestMetadata;
+import dev.tally.proto.telemetrygateway.v1.RecordEventsResponse;
+import dev.tally.redact.Redactor;
+import dev.tally.redact.SensitiveMetadataAllowlist;
+import dev.tally.store.AccessTokens;
+import dev.tally.store.DataSources;
+import dev.tally.store.DatabaseConfig;
+import dev.tally.store.FeatureFlags;
+import dev.tally.store.Migrations;
+import dev.tally.store.TeeStore;
+import dev.tally.testing.FunctionProcess;
+import dev.tally.testing.PubSubEmulator;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Measures Tally against what the same machine does without it, in one run: ingest through
+ * record-event beside batched JDBC into the same tables; export through export, gateway and the
+ * Pub/Sub emulator beside a {@code Publisher} publishing the same messages; cold starts beside a
+ * trivial function; peak memory of each function. Functions run in the real invoker with {@code
+ * -XX:MaxRAM=256m}, as in a 256 MiB Cloud Functions instance.
+ *
+ * <pre>
+ * emulator-scripts/benchmark.sh [--quick]
+ * </pre>
+ */
+public final class Benchmark {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String MEMORY_FLAGS = "-XX:MaxRAM=256m";
+  private static final String TOKEN = "tly_benchmark_token_000000000001";
+  private static final String GATEWAY_TOKEN = "benchmark-gateway-token";
+  private static final String INSTANCE = "benchmark-instance";
+
+  private final Path root;
+  private final Path work;
+  private final Duration measure;
+  private final Duration warmUp;
+  private final int exportEvents;
+  private final int coldStarts;
+  private final List<String> lines = new ArrayList<>();
+  private final Map<String, Long> peakRss = new LinkedHashMap<>();
+
+  private EmbeddedPostgres postgres;
+  private DatabaseConfig database;
+  private HikariDataSource dataSource;
+  private PubSubEmulator emulator;
+
+  private Benchmark(Path root, boolean quick) throws IOException {
+    this.root = root;
+    this.work = Files.createTempDirectory("tally-benchmark");
+    this.measure = quick ? Duration.ofSeconds(3) : Duration.ofSeconds(10);
+    this.warmUp = quick ? Duration.ofSeconds(2) : Duration.ofSeconds(5);
+    this.exportEvents = quick ? 20_000 : 100_000;
+    this.coldStarts = quick ? 3 : 7;
+  }
+
+  public static void main(String[] args) throws Exception {
+    Path root = Path.of(System.getProperty("tally.root", ".")).toAbsolutePath().normalize();
+    boolean quick = Arrays.asList(args).contains("--quick");
+    Benchmark benchmark = new Benchmark(root, quick);
+    try {
+      benchmark.run(quick);
+    } finally {
+      benchmark.stop();
+    }
+  }
+
+  private void run(boolean quick) throws Exception {
+    System.setProperty(
+        "tally.invoker.jar",
+        root.resolve("emulator-scripts/target/invoker/java-function-invoker.jar").toString());
+    System.setProperty("tally.functions.dir", root.resolve("functions").toString());
+    startServices();
+    ingest();
+    export();
+    coldStart();
+    memory();
+    write(quick);
+  }
+
+  private void startServices() throws IOException {
+    postgres =
+        EmbeddedPostgres.builder()
+            .setDataDirectory(work.resolve("postgres"))
+            .setPort(FunctionProcess.freePort())
+            .start();
+    database =
+        new DatabaseConfig(
+            "jdbc:postgresql://127.0.0.1:" + postgres.getPort() + "/postgres",
+            "postgres",
+            null,
+            8,
+            false);
+    Migrations.apply(database);
+    dataSource = DataSources.pooled(database, "benchmark");
+    new AccessTokens(dataSource, Clock.systemUTC())
+        .insert(TOKEN, 1, Set.of(AccessTokens.USER_ALL), null, "benchmark");
+    new FeatureFlags(dataSource).set(FeatureFlags.TELEMETRY_EXPORT, true);
+    emulator =
+        PubSubEmulator.start(
+            FunctionProcess.freePort(), "tally-bench", work.resolve("emulator.log"));
+    emulator.createTopic("events");
+    emulator.createTopic("direct");
+  }
+
+  // ---------------------------------------------------------------- ingest
+
+  private record Load(double eventsPerSecond, double p50Millis, double p99Millis) {}
+
+  private void ingest() throws Exception {
+    lines.add("## Ingest: record-event (HTTP, GraphQL) beside batched JDBC into the same tables");
+    lines.add("");
+    lines.add(
+        "| batch | clients | record-event events/s | p50 ms | p99 ms | direct JDBC events/s | p50 ms | p99 ms | ratio |");
+    lines.add("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    Map<String, String> env = new LinkedHashMap<>(databaseEnv());
+    env.put("DATABASE_POOL_SIZE", "4");
+    env.put("JAVA_TOOL_OPTIONS", MEMORY_FLAGS);
+    try (FunctionProcess function =
+        FunctionProcess.start(
+            "record-event",
+            "dev.tally.recordevent.RecordEventFunction",
+            env,
+            FunctionProcess.freePort(),
+            work.resolve("record-event.log"))) {
+      URI uri = function.uri("/.api/graphql");
+      HttpClient http = HttpClient.newHttpClient();
+      TeeStore store =
+          new TeeStore(
+              dataSource,
+              new Redactor(Redactor.Mode.ALLOWLISTED_ONLY, SensitiveMetadataAllowlist.builtIn()));
+      EventBuilder builder = new EventBuilder(Clock.systemUTC(), "bench");
+      for (int batch : new int[] {1, 10, 100}) {
+        String body = mutation(batch);
+        for (int clients : new int[] {1, 4}) {
+          truncate();
+          Load viaFunction =
+              load(
+                  clients,
+                  batch,
+                  i -> {
+                    HttpResponse<String> response =
+                        http.send(
+                            HttpRequest.newBuilder(uri)
+                                .header("Content-Type", "application/json")
+                                .header("Authorization", "token " + TOKEN)
+                                .POST(HttpRequest.BodyPublishers.ofString(body))
+                                .build(),
+                            HttpResponse.BodyHandlers.ofString());
+                    if (response.statusCode() != 200 || response.body().contains("errors")) {
+                      throw new IllegalStateException(response.body());
+                    }
+                  });
+          truncate();
+          Load direct =
+              load(
+                  clients,
+                  batch,
+                  i -> {
+                    List<Event> events = new ArrayList<>(batch);
+                    for (int e = 0; e < batch; e++) {
+                      events.add(
+                          builder.build(
+                              new EventInput(
+                                  "benchmark.ingest",
+                                  "recorded",
+                                  null,
+                                  new EventInput.Client("bench", "1.0"),
+                                  EventInput.Parameters.of(1, Map.of("n", e)),
+                                  null),
+                              EventContext.of(Actor.user(1))));
+                    }
+                    store.store(events, true);
+                  });
+          lines.add(
+              String.format(
+                  Locale.ROOT,
+                  "| %d | %d | %.0f | %.1f | %.1f | %.0f | %.1f | %.1f | %.0f%% |",
+                  batch,
+                  clients,
+                  viaFunction.eventsPerSecond(),
+                  viaFunction.p50Millis(),
+                  viaFunction.p99Millis(),
+                  direct.eventsPerSecond(),
+                  direct.p50Millis(),
+                  direct.p99Millis(),
+                  100 * viaFunction.eventsPerSecond() / direct.eventsPerSecond()));
+          System.out.println(lines.get(lines.size() - 1));
+        }
+      }
+      peakRss.put("record-event (ingest load)", peakRssKb(function.pid()));
+    }
+    lines.add("");
+  }
+
+  private interface Request {
+    void send(int i) throws Exception;
+  }
+
+  /** Runs {@code clients} loops of requests, warms up, then measures for {@link #measure}. */
+  private Load load(int clients, int eventsPerRequest, Request request) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(clients);
+    long warmUpEnd = System.nanoTime() + warmUp.toNanos();
+    long end = warmUpEnd + measure.toNanos();
+    List<Future<List<Long>>> workers = new ArrayList<>();
+    for (int c = 0; c < clients; c++) {
+      workers.add(
+          pool.submit(
+              () -> {
+                List<Long> latencies = new ArrayList<>();
+                int i = 0;
+                while (true) {
+                  long start = System.nanoTime();
+                  if (start >= end) {
+                    return latencies;
+                  }
+                  request.send(i++);
+                  if (start >= warmUpEnd) {
+                    latencies.add(System.nanoTime() - start);
+                  }
+                }
+              }));
+    }
+    List<Long> all = new ArrayList<>();
+    for (Future<List<Long>> worker : workers) {
+      all.addAll(worker.get());
+    }
+    pool.shutdown();
+    all.sort(Long::compare);
+    double seconds = measure.toNanos() / 1e9;
+    return new Load(
+        all.size() * (double) eventsPerRequest / seconds,
+        percentile(all, 0.50) / 1e6,
+        percentile(all, 0.99) / 1e6);
+  }
+
+  private static double percentile(List<Long> sorted, double p) {
+    if (sorted.isEmpty()) {
+      return Double.NaN;
+    }
+    return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(p * sorted.size()) - 1));
+  }
+
+  private static String mutation(int batch) throws IOException {
+    List<Map<String, Object>> events = new ArrayList<>();
+    for (int i = 0; i < batch; i++) {
+      events.add(
+          Map.of(
+              "feature",
+              "benchmark.ingest",
+              "action",
+              "recorded",
+              "source",
+              Map.of("client", "bench", "clientVersion", "1.0"),
+              "parameters",
+              Map.of("version", 1, "metadata", List.of(Map.of("key", "n", "value", i)))));
+    }
+    return JSON.writeValueAsString(
+        Map.of(
+            "query",
+            "mutation ExportTelemetryEvents($events: [TelemetryEventInput!]!) {"
+                + " telemetry { recordEvents(events: $events) { alwaysNil } } }",
+            "variables",
+            Map.of("events", events)));
+  }
+
+  // ---------------------------------------------------------------- export
+
+  private void export() throws Exception {
+    lines.add(
+        "## Export: export → gateway (gRPC-web) → Pub/Sub emulator, beside a Publisher publishing the same messages");
+    lines.add("");
+    truncate();
+    List<Event> events = fillQueue(exportEvents);
+
+    Map<String, String> gatewayEnv = new LinkedHashMap<>();
+    gatewayEnv.put("PUBSUB_PROJECT_ID", "tally-bench");
+    gatewayEnv.put("PUBSUB_EMULATOR_HOST", emulator.hostPort());
+    gatewayEnv.put("TELEMETRY_GATEWAY_TOPIC", "events");
+    gatewayEnv.put(
+        "TELEMETRY_GATEWAY_INSTANCE_TOKENS",
+        INSTANCE + "=" + InstanceTokens.sha256Hex(GATEWAY_TOKEN));
+    gatewayEnv.put("JAVA_TOOL_OPTIONS", MEMORY_FLAGS);
+    double pipeline;
+    double exportSeconds;
+    try (FunctionProcess gateway =
+            FunctionProcess.start(
+                "gateway",
+                "dev.tally.gatewayfn.GatewayFunction",
+                gatewayEnv,
+                FunctionProcess.freePort(),
+                work.resolve("gateway.log"));
+        FunctionProcess export =
+            FunctionProcess.start(
+                "export",
+                "dev.tally.exportfn.ExportFunction",
+                exportEnv(gateway.uri("").toString()),
+                FunctionProcess.freePort(),
+                work.resolve("export.log"))) {
+      // A warm-up run on a small queue first, as a scheduled function would be warm.
+      long start = System.nanoTime();
+      JsonNode run = post(export.uri("/"));
+      exportSeconds = (System.nanoTime() - start) / 1e9;
+      if (run.path("exported").asInt() != events.size()) {
+        throw new IllegalStateException("export did not drain the queue: " + run);
+      }
+      pipeline = events.size() / exportSeconds;
+      peakRss.put("gateway (export load)", peakRssKb(gateway.pid()));
+      peakRss.put("export (export load)", peakRssKb(export.pid()));
+    }
+
+    String metadataJson =
+        EventMessages.metadataJson(
+            RecordEventsRequestMetadata.newBuilder()
+                .setRequestId("direct")
+                .setIdentifier(identifier())
+                .build());
+    double direct;
+    try (PubSubEventPublisher publisher =
+        PubSubEventPublisher.create(
+            "tally-bench", "direct", emulator.hostPort(), Duration.ofSeconds(60), 4)) {
+      long start = System.nanoTime();
+      List<CompletableFuture<String>> published = new ArrayList<>(events.size());
+      for (Event event : events) {
+        published.add(
+            publisher.publish(
+                EventMessages.data(metadataJson, event),
+                EventMessages.attributes(identifier(), event)));
+      }
+      CompletableFuture.allOf(published.toArray(CompletableFuture[]::new))
+          .get(10, TimeUnit.MINUTES);
+      direct = events.size() / ((System.nanoTime() - start) / 1e9);
+    }
+    lines.add("| events | export run | pipeline events/s | direct Publisher events/s | ratio |");
+    lines.add("|---:|---:|---:|---:|---:|");
+    lines.add(
+        String.format(
+            Locale.ROOT,
+            "| %d | %.1f s | %.0f | %.0f | %.0f%% |",
+            events.size(),
+            exportSeconds,
+            pipeline,
+            direct,
+            100 * pipeline / direct));
+    System.out.println(lines.get(lines.size() - 1));
+    lines.add("");
+  }
+
+  private List<Event> fillQueue(int count) {
+    TeeStore store =
+        new TeeStore(
+            dataSource,
+            new Redactor(Redactor.Mode.ALLOWLISTED_ONLY, SensitiveMetadataAllowlist.builtIn()));
+    EventBuilder builder = new EventBuilder(Clock.systemUTC(), "bench");
+    List<Event> all = new ArrayList<>(count);
+    for (int from = 0; from < count; from += 1000) {
+      List<Event> batch = new ArrayList<>();
+      for (int i = from; i < Math.min(count, from + 1000); i++) {
+        batch.add(
+            builder.build(
+                new EventInput(
+                    "benchmark.export",
+                    "queued",
+                    null,
+                    new EventInput.Client("bench", "1.0"),
+                    EventInput.Parameters.of(1, Map.of("n", i, "durationMs", 12.5)),
+                    null),
+                EventContext.of(Actor.user(1))));
+      }
+      store.store(batch, true);
+      all.addAll(batch);
+    }
+    return all;
+  }
+
+  private static Identifier identifier() {
+    return Identifier.newBuilder()
+        .setUnlicensedInstance(
+            Identifier.UnlicensedInstanceIdentifier.newBuilder().setInstanceId(INSTANCE))
+        .build();
+  }
+
+  private Map<String, String> databaseEnv() {
+    Map<String, String> env = new LinkedHashMap<>();
+    env.put("DATABASE_URL", database.url());
+    env.put("DATABASE_USER", database.user());
+    return env;
+  }
+
+  private Map<String, String> exportEnv(String gatewayUrl) {
+    Map<String, String> env = new LinkedHashMap<>(databaseEnv());
+    env.put("TELEMETRY_GATEWAY_EXPORTER_EXPORT_ADDR", gatewayUrl);
+    env.put("TELEMETRY_GATEWAY_EXPORTER_TOKEN", GATEWAY_TOKEN);
+    env.put("TELEMETRY_GATEWAY_EXPORTER_INSTANCE_ID", INSTANCE);
+    env.put("TELEMETRY_GATEWAY_EXPORTER_EXPORT_TIME_BUDGET", "10m");
+    env.put("JAVA_TOOL_OPTIONS", MEMORY_FLAGS);
+    return env;
+  }
+
+  // ---------------------------------------------------------------- cold start
+
+  private void coldStart() throws Exception {
+    lines.add("## Cold start: launch to first useful answer (median of " + coldStarts + ")");
+    lines.add("");
+    String trivialClasspath = root.resolve("emulator-scripts/target/classes").toString();
+    double trivial =
+        median(
+            coldStarts,
+            i ->
+                timeToAnswer(
+                    () ->
+                        FunctionProcess.launch(
+                            trivialClasspath,
+                            "dev.tally.local.TrivialFunction",
+                            Map.of("JAVA_TOOL_OPTIONS", MEMORY_FLAGS),
+                            FunctionProcess.freePort(),
+                            work.resolve("trivial.log")),
+                    function -> get(function.uri("/")).statusCode() == 200));
+    Map<String, String> recordEnv = new LinkedHashMap<>(databaseEnv());
+    recordEnv.put("JAVA_TOOL_OPTIONS", MEMORY_FLAGS);
+    String body = mutation(1);
+    double recordEvent =
+        median(
+            coldStarts,
+            i ->
+                timeToAnswer(
+                    () ->
+                        FunctionProcess.start(
+                            "record-event",
+                            "dev.tally.recordevent.RecordEventFunction",
+                            recordEnv,
+                            FunctionProcess.freePort(),
+                            work.resolve("record-event-cold.log")),
+                    function -> {
+                      HttpResponse<String> response =
+                          HttpClient.newHttpClient()
+                              .send(
+                                  HttpRequest.newBuilder(function.uri("/.api/graphql"))
+                                      .header("Content-Type", "application/json")
+                                      .header("Authorization", "token " + TOKEN)
+                                      .POST(HttpRequest.BodyPublishers.ofString(body))
+                                      .build(),
+                                  HttpResponse.BodyHandlers.ofString());
+                      return response.statusCode() == 200 && !response.body().contains("errors");
+                    }));
+    Map<String, String> gatewayEnv = new LinkedHashMap<>();
+    gatewayEnv.put("PUBSUB_PROJECT_ID", "tally-bench");
+    gatewayEnv.put("PUBSUB_EMULATOR_HOST", emulator.hostPort());
+    gatewayEnv.put("TELEMETRY_GATEWAY_TOPIC", "events");
+    gatewayEnv.put(
+        "TELEMETRY_GATEWAY_INSTANCE_TOKENS",
+        INSTANCE + "=" + InstanceTokens.sha256Hex(GATEWAY_TOKEN));
+    gatewayEnv.put("JAVA_TOOL_OPTIONS", MEMORY_FLAGS);
+    GrpcWebClient grpcWeb = new GrpcWebClient(Duration.ofSeconds(5));
+    double gateway =
+        median(
+            coldStarts,
+            i ->
+                timeToAnswer(
+                    () ->
+                        FunctionProcess.start(
+                            "gateway",
+                            "dev.tally.gatewayfn.GatewayFunction",
+                            gatewayEnv,
+                            FunctionProcess.freePort(),
+                            work.resolve("gateway-cold.log")),
+                    function -> {
+                      Event event = fillQueueFree();
+                      GrpcWebClient.Result result =
+                          grpcWeb.call(
+                              function.uri("/"),
+                              "telemetrygateway.v1.TelemeteryGatewayService/RecordEvents",
+                              List.of(
+                                  RecordEventsRequest.newBuilder()
+                                      .setMetadata(
+                                          RecordEventsRequestMetadata.newBuilder()
+                                              .setRequestId("cold")
+                                              .setIdentifier(identifier()))
+                                      .build()
+                                      .toByteArray(),
+                                  RecordEventsRequest.newBuilder()
+                                      .setEvents(
+                                          RecordEventsRequest.EventsPayload.newBuilder()
+                                              .addEvents(event))
+                                      .build()
+                                      .toByteArray()),
+                              Map.of("authorization", "Bearer " + GATEWAY_TOKEN),
+                              false,
+                              Duration.ofSeconds(30));
+                      return result.isOk()
+                          && !result.messages().isEmpty()
+                          && RecordEventsResponse.parseFrom(result.messages().get(0))
+                              .getSucceededEventsList()
+                              .contains(event.getId());
+                    }));
+    lines.add("| function | launch to first answer | trivial function | ratio |");
+    lines.add("|---|---:|---:|---:|");
+    lines.add(
+        String.format(
+            Locale.ROOT,
+            "| record-event (first recordEvents stored) | %.0f ms | %.0f ms | %.1f× |",
+            recordEvent,
+            trivial,
+            recordEvent / trivial));
+    lines.add(
+        String.format(
+            Locale.ROOT,
+            "| gateway (first event acknowledged) | %.0f ms | %.0f ms | %.1f× |",
+            gateway,
+            trivial,
+            gateway / trivial));
+    System.out.println(lines.get(lines.size() - 2));
+    System.out.println(lines.get(lines.size() - 1));
+    lines.add("");
+  }
+
+  private static Event fillQueueFree() {
+    return new EventBuilder(Clock.systemUTC(), "bench")
+        .build(
+            EventInput.backend("benchmark.cold", "started", EventInput.Parameters.of(1, Map.of())),
+            EventContext.of(Actor.unknown()));
+  }
+
+  private interface Launcher {
+    FunctionProcess start() throws Exception;
+  }
+
+  private interface Probe {
+    boolean answered(FunctionProcess function) throws Exception;
+  }
+
+  /** Milliseconds from launching the process to the first answer the probe accepts. */
+  private static double timeToAnswer(Launcher launcher, Probe probe) throws Exception {
+    long start = System.nanoTime();
+    try (FunctionProcess function = launcher.start()) {
+      while (true) {
+        try {
+          if (probe.answered(function)) {
+            return (System.nanoTime() - start) / 1e6;
+          }
+        } catch (IOException notYet) {
+          // not answering yet
+        }
+        Thread.sleep(5);
+        if (System.nanoTime() - start > TimeUnit.SECONDS.toNanos(60)) {
+          throw new IllegalStateException("no answer within 60 s:\n" + function.output());
+        }
+      }
+    }
+  }
+
+  private interface Measurement {
+    double take(int i) throws Exception;
+  }
+
+  private static double median(int runs, Measurement measurement) throws Exception {
+    double[] values = new double[runs];
+    for (int i = 0; i < runs; i++) {
+      values[i] = measurement.take(i);
+    }
+    Arrays.sort(values);
+    return values[runs / 2];
+  }
+
+  // ---------------------------------------------------------------- memory
+
+  private void memory() {
+    lines.add("## Memory: peak resident set of each function under load (JVM sized for 256 MiB)");
+    lines.add("");
+    lines.add("| function | peak RSS | fits in 256 MiB |");
+    lines.add("|---|---:|---|");
+    peakRss.forEach(
+        (name, kb) ->
+            lines.add(
+                String.format(
+                    Locale.ROOT,
+                    "| %s | %.0f MiB | %s |",
+                    name,
+                    kb / 1024.0,
+                    kb <= 256 * 1024 ? "yes" : "no")));
+    lines.add("");
+  }
+
+  /** VmHWM of a process: the most memory it had resident at once. */
+  private static long peakRssKb(long pid) throws IOException {
+    for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+      if (line.startsWith("VmHWM:")) {
+        return Long.parseLong(line.replaceAll("[^0-9]", ""));
+      }
+    }
+    return -1;
+  }
+
+  // ---------------------------------------------------------------- output
+
+  private void write(boolean quick) throws IOException {
+    StringBuilder generated = new StringBuilder();
+    generated.append("<!-- results:begin (written by emulator-scripts/benchmark.sh) -->\n");
+    generated
+        .append("Command: `emulator-scripts/benchmark.sh")
+        .append(quick ? " --quick" : "")
+        .append("`  \n");
+    generated
+        .append("Date: ")
+        .append(ZonedDateTime.now().format(DateTimeFormatter.RFC_1123_DATE_TIME))
+        .append("  \n");
+    generated.append("Machine: ").append(machine()).append("\n\n");
+    lines.forEach(line -> generated.append(line).append('\n'));
+    generated.append("<!-- results:end -->\n");
+
+    Path file = root.resolve("BENCHMARKS.md");
+    String existing = Files.exists(file) ? Files.readString(file) : "# Benchmarks\n\n";
+    int begin = existing.indexOf("<!-- results:begin");
+    int end = existing.indexOf("<!-- results:end -->");
+    String updated =
+        begin >= 0 && end > begin
+            ? existing.substring(0, begin)
+                + generated
+                + existing.substring(end + "<!-- results:end -->\n".length())
+            : existing + "\n" + generated;
+    Files.writeString(file, updated);
+    System.out.println();
+    System.out.println(generated);
+  }
+
+  private static String machine() throws IOException {
+    String cpu = "unknown CPU";
+    for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+      if (line.startsWith("model name")) {
+        cpu = line.substring(line.indexOf(':') + 1).trim();
+        break;
+      }
+    }
+    long memoryKb = 0;
+    for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
+      if (line.startsWith("MemTotal:")) {
+        memoryKb = Long.parseLong(line.replaceAll("[^0-9]", ""));
+      }
+    }
+    return String.format(
+        Locale.ROOT,
+        "%s, %d cores, %.0f GiB, Java %s (%s), %s",
+        cpu,
+        Runtime.getRuntime().availableProcessors(),
+        memoryKb / 1024.0 / 1024.0,
+        System.getProperty("java.version"),
+        System.getProperty("java.vm.name"),
+        System.getProperty("os.name") + " " + System.getProperty("os.version"));
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private void truncate() {
+    try (var connection = dataSource.getConnection();
+        var statement = connection.createStatement()) {
+      statement.execute("TRUNCATE event_logs, telemetry_events_export_queue");
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static JsonNode post(URI uri) throws Exception {
+    HttpResponse<String> response =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(uri)
+                    .timeout(Duration.ofMinutes(15))
+                    .POST(HttpRequest.BodyPublishers.noBody())
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+    return JSON.readTree(response.body());
+  }
+
+  private static HttpResponse<String> get(URI uri) throws Exception {
+    return HttpClient.newHttpClient()
+        .send(HttpRequest.newBuilder(uri).GET().build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private void stop() {
+    for (AutoCloseable closeable : new AutoCloseable[] {emulator, dataSource, postgres}) {
+      try {
+        if (closeable != null) {
+          closeable.close();
+        }
+      } catch (Exception e) {
+        System.err.println("could not stop " + closeable + ": " + e.getMessage());
+      }
+    }
+  }
+}
