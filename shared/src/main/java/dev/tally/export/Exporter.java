@@ -13,6 +13,9 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * One export run: clean up when due, then drain the queue to the gateway while there is work and
@@ -30,6 +33,7 @@ public final class Exporter {
   private final Identifier identifier;
   private final Settings settings;
   private final Clock clock;
+  private final ExecutorService workers;
 
   /**
    * The parts of the configuration a run uses.
@@ -43,7 +47,8 @@ public final class Exporter {
       Duration lease,
       Duration retryBackoff,
       Duration retention,
-      Duration cleanupInterval) {
+      Duration cleanupInterval,
+      int concurrency) {
 
     public static Settings of(ExporterConfig config) {
       return new Settings(
@@ -53,7 +58,8 @@ public final class Exporter {
           config.lease(),
           config.retryBackoff(),
           config.retention(),
-          config.cleanupInterval());
+          config.cleanupInterval(),
+          config.concurrency());
     }
   }
 
@@ -75,6 +81,17 @@ public final class Exporter {
     if (client != null && identifier == null) {
       throw new IllegalArgumentException("an exporter with a gateway needs an identifier");
     }
+    if (settings.concurrency() < 1) {
+      throw new IllegalArgumentException("concurrency must be at least 1");
+    }
+    this.workers =
+        Executors.newFixedThreadPool(
+            settings.concurrency(),
+            runnable -> {
+              Thread thread = new Thread(runnable, "export-loop");
+              thread.setDaemon(true);
+              return thread;
+            });
   }
 
   /** Runs once and logs one line with the outcome. */
@@ -87,47 +104,24 @@ public final class Exporter {
       pruned = queue.deleteBefore(clock.instant().minus(settings.retention()));
     }
 
-    int exported = 0;
-    int failed = 0;
-    List<Integer> batchSizes = new ArrayList<>();
-    String error = null;
+    Progress progress = new Progress();
     if (client != null) {
       Instant deadline = clock.instant().plus(settings.timeBudget());
-      while (clock.instant().isBefore(deadline)) {
-        List<ExportQueue.QueuedEvent> batch =
-            queue.claimBatch(settings.batchSize(), settings.lease());
-        if (batch.isEmpty()) {
-          break;
+      if (settings.concurrency() == 1) {
+        drain(deadline, progress);
+      } else {
+        // Several loops overlap claiming, sending and marking; leases keep their batches apart.
+        List<CompletableFuture<Void>> loops = new ArrayList<>();
+        for (int i = 0; i < settings.concurrency(); i++) {
+          loops.add(CompletableFuture.runAsync(() -> drain(deadline, progress), workers));
         }
-        batchSizes.add(batch.size());
-        Set<String> acknowledged;
-        try {
-          acknowledged = client.send(metadata(), frames(batch));
-        } catch (GatewayClient.GatewayException e) {
-          acknowledged = e.acknowledged();
-          error = e.getMessage();
-        }
-        List<UUID> marked = new ArrayList<>();
-        List<UUID> released = new ArrayList<>();
-        int attempts = 1;
-        for (ExportQueue.QueuedEvent event : batch) {
-          if (acknowledged.contains(event.id().toString())) {
-            marked.add(event.id());
-          } else {
-            released.add(event.id());
-            attempts = Math.max(attempts, event.attempts());
-          }
-        }
-        queue.markExported(marked);
-        queue.release(released, backoff(attempts));
-        exported += marked.size();
-        failed += released.size();
-        if (error != null || marked.isEmpty()) {
-          // The gateway is failing: leave the rest for the next run instead of hammering it.
-          break;
-        }
+        CompletableFuture.allOf(loops.toArray(CompletableFuture[]::new)).join();
       }
     }
+    int exported = progress.exported;
+    int failed = progress.failed;
+    List<Integer> batchSizes = progress.batchSizes;
+    String error = progress.error;
 
     ExportQueue.Backlog backlog = queue.backlog();
     ExportRun run =
@@ -150,6 +144,63 @@ public final class Exporter {
       JsonLog.info("export run", run.fields());
     }
     return run;
+  }
+
+  /** Claims, sends and marks batches until the queue is empty, time is up, or the gateway fails. */
+  private void drain(Instant deadline, Progress progress) {
+    while (clock.instant().isBefore(deadline) && !progress.stopped()) {
+      List<ExportQueue.QueuedEvent> batch =
+          queue.claimBatch(settings.batchSize(), settings.lease());
+      if (batch.isEmpty()) {
+        return;
+      }
+      Set<String> acknowledged;
+      String error = null;
+      try {
+        acknowledged = client.send(metadata(), frames(batch));
+      } catch (GatewayClient.GatewayException e) {
+        acknowledged = e.acknowledged();
+        error = e.getMessage();
+      }
+      List<UUID> marked = new ArrayList<>();
+      List<UUID> released = new ArrayList<>();
+      int attempts = 1;
+      for (ExportQueue.QueuedEvent event : batch) {
+        if (acknowledged.contains(event.id().toString())) {
+          marked.add(event.id());
+        } else {
+          released.add(event.id());
+          attempts = Math.max(attempts, event.attempts());
+        }
+      }
+      queue.markExported(marked);
+      queue.release(released, backoff(attempts));
+      // The gateway is failing when it acknowledges nothing: leave the rest for the next run.
+      progress.add(batch.size(), marked.size(), released.size(), error, marked.isEmpty());
+    }
+  }
+
+  /** What the loops of one run did, shared between them. */
+  private static final class Progress {
+    private final List<Integer> batchSizes = new ArrayList<>();
+    private int exported;
+    private int failed;
+    private String error;
+    private boolean stop;
+
+    synchronized void add(int size, int marked, int released, String error, boolean stop) {
+      batchSizes.add(size);
+      exported += marked;
+      failed += released;
+      if (this.error == null) {
+        this.error = error;
+      }
+      this.stop |= stop || error != null;
+    }
+
+    synchronized boolean stopped() {
+      return stop;
+    }
   }
 
   private RecordEventsRequestMetadata metadata() {

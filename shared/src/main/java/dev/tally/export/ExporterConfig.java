@@ -28,6 +28,7 @@ import java.util.Map;
  *     #RETRY_BACKOFF}); doubles per attempt up to 30 minutes
  * @param retention how long exported events are kept ({@value #RETENTION}, default 24h)
  * @param cleanupInterval least time between two cleanups ({@value #CLEANUP_INTERVAL}, default 30m)
+ * @param concurrency batches in flight at once ({@value #CONCURRENCY})
  * @param database the instance database
  */
 public record ExporterConfig(
@@ -42,6 +43,7 @@ public record ExporterConfig(
     Duration retryBackoff,
     Duration retention,
     Duration cleanupInterval,
+    int concurrency,
     DatabaseConfig database) {
 
   public static final String EXPORT_ADDR = "TELEMETRY_GATEWAY_EXPORTER_EXPORT_ADDR";
@@ -57,6 +59,7 @@ public record ExporterConfig(
   public static final String RETRY_BACKOFF = "TELEMETRY_GATEWAY_EXPORTER_EXPORT_RETRY_BACKOFF";
   public static final String RETENTION = "TELEMETRY_GATEWAY_EXPORTER_EXPORTED_EVENTS_RETENTION";
   public static final String CLEANUP_INTERVAL = "TELEMETRY_GATEWAY_EXPORTER_QUEUE_CLEANUP_INTERVAL";
+  public static final String CONCURRENCY = "TELEMETRY_GATEWAY_EXPORTER_EXPORT_CONCURRENCY";
 
   public static ExporterConfig fromEnv(Map<String, String> environment) {
     Env env = Env.of(environment);
@@ -103,6 +106,7 @@ public record ExporterConfig(
         env.duration(RETRY_BACKOFF, Duration.ofSeconds(30), Duration.ZERO),
         env.duration(RETENTION, Duration.ofHours(24), Duration.ZERO),
         env.duration(CLEANUP_INTERVAL, Duration.ofMinutes(30), Duration.ZERO),
+        env.integer(CONCURRENCY, 2, 1, 8),
         DatabaseConfig.fromEnv(environment));
   }
 

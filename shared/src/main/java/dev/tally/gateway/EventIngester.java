@@ -13,9 +13,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * Publishes a batch of events and says which of them were accepted.
@@ -45,12 +43,22 @@ public final class EventIngester {
   }
 
   /**
-   * Publishes {@code events} sent with {@code metadata}.
+   * Publishes {@code events} sent with {@code metadata} and waits for the outcome.
    *
    * @param metadata the call's metadata, already validated
    * @param metadataJson {@link EventMessages#metadataJson} of the publishable metadata
    */
   public Result ingest(
+      RecordEventsRequestMetadata metadata, String metadataJson, List<Event> events) {
+    return ingestAsync(metadata, metadataJson, events).join();
+  }
+
+  /**
+   * Starts publishing {@code events} and returns at once; the result completes when every publish
+   * finished or the publish timeout passed, whichever comes first. Events not published by then
+   * count as failed (and may still reach the topic: a duplicate, never a loss).
+   */
+  public CompletableFuture<Result> ingestAsync(
       RecordEventsRequestMetadata metadata, String metadataJson, List<Event> events) {
     long start = System.nanoTime();
     List<String> ids = new ArrayList<>(events.size());
@@ -78,33 +86,34 @@ public final class EventIngester {
       }
     }
 
-    List<String> succeeded = new ArrayList<>(events.size());
-    int published = 0;
-    int rejected = 0;
-    int failed = 0;
-    long deadline = System.nanoTime() + publishTimeout.toNanos();
-    for (int i = 0; i < publishes.size(); i++) {
-      try {
-        publishes.get(i).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-        if (isRejection.get(i)) {
-          rejected++;
-        } else {
-          published++;
-        }
-        if (!ids.get(i).isEmpty()) {
-          succeeded.add(ids.get(i));
-        }
-      } catch (ExecutionException | TimeoutException e) {
-        failed++;
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        failed += publishes.size() - i;
-        break;
-      }
-    }
-    Result result = new Result(succeeded, published, rejected, failed);
-    log(metadata, events.size(), result, rejections, start);
-    return result;
+    return CompletableFuture.allOf(publishes.toArray(CompletableFuture[]::new))
+        .handle((done, error) -> null)
+        .completeOnTimeout(null, publishTimeout.toNanos(), TimeUnit.NANOSECONDS)
+        .thenApply(
+            ignored -> {
+              List<String> succeeded = new ArrayList<>(events.size());
+              int published = 0;
+              int rejected = 0;
+              int failed = 0;
+              for (int i = 0; i < publishes.size(); i++) {
+                CompletableFuture<String> publish = publishes.get(i);
+                if (!publish.isDone() || publish.isCompletedExceptionally()) {
+                  failed++;
+                  continue;
+                }
+                if (isRejection.get(i)) {
+                  rejected++;
+                } else {
+                  published++;
+                }
+                if (!ids.get(i).isEmpty()) {
+                  succeeded.add(ids.get(i));
+                }
+              }
+              Result result = new Result(succeeded, published, rejected, failed);
+              log(metadata, events.size(), result, rejections, start);
+              return result;
+            });
   }
 
   private CompletableFuture<String> deadLetter(

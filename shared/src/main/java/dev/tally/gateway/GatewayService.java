@@ -12,6 +12,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The gateway's gRPC service. Calls must come through {@link InstanceAuthInterceptor}, which
@@ -33,6 +34,8 @@ public final class GatewayService
       private RecordEventsRequestMetadata metadata;
       private String metadataJson;
       private boolean done;
+      // Batches are published concurrently; their answers go out in order, one after the other.
+      private CompletableFuture<Void> answered = CompletableFuture.completedFuture(null);
 
       @Override
       public void onNext(RecordEventsRequest request) {
@@ -70,7 +73,7 @@ public final class GatewayService
           }
         } catch (StatusRuntimeException e) {
           done = true;
-          responses.onError(e);
+          answered.whenComplete((ignored, error) -> responses.onError(e));
         }
       }
 
@@ -83,7 +86,18 @@ public final class GatewayService
       public void onCompleted() {
         if (!done) {
           done = true;
-          responses.onCompleted();
+          answered.whenComplete(
+              (ignored, error) -> {
+                if (error == null) {
+                  responses.onCompleted();
+                } else {
+                  responses.onError(
+                      Status.INTERNAL
+                          .withDescription("publishing failed unexpectedly")
+                          .withCause(error)
+                          .asRuntimeException());
+                }
+              });
         }
       }
     };

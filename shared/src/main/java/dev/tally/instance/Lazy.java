@@ -1,8 +1,14 @@
 package dev.tally.instance;
 
+import java.util.Map;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
-/** A value created on first use, once, and shared by every thread after that. */
+/**
+ * A value created once and shared by every thread after that: on first use, or earlier in the
+ * background with {@link #warmUpInBackground}, so that a function's first request does not pay for
+ * it. A creation that failed is tried again on the next use.
+ */
 public final class Lazy<T> implements Supplier<T> {
   private final Supplier<T> create;
   private volatile T value;
@@ -24,5 +30,29 @@ public final class Lazy<T> implements Supplier<T> {
       }
     }
     return result;
+  }
+
+  /**
+   * Creates the value on a background thread, then runs {@code warmUp} on it (for example a first
+   * query, so that connections are open and code paths loaded before the first request). A request
+   * arriving meanwhile waits for the creation, not for the warm-up. Failures are logged and left to
+   * the first request, which tries again.
+   */
+  public Lazy<T> warmUpInBackground(Consumer<T> warmUp) {
+    Thread thread =
+        new Thread(
+            () -> {
+              try {
+                warmUp.accept(get());
+              } catch (RuntimeException e) {
+                dev.tally.log.JsonLog.warning(
+                    "warm-up failed; the first request retries",
+                    Map.of("error", String.valueOf(e)));
+              }
+            },
+            "warm-up");
+    thread.setDaemon(true);
+    thread.start();
+    return this;
   }
 }

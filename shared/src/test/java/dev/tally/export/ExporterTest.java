@@ -67,8 +67,8 @@ class ExporterTest {
     boolean fail;
 
     @Override
-    public Set<String> send(RecordEventsRequestMetadata metadata, List<List<Event>> sent)
-        throws GatewayException {
+    public synchronized Set<String> send(
+        RecordEventsRequestMetadata metadata, List<List<Event>> sent) throws GatewayException {
       calls.add(metadata);
       frames.add(sent);
       if (fail) {
@@ -90,7 +90,8 @@ class ExporterTest {
         Duration.ofMinutes(5),
         Duration.ofSeconds(30),
         Duration.ofHours(24),
-        Duration.ofMinutes(30));
+        Duration.ofMinutes(30),
+        1);
   }
 
   private List<Event> record(int count) {
@@ -124,6 +125,36 @@ class ExporterTest {
           assertEquals(IDENTIFIER, metadata.getIdentifier());
         });
     assertEquals(3, requestIds.size(), "a request_id per call");
+  }
+
+  @Test
+  void run_withSeveralLoopsSendsEveryEventOnce() {
+    List<Event> events = record(1000);
+    FakeGateway gateway = new FakeGateway();
+    Exporter.Settings s = settings(100, 1 << 20);
+    Exporter.Settings concurrent =
+        new Exporter.Settings(
+            s.batchSize(),
+            s.frameBytes(),
+            s.timeBudget(),
+            s.lease(),
+            s.retryBackoff(),
+            s.retention(),
+            s.cleanupInterval(),
+            3);
+
+    ExportRun run = new Exporter(queue, gateway, IDENTIFIER, concurrent, clock).run();
+
+    assertEquals(1000, run.exported());
+    List<String> sent = new ArrayList<>();
+    synchronized (gateway) {
+      gateway.frames.forEach(
+          call -> call.forEach(frame -> frame.forEach(e -> sent.add(e.getId()))));
+    }
+    assertEquals(1000, sent.size(), "no event sent twice");
+    assertEquals(
+        events.stream().map(Event::getId).collect(java.util.stream.Collectors.toSet()),
+        new HashSet<>(sent));
   }
 
   @Test

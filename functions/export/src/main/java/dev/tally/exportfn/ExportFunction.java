@@ -39,7 +39,7 @@ public final class ExportFunction implements HttpFunction {
   }
 
   private ExportFunction(ExporterConfig config) {
-    this(new Lazy<>(() -> create(config)));
+    this(new Lazy<>(() -> create(config)).warmUpInBackground(exporter -> {}));
     JsonLog.installAsJulHandler();
   }
 

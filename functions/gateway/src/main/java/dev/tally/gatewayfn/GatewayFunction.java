@@ -36,7 +36,7 @@ public final class GatewayFunction implements HttpFunction {
   }
 
   private GatewayFunction(GatewayConfig config) {
-    this(config, new Lazy<>(() -> start(config)));
+    this(config, new Lazy<>(() -> start(config)).warmUpInBackground(GrpcWebBridge::warmUp));
     JsonLog.installAsJulHandler();
   }
 

@@ -49,7 +49,10 @@ public final class RecordEventFunction implements HttpFunction {
   }
 
   private RecordEventFunction(RecordEventConfig config) {
-    this(config, new Lazy<>(() -> RecordEventService.create(config)));
+    this(
+        config,
+        new Lazy<>(() -> RecordEventService.create(config))
+            .warmUpInBackground(RecordEventService::warmUp));
     JsonLog.installAsJulHandler();
   }
 
