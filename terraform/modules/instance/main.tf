@@ -253,20 +253,20 @@ resource "google_cloudfunctions2_function" "record_event" {
     all_traffic_on_latest_revision = true
 
     environment_variables = {
-      DATABASE_URL                           = local.database_url
-      DATABASE_USER                          = google_sql_user.tally.name
-      DATABASE_POOL_SIZE                     = tostring(var.record_event_database_pool_size)
-      DATABASE_CONNECT_TIMEOUT               = var.database_connect_timeout
-      DATABASE_MIGRATE_ON_START              = tostring(var.migrate_on_start)
-      TELEMETRY_SERVER_VERSION               = var.server_version
-      TELEMETRY_SENSITIVE_METADATA_ALLOWLIST = join(",", var.sensitive_metadata_allowlist)
+      DATABASE_URL                            = local.database_url
+      DATABASE_USER                           = google_sql_user.tally.name
+      DATABASE_POOL_SIZE                      = tostring(var.record_event_database_pool_size)
+      DATABASE_CONNECT_TIMEOUT                = var.database_connect_timeout
+      DATABASE_MIGRATE_ON_START               = tostring(var.migrate_on_start)
+      TELEMETRY_SERVER_VERSION                = var.server_version
+      TELEMETRY_SENSITIVE_METADATA_ALLOWLIST  = join(",", var.sensitive_metadata_allowlist)
       TELEMETRY_EXPORT_ALL_SENSITIVE_METADATA = tostring(var.export_all_sensitive_metadata)
-      TELEMETRY_ALLOW_ANONYMOUS              = tostring(var.allow_anonymous)
-      TELEMETRY_CORS_ALLOWED_ORIGINS         = join(",", var.cors_allowed_origins)
-      TELEMETRY_MAX_REQUEST_BYTES            = tostring(var.recording_limits.max_request_bytes)
-      TELEMETRY_MAX_EVENTS_PER_REQUEST       = tostring(var.recording_limits.max_events_per_request)
-      TELEMETRY_MAX_EVENT_BYTES              = tostring(var.recording_limits.max_event_bytes)
-      TELEMETRY_MAX_PRIVATE_METADATA_BYTES   = tostring(var.recording_limits.max_private_metadata_bytes)
+      TELEMETRY_ALLOW_ANONYMOUS               = tostring(var.allow_anonymous)
+      TELEMETRY_CORS_ALLOWED_ORIGINS          = join(",", var.cors_allowed_origins)
+      TELEMETRY_MAX_REQUEST_BYTES             = tostring(var.recording_limits.max_request_bytes)
+      TELEMETRY_MAX_EVENTS_PER_REQUEST        = tostring(var.recording_limits.max_events_per_request)
+      TELEMETRY_MAX_EVENT_BYTES               = tostring(var.recording_limits.max_event_bytes)
+      TELEMETRY_MAX_PRIVATE_METADATA_BYTES    = tostring(var.recording_limits.max_private_metadata_bytes)
     }
 
     secret_environment_variables {

@@ -1,0 +1,239 @@
+# The gateway: a public HTTP function (gRPC-web) that authenticates instances with their tokens
+# and publishes one Pub/Sub message per event, plus its topics and, optionally, a BigQuery
+# subscription that lands every message in a table for analysis.
+
+locals {
+  labels                 = merge({ app = "tally", tally-component = "gateway" }, var.labels)
+  topic_name             = coalesce(var.topic_name, "${var.name}-events")
+  dead_letter_topic_name = coalesce(var.dead_letter_topic_name, "${var.name}-dead-letter")
+  instance_tokens        = join(",", [for id in sort(keys(var.instance_tokens)) : "${id}=${var.instance_tokens[id]}"])
+  bigquery_table         = var.bigquery.enabled ? "${var.project_id}.${var.bigquery.dataset_id}.${var.bigquery.table_id}" : null
+}
+
+data "google_project" "this" {
+  project_id = var.project_id
+}
+
+# --- Topics ---
+
+resource "google_pubsub_topic" "events" {
+  project                    = var.project_id
+  name                       = local.topic_name
+  labels                     = local.labels
+  message_retention_duration = var.topic_message_retention
+}
+
+resource "google_pubsub_topic" "dead_letter" {
+  project                    = var.project_id
+  name                       = local.dead_letter_topic_name
+  labels                     = local.labels
+  message_retention_duration = var.topic_message_retention
+}
+
+# Keeps dead-lettered events (with their deadLetter.reason attribute) for an operator to read:
+# gcloud pubsub subscriptions pull <name> --limit=10
+resource "google_pubsub_subscription" "dead_letter" {
+  project                    = var.project_id
+  name                       = "${local.dead_letter_topic_name}-inspect"
+  topic                      = google_pubsub_topic.dead_letter.id
+  labels                     = local.labels
+  message_retention_duration = "604800s"
+  ack_deadline_seconds       = 60
+
+  expiration_policy {
+    ttl = ""
+  }
+}
+
+# --- Service accounts ---
+
+resource "google_service_account" "gateway" {
+  project      = var.project_id
+  account_id   = "${var.name}-fn"
+  display_name = "Tally gateway function"
+}
+
+# Cloud Build builds the function as this account instead of the default compute account.
+resource "google_service_account" "build" {
+  project      = var.project_id
+  account_id   = "${var.name}-build"
+  display_name = "Tally gateway: Cloud Build for the function"
+}
+
+resource "google_project_iam_member" "build" {
+  for_each = toset([
+    "roles/logging.logWriter",
+    "roles/artifactregistry.writer",
+    "roles/storage.objectViewer",
+  ])
+  project = var.project_id
+  role    = each.value
+  member  = google_service_account.build.member
+}
+
+resource "google_pubsub_topic_iam_member" "publisher" {
+  for_each = {
+    events      = google_pubsub_topic.events.name
+    dead-letter = google_pubsub_topic.dead_letter.name
+  }
+  project = var.project_id
+  topic   = each.value
+  role    = "roles/pubsub.publisher"
+  member  = google_service_account.gateway.member
+}
+
+# --- Instance tokens ---
+
+resource "google_secret_manager_secret" "instance_tokens" {
+  project   = var.project_id
+  secret_id = "${var.name}-instance-tokens"
+  labels    = local.labels
+
+  replication {
+    auto {}
+  }
+}
+
+resource "google_secret_manager_secret_version" "instance_tokens" {
+  secret      = google_secret_manager_secret.instance_tokens.id
+  secret_data = local.instance_tokens
+}
+
+resource "google_secret_manager_secret_iam_member" "instance_tokens" {
+  project   = var.project_id
+  secret_id = google_secret_manager_secret.instance_tokens.secret_id
+  role      = "roles/secretmanager.secretAccessor"
+  member    = google_service_account.gateway.member
+}
+
+# --- Function ---
+
+resource "google_cloudfunctions2_function" "gateway" {
+  project     = var.project_id
+  location    = var.region
+  name        = var.name
+  description = "Tally gateway: gRPC-web ingestion that publishes events to Pub/Sub."
+  labels      = local.labels
+
+  build_config {
+    runtime         = "java17"
+    entry_point     = "dev.tally.gatewayfn.GatewayFunction"
+    service_account = google_service_account.build.id
+
+    source {
+      storage_source {
+        bucket = var.source_object.bucket
+        object = var.source_object.object
+      }
+    }
+  }
+
+  service_config {
+    service_account_email          = google_service_account.gateway.email
+    max_instance_count             = var.max_instances
+    min_instance_count             = var.min_instances
+    available_memory               = var.memory
+    timeout_seconds                = var.timeout_seconds
+    ingress_settings               = "ALLOW_ALL"
+    all_traffic_on_latest_revision = true
+
+    environment_variables = {
+      PUBSUB_PROJECT_ID                   = var.project_id
+      TELEMETRY_GATEWAY_TOPIC             = google_pubsub_topic.events.name
+      TELEMETRY_GATEWAY_DEAD_LETTER_TOPIC = google_pubsub_topic.dead_letter.name
+      TELEMETRY_GATEWAY_PUBLISH_TIMEOUT   = var.publish_timeout
+      TELEMETRY_GATEWAY_PUBLISH_THREADS   = tostring(var.publish_threads)
+      TELEMETRY_GATEWAY_MAX_REQUEST_BYTES = tostring(var.max_request_bytes)
+    }
+
+    secret_environment_variables {
+      key        = "TELEMETRY_GATEWAY_INSTANCE_TOKENS"
+      project_id = var.project_id
+      secret     = google_secret_manager_secret.instance_tokens.secret_id
+      # Pinned, so that a change of the tokens rolls out a new revision.
+      version = google_secret_manager_secret_version.instance_tokens.version
+    }
+  }
+
+  depends_on = [
+    google_project_iam_member.build,
+    google_pubsub_topic_iam_member.publisher,
+    google_secret_manager_secret_iam_member.instance_tokens,
+  ]
+}
+
+# Public: the gateway authenticates callers with instance tokens, not Google identities.
+resource "google_cloud_run_v2_service_iam_member" "public" {
+  project  = var.project_id
+  location = var.region
+  name     = google_cloudfunctions2_function.gateway.name
+  role     = "roles/run.invoker"
+  member   = "allUsers"
+}
+
+# --- BigQuery subscription (optional) ---
+
+resource "google_bigquery_dataset" "telemetry" {
+  count                      = var.bigquery.enabled ? 1 : 0
+  project                    = var.project_id
+  dataset_id                 = var.bigquery.dataset_id
+  location                   = var.bigquery.location
+  description                = "Tally telemetry events from the gateway's Pub/Sub topic."
+  labels                     = local.labels
+  delete_contents_on_destroy = !var.bigquery.deletion_protection
+}
+
+resource "google_bigquery_table" "events" {
+  count               = var.bigquery.enabled ? 1 : 0
+  project             = var.project_id
+  dataset_id          = google_bigquery_dataset.telemetry[0].dataset_id
+  table_id            = var.bigquery.table_id
+  description         = "One row per Pub/Sub message (at least once: de-duplicate on JSON_VALUE(data, '$.event.id'))."
+  labels              = local.labels
+  deletion_protection = var.bigquery.deletion_protection
+
+  time_partitioning {
+    type          = "DAY"
+    field         = "publish_time"
+    expiration_ms = var.bigquery.partition_expiration_days == null ? null : var.bigquery.partition_expiration_days * 86400000
+  }
+
+  # The columns a BigQuery subscription writes with write_metadata and no topic schema.
+  schema = jsonencode([
+    { name = "subscription_name", type = "STRING", mode = "NULLABLE" },
+    { name = "message_id", type = "STRING", mode = "NULLABLE" },
+    { name = "publish_time", type = "TIMESTAMP", mode = "NULLABLE" },
+    { name = "data", type = "JSON", mode = "NULLABLE", description = "{\"metadata\": ..., \"event\": ...} in protobuf's canonical JSON" },
+    { name = "attributes", type = "JSON", mode = "NULLABLE" },
+  ])
+}
+
+# The Pub/Sub service agent writes the rows.
+resource "google_bigquery_table_iam_member" "pubsub_writer" {
+  count      = var.bigquery.enabled ? 1 : 0
+  project    = var.project_id
+  dataset_id = google_bigquery_dataset.telemetry[0].dataset_id
+  table_id   = google_bigquery_table.events[0].table_id
+  role       = "roles/bigquery.dataEditor"
+  member     = "serviceAccount:service-${data.google_project.this.number}@gcp-sa-pubsub.iam.gserviceaccount.com"
+}
+
+resource "google_pubsub_subscription" "bigquery" {
+  count                      = var.bigquery.enabled ? 1 : 0
+  project                    = var.project_id
+  name                       = "${var.name}-bigquery"
+  topic                      = google_pubsub_topic.events.id
+  labels                     = local.labels
+  message_retention_duration = "604800s"
+
+  bigquery_config {
+    table          = local.bigquery_table
+    write_metadata = true
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  depends_on = [google_bigquery_table_iam_member.pubsub_writer]
+}

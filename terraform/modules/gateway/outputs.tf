@@ -1,0 +1,42 @@
+output "url" {
+  description = "URL of the gateway function: an instance's gateway_url (TELEMETRY_GATEWAY_EXPORTER_EXPORT_ADDR)."
+  value       = google_cloudfunctions2_function.gateway.url
+}
+
+output "function_name" {
+  description = "Name of the gateway function (and of its Cloud Run service); the monitoring module filters its logs by it."
+  value       = google_cloudfunctions2_function.gateway.name
+}
+
+output "topic_id" {
+  description = "Full ID of the events topic (projects/<p>/topics/<name>): subscribe to it to consume events."
+  value       = google_pubsub_topic.events.id
+}
+
+output "dead_letter_topic_id" {
+  description = "Full ID of the dead-letter topic."
+  value       = google_pubsub_topic.dead_letter.id
+}
+
+output "dead_letter_subscription_name" {
+  description = "Pull subscription that keeps dead-lettered events for inspection."
+  value       = google_pubsub_subscription.dead_letter.name
+}
+
+output "bigquery_table" {
+  description = "PROJECT.DATASET.TABLE the BigQuery subscription writes to, or null when disabled."
+  value       = local.bigquery_table
+}
+
+output "instance_tokens_secret_id" {
+  description = "Secret Manager secret holding TELEMETRY_GATEWAY_INSTANCE_TOKENS."
+  value       = google_secret_manager_secret.instance_tokens.secret_id
+}
+
+output "service_account_emails" {
+  description = "The service accounts this module created, by role."
+  value = {
+    gateway = google_service_account.gateway.email
+    build   = google_service_account.build.email
+  }
+}

@@ -1,0 +1,173 @@
+variable "project_id" {
+  description = "Google Cloud project of the gateway, its topics and (when enabled) the BigQuery dataset."
+  type        = string
+}
+
+variable "region" {
+  description = "Region of the gateway function (for example us-central1)."
+  type        = string
+}
+
+variable "name" {
+  description = "Prefix of every resource name of the gateway (function, topics, service accounts, secret). Lowercase letters, digits and dashes, 3 to 18 characters."
+  type        = string
+  default     = "tally-gateway"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,16}[a-z0-9]$", var.name))
+    error_message = "name must be 3 to 18 characters: a lowercase letter, then lowercase letters, digits or dashes, not ending with a dash."
+  }
+}
+
+variable "labels" {
+  description = "Labels added to every resource that takes labels."
+  type        = map(string)
+  default     = {}
+}
+
+variable "source_object" {
+  description = "Cloud Storage object holding the gateway function's deployable (a zip of the directory scripts/build-function-sources.sh prepares). Name the object by the zip's hash so that a code change redeploys."
+  type = object({
+    bucket = string
+    object = string
+  })
+}
+
+variable "instance_tokens" {
+  description = "TELEMETRY_GATEWAY_INSTANCE_TOKENS: sender ID (an instance's ID or a managed service's ID) => lowercase hex SHA-256 of its bearer token (printf %s \"$TOKEN\" | sha256sum). Stored in Secret Manager as ID=hash,ID2=hash2."
+  type        = map(string)
+  sensitive   = true
+
+  validation {
+    condition     = length(var.instance_tokens) > 0
+    error_message = "instance_tokens must name at least one sender: a gateway without tokens accepts nothing."
+  }
+
+  validation {
+    condition     = alltrue([for id, hash in var.instance_tokens : can(regex("^[^,=\\s]+$", id)) && can(regex("^[0-9a-f]{64}$", hash))])
+    error_message = "Each instance_tokens entry must map an ID without commas, equals signs or spaces to 64 lowercase hex digits (the token's SHA-256, not the token)."
+  }
+}
+
+variable "topic_name" {
+  description = "Pub/Sub topic every accepted event is published to (TELEMETRY_GATEWAY_TOPIC). null: <name>-events."
+  type        = string
+  default     = null
+}
+
+variable "dead_letter_topic_name" {
+  description = "Pub/Sub topic for events that can never be accepted (TELEMETRY_GATEWAY_DEAD_LETTER_TOPIC). null: <name>-dead-letter."
+  type        = string
+  default     = null
+}
+
+variable "topic_message_retention" {
+  description = "How long the topics keep published messages, so that a subscription created later can seek back to them (a topic without subscriptions otherwise drops them). Between 600s and 2678400s (31 days)."
+  type        = string
+  default     = "604800s"
+
+  validation {
+    condition     = can(regex("^[0-9]+s$", var.topic_message_retention)) && tonumber(trimsuffix(var.topic_message_retention, "s")) >= 600 && tonumber(trimsuffix(var.topic_message_retention, "s")) <= 2678400
+    error_message = "topic_message_retention must be seconds such as 604800s, between 600s and 2678400s."
+  }
+}
+
+variable "max_instances" {
+  description = "Upper bound of gateway instances."
+  type        = number
+  default     = 20
+
+  validation {
+    condition     = var.max_instances >= 1 && floor(var.max_instances) == var.max_instances
+    error_message = "max_instances must be a whole number of at least 1."
+  }
+}
+
+variable "min_instances" {
+  description = "Gateway instances kept warm (billed while idle)."
+  type        = number
+  default     = 0
+
+  validation {
+    condition     = var.min_instances >= 0 && floor(var.min_instances) == var.min_instances
+    error_message = "min_instances must be a whole number of at least 0."
+  }
+}
+
+variable "memory" {
+  description = "Memory of one gateway instance (such as 512Mi or 1Gi). A request body up to max_request_bytes is held in memory."
+  type        = string
+  default     = "1Gi"
+
+  validation {
+    condition     = can(regex("^[0-9]+(Mi|Gi)$", var.memory))
+    error_message = "memory must look like 512Mi or 1Gi."
+  }
+}
+
+variable "timeout_seconds" {
+  description = "Timeout of one gateway request. Keep it above publish_timeout and above the exporters' call timeout (60s by default)."
+  type        = number
+  default     = 180
+
+  validation {
+    condition     = var.timeout_seconds >= 30 && var.timeout_seconds <= 3600 && floor(var.timeout_seconds) == var.timeout_seconds
+    error_message = "timeout_seconds must be a whole number between 30 and 3600."
+  }
+}
+
+variable "publish_timeout" {
+  description = "TELEMETRY_GATEWAY_PUBLISH_TIMEOUT: how long a batch waits for Pub/Sub before leaving events unacknowledged (a duration such as 30s)."
+  type        = string
+  default     = "30s"
+
+  validation {
+    condition     = can(regex("^[0-9]+(ms|s|m)$", var.publish_timeout))
+    error_message = "publish_timeout must be a duration such as 30s."
+  }
+}
+
+variable "publish_threads" {
+  description = "TELEMETRY_GATEWAY_PUBLISH_THREADS: threads sending batches to Pub/Sub."
+  type        = number
+  default     = 4
+
+  validation {
+    condition     = var.publish_threads >= 1 && var.publish_threads <= 64 && floor(var.publish_threads) == var.publish_threads
+    error_message = "publish_threads must be a whole number between 1 and 64."
+  }
+}
+
+variable "max_request_bytes" {
+  description = "TELEMETRY_GATEWAY_MAX_REQUEST_BYTES: largest gRPC-web body. Cloud Functions itself refuses HTTP/1 requests over 32 MiB."
+  type        = number
+  default     = 33554432
+
+  validation {
+    condition     = var.max_request_bytes >= 1024 && var.max_request_bytes <= 33554432 && floor(var.max_request_bytes) == var.max_request_bytes
+    error_message = "max_request_bytes must be a whole number between 1024 and 33554432 (32 MiB)."
+  }
+}
+
+variable "bigquery" {
+  description = "Optional BigQuery subscription for analysis: every message of the events topic lands as a row (data and attributes as JSON, plus message_id, publish_time, subscription_name) in <dataset_id>.<table_id>, partitioned by day of publish_time. Delivery is at least once: de-duplicate on JSON_VALUE(data, '$.event.id')."
+  type = object({
+    enabled                   = bool
+    dataset_id                = optional(string, "tally_telemetry")
+    table_id                  = optional(string, "events")
+    location                  = optional(string, "US")
+    partition_expiration_days = optional(number)
+    deletion_protection       = optional(bool, true)
+  })
+  default = { enabled = false }
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_]{1,1024}$", var.bigquery.dataset_id)) && can(regex("^[A-Za-z0-9_-]{1,1024}$", var.bigquery.table_id))
+    error_message = "bigquery.dataset_id may hold letters, digits and underscores; bigquery.table_id letters, digits, underscores and dashes."
+  }
+
+  validation {
+    condition     = var.bigquery.partition_expiration_days == null ? true : var.bigquery.partition_expiration_days >= 1
+    error_message = "bigquery.partition_expiration_days must be null (keep forever) or at least 1."
+  }
+}
