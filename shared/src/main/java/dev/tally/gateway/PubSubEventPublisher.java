@@ -57,12 +57,12 @@ public final class PubSubEventPublisher implements EventPublisher, AutoCloseable
             .setBatchingSettings(
                 BatchingSettings.newBuilder()
                     .setElementCountThreshold(500L)
-                    .setRequestByteThreshold(4L * 1024 * 1024)
+                    .setRequestByteThreshold(1024L * 1024)
                     .setDelayThresholdDuration(Duration.ofMillis(5))
                     .setFlowControlSettings(
                         FlowControlSettings.newBuilder()
-                            .setMaxOutstandingElementCount(50_000L)
-                            .setMaxOutstandingRequestBytes(64L * 1024 * 1024)
+                            .setMaxOutstandingElementCount(20_000L)
+                            .setMaxOutstandingRequestBytes(16L * 1024 * 1024)
                             .setLimitExceededBehavior(FlowController.LimitExceededBehavior.Block)
                             .build())
                     .build())

@@ -43,7 +43,12 @@ public final class Lazy<T> implements Supplier<T> {
         new Thread(
             () -> {
               try {
-                warmUp.accept(get());
+                T created = get();
+                long createdAt = uptimeMillis();
+                warmUp.accept(created);
+                dev.tally.log.JsonLog.info(
+                    "instance warm",
+                    Map.of("createdAtUptimeMs", createdAt, "warmAtUptimeMs", uptimeMillis()));
               } catch (RuntimeException e) {
                 dev.tally.log.JsonLog.warning(
                     "warm-up failed; the first request retries",
@@ -54,5 +59,9 @@ public final class Lazy<T> implements Supplier<T> {
     thread.setDaemon(true);
     thread.start();
     return this;
+  }
+
+  private static long uptimeMillis() {
+    return java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime();
   }
 }
