@@ -4,15 +4,13 @@ import com.google.cloud.functions.HttpFunction;
 import com.google.cloud.functions.HttpRequest;
 import com.google.cloud.functions.HttpResponse;
 import dev.tally.gateway.GatewayConfig;
-import dev.tally.grpcweb.GrpcWebFrames;
 import dev.tally.instance.Lazy;
+import dev.tally.instance.RequestBodies;
 import dev.tally.log.JsonLog;
 import io.grpc.Status;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -103,7 +101,9 @@ public final class GatewayFunction implements HttpFunction {
                       + "'")));
       return;
     }
-    byte[] body = readAtMost(request, config.maxRequestBytes());
+    byte[] body =
+        RequestBodies.readAtMost(
+            request.getInputStream(), request.getContentLength(), config.maxRequestBytes());
     GrpcWebBridge.Response answer;
     if (body == null) {
       answer =
@@ -146,28 +146,5 @@ public final class GatewayFunction implements HttpFunction {
     try (OutputStream out = response.getOutputStream()) {
       out.write(body);
     }
-  }
-
-  /** The body, or {@code null} when it is longer than {@code limit} bytes. */
-  private static byte[] readAtMost(HttpRequest request, int limit) throws IOException {
-    if (request.getContentLength() > limit) {
-      return null;
-    }
-    try (InputStream in = request.getInputStream()) {
-      byte[] body = in.readNBytes(limit + 1);
-      return body.length > limit ? null : body;
-    }
-  }
-
-  /** Names of the methods this function serves, for documentation and tests. */
-  static List<String> methods() {
-    return List.of(
-        "/telemetrygateway.v1.TelemeteryGatewayService/RecordEvents",
-        "/telemetrygateway.v1.TelemeteryGatewayService/RecordEvent");
-  }
-
-  /** The encoded trailers of a status, for tests that compare against them. */
-  static byte[] trailersOf(Status status) {
-    return GrpcWebFrames.trailers(GrpcWebBridge.statusHeaders(status));
   }
 }

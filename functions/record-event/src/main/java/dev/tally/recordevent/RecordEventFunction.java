@@ -8,12 +8,12 @@ import com.google.cloud.functions.HttpRequest;
 import com.google.cloud.functions.HttpResponse;
 import dev.tally.event.Actor;
 import dev.tally.instance.Lazy;
+import dev.tally.instance.RequestBodies;
 import dev.tally.log.JsonLog;
 import dev.tally.store.AccessTokens;
 import dev.tally.store.StoreException;
 import graphql.ExecutionResult;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -115,7 +115,9 @@ public final class RecordEventFunction implements HttpFunction {
       return error(response, 415, "the request body must be JSON (Content-Type: application/json)");
     }
 
-    byte[] body = readAtMost(request, config.maxRequestBytes());
+    byte[] body =
+        RequestBodies.readAtMost(
+            request.getInputStream(), request.getContentLength(), config.maxRequestBytes());
     if (body == null) {
       log.put("outcome", "too_large");
       return error(
@@ -219,17 +221,6 @@ public final class RecordEventFunction implements HttpFunction {
   static String traceId(String traceparent) {
     String[] parts = traceparent.trim().split("-");
     return parts.length == 4 && parts[1].matches("[0-9a-f]{32}") ? parts[1] : null;
-  }
-
-  /** The body, or {@code null} when it is longer than {@code limit} bytes. */
-  private static byte[] readAtMost(HttpRequest request, int limit) throws IOException {
-    if (request.getContentLength() > limit) {
-      return null;
-    }
-    try (InputStream in = request.getInputStream()) {
-      byte[] body = in.readNBytes(limit + 1);
-      return body.length > limit ? null : body;
-    }
   }
 
   private static int error(HttpResponse response, int status, String message) throws IOException {
