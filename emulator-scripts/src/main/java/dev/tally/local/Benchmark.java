@@ -518,7 +518,7 @@ public final class Benchmark {
                             FunctionProcess.freePort(),
                             work.resolve("gateway-cold.log")),
                     function -> {
-                      Event event = fillQueueFree();
+                      Event event = coldStartEvent();
                       GrpcWebClient.Result result =
                           grpcWeb.call(
                               function.uri("/"),
@@ -567,7 +567,7 @@ public final class Benchmark {
     lines.add("");
   }
 
-  private static Event fillQueueFree() {
+  private static Event coldStartEvent() {
     return new EventBuilder(Clock.systemUTC(), "bench")
         .build(
             EventInput.backend("benchmark.cold", "started", EventInput.Parameters.of(1, Map.of())),

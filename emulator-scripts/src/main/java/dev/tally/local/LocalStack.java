@@ -56,6 +56,7 @@ public final class LocalStack {
   private final Path pidFile;
   private final Path readyFile;
   private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+  private final HttpClient http = HttpClient.newHttpClient();
   private PubSubEmulator emulator;
 
   private LocalStack(LocalSettings settings) {
@@ -323,13 +324,12 @@ public final class LocalStack {
   private void callExport() {
     try {
       HttpResponse<String> response =
-          HttpClient.newHttpClient()
-              .send(
-                  HttpRequest.newBuilder(URI.create(settings.url("EXPORT_PORT") + "/"))
-                      .timeout(Duration.ofMinutes(5))
-                      .POST(HttpRequest.BodyPublishers.noBody())
-                      .build(),
-                  HttpResponse.BodyHandlers.ofString());
+          http.send(
+              HttpRequest.newBuilder(URI.create(settings.url("EXPORT_PORT") + "/"))
+                  .timeout(Duration.ofMinutes(5))
+                  .POST(HttpRequest.BodyPublishers.noBody())
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
       JsonNode run = JSON.readTree(response.body());
       if (response.statusCode() != 200 || run.path("exported").asInt() > 0 || run.has("error")) {
         say(

@@ -1,5 +1,6 @@
 package dev.tally.instance;
 
+import dev.tally.log.JsonLog;
 import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -46,11 +47,11 @@ public final class Lazy<T> implements Supplier<T> {
                 T created = get();
                 long createdAt = uptimeMillis();
                 warmUp.accept(created);
-                dev.tally.log.JsonLog.info(
+                JsonLog.info(
                     "instance warm",
                     Map.of("createdAtUptimeMs", createdAt, "warmAtUptimeMs", uptimeMillis()));
               } catch (RuntimeException e) {
-                dev.tally.log.JsonLog.warning(
+                JsonLog.warning(
                     "warm-up failed; the first request retries",
                     Map.of("error", String.valueOf(e)));
               }

@@ -2,7 +2,6 @@ package dev.tally.event;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -277,13 +276,6 @@ class EventBuilderTest {
                     new EventInput("Bad", "c.d", null, VSCODE, none(), null),
                     EventContext.of(Actor.unknown())));
     assertTrue(e.getMessage().startsWith("'feature'"), e.getMessage());
-  }
-
-  @Test
-  void build_twoEventsNeverShareAnId() {
-    Event a = builder.build(input(none()), EventContext.of(Actor.unknown()));
-    Event b = builder.build(input(none()), EventContext.of(Actor.unknown()));
-    assertNotEquals(a.getId(), b.getId());
   }
 
   private static JsonElement golden(String name) throws IOException {
