@@ -2,7 +2,8 @@
 # Measures Tally against the machine's own limits and writes the figures to BENCHMARKS.md.
 # Not part of the test suite: run it on an otherwise quiet machine.
 #
-# usage: emulator-scripts/benchmark.sh [--quick] [--no-build]
+# usage: emulator-scripts/benchmark.sh [--quick] [--cold-start] [--no-build]
+#   --cold-start  measure only the cold starts and print them; BENCHMARKS.md is left as it is
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -12,7 +13,7 @@ build=true
 for arg in "$@"; do
   case "$arg" in
     --no-build) build=false ;;
-    --quick) args+=(--quick) ;;
+    --quick | --cold-start) args+=("$arg") ;;
     *)
       echo "unknown option: $arg" >&2
       exit 2

@@ -4,10 +4,15 @@ import com.google.protobuf.ListValue;
 import com.google.protobuf.NullValue;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Turns private metadata given as plain Java JSON values into the {@link Struct} of an event. */
+/**
+ * Turns private metadata given as plain Java JSON values into the {@link Struct} of an event, and
+ * back.
+ */
 public final class PrivateMetadata {
   private PrivateMetadata() {}
 
@@ -63,5 +68,32 @@ public final class PrivateMetadata {
     }
     throw new InvalidEventException(
         path + " must be a JSON value, got a " + json.getClass().getSimpleName());
+  }
+
+  /**
+   * The plain Java JSON value of a Struct: a {@link Map} in field order, with {@link List}, {@link
+   * String}, {@link Double}, {@link Boolean} and {@code null} values.
+   */
+  public static Map<String, Object> toJson(Struct struct) {
+    Map<String, Object> fields = new LinkedHashMap<>();
+    struct.getFieldsMap().forEach((key, value) -> fields.put(key, toJson(value)));
+    return fields;
+  }
+
+  private static Object toJson(Value value) {
+    return switch (value.getKindCase()) {
+      case STRING_VALUE -> value.getStringValue();
+      case NUMBER_VALUE -> value.getNumberValue();
+      case BOOL_VALUE -> value.getBoolValue();
+      case STRUCT_VALUE -> toJson(value.getStructValue());
+      case LIST_VALUE -> {
+        List<Object> values = new ArrayList<>(value.getListValue().getValuesCount());
+        for (Value element : value.getListValue().getValuesList()) {
+          values.add(toJson(element));
+        }
+        yield values;
+      }
+      case NULL_VALUE, KIND_NOT_SET -> null;
+    };
   }
 }

@@ -3,10 +3,15 @@ package dev.tally.gateway;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageOrBuilder;
 import com.google.protobuf.util.JsonFormat;
+import dev.tally.event.Actor;
+import dev.tally.event.EventBuilder;
+import dev.tally.event.EventContext;
+import dev.tally.event.EventInput;
 import dev.tally.proto.telemetrygateway.v1.Event;
 import dev.tally.proto.telemetrygateway.v1.Identifier;
 import dev.tally.proto.telemetrygateway.v1.RecordEventsRequestMetadata;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -56,6 +61,31 @@ public final class EventMessages {
   public static byte[] data(String metadataJson, Event event) {
     return ("{\"metadata\":" + metadataJson + ",\"event\":" + print(event) + "}")
         .getBytes(StandardCharsets.UTF_8);
+  }
+
+  /**
+   * Prints a sample event and its metadata as {@link #data} does: a cold start runs it ahead of the
+   * first call, which then finds the JSON printer loaded.
+   */
+  public static void warmUp() {
+    Event event =
+        new EventBuilder(Clock.systemUTC(), "warm-up")
+            .build(
+                EventInput.backend(
+                    "tally.gateway", "warmed", EventInput.Parameters.of(1, Map.of("ready", 1))),
+                EventContext.of(Actor.unknown()));
+    RecordEventsRequestMetadata metadata =
+        RecordEventsRequestMetadata.newBuilder()
+            .setRequestId("warm-up")
+            .setIdentifier(
+                Identifier.newBuilder()
+                    .setLicensedInstance(
+                        Identifier.LicensedInstanceIdentifier.newBuilder()
+                            .setInstanceId("warm-up")
+                            .setLicenseKey("warm-up")))
+            .build();
+    data(metadataJson(publishable(metadata)), event);
+    attributes(metadata.getIdentifier(), event);
   }
 
   /** The message attributes of one event. */

@@ -2,6 +2,7 @@ package dev.tally.instance;
 
 import dev.tally.log.JsonLog;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -34,32 +35,71 @@ public final class Lazy<T> implements Supplier<T> {
   }
 
   /**
-   * Creates the value on a background thread, then runs {@code warmUp} on it (for example a first
-   * query, so that connections are open and code paths loaded before the first request). A request
-   * arriving meanwhile waits for the creation, not for the warm-up. Failures are logged and left to
-   * the first request, which tries again.
+   * Creates the value on a background thread, then runs each warm-up step on it, each on a thread
+   * of its own (for example a first query, so that connections are open and code paths loaded
+   * before the first request; independent steps overlap). A request arriving meanwhile waits for
+   * the creation, not for the warm-up. Failures are logged and left to the first request, which
+   * tries again.
    */
-  public Lazy<T> warmUpInBackground(Consumer<T> warmUp) {
-    Thread thread =
-        new Thread(
-            () -> {
-              try {
-                T created = get();
-                long createdAt = uptimeMillis();
-                warmUp.accept(created);
-                JsonLog.info(
-                    "instance warm",
-                    Map.of("createdAtUptimeMs", createdAt, "warmAtUptimeMs", uptimeMillis()));
-              } catch (RuntimeException e) {
-                JsonLog.warning(
-                    "warm-up failed; the first request retries",
-                    Map.of("error", String.valueOf(e)));
-              }
-            },
-            "warm-up");
+  @SafeVarargs
+  public final Lazy<T> warmUpInBackground(Consumer<T>... steps) {
+    daemon(
+        "warm-up",
+        () -> {
+          T created;
+          try {
+            created = get();
+          } catch (RuntimeException e) {
+            warmUpFailed(e);
+            return;
+          }
+          long createdNanos = System.nanoTime();
+          AtomicBoolean failed = new AtomicBoolean();
+          Thread[] threads = new Thread[steps.length];
+          for (int i = 0; i < steps.length; i++) {
+            Consumer<T> step = steps[i];
+            threads[i] =
+                daemon(
+                    "warm-up-" + (i + 1),
+                    () -> {
+                      try {
+                        step.accept(created);
+                      } catch (RuntimeException e) {
+                        failed.set(true);
+                        warmUpFailed(e);
+                      }
+                    });
+          }
+          try {
+            for (Thread thread : threads) {
+              thread.join();
+            }
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+          }
+          if (failed.get()) {
+            return;
+          }
+          // The JVM's uptime is read once, at the end: its management beans are not free to load.
+          long warmAt = uptimeMillis();
+          long createdAt = warmAt - (System.nanoTime() - createdNanos) / 1_000_000;
+          JsonLog.info(
+              "instance warm", Map.of("createdAtUptimeMs", createdAt, "warmAtUptimeMs", warmAt));
+        });
+    return this;
+  }
+
+  private static Thread daemon(String name, Runnable task) {
+    Thread thread = new Thread(task, name);
     thread.setDaemon(true);
     thread.start();
-    return this;
+    return thread;
+  }
+
+  private static void warmUpFailed(RuntimeException e) {
+    JsonLog.warning(
+        "warm-up failed; the first request retries", Map.of("error", String.valueOf(e)));
   }
 
   private static long uptimeMillis() {

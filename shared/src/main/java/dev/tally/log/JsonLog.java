@@ -1,7 +1,6 @@
 package dev.tally.log;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tally.json.Json;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -17,7 +16,6 @@ import java.util.logging.StreamHandler;
 
 /** Writes structured log lines: {@code {"severity":..., "message":..., "time":..., ...fields}}. */
 public final class JsonLog {
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final PrintStream OUT = System.out;
 
   private JsonLog() {}
@@ -50,8 +48,8 @@ public final class JsonLog {
           }
         });
     try {
-      return JSON.writeValueAsString(entry);
-    } catch (JsonProcessingException e) {
+      return Json.write(entry);
+    } catch (RuntimeException e) {
       return "{\"severity\":\"ERROR\",\"message\":\"unloggable entry\"}";
     }
   }

@@ -73,6 +73,19 @@ public final class EventRecorder {
     return events;
   }
 
+  /**
+   * Builds and checks one event the way {@link #record} does, storing nothing: a cold start runs it
+   * ahead of the first request, which then finds the event code loaded.
+   */
+  public void warmUp() {
+    Event event =
+        builder.build(
+            EventInput.backend(
+                "tally.instance", "warmed", EventInput.Parameters.of(1, Map.of("ready", 1))),
+            EventContext.of(Actor.unknown()));
+    checkSize(event, "");
+  }
+
   private void checkSize(Event event, String which) {
     int privateBytes = event.getParameters().getPrivateMetadata().getSerializedSize();
     if (privateBytes > limits.maxPrivateMetadataBytes()) {

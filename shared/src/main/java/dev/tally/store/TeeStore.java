@@ -1,9 +1,7 @@
 package dev.tally.store;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.google.protobuf.InvalidProtocolBufferException;
-import com.google.protobuf.util.JsonFormat;
+import dev.tally.event.PrivateMetadata;
+import dev.tally.json.Json;
 import dev.tally.proto.telemetrygateway.v1.Event;
 import dev.tally.proto.telemetrygateway.v1.EventMarketingTracking;
 import dev.tally.redact.Redactor;
@@ -42,10 +40,6 @@ public final class TeeStore {
 
   private static final String INSERT_QUEUE =
       "INSERT INTO telemetry_events_export_queue (id, timestamp, payload_pb) VALUES (?, ?, ?)";
-
-  private static final ObjectMapper JSON = new ObjectMapper();
-  private static final JsonFormat.Printer STRUCT_JSON =
-      JsonFormat.printer().omittingInsignificantWhitespace();
 
   private final DataSource dataSource;
   private final Redactor redactor;
@@ -112,14 +106,15 @@ public final class TeeStore {
         insert.setString(++i, hasClient ? event.getSource().getClient().getName() : BACKEND_SOURCE);
         insert.setString(++i, hasClient ? client(event) : null);
         insert.setString(++i, event.getSource().getServer().getVersion());
-        insert.setString(++i, json(event.getParameters().getMetadataMap()));
+        insert.setString(++i, Json.write(event.getParameters().getMetadataMap()));
         insert.setString(
             ++i,
             event.getParameters().hasPrivateMetadata()
-                ? structJson(event.getParameters().getPrivateMetadata())
+                ? Json.write(PrivateMetadata.toJson(event.getParameters().getPrivateMetadata()))
                 : null);
         insert.setString(
-            ++i, event.hasFeatureFlags() ? json(event.getFeatureFlags().getFlagsMap()) : null);
+            ++i,
+            event.hasFeatureFlags() ? Json.write(event.getFeatureFlags().getFlagsMap()) : null);
         insert.setString(
             ++i,
             event.getParameters().hasBillingMetadata()
@@ -155,21 +150,5 @@ public final class TeeStore {
   static Timestamp timestamp(Event event) {
     return Timestamp.from(
         Instant.ofEpochSecond(event.getTimestamp().getSeconds(), event.getTimestamp().getNanos()));
-  }
-
-  private static String json(Object value) {
-    try {
-      return JSON.writeValueAsString(value);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("cannot write event data as JSON", e);
-    }
-  }
-
-  private static String structJson(com.google.protobuf.Struct struct) {
-    try {
-      return STRUCT_JSON.print(struct);
-    } catch (InvalidProtocolBufferException e) {
-      throw new IllegalStateException("cannot write private metadata as JSON", e);
-    }
   }
 }

@@ -1,6 +1,5 @@
 package dev.tally.exportfn;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.cloud.functions.HttpFunction;
 import com.google.cloud.functions.HttpRequest;
 import com.google.cloud.functions.HttpResponse;
@@ -10,6 +9,7 @@ import dev.tally.export.Exporter;
 import dev.tally.export.ExporterConfig;
 import dev.tally.export.GatewayClient;
 import dev.tally.instance.Lazy;
+import dev.tally.json.Json;
 import dev.tally.log.JsonLog;
 import dev.tally.store.DataSources;
 import dev.tally.store.ExportQueue;
@@ -29,7 +29,6 @@ import java.util.function.Supplier;
  * {@link ExportRun#fields()}), or {@code 503} when the database is unavailable.
  */
 public final class ExportFunction implements HttpFunction {
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final Supplier<Exporter> exporter;
 
@@ -97,7 +96,7 @@ public final class ExportFunction implements HttpFunction {
     response.setStatusCode(status);
     response.setContentType("application/json; charset=utf-8");
     try (OutputStream out = response.getOutputStream()) {
-      JSON.writeValue(out, body);
+      Json.write(body, out);
     }
   }
 }

@@ -3,6 +3,7 @@ package dev.tally.gatewayfn;
 import com.google.cloud.functions.HttpFunction;
 import com.google.cloud.functions.HttpRequest;
 import com.google.cloud.functions.HttpResponse;
+import dev.tally.gateway.EventMessages;
 import dev.tally.gateway.GatewayConfig;
 import dev.tally.instance.Lazy;
 import dev.tally.instance.RequestBodies;
@@ -34,7 +35,10 @@ public final class GatewayFunction implements HttpFunction {
   }
 
   private GatewayFunction(GatewayConfig config) {
-    this(config, new Lazy<>(() -> start(config)).warmUpInBackground(GrpcWebBridge::warmUp));
+    this(
+        config,
+        new Lazy<>(() -> start(config))
+            .warmUpInBackground(GrpcWebBridge::warmUp, bridge -> EventMessages.warmUp()));
     JsonLog.installAsJulHandler();
   }
 

@@ -1,14 +1,13 @@
 package dev.tally.recordevent;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.cloud.functions.HttpFunction;
 import com.google.cloud.functions.HttpRequest;
 import com.google.cloud.functions.HttpResponse;
 import dev.tally.event.Actor;
 import dev.tally.instance.Lazy;
 import dev.tally.instance.RequestBodies;
+import dev.tally.json.Json;
 import dev.tally.log.JsonLog;
 import dev.tally.store.AccessTokens;
 import dev.tally.store.StoreException;
@@ -32,7 +31,6 @@ public final class RecordEventFunction implements HttpFunction {
   static final String ANONYMOUS_UID_HEADER = "X-Sourcegraph-Actor-Anonymous-UID";
   static final String INTERACTION_ID_HEADER = "X-Sourcegraph-Interaction-ID";
 
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final String ALLOWED_HEADERS =
       "Authorization, Content-Type, X-Requested-With, X-Sourcegraph-Client, "
           + ANONYMOUS_UID_HEADER
@@ -52,7 +50,10 @@ public final class RecordEventFunction implements HttpFunction {
     this(
         config,
         new Lazy<>(() -> RecordEventService.create(config))
-            .warmUpInBackground(RecordEventService::warmUp));
+            .warmUpInBackground(
+                RecordEventService::warmUpDatabase,
+                RecordEventService::warmUpGraphQl,
+                RecordEventService::warmUpEvents));
     JsonLog.installAsJulHandler();
   }
 
@@ -232,47 +233,40 @@ public final class RecordEventFunction implements HttpFunction {
     response.setStatusCode(status);
     response.setContentType("application/json; charset=utf-8");
     try (OutputStream out = response.getOutputStream()) {
-      JSON.writeValue(out, body);
+      Json.write(body, out);
     }
   }
 
   /** The fields of a GraphQL-over-HTTP request body. */
   record GraphQlRequest(String query, String operationName, Map<String, Object> variables) {
     static GraphQlRequest parse(byte[] body) {
-      JsonNode root;
+      Object root;
       try {
-        root = JSON.readTree(body);
+        root = Json.read(body);
       } catch (IOException e) {
         String detail =
             e instanceof JsonProcessingException json ? json.getOriginalMessage() : e.getMessage();
         throw new BadRequestException("the request body is not valid JSON: " + detail);
       }
-      if (root == null || !root.isObject()) {
+      if (!(root instanceof Map<?, ?> fields)) {
         throw new BadRequestException(
             "the request body must be a JSON object with 'query' and optionally 'variables' and"
                 + " 'operationName'");
       }
-      JsonNode query = root.get("query");
-      if (query == null || !query.isTextual() || query.asText().isBlank()) {
+      if (!(fields.get("query") instanceof String query) || query.isBlank()) {
         throw new BadRequestException("'query' must be a GraphQL document as a string");
       }
-      JsonNode operationName = root.get("operationName");
-      if (operationName != null && !operationName.isNull() && !operationName.isTextual()) {
+      Object operationName = fields.get("operationName");
+      if (operationName != null && !(operationName instanceof String)) {
         throw new BadRequestException("'operationName' must be a string");
       }
-      JsonNode variables = root.get("variables");
-      Map<String, Object> vars = Map.of();
-      if (variables != null && !variables.isNull()) {
-        if (!variables.isObject()) {
-          throw new BadRequestException("'variables' must be a JSON object");
-        }
-        vars =
-            JSON.convertValue(variables, new com.fasterxml.jackson.core.type.TypeReference<>() {});
+      Object variables = fields.get("variables");
+      if (variables != null && !(variables instanceof Map)) {
+        throw new BadRequestException("'variables' must be a JSON object");
       }
-      return new GraphQlRequest(
-          query.asText(),
-          operationName == null || operationName.isNull() ? null : operationName.asText(),
-          vars);
+      @SuppressWarnings("unchecked")
+      Map<String, Object> vars = variables == null ? Map.of() : (Map<String, Object>) variables;
+      return new GraphQlRequest(query, (String) operationName, vars);
     }
   }
 

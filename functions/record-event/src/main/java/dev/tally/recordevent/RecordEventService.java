@@ -3,6 +3,7 @@ package dev.tally.recordevent;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.tally.event.Actor;
 import dev.tally.event.EventBuilder;
+import dev.tally.instance.Lazy;
 import dev.tally.record.EventRecorder;
 import dev.tally.store.AccessTokens;
 import dev.tally.store.DataSources;
@@ -10,24 +11,27 @@ import dev.tally.store.ExportQueue;
 import dev.tally.store.FeatureFlags;
 import dev.tally.store.TeeStore;
 import java.time.Clock;
+import java.util.Map;
 import javax.sql.DataSource;
 
 /** Everything a record-event instance needs, created once per instance. */
 final class RecordEventService {
   private final AccessTokens tokens;
   private final FeatureFlags featureFlags;
-  private final TelemetryGraphQl graphQl;
+  private final EventRecorder recorder;
+  private final Lazy<TelemetryGraphQl> graphQl;
 
   RecordEventService(RecordEventConfig config, DataSource dataSource, Clock clock) {
     this.tokens = new AccessTokens(dataSource, clock);
     this.featureFlags = new FeatureFlags(dataSource);
-    EventRecorder recorder =
+    this.recorder =
         new EventRecorder(
             new EventBuilder(clock, config.telemetry().serverVersion()),
             featureFlags,
             new TeeStore(dataSource, config.telemetry().redactor()),
             config.limits());
-    this.graphQl = new TelemetryGraphQl(recorder, new ExportQueue(dataSource, clock));
+    ExportQueue queue = new ExportQueue(dataSource, clock);
+    this.graphQl = new Lazy<>(() -> new TelemetryGraphQl(recorder, queue));
   }
 
   /** The service of a deployed instance: a connection pool from the configuration. */
@@ -37,19 +41,30 @@ final class RecordEventService {
     return new RecordEventService(config, dataSource, Clock.systemUTC());
   }
 
-  /**
-   * Runs what the first request would run for the first time, without writing anything: opens the
-   * database connections, runs the read queries, executes a GraphQL query.
-   */
-  void warmUp() {
+  // The warm-up steps: each runs what the first request would run for the first time, without
+  // writing anything. They are independent, so a cold start runs them at once.
+
+  /** Opens a database connection and runs the read queries of a request. */
+  void warmUpDatabase() {
     tokens.authenticate("warm-up-token-that-matches-nothing");
     featureFlags.evaluate(Actor.unknown());
-    graphQl.execute(
-        "{ __typename }",
-        null,
-        java.util.Map.of(),
-        new RequestContext(Actor.unknown(), false, null, null),
-        new GraphQlOutcome());
+  }
+
+  /** Builds the GraphQL schema and executes a query. */
+  void warmUpGraphQl() {
+    graphQl
+        .get()
+        .execute(
+            "{ __typename }",
+            null,
+            Map.of(),
+            new RequestContext(Actor.unknown(), false, null, null),
+            new GraphQlOutcome());
+  }
+
+  /** Builds an event as a request would, storing nothing. */
+  void warmUpEvents() {
+    recorder.warmUp();
   }
 
   AccessTokens tokens() {
@@ -57,6 +72,6 @@ final class RecordEventService {
   }
 
   TelemetryGraphQl graphQl() {
-    return graphQl;
+    return graphQl.get();
   }
 }

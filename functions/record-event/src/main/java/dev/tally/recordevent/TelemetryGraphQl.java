@@ -1,11 +1,9 @@
 package dev.tally.recordevent;
 
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.JsonFormat;
 import dev.tally.event.EventInput;
 import dev.tally.event.InvalidEventException;
+import dev.tally.json.Json;
 import dev.tally.proto.telemetrygateway.v1.EventMarketingTracking;
 import dev.tally.record.EventRecorder;
 import dev.tally.record.LimitExceededException;
@@ -18,7 +16,8 @@ import graphql.GraphQLError;
 import graphql.GraphqlErrorBuilder;
 import graphql.execution.DataFetcherExceptionHandler;
 import graphql.execution.DataFetcherExceptionHandlerResult;
-import graphql.scalars.ExtendedScalars;
+import graphql.scalars.datetime.DateTimeScalar;
+import graphql.scalars.object.JsonScalar;
 import graphql.schema.DataFetchingEnvironment;
 import graphql.schema.GraphQLScalarType;
 import graphql.schema.GraphQLSchema;
@@ -48,8 +47,6 @@ final class TelemetryGraphQl {
 
   private static final Object NAMESPACE = new Object();
   private static final Map<String, Object> EMPTY_RESPONSE = Collections.emptyMap();
-  private static final ObjectMapper JSON = new ObjectMapper();
-  private static final JsonFormat.Printer EVENT_JSON = JsonFormat.printer();
 
   private final EventRecorder recorder;
   private final ExportQueue queue;
@@ -70,11 +67,12 @@ final class TelemetryGraphQl {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read the GraphQL schema", e);
     }
+    // The two scalars by their own classes: ExtendedScalars would load all of its scalars.
     GraphQLScalarType jsonValue =
-        GraphQLScalarType.newScalar(ExtendedScalars.Json).name("JSONValue").build();
+        GraphQLScalarType.newScalar(JsonScalar.INSTANCE).name("JSONValue").build();
     RuntimeWiring wiring =
         RuntimeWiring.newRuntimeWiring()
-            .scalar(ExtendedScalars.DateTime)
+            .scalar(DateTimeScalar.INSTANCE)
             .scalar(jsonValue)
             .type("Query", type -> type.dataFetcher("telemetry", env -> NAMESPACE))
             .type("Mutation", type -> type.dataFetcher("telemetry", env -> NAMESPACE))
@@ -219,13 +217,17 @@ final class TelemetryGraphQl {
     return connection;
   }
 
-  private static Map<String, Object> payload(ExportQueue.ExportedEvent event) {
+  private static Object payload(ExportQueue.ExportedEvent event) {
     try {
-      return JSON.readValue(EVENT_JSON.print(event.event()), new TypeReference<>() {});
-    } catch (InvalidProtocolBufferException
-        | com.fasterxml.jackson.core.JsonProcessingException e) {
+      return Json.read(EventJson.PRINTER.print(event.event()));
+    } catch (IOException e) {
       throw new IllegalStateException("cannot print exported event " + event.id(), e);
     }
+  }
+
+  /** The protobuf JSON printer, loaded with the first {@code exportedEvents} query, not before. */
+  private static final class EventJson {
+    static final JsonFormat.Printer PRINTER = JsonFormat.printer();
   }
 
   /** A query the caller may not run. */
