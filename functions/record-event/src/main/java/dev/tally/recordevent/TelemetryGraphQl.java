@@ -16,6 +16,8 @@ import graphql.GraphQLError;
 import graphql.GraphqlErrorBuilder;
 import graphql.execution.DataFetcherExceptionHandler;
 import graphql.execution.DataFetcherExceptionHandlerResult;
+import graphql.execution.preparsed.PreparsedDocumentEntry;
+import graphql.execution.preparsed.PreparsedDocumentProvider;
 import graphql.scalars.datetime.DateTimeScalar;
 import graphql.scalars.object.JsonScalar;
 import graphql.schema.DataFetchingEnvironment;
@@ -36,6 +38,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 
 /**
  * The telemetry GraphQL schema and its resolvers. The schema is parsed and wired once; {@link
@@ -56,7 +59,10 @@ final class TelemetryGraphQl {
     this.recorder = recorder;
     this.queue = queue;
     this.graphQl =
-        GraphQL.newGraphQL(schema()).defaultDataFetcherExceptionHandler(new ErrorMapper()).build();
+        GraphQL.newGraphQL(schema())
+            .defaultDataFetcherExceptionHandler(new ErrorMapper())
+            .preparsedDocumentProvider(new DocumentCache())
+            .build();
   }
 
   private GraphQLSchema schema() {
@@ -228,6 +234,50 @@ final class TelemetryGraphQl {
   /** The protobuf JSON printer, loaded with the first {@code exportedEvents} query, not before. */
   private static final class EventJson {
     static final JsonFormat.Printer PRINTER = JsonFormat.printer();
+  }
+
+  /**
+   * Parsed and validated documents by their text: clients send the same few queries, which then
+   * skip parsing and validation. Only valid documents of at most {@value #MAX_QUERY_CHARS}
+   * characters are kept, at most {@value #MAX_ENTRIES} of them, the least recently used leaving
+   * first.
+   */
+  static final class DocumentCache implements PreparsedDocumentProvider {
+    static final int MAX_ENTRIES = 128;
+    static final int MAX_QUERY_CHARS = 4096;
+
+    private final Map<String, PreparsedDocumentEntry> entries =
+        new LinkedHashMap<>(16, 0.75f, true) {
+          @Override
+          protected boolean removeEldestEntry(Map.Entry<String, PreparsedDocumentEntry> eldest) {
+            return size() > MAX_ENTRIES;
+          }
+        };
+
+    @Override
+    public CompletableFuture<PreparsedDocumentEntry> getDocumentAsync(
+        ExecutionInput input, Function<ExecutionInput, PreparsedDocumentEntry> parseAndValidate) {
+      String query = input.getQuery();
+      PreparsedDocumentEntry entry;
+      synchronized (entries) {
+        entry = entries.get(query);
+      }
+      if (entry == null) {
+        entry = parseAndValidate.apply(input);
+        if (!entry.hasErrors() && query.length() <= MAX_QUERY_CHARS) {
+          synchronized (entries) {
+            entries.put(query, entry);
+          }
+        }
+      }
+      return CompletableFuture.completedFuture(entry);
+    }
+
+    int size() {
+      synchronized (entries) {
+        return entries.size();
+      }
+    }
   }
 
   /** A query the caller may not run. */

@@ -157,6 +157,24 @@ class RecordEventIT {
   }
 
   @Test
+  void warmUp_ofANewInstanceFinishesAndStoresNothing() throws Exception {
+    long logged = count("event_logs");
+    long queued = count("telemetry_events_export_queue");
+    Map<String, String> env = Map.of("DATABASE_URL", db.url(), "DATABASE_USER", db.user());
+    try (FunctionProcess fresh =
+        FunctionProcess.start("record-event", "dev.tally.recordevent.RecordEventFunction", env)) {
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (!fresh.output().contains("\"instance warm\"") && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      assertTrue(fresh.output().contains("\"instance warm\""), fresh.output());
+      assertFalse(fresh.output().contains("warm-up failed"), fresh.output());
+    }
+    assertEquals(logged, count("event_logs"));
+    assertEquals(queued, count("telemetry_events_export_queue"));
+  }
+
+  @Test
   void recordEvents_theClientMutationStoresTheWholeBatch() throws Exception {
     List<Map<String, Object>> events = new ArrayList<>();
     for (int i = 0; i < 25; i++) {
