@@ -325,14 +325,7 @@ public final class Benchmark {
     lines.add("");
     truncate();
 
-    Map<String, String> gatewayEnv = new LinkedHashMap<>();
-    gatewayEnv.put("PUBSUB_PROJECT_ID", "tally-bench");
-    gatewayEnv.put("PUBSUB_EMULATOR_HOST", emulator.hostPort());
-    gatewayEnv.put("TELEMETRY_GATEWAY_TOPIC", "events");
-    gatewayEnv.put(
-        "TELEMETRY_GATEWAY_INSTANCE_TOKENS",
-        INSTANCE + "=" + InstanceTokens.sha256Hex(GATEWAY_TOKEN));
-    gatewayEnv.put("JAVA_TOOL_OPTIONS", MEMORY_FLAGS);
+    Map<String, String> gatewayEnv = gatewayEnv();
     double pipeline;
     double exportSeconds;
     List<Event> events;
@@ -448,6 +441,18 @@ public final class Benchmark {
     return env;
   }
 
+  private Map<String, String> gatewayEnv() {
+    Map<String, String> env = new LinkedHashMap<>();
+    env.put("PUBSUB_PROJECT_ID", "tally-bench");
+    env.put("PUBSUB_EMULATOR_HOST", emulator.hostPort());
+    env.put("TELEMETRY_GATEWAY_TOPIC", "events");
+    env.put(
+        "TELEMETRY_GATEWAY_INSTANCE_TOKENS",
+        INSTANCE + "=" + InstanceTokens.sha256Hex(GATEWAY_TOKEN));
+    env.put("JAVA_TOOL_OPTIONS", MEMORY_FLAGS);
+    return env;
+  }
+
   private Map<String, String> exportEnv(String gatewayUrl) {
     Map<String, String> env = new LinkedHashMap<>(databaseEnv());
     env.put("TELEMETRY_GATEWAY_EXPORTER_EXPORT_ADDR", gatewayUrl);
@@ -504,14 +509,7 @@ public final class Benchmark {
                                   HttpResponse.BodyHandlers.ofString());
                       return response.statusCode() == 200 && !response.body().contains("errors");
                     }));
-    Map<String, String> gatewayEnv = new LinkedHashMap<>();
-    gatewayEnv.put("PUBSUB_PROJECT_ID", "tally-bench");
-    gatewayEnv.put("PUBSUB_EMULATOR_HOST", emulator.hostPort());
-    gatewayEnv.put("TELEMETRY_GATEWAY_TOPIC", "events");
-    gatewayEnv.put(
-        "TELEMETRY_GATEWAY_INSTANCE_TOKENS",
-        INSTANCE + "=" + InstanceTokens.sha256Hex(GATEWAY_TOKEN));
-    gatewayEnv.put("JAVA_TOOL_OPTIONS", MEMORY_FLAGS);
+    Map<String, String> gatewayEnv = gatewayEnv();
     GrpcWebClient grpcWeb = new GrpcWebClient(Duration.ofSeconds(5));
     double gateway =
         median(
