@@ -25,6 +25,9 @@ import javax.sql.DataSource;
 /**
  * The queue of redacted events waiting for export.
  *
+ * <p>Events leave in arrival order: an event's ID is a UUIDv7 the server generated when the event
+ * arrived, so the queue is ordered by ID, never by the timestamp a client claimed.
+ *
  * <p>Exporters {@linkplain #claimBatch claim} the oldest available events under a lease: a claimed
  * event is invisible to other exporters until the lease ends, so two exporters running at once
  * never send the same event, and the events of an exporter that crashed come back when its lease
@@ -38,7 +41,7 @@ public final class ExportQueue {
           SELECT id FROM telemetry_events_export_queue
           WHERE exported_at IS NULL AND set_aside_at IS NULL
             AND (available_at IS NULL OR available_at <= ?)
-          ORDER BY timestamp, id
+          ORDER BY id
           LIMIT ?
           FOR UPDATE SKIP LOCKED)
       UPDATE telemetry_events_export_queue q
@@ -100,7 +103,7 @@ public final class ExportQueue {
           }
           return null;
         });
-    claimed.sort(Comparator.comparing(QueuedEvent::timestamp).thenComparing(QueuedEvent::id));
+    claimed.sort(Comparator.comparing(QueuedEvent::id, ExportQueue::byArrival));
     return claimed;
   }
 
@@ -217,7 +220,7 @@ public final class ExportQueue {
         });
   }
 
-  /** The size and age of the queue. */
+  /** The size and age of the queue; the age is that of the event that arrived first. */
   public Backlog backlog() {
     return Jdbc.withConnection(
         dataSource,
@@ -228,21 +231,41 @@ public final class ExportQueue {
                       """
                       SELECT
                           count(*) FILTER (WHERE exported_at IS NULL AND set_aside_at IS NULL),
-                          min(timestamp) FILTER (WHERE exported_at IS NULL AND set_aside_at IS NULL),
+                          (SELECT id FROM telemetry_events_export_queue
+                           WHERE exported_at IS NULL AND set_aside_at IS NULL
+                           ORDER BY id LIMIT 1),
                           count(*) FILTER (WHERE exported_at IS NOT NULL),
                           count(*) FILTER (WHERE set_aside_at IS NOT NULL)
                       FROM telemetry_events_export_queue
                       """);
               ResultSet row = query.executeQuery()) {
             row.next();
-            Instant oldest = Jdbc.instant(row.getTimestamp(2));
+            UUID oldest = row.getObject(2, UUID.class);
             return new Backlog(
                 row.getLong(1),
-                Optional.ofNullable(oldest).map(o -> Duration.between(o, clock.instant())),
+                Optional.ofNullable(oldest)
+                    .flatMap(ExportQueue::arrival)
+                    .map(arrived -> Duration.between(arrived, clock.instant()))
+                    .map(age -> age.isNegative() ? Duration.ZERO : age),
                 row.getLong(3),
                 row.getLong(4));
           }
         });
+  }
+
+  /** When an event arrived: the time part of its UUIDv7 ID; empty for any other kind of ID. */
+  static Optional<Instant> arrival(UUID id) {
+    return id.version() == 7
+        ? Optional.of(Instant.ofEpochMilli(id.getMostSignificantBits() >>> 16))
+        : Optional.empty();
+  }
+
+  /** Arrival order of UUIDv7 IDs, which is PostgreSQL's order of {@code uuid} values. */
+  private static int byArrival(UUID a, UUID b) {
+    int high = Long.compareUnsigned(a.getMostSignificantBits(), b.getMostSignificantBits());
+    return high != 0
+        ? high
+        : Long.compareUnsigned(a.getLeastSignificantBits(), b.getLeastSignificantBits());
   }
 
   /** Rows set aside because their payload could not be decoded, oldest first. */

@@ -200,6 +200,38 @@ class ExportQueueTest {
   }
 
   @Test
+  void claimBatch_followsArrivalNotTheTimestampsClientsClaimed() {
+    List<Event> arrived = new ArrayList<>();
+    for (Instant claimed :
+        List.of(
+            Instant.parse("2024-05-01T09:59:00Z"),
+            Instant.parse("2020-01-01T00:00:00Z"),
+            Instant.parse("2024-05-01T09:00:00Z"))) {
+      Event event =
+          builder.build(
+              new EventInput(
+                  "a.b",
+                  "c.d",
+                  claimed,
+                  new EventInput.Client("web", "1"),
+                  EventInput.Parameters.of(0, Map.of()),
+                  null),
+              EventContext.of(Actor.user(7)));
+      store.store(List.of(event), true);
+      arrived.add(event);
+      clock.advance(Duration.ofMillis(5));
+    }
+
+    List<ExportQueue.QueuedEvent> batch = queue.claimBatch(10, LEASE);
+
+    assertEquals(arrived.stream().map(e -> UUID.fromString(e.getId())).toList(), ids(batch));
+    assertEquals(
+        Optional.of(Duration.ofMillis(15)),
+        queue.backlog().oldestUnexportedAge(),
+        "the age counts from arrival, not from the claimed time");
+  }
+
+  @Test
   void backlog_reportsTheAgeOfTheOldestUnexportedEvent() {
     assertEquals(new ExportQueue.Backlog(0, Optional.empty(), 0, 0), queue.backlog());
     Event oldest = record("a.b", "c.d", null);
@@ -209,9 +241,9 @@ class ExportQueueTest {
     ExportQueue.Backlog backlog = queue.backlog();
 
     assertEquals(2, backlog.unexported());
-    Instant oldestTime = Instant.ofEpochSecond(oldest.getTimestamp().getSeconds());
+    Instant arrived = Instant.ofEpochSecond(oldest.getTimestamp().getSeconds());
     assertEquals(
-        Optional.of(Duration.between(oldestTime, clock.instant())), backlog.oldestUnexportedAge());
+        Optional.of(Duration.between(arrived, clock.instant())), backlog.oldestUnexportedAge());
   }
 
   @Test
