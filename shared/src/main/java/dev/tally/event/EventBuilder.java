@@ -48,6 +48,11 @@ public final class EventBuilder {
             });
   }
 
+  /** The clock events are timed by. */
+  public Clock clock() {
+    return clock;
+  }
+
   /**
    * Builds one event.
    *

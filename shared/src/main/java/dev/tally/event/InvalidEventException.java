@@ -8,4 +8,9 @@ public final class InvalidEventException extends IllegalArgumentException {
   public InvalidEventException(String message) {
     super(message);
   }
+
+  /** The same refusal, its message prefixed with where it happened, such as {@code events[3]: }. */
+  public InvalidEventException at(String where) {
+    return new InvalidEventException(where + getMessage());
+  }
 }

@@ -4,18 +4,17 @@ import dev.tally.event.Actor;
 import dev.tally.event.EventBuilder;
 import dev.tally.event.EventContext;
 import dev.tally.event.EventInput;
-import dev.tally.event.InvalidEventException;
 import dev.tally.proto.telemetrygateway.v1.Event;
 import dev.tally.store.FeatureFlags;
 import dev.tally.store.TeeStore;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
 /**
- * Records batches of events: all or nothing. Every event of a batch is validated and built before
- * anything is stored, so one invalid event rejects the whole batch.
+ * Records events: validates and builds them, then stores them all or nothing. A request's events
+ * are gathered in a {@link RecordingRequest} (one or several fields of a GraphQL request, one call
+ * of the Java API) and stored in one transaction, so one invalid event anywhere rejects them all.
  */
 public final class EventRecorder {
   private final EventBuilder builder;
@@ -32,45 +31,31 @@ public final class EventRecorder {
   }
 
   /**
-   * Validates, builds and stores a batch of events about one actor.
+   * Starts gathering the events of one request about one actor.
    *
    * @param interactionId the request's interaction ID, or {@code null}
    * @param traceId the request's trace ID, or {@code null}
+   */
+  public RecordingRequest begin(Actor actor, String interactionId, String traceId) {
+    return new RecordingRequest(this, actor, interactionId, traceId);
+  }
+
+  /**
+   * Validates, builds and stores a batch of events about one actor, all or nothing.
+   *
    * @return the events as stored in {@code event_logs} (before redaction)
-   * @throws InvalidEventException when an event is invalid, naming it by its position; then nothing
-   *     is stored
+   * @throws dev.tally.event.InvalidEventException when an event is invalid, naming it by its
+   *     position; then nothing is stored
+   * @throws dev.tally.event.LimitExceededException when the batch or an event is over a bound; then
+   *     nothing is stored
    * @throws dev.tally.store.StoreException when the batch could not be stored; then nothing is
    */
   public List<Event> record(
       List<EventInput> inputs, Actor actor, String interactionId, String traceId) {
-    if (inputs.isEmpty()) {
-      throw new InvalidEventException("no events provided");
-    }
-    if (inputs.size() > limits.maxEvents()) {
-      throw new LimitExceededException(
-          "a request may record at most "
-              + limits.maxEvents()
-              + " events, got "
-              + inputs.size()
-              + "; send them in smaller batches",
-          RecordingLimits.MAX_EVENTS);
-    }
-    Map<String, Boolean> flags = featureFlags.evaluate(actor);
-    EventContext context = new EventContext(actor, flags, interactionId, traceId);
-    List<Event> events = new ArrayList<>(inputs.size());
-    for (int i = 0; i < inputs.size(); i++) {
-      String which = inputs.size() == 1 ? "" : "events[" + i + "]: ";
-      Event event;
-      try {
-        event = builder.build(inputs.get(i), context);
-      } catch (InvalidEventException e) {
-        throw inputs.size() == 1 ? e : new InvalidEventException(which + e.getMessage());
-      }
-      checkSize(event, which);
-      events.add(event);
-    }
-    store.store(events, flags.getOrDefault(FeatureFlags.TELEMETRY_EXPORT, false));
-    return events;
+    RecordingRequest request = begin(actor, interactionId, traceId);
+    request.add(inputs);
+    request.commit();
+    return request.events();
   }
 
   /**
@@ -83,29 +68,22 @@ public final class EventRecorder {
             EventInput.backend(
                 "tally.instance", "warmed", EventInput.Parameters.of(1, Map.of("ready", 1))),
             EventContext.of(Actor.unknown()));
-    checkSize(event, "");
+    limits.events().check(event, builder.clock().instant());
   }
 
-  private void checkSize(Event event, String which) {
-    int privateBytes = event.getParameters().getPrivateMetadata().getSerializedSize();
-    if (privateBytes > limits.maxPrivateMetadataBytes()) {
-      throw new LimitExceededException(
-          which
-              + "private metadata may take at most "
-              + limits.maxPrivateMetadataBytes()
-              + " bytes, got "
-              + privateBytes,
-          RecordingLimits.MAX_PRIVATE_METADATA_BYTES);
-    }
-    int eventBytes = event.getSerializedSize();
-    if (eventBytes > limits.maxEventBytes()) {
-      throw new LimitExceededException(
-          which
-              + "an event may take at most "
-              + limits.maxEventBytes()
-              + " bytes, got "
-              + eventBytes,
-          RecordingLimits.MAX_EVENT_BYTES);
-    }
+  EventBuilder builder() {
+    return builder;
+  }
+
+  FeatureFlags featureFlags() {
+    return featureFlags;
+  }
+
+  TeeStore store() {
+    return store;
+  }
+
+  RecordingLimits limits() {
+    return limits;
   }
 }

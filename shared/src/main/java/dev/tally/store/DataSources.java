@@ -28,6 +28,8 @@ public final class DataSources {
     hikari.setInitializationFailTimeout(-1);
     // One INSERT of many rows instead of one per row in a batch.
     hikari.addDataSourceProperty("reWriteBatchedInserts", "true");
+    // Keep the values of a failed statement out of the driver's messages (and so out of logs).
+    hikari.addDataSourceProperty("logServerErrorDetail", "false");
     if (config.migrateOnStart()) {
       Migrations.apply(config);
     }

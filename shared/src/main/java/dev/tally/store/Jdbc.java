@@ -37,7 +37,7 @@ public final class Jdbc {
         connection.setAutoCommit(autoCommit);
       }
     } catch (SQLException e) {
-      throw new StoreException("could not " + what + ": " + e.getMessage(), e);
+      throw StoreException.of(what, e);
     }
   }
 
@@ -46,7 +46,7 @@ public final class Jdbc {
     try (Connection connection = dataSource.getConnection()) {
       return work.run(connection);
     } catch (SQLException e) {
-      throw new StoreException("could not " + what + ": " + e.getMessage(), e);
+      throw StoreException.of(what, e);
     }
   }
 

@@ -7,7 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.tally.event.Actor;
 import dev.tally.event.EventBuilder;
 import dev.tally.event.EventInput;
+import dev.tally.event.EventLimits;
 import dev.tally.event.InvalidEventException;
+import dev.tally.event.LimitExceededException;
 import dev.tally.proto.telemetrygateway.v1.Event;
 import dev.tally.redact.Redactor;
 import dev.tally.redact.SensitiveMetadataAllowlist;
@@ -180,14 +182,14 @@ class EventRecorderTest {
             LimitExceededException.class,
             () ->
                 strict.record(List.of(twoEvents().get(0), bigPrivate), Actor.user(1), null, null));
-    assertEquals(RecordingLimits.MAX_PRIVATE_METADATA_BYTES, privateTooLarge.setting());
+    assertEquals(EventLimits.MAX_PRIVATE_METADATA_BYTES, privateTooLarge.setting());
     assertTrue(
         privateTooLarge.getMessage().startsWith("events[1]: private metadata may take at most 100"),
         privateTooLarge.getMessage());
 
     Map<String, Object> manyKeys = new java.util.HashMap<>();
-    for (int i = 0; i < 200; i++) {
-      manyKeys.put("metadataKey" + i, i);
+    for (int i = 0; i < 90; i++) {
+      manyKeys.put("aRatherLongMetadataKeyNumber" + i, i);
     }
     LimitExceededException eventTooLarge =
         assertThrows(
@@ -202,8 +204,64 @@ class EventRecorderTest {
                     Actor.user(1),
                     null,
                     null));
-    assertEquals(RecordingLimits.MAX_EVENT_BYTES, eventTooLarge.setting());
+    assertEquals(EventLimits.MAX_EVENT_BYTES, eventTooLarge.setting());
     assertEquals(0, logged(), "nothing of a rejected request is stored");
+  }
+
+  @Test
+  void aRequestOfSeveralBatches_countsThemTogetherAndStoresThemInOneCommit() {
+    EventRecorder strict =
+        new EventRecorder(
+            new EventBuilder(new MutableClock(Instant.parse("2024-05-01T10:00:00Z")), "1.0.0"),
+            flags,
+            new TeeStore(
+                db.dataSource(),
+                new Redactor(Redactor.Mode.ALLOWLISTED_ONLY, SensitiveMetadataAllowlist.builtIn())),
+            new RecordingLimits(3, 2048, 100));
+    RecordingRequest request = strict.begin(Actor.user(1), null, null);
+
+    request.add(twoEvents());
+    LimitExceededException tooMany =
+        assertThrows(LimitExceededException.class, () -> request.add(twoEvents()));
+    request.add(List.of(twoEvents().get(0)));
+
+    assertEquals(
+        "a request may record at most 3 events, got 4 in all its fields together; send them in"
+            + " smaller batches",
+        tooMany.getMessage());
+    assertEquals(3, request.size(), "a refused batch adds nothing");
+    assertEquals(0, logged(), "nothing is stored before the commit");
+    request.commit();
+    assertEquals(3, logged());
+    assertThrows(IllegalStateException.class, request::commit, "a request is stored once");
+  }
+
+  @Test
+  void aRefusedTimestamp_rejectsTheBatchNamingTheWindowAndItsSettings() {
+    EventInput ancient =
+        new EventInput(
+            "a.b",
+            "c.d",
+            Instant.parse("0001-01-01T00:00:00Z"),
+            new EventInput.Client("web", null),
+            EventInput.Parameters.of(0, Map.of()),
+            null);
+
+    InvalidEventException e =
+        assertThrows(
+            InvalidEventException.class,
+            () ->
+                recorder.record(
+                    List.of(twoEvents().get(0), ancient), Actor.anonymous("v"), null, null));
+
+    assertTrue(
+        e.getMessage()
+            .startsWith(
+                "events[1]: 'timestamp' must lie between 90 days before and 1"
+                    + " day after the server's time"),
+        e.getMessage());
+    assertTrue(e.getMessage().contains(EventLimits.TIMESTAMP_MAX_PAST), e.getMessage());
+    assertEquals(0, logged());
   }
 
   @Test

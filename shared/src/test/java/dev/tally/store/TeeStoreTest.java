@@ -176,6 +176,26 @@ class TeeStoreTest {
   }
 
   @Test
+  void store_aValueTheDatabaseRefuses_isADataErrorThatQuotesNoValue() {
+    // The recording path refuses NUL before it gets here; this is the database's own answer.
+    Event event =
+        anonymousEvent("a.b", Map.of("secret", "private-value-\u0000-end")).toBuilder()
+            .setFeature("secretfeaturename")
+            .build();
+
+    StoreException e = assertThrows(StoreException.class, () -> store.store(List.of(event), true));
+
+    assertEquals(StoreException.Kind.REFUSED_DATA, e.kind());
+    assertTrue(e.sqlState().startsWith("22"), e.sqlState());
+    java.io.StringWriter trace = new java.io.StringWriter();
+    e.printStackTrace(new java.io.PrintWriter(trace));
+    assertFalse(trace.toString().contains("private-value"), trace.toString());
+    assertFalse(trace.toString().contains("secretfeaturename"), trace.toString());
+    assertFalse(trace.toString().contains(event.getId()), trace.toString());
+    assertEquals(0, db.queryLong("SELECT count(*) FROM event_logs"));
+  }
+
+  @Test
   void store_writesABatchOfAThousandEvents() {
     List<Event> batch = new ArrayList<>();
     for (int i = 0; i < 1000; i++) {

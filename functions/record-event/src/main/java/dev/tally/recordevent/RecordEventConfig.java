@@ -2,6 +2,7 @@ package dev.tally.recordevent;
 
 import dev.tally.config.Env;
 import dev.tally.config.TelemetryConfig;
+import dev.tally.ratelimit.RateLimitConfig;
 import dev.tally.record.RecordingLimits;
 import dev.tally.store.DatabaseConfig;
 import java.util.Arrays;
@@ -14,7 +15,9 @@ import java.util.stream.Collectors;
  *
  * @param telemetry the event core's settings
  * @param database the instance database
- * @param limits bounds on events per request and their sizes
+ * @param limits bounds on the events of a request
+ * @param operationLimits bounds on the shape of a GraphQL document
+ * @param rateLimits requests and events per caller and minute
  * @param maxRequestBytes largest request body accepted ({@value #MAX_REQUEST_BYTES})
  * @param allowAnonymous whether requests without an access token may record events ({@value
  *     #ALLOW_ANONYMOUS})
@@ -25,6 +28,8 @@ public record RecordEventConfig(
     TelemetryConfig telemetry,
     DatabaseConfig database,
     RecordingLimits limits,
+    OperationLimits operationLimits,
+    RateLimitConfig rateLimits,
     int maxRequestBytes,
     boolean allowAnonymous,
     Set<String> corsAllowedOrigins) {
@@ -42,6 +47,8 @@ public record RecordEventConfig(
         TelemetryConfig.fromEnv(environment),
         DatabaseConfig.fromEnv(environment),
         RecordingLimits.fromEnv(environment),
+        OperationLimits.fromEnv(environment),
+        RateLimitConfig.fromEnv(environment),
         env.integer(MAX_REQUEST_BYTES, DEFAULT_MAX_REQUEST_BYTES, 1024, 32 * 1024 * 1024),
         env.bool(ALLOW_ANONYMOUS, true),
         env.parse(

@@ -4,6 +4,8 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.tally.event.Actor;
 import dev.tally.event.EventBuilder;
 import dev.tally.instance.Lazy;
+import dev.tally.ratelimit.Caller;
+import dev.tally.ratelimit.CallerLimits;
 import dev.tally.record.EventRecorder;
 import dev.tally.store.AccessTokens;
 import dev.tally.store.DataSources;
@@ -19,6 +21,8 @@ final class RecordEventService {
   private final AccessTokens tokens;
   private final FeatureFlags featureFlags;
   private final EventRecorder recorder;
+  private final CallerLimits limits;
+  private final Authenticator authenticator;
   private final Lazy<TelemetryGraphQl> graphQl;
 
   RecordEventService(RecordEventConfig config, DataSource dataSource, Clock clock) {
@@ -30,8 +34,11 @@ final class RecordEventService {
             featureFlags,
             new TeeStore(dataSource, config.telemetry().redactor()),
             config.limits());
+    this.limits = new CallerLimits(config.rateLimits(), clock);
+    this.authenticator = new Authenticator(config.allowAnonymous(), tokens, limits);
     ExportQueue queue = new ExportQueue(dataSource, clock);
-    this.graphQl = new Lazy<>(() -> new TelemetryGraphQl(recorder, queue));
+    this.graphQl =
+        new Lazy<>(() -> new TelemetryGraphQl(recorder, queue, limits, config.operationLimits()));
   }
 
   /** The service of a deployed instance: a connection pool from the configuration. */
@@ -55,11 +62,8 @@ final class RecordEventService {
     graphQl
         .get()
         .execute(
-            "{ __typename }",
-            null,
-            Map.of(),
-            new RequestContext(Actor.unknown(), false, null, null),
-            new GraphQlOutcome());
+            new GraphQlRequest("{ __typename }", null, Map.of()),
+            new RequestContext(Actor.unknown(), false, null, null, Caller.UNKNOWN_ADDRESS));
   }
 
   /** Builds an event as a request would, storing nothing. */
@@ -67,8 +71,12 @@ final class RecordEventService {
     recorder.warmUp();
   }
 
-  AccessTokens tokens() {
-    return tokens;
+  Authenticator authenticator() {
+    return authenticator;
+  }
+
+  CallerLimits limits() {
+    return limits;
   }
 
   TelemetryGraphQl graphQl() {

@@ -1,6 +1,7 @@
 package dev.tally.recordevent;
 
 import dev.tally.event.Actor;
+import dev.tally.ratelimit.Caller;
 
 /**
  * What the HTTP layer established about a request, handed to the GraphQL resolvers.
@@ -9,5 +10,7 @@ import dev.tally.event.Actor;
  * @param siteAdmin whether the request's token may use administrator queries
  * @param interactionId the {@code X-Sourcegraph-Interaction-ID} header, or {@code null}
  * @param traceId the W3C trace ID of the request, or {@code null}
+ * @param caller whom the rate limits count the request against
  */
-record RequestContext(Actor actor, boolean siteAdmin, String interactionId, String traceId) {}
+record RequestContext(
+    Actor actor, boolean siteAdmin, String interactionId, String traceId, Caller caller) {}

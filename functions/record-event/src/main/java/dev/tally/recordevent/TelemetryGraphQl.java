@@ -2,11 +2,11 @@ package dev.tally.recordevent;
 
 import com.google.protobuf.util.JsonFormat;
 import dev.tally.event.EventInput;
-import dev.tally.event.InvalidEventException;
 import dev.tally.json.Json;
-import dev.tally.proto.telemetrygateway.v1.EventMarketingTracking;
+import dev.tally.ratelimit.CallerLimits;
+import dev.tally.ratelimit.RateLimitedException;
 import dev.tally.record.EventRecorder;
-import dev.tally.record.LimitExceededException;
+import dev.tally.record.RecordingRequest;
 import dev.tally.store.ExportQueue;
 import dev.tally.store.StoreException;
 import graphql.ExecutionInput;
@@ -14,10 +14,7 @@ import graphql.ExecutionResult;
 import graphql.GraphQL;
 import graphql.GraphQLError;
 import graphql.GraphqlErrorBuilder;
-import graphql.execution.DataFetcherExceptionHandler;
-import graphql.execution.DataFetcherExceptionHandlerResult;
-import graphql.execution.preparsed.PreparsedDocumentEntry;
-import graphql.execution.preparsed.PreparsedDocumentProvider;
+import graphql.execution.ResultPath;
 import graphql.scalars.datetime.DateTimeScalar;
 import graphql.scalars.object.JsonScalar;
 import graphql.schema.DataFetchingEnvironment;
@@ -30,19 +27,21 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.function.Function;
 
 /**
  * The telemetry GraphQL schema and its resolvers. The schema is parsed and wired once; {@link
  * #execute} runs one request.
+ *
+ * <p>A request is all or nothing: its recording fields (however many, under whatever aliases) only
+ * gather their events, which are stored together in one transaction after every field ran without
+ * an error. One refused event anywhere, or a refusal of the whole request (a rate limit, a database
+ * failure), means nothing of it is stored, and every recording field answers with an error.
  */
 final class TelemetryGraphQl {
   /** Largest page of {@code exportedEvents}. */
@@ -53,15 +52,23 @@ final class TelemetryGraphQl {
 
   private final EventRecorder recorder;
   private final ExportQueue queue;
+  private final CallerLimits limits;
   private final GraphQL graphQl;
 
-  TelemetryGraphQl(EventRecorder recorder, ExportQueue queue) {
+  TelemetryGraphQl(
+      EventRecorder recorder,
+      ExportQueue queue,
+      CallerLimits limits,
+      OperationLimits operationLimits) {
     this.recorder = recorder;
     this.queue = queue;
+    this.limits = limits;
+    GraphQLSchema schema = schema();
     this.graphQl =
-        GraphQL.newGraphQL(schema())
+        GraphQL.newGraphQL(schema)
             .defaultDataFetcherExceptionHandler(new ErrorMapper())
-            .preparsedDocumentProvider(new DocumentCache())
+            .preparsedDocumentProvider(
+                new DocumentCache(new DocumentPreparer(schema, operationLimits)))
             .build();
   }
 
@@ -93,23 +100,114 @@ final class TelemetryGraphQl {
     return new SchemaGenerator().makeExecutableSchema(new SchemaParser().parse(sdl), wiring);
   }
 
-  /** Runs one GraphQL request for the given caller. */
-  ExecutionResult execute(
-      String query,
-      String operationName,
-      Map<String, Object> variables,
-      RequestContext context,
-      GraphQlOutcome outcome) {
+  /**
+   * What running one request came to.
+   *
+   * @param status the HTTP status
+   * @param outcome the log line's outcome
+   * @param body the GraphQL response
+   * @param eventsRecorded events stored
+   * @param retryAfterSeconds for a 429, when to try again; otherwise 0
+   */
+  record Answer(
+      int status,
+      String outcome,
+      Map<String, Object> body,
+      int eventsRecorded,
+      long retryAfterSeconds) {}
+
+  /** Runs one GraphQL request for the given caller, and stores its events if it recorded any. */
+  Answer execute(GraphQlRequest request, RequestContext context) {
+    RecordingRequest recording =
+        recorder.begin(context.actor(), context.interactionId(), context.traceId());
+    RequestState state = new RequestState(context, recording);
     ExecutionInput input =
         ExecutionInput.newExecutionInput()
-            .query(query)
-            .operationName(operationName)
-            .variables(variables == null ? Map.of() : variables)
-            .graphQLContext(
-                builder ->
-                    builder.put(RequestContext.class, context).put(GraphQlOutcome.class, outcome))
+            .query(request.query())
+            .operationName(request.operationName())
+            .variables(request.variables())
+            .graphQLContext(builder -> builder.put(RequestState.class, state))
             .build();
-    return graphQl.execute(input);
+    ExecutionResult result = graphQl.execute(input);
+    if (!result.isDataPresent()) {
+      // Refused before it ran: syntax, validation, shape, or its variables.
+      return new Answer(400, "bad_request", result.toSpecification(), 0, 0);
+    }
+    if (!result.getErrors().isEmpty()) {
+      Map<String, Object> body =
+          notRecorded(
+              result,
+              state.recordingFields(),
+              "not recorded: another part of this request was refused, and a request is stored"
+                  + " whole or not at all");
+      return new Answer(state.status(), state.outcome(), body, 0, state.retryAfterSeconds());
+    }
+    if (recording.size() > 0) {
+      try {
+        limits.events(context.caller(), recording.size());
+        recording.commit();
+      } catch (RateLimitedException e) {
+        ErrorMapper.Failure failure = ErrorMapper.failure(e);
+        return new Answer(
+            failure.status(),
+            failure.outcome(),
+            notRecorded(result, state.recordingFields(), failure.message()),
+            0,
+            e.retryAfterSeconds());
+      } catch (StoreException e) {
+        ErrorMapper.Failure failure = ErrorMapper.storeFailure(e);
+        return new Answer(
+            failure.status(),
+            failure.outcome(),
+            notRecorded(result, state.recordingFields(), failure.message()),
+            0,
+            0);
+      }
+    }
+    return new Answer(200, "ok", result.toSpecification(), recording.size(), 0);
+  }
+
+  /**
+   * The response with every recording field that gathered events answered by {@code why}: its data
+   * null and an error at its path.
+   */
+  private static Map<String, Object> notRecorded(
+      ExecutionResult result, List<ResultPath> fields, String why) {
+    Map<String, Object> body = new LinkedHashMap<>(result.toSpecification());
+    List<Object> errors = new ArrayList<>();
+    for (GraphQLError error : result.getErrors()) {
+      errors.add(error.toSpecification());
+    }
+    Object data = body.get("data");
+    for (ResultPath field : fields) {
+      data = withNull(data, field.toList(), 0);
+      errors.add(
+          GraphqlErrorBuilder.newError()
+              .message(why)
+              .path(field)
+              .extensions(Map.of("code", "NOT_RECORDED"))
+              .build()
+              .toSpecification());
+    }
+    body.put("errors", errors);
+    body.put("data", data);
+    return body;
+  }
+
+  /** A copy of {@code data} with the value at {@code path} (from {@code from} on) set to null. */
+  @SuppressWarnings("unchecked")
+  private static Object withNull(Object data, List<Object> path, int from) {
+    if (from == path.size()) {
+      return null;
+    }
+    if (!(data instanceof Map<?, ?> map) || !(path.get(from) instanceof String key)) {
+      return data;
+    }
+    Map<String, Object> copy = new LinkedHashMap<>((Map<String, Object>) map);
+    if (copy.containsKey(key)) {
+      copy.put(key, withNull(copy.get(key), path, from + 1));
+    }
+    return copy;
   }
 
   private Object recordEvents(DataFetchingEnvironment env) {
@@ -123,81 +221,27 @@ final class TelemetryGraphQl {
   }
 
   private Object record(DataFetchingEnvironment env, List<Map<String, Object>> events) {
-    RequestContext context = env.getGraphQlContext().get(RequestContext.class);
+    RequestState state = env.getGraphQlContext().get(RequestState.class);
+    // Counted before anything is converted: a request cannot make the server work on more.
+    state.recording().checkRoomFor(events.size());
     List<EventInput> inputs = new ArrayList<>(events.size());
-    for (int i = 0; i < events.size(); i++) {
-      try {
-        inputs.add(toEventInput(events.get(i)));
-      } catch (InvalidEventException e) {
-        throw events.size() == 1
-            ? e
-            : new InvalidEventException("events[" + i + "]: " + e.getMessage());
-      }
+    for (Map<String, Object> event : events) {
+      inputs.add(EventInputs.from(event));
     }
-    recorder.record(inputs, context.actor(), context.interactionId(), context.traceId());
-    env.getGraphQlContext().<GraphQlOutcome>get(GraphQlOutcome.class).recorded(inputs.size());
+    state.recording().add(inputs);
+    state.gathered(env.getExecutionStepInfo().getPath());
     return EMPTY_RESPONSE;
   }
 
-  @SuppressWarnings("unchecked")
-  private static EventInput toEventInput(Map<String, Object> event) {
-    Map<String, Object> source = (Map<String, Object>) event.get("source");
-    Map<String, Object> parameters = (Map<String, Object>) event.get("parameters");
-    Map<String, Object> metadata = new LinkedHashMap<>();
-    List<Map<String, Object>> entries = (List<Map<String, Object>>) parameters.get("metadata");
-    if (entries != null) {
-      for (Map<String, Object> entry : entries) {
-        metadata.put((String) entry.get("key"), entry.get("value"));
-      }
-    }
-    Map<String, Object> billing = (Map<String, Object>) parameters.get("billingMetadata");
-    OffsetDateTime timestamp = (OffsetDateTime) event.get("timestamp");
-    return new EventInput(
-        (String) event.get("feature"),
-        (String) event.get("action"),
-        timestamp == null ? null : timestamp.toInstant(),
-        new EventInput.Client((String) source.get("client"), (String) source.get("clientVersion")),
-        new EventInput.Parameters(
-            (Integer) parameters.get("version"),
-            metadata,
-            parameters.get("privateMetadata"),
-            billing == null
-                ? null
-                : new EventInput.Billing(
-                    (String) billing.get("product"), (String) billing.get("category")),
-            (String) parameters.get("interactionID")),
-        marketingTracking((Map<String, Object>) event.get("marketingTracking")));
-  }
-
-  private static EventMarketingTracking marketingTracking(Map<String, Object> input) {
-    if (input == null) {
-      return null;
-    }
-    EventMarketingTracking.Builder tracking = EventMarketingTracking.newBuilder();
-    setIfPresent(input, "url", tracking::setUrl);
-    setIfPresent(input, "firstSourceURL", tracking::setFirstSourceUrl);
-    setIfPresent(input, "cohortID", tracking::setCohortId);
-    setIfPresent(input, "referrer", tracking::setReferrer);
-    setIfPresent(input, "lastSourceURL", tracking::setLastSourceUrl);
-    setIfPresent(input, "deviceSessionID", tracking::setDeviceSessionId);
-    setIfPresent(input, "sessionReferrer", tracking::setSessionReferrer);
-    setIfPresent(input, "sessionFirstURL", tracking::setSessionFirstUrl);
-    return tracking.build();
-  }
-
-  private static void setIfPresent(
-      Map<String, Object> input, String key, java.util.function.Consumer<String> setter) {
-    Object value = input.get(key);
-    if (value != null) {
-      setter.accept((String) value);
-    }
-  }
-
   private Object exportedEvents(DataFetchingEnvironment env) {
-    RequestContext context = env.getGraphQlContext().get(RequestContext.class);
+    RequestState state = env.getGraphQlContext().get(RequestState.class);
+    RequestContext context = state.context();
     if (!context.siteAdmin()) {
       throw new NotPermittedException(
           "exportedEvents needs an access token with the site-admin scope");
+    }
+    if (state.countAdminRequestOnce()) {
+      limits.adminRequest(context.caller());
     }
     Integer first = env.getArgument("first");
     if (first == null || first < 0 || first > MAX_PAGE) {
@@ -236,101 +280,10 @@ final class TelemetryGraphQl {
     static final JsonFormat.Printer PRINTER = JsonFormat.printer();
   }
 
-  /**
-   * Parsed and validated documents by their text: clients send the same few queries, which then
-   * skip parsing and validation. Only valid documents of at most {@value #MAX_QUERY_CHARS}
-   * characters are kept, at most {@value #MAX_ENTRIES} of them, the least recently used leaving
-   * first.
-   */
-  static final class DocumentCache implements PreparsedDocumentProvider {
-    static final int MAX_ENTRIES = 128;
-    static final int MAX_QUERY_CHARS = 4096;
-
-    private final Map<String, PreparsedDocumentEntry> entries =
-        new LinkedHashMap<>(16, 0.75f, true) {
-          @Override
-          protected boolean removeEldestEntry(Map.Entry<String, PreparsedDocumentEntry> eldest) {
-            return size() > MAX_ENTRIES;
-          }
-        };
-
-    @Override
-    public CompletableFuture<PreparsedDocumentEntry> getDocumentAsync(
-        ExecutionInput input, Function<ExecutionInput, PreparsedDocumentEntry> parseAndValidate) {
-      String query = input.getQuery();
-      PreparsedDocumentEntry entry;
-      synchronized (entries) {
-        entry = entries.get(query);
-      }
-      if (entry == null) {
-        entry = parseAndValidate.apply(input);
-        if (!entry.hasErrors() && query.length() <= MAX_QUERY_CHARS) {
-          synchronized (entries) {
-            entries.put(query, entry);
-          }
-        }
-      }
-      return CompletableFuture.completedFuture(entry);
-    }
-
-    int size() {
-      synchronized (entries) {
-        return entries.size();
-      }
-    }
-  }
-
   /** A query the caller may not run. */
   static final class NotPermittedException extends RuntimeException {
     NotPermittedException(String message) {
       super(message);
-    }
-  }
-
-  /** Turns resolver exceptions into GraphQL errors that say what to fix. */
-  private static final class ErrorMapper implements DataFetcherExceptionHandler {
-    @Override
-    public CompletableFuture<DataFetcherExceptionHandlerResult> handleException(
-        graphql.execution.DataFetcherExceptionHandlerParameters parameters) {
-      Throwable exception = parameters.getException();
-      GraphQlOutcome outcome =
-          parameters.getDataFetchingEnvironment().getGraphQlContext().get(GraphQlOutcome.class);
-      String message;
-      String code;
-      if (exception instanceof InvalidEventException) {
-        message = exception.getMessage();
-        code = "INVALID_EVENT";
-        outcome.failed(200, "invalid");
-      } else if (exception instanceof LimitExceededException limit) {
-        message = limit.getMessage() + " (limit set by " + limit.setting() + ")";
-        code = "LIMIT_EXCEEDED";
-        outcome.failed(413, "too_large");
-      } else if (exception instanceof NotPermittedException) {
-        message = exception.getMessage();
-        code = "FORBIDDEN";
-        outcome.failed(200, "forbidden");
-      } else if (exception instanceof IllegalArgumentException) {
-        message = exception.getMessage();
-        code = "BAD_ARGUMENT";
-        outcome.failed(200, "invalid");
-      } else if (exception instanceof StoreException) {
-        message = "the events could not be stored and nothing was recorded; retry later";
-        code = "UNAVAILABLE";
-        outcome.failed(503, "unavailable");
-        dev.tally.log.JsonLog.error("database unavailable", exception, Map.of());
-      } else {
-        message = "internal error; nothing was recorded";
-        code = "INTERNAL";
-        outcome.failed(500, "error");
-        dev.tally.log.JsonLog.error("unexpected error in a resolver", exception, Map.of());
-      }
-      GraphQLError error =
-          GraphqlErrorBuilder.newError(parameters.getDataFetchingEnvironment())
-              .message(message)
-              .extensions(Map.of("code", code))
-              .build();
-      return CompletableFuture.completedFuture(
-          DataFetcherExceptionHandlerResult.newResult().error(error).build());
     }
   }
 }

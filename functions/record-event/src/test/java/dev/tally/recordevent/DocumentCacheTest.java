@@ -12,7 +12,6 @@ import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
 class DocumentCacheTest {
-  private final TelemetryGraphQl.DocumentCache cache = new TelemetryGraphQl.DocumentCache();
   private final AtomicInteger parsed = new AtomicInteger();
   private final Function<ExecutionInput, PreparsedDocumentEntry> valid =
       input -> {
@@ -20,10 +19,18 @@ class DocumentCacheTest {
         return new PreparsedDocumentEntry(Document.newDocument().build());
       };
 
+  private Function<ExecutionInput, PreparsedDocumentEntry> current = valid;
+  private final DocumentCache cache = new DocumentCache(input -> current.apply(input));
+
   private PreparsedDocumentEntry get(
-      String query, Function<ExecutionInput, PreparsedDocumentEntry> parse) throws Exception {
+      String query, Function<ExecutionInput, PreparsedDocumentEntry> prepare) throws Exception {
+    current = prepare;
     return cache
-        .getDocumentAsync(ExecutionInput.newExecutionInput().query(query).build(), parse)
+        .getDocumentAsync(
+            ExecutionInput.newExecutionInput().query(query).build(),
+            input -> {
+              throw new AssertionError("the cache prepares documents itself");
+            })
         .get();
   }
 
@@ -54,8 +61,7 @@ class DocumentCacheTest {
 
   @Test
   void longQueriesAreNotKept() throws Exception {
-    String longQuery =
-        "{ __typename }" + " ".repeat(TelemetryGraphQl.DocumentCache.MAX_QUERY_CHARS);
+    String longQuery = "{ __typename }" + " ".repeat(DocumentCache.MAX_QUERY_CHARS);
 
     get(longQuery, valid);
     get(longQuery, valid);
@@ -65,12 +71,12 @@ class DocumentCacheTest {
 
   @Test
   void keepsAtMostItsBoundDroppingTheLeastRecentlyUsed() throws Exception {
-    for (int i = 0; i <= TelemetryGraphQl.DocumentCache.MAX_ENTRIES; i++) {
+    for (int i = 0; i <= DocumentCache.MAX_ENTRIES; i++) {
       get("query Q" + i + " { __typename }", valid);
       get("query Q0 { __typename }", valid); // kept in use
     }
 
-    assertEquals(TelemetryGraphQl.DocumentCache.MAX_ENTRIES, cache.size());
+    assertEquals(DocumentCache.MAX_ENTRIES, cache.size());
     int before = parsed.get();
     get("query Q0 { __typename }", valid);
     get("query Q1 { __typename }", valid);

@@ -63,7 +63,7 @@ class RecordEventConfigTest {
   void traceId_readsAW3cTraceparent() {
     assertEquals(
         "4bf92f3577b34da6a3ce929d0e0e4736",
-        RecordEventFunction.traceId("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"));
-    assertNull(RecordEventFunction.traceId("garbage"));
+        Authenticator.traceId("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"));
+    assertNull(Authenticator.traceId("garbage"));
   }
 }

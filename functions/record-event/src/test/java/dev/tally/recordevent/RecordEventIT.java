@@ -73,6 +73,8 @@ class RecordEventIT {
     env.put("TELEMETRY_MAX_EVENTS_PER_REQUEST", "50");
     env.put("TELEMETRY_MAX_PRIVATE_METADATA_BYTES", "1024");
     env.put("TELEMETRY_CORS_ALLOWED_ORIGINS", ALLOWED_ORIGIN);
+    // The contract's golden events are dated 2024.
+    env.put("TELEMETRY_TIMESTAMP_MAX_PAST", "3650d");
     function =
         FunctionProcess.start("record-event", "dev.tally.recordevent.RecordEventFunction", env);
 
@@ -204,7 +206,7 @@ class RecordEventIT {
                 "mutation($event: TelemetryEventInput!) {"
                     + " telemetry { recordEvent(event: $event) { alwaysNil } } }",
                 Map.of("event", event("search", "submitted"))),
-            RecordEventFunction.ANONYMOUS_UID_HEADER,
+            Authenticator.ANONYMOUS_UID_HEADER,
             "visitor-9");
 
     assertEquals(200, response.status(), response.raw().body());
@@ -241,7 +243,7 @@ class RecordEventIT {
     event.put("parameters", parameters);
     List<String> headers = new ArrayList<>();
     if ("anonymous".equals(who)) {
-      headers.addAll(List.of(RecordEventFunction.ANONYMOUS_UID_HEADER, "1234"));
+      headers.addAll(List.of(Authenticator.ANONYMOUS_UID_HEADER, "1234"));
     } else if ("token".equals(who)) {
       headers.addAll(List.of("Authorization", "Bearer " + userToken));
     }
@@ -348,7 +350,7 @@ class RecordEventIT {
   void exportedEvents_showsASiteAdminWhatLeftTheInstance() throws Exception {
     record(
         List.of(event("a.b", "c.d"), event("e.f", "g.h"), event("i.j", "k.l")),
-        RecordEventFunction.ANONYMOUS_UID_HEADER,
+        Authenticator.ANONYMOUS_UID_HEADER,
         "v");
     ExportQueue queue = new ExportQueue(db.dataSource(), Clock.systemUTC());
     List<ExportQueue.QueuedEvent> claimed = queue.claimBatch(2, Duration.ofMinutes(1));

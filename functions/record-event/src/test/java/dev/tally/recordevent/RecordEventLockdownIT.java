@@ -64,7 +64,7 @@ class RecordEventLockdownIT {
 
   @Test
   void anonymousEvents_areRefusedWhenSwitchedOff() throws Exception {
-    HttpResponse<String> response = post(RecordEventFunction.ANONYMOUS_UID_HEADER, "visitor-1");
+    HttpResponse<String> response = post(Authenticator.ANONYMOUS_UID_HEADER, "visitor-1");
 
     assertEquals(401, response.statusCode());
     assertEquals(

@@ -1,0 +1,97 @@
+package dev.tally.recordevent;
+
+import com.google.cloud.functions.HttpRequest;
+import dev.tally.event.Actor;
+import dev.tally.ratelimit.Caller;
+import dev.tally.ratelimit.CallerLimits;
+import dev.tally.store.AccessTokens;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * Establishes who sends a request: the user of its access token, or an anonymous visitor. The user
+ * comes from the credentials only, never from the events.
+ */
+final class Authenticator {
+  static final String ANONYMOUS_UID_HEADER = "X-Sourcegraph-Actor-Anonymous-UID";
+  static final String INTERACTION_ID_HEADER = "X-Sourcegraph-Interaction-ID";
+
+  private final boolean allowAnonymous;
+  private final AccessTokens tokens;
+  private final CallerLimits limits;
+
+  Authenticator(boolean allowAnonymous, AccessTokens tokens, CallerLimits limits) {
+    this.allowAnonymous = allowAnonymous;
+    this.tokens = tokens;
+    this.limits = limits;
+  }
+
+  /**
+   * The context of a request.
+   *
+   * @throws UnauthenticatedException saying why the credentials are refused
+   */
+  RequestContext authenticate(HttpRequest request) {
+    String interactionId = request.getFirstHeader(INTERACTION_ID_HEADER).orElse(null);
+    String traceId = request.getFirstHeader("traceparent").map(Authenticator::traceId).orElse(null);
+    Optional<String> authorization = request.getFirstHeader("Authorization");
+    if (authorization.isPresent()) {
+      AccessTokens.Check check = tokens.authenticate(bearerToken(authorization.get()));
+      if (check instanceof AccessTokens.Check.Valid valid) {
+        return new RequestContext(
+            Actor.user(valid.userId()),
+            valid.isSiteAdmin(),
+            interactionId,
+            traceId,
+            Caller.user(valid.userId()));
+      }
+      throw new UnauthenticatedException(
+          switch (((AccessTokens.Check.Rejected) check).reason()) {
+            case UNKNOWN -> "the access token is not valid";
+            case EXPIRED -> "the access token has expired";
+            case REVOKED -> "the access token has been revoked";
+          });
+    }
+    if (!allowAnonymous) {
+      throw new UnauthenticatedException(
+          "this instance does not record anonymous events; send 'Authorization: token <access"
+              + " token>'");
+    }
+    Actor actor =
+        request
+            .getFirstHeader(ANONYMOUS_UID_HEADER)
+            .filter(uid -> !uid.isBlank())
+            .map(uid -> Actor.anonymous(uid.trim()))
+            .orElse(Actor.unknown());
+    List<String> forwardedFor = request.getHeaders().getOrDefault("X-Forwarded-For", List.of());
+    Caller caller =
+        limits.anonymousCaller(forwardedFor.isEmpty() ? null : String.join(",", forwardedFor));
+    return new RequestContext(actor, false, interactionId, traceId, caller);
+  }
+
+  private static String bearerToken(String authorization) {
+    String[] parts = authorization.trim().split("\\s+", 2);
+    if (parts.length == 2) {
+      String scheme = parts[0].toLowerCase(Locale.ROOT);
+      if (scheme.equals("token") || scheme.equals("bearer")) {
+        return parts[1].trim();
+      }
+    }
+    throw new UnauthenticatedException(
+        "the Authorization header must be 'token <access token>' or 'Bearer <access token>'");
+  }
+
+  /** The trace ID of a W3C {@code traceparent} header, or {@code null} when malformed. */
+  static String traceId(String traceparent) {
+    String[] parts = traceparent.trim().split("-");
+    return parts.length == 4 && parts[1].matches("[0-9a-f]{32}") ? parts[1] : null;
+  }
+
+  /** A request whose credentials are refused; the message says why. */
+  static final class UnauthenticatedException extends RuntimeException {
+    UnauthenticatedException(String message) {
+      super(message);
+    }
+  }
+}

@@ -1,0 +1,7 @@
+/**
+ * Rate limits per caller: token buckets kept by one function instance, keyed by a signed-in user
+ * or, for anonymous callers, by the client's network address, so that no single caller can take an
+ * instance's capacity. They are per instance: with N instances a caller can get up to N times a
+ * limit.
+ */
+package dev.tally.ratelimit;
