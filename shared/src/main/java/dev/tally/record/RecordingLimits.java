@@ -41,7 +41,7 @@ public record RecordingLimits(int maxEvents, EventLimits events) {
                 Math.min(defaults.maxPrivateMetadataBytes(), maxEventBytes),
                 0,
                 maxEventBytes),
-            env.integer(EventLimits.MAX_METADATA_KEYS, defaults.maxMetadataKeys(), 0, 10_000),
+            env.integer(EventLimits.MAX_METADATA_KEYS, defaults.maxMetadataKeys(), 0, 1000),
             env.integer(
                 EventLimits.MAX_KEY_BYTES,
                 defaults.maxKeyBytes(),

@@ -14,6 +14,7 @@ public final class TestDatabase implements AutoCloseable {
   private final PostgresServer server;
   private final String name;
   private final HikariDataSource dataSource;
+  private AutoCloseable ownServer;
 
   TestDatabase(PostgresServer server, String name) {
     this.server = server;
@@ -21,6 +22,17 @@ public final class TestDatabase implements AutoCloseable {
     this.dataSource =
         DataSources.pooled(
             new DatabaseConfig(url(), server.user(), server.password(), 8, false), name);
+  }
+
+  /**
+   * A migrated database on a server of its own, stopped when the database is closed: for test
+   * engines that cannot use {@link PostgresExtension}.
+   */
+  public static TestDatabase onOwnServer() {
+    PostgresServer server = PostgresServer.start();
+    TestDatabase database = server.createMigratedDatabase();
+    database.ownServer = server;
+    return database;
   }
 
   /** A pooled data source for this database. */
@@ -83,5 +95,12 @@ public final class TestDatabase implements AutoCloseable {
   public void close() {
     dataSource.close();
     server.dropDatabase(name);
+    if (ownServer != null) {
+      try {
+        ownServer.close();
+      } catch (Exception e) {
+        throw new IllegalStateException("could not stop the test database server", e);
+      }
+    }
   }
 }
