@@ -246,12 +246,21 @@ variable "cors_allowed_origins" {
 }
 
 variable "recording_limits" {
-  description = "Request limits of record-event: TELEMETRY_MAX_REQUEST_BYTES, TELEMETRY_MAX_EVENTS_PER_REQUEST, TELEMETRY_MAX_EVENT_BYTES, TELEMETRY_MAX_PRIVATE_METADATA_BYTES. Omitted fields keep the function's defaults."
+  description = "Bounds of record-event on each request and event (README, record-event limits): TELEMETRY_MAX_REQUEST_BYTES, TELEMETRY_MAX_EVENTS_PER_REQUEST, TELEMETRY_MAX_EVENT_BYTES, TELEMETRY_MAX_PRIVATE_METADATA_BYTES, TELEMETRY_MAX_METADATA_KEYS, TELEMETRY_MAX_METADATA_KEY_BYTES, TELEMETRY_MAX_PRIVATE_METADATA_DEPTH, TELEMETRY_MAX_PRIVATE_METADATA_KEYS, TELEMETRY_TIMESTAMP_MAX_PAST, TELEMETRY_TIMESTAMP_MAX_FUTURE, TELEMETRY_GRAPHQL_MAX_TOKENS, TELEMETRY_GRAPHQL_MAX_FIELDS, TELEMETRY_GRAPHQL_MAX_DEPTH. Omitted fields keep the function's defaults."
   type = object({
     max_request_bytes          = optional(number, 2097152)
     max_events_per_request     = optional(number, 500)
     max_event_bytes            = optional(number, 65536)
     max_private_metadata_bytes = optional(number, 32768)
+    max_metadata_keys          = optional(number, 100)
+    max_metadata_key_bytes     = optional(number, 128)
+    max_private_metadata_depth = optional(number, 10)
+    max_private_metadata_keys  = optional(number, 1000)
+    timestamp_max_past         = optional(string, "90d")
+    timestamp_max_future       = optional(string, "1d")
+    graphql_max_tokens         = optional(number, 15000)
+    graphql_max_fields         = optional(number, 250)
+    graphql_max_depth          = optional(number, 15)
   })
   default = {}
 
@@ -259,10 +268,39 @@ variable "recording_limits" {
     condition = (
       var.recording_limits.max_request_bytes >= 1024 && var.recording_limits.max_request_bytes <= 33554432
       && var.recording_limits.max_events_per_request >= 1 && var.recording_limits.max_events_per_request <= 100000
-      && var.recording_limits.max_event_bytes >= 1024 && var.recording_limits.max_event_bytes <= 9437184
-      && var.recording_limits.max_private_metadata_bytes >= 0 && var.recording_limits.max_private_metadata_bytes <= 9437184
+      && var.recording_limits.max_event_bytes >= 1024 && var.recording_limits.max_event_bytes <= 1048576
+      && var.recording_limits.max_private_metadata_bytes >= 0 && var.recording_limits.max_private_metadata_bytes <= var.recording_limits.max_event_bytes
+      && var.recording_limits.max_metadata_keys >= 0 && var.recording_limits.max_metadata_keys <= 1000
+      && var.recording_limits.max_metadata_key_bytes >= 1 && var.recording_limits.max_metadata_key_bytes <= 250
+      && var.recording_limits.max_private_metadata_depth >= 1 && var.recording_limits.max_private_metadata_depth <= 20
+      && var.recording_limits.max_private_metadata_keys >= 0 && var.recording_limits.max_private_metadata_keys <= 1000000
+      && can(regex("^[1-9][0-9]*(m|h|d)$", var.recording_limits.timestamp_max_past))
+      && can(regex("^[0-9]+(ms|s|m|h|d)$", var.recording_limits.timestamp_max_future))
+      && var.recording_limits.graphql_max_tokens >= 100 && var.recording_limits.graphql_max_tokens <= 1000000
+      && var.recording_limits.graphql_max_fields >= 3 && var.recording_limits.graphql_max_fields <= 100000
+      && var.recording_limits.graphql_max_depth >= 3 && var.recording_limits.graphql_max_depth <= 100
     )
-    error_message = "recording_limits out of range: max_request_bytes 1024..33554432 (Cloud Functions caps requests at 32 MiB), max_events_per_request 1..100000, max_event_bytes 1024..9437184, max_private_metadata_bytes 0..9437184."
+    error_message = "recording_limits out of range: max_request_bytes 1024..33554432 (Cloud Functions caps requests at 32 MiB), max_events_per_request 1..100000, max_event_bytes 1024..1048576 (larger events could not be published), max_private_metadata_bytes 0..max_event_bytes, max_metadata_keys 0..1000, max_metadata_key_bytes 1..250 (Pub/Sub attribute keys), max_private_metadata_depth 1..20 (protobuf's nesting limit at the gateway), max_private_metadata_keys 0..1000000, timestamp_max_past a duration of at least 1m such as 90d, timestamp_max_future a duration such as 1d or 12h, graphql_max_tokens 100..1000000, graphql_max_fields 3..100000, graphql_max_depth 3..100."
+  }
+}
+
+variable "rate_limits" {
+  description = "Rate limits of record-event per caller (a signed-in user, or an anonymous caller's address) and function instance; 0 turns one off: TELEMETRY_RATE_LIMIT_REQUESTS_PER_MINUTE, TELEMETRY_RATE_LIMIT_EVENTS_PER_MINUTE, TELEMETRY_RATE_LIMIT_ADMIN_REQUESTS_PER_MINUTE. trusted_proxies (TELEMETRY_TRUSTED_PROXIES) counts proxies of yours in front of the function that append to X-Forwarded-For, such as an external Application Load Balancer (1)."
+  type = object({
+    requests_per_minute       = optional(number, 1200)
+    events_per_minute         = optional(number, 30000)
+    admin_requests_per_minute = optional(number, 120)
+    trusted_proxies           = optional(number, 0)
+  })
+  default = {}
+
+  validation {
+    condition = (
+      var.rate_limits.requests_per_minute >= 0 && var.rate_limits.events_per_minute >= 0
+      && var.rate_limits.admin_requests_per_minute >= 0
+      && var.rate_limits.trusted_proxies >= 0 && var.rate_limits.trusted_proxies <= 10
+    )
+    error_message = "rate_limits must not be negative (0 turns a limit off), and trusted_proxies is 0..10."
   }
 }
 
