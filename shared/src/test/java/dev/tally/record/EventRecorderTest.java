@@ -34,14 +34,17 @@ class EventRecorderTest {
   EventRecorderTest(TestDatabase db) {
     this.db = db;
     this.flags = new FeatureFlags(db.dataSource());
-    this.recorder =
-        new EventRecorder(
-            new EventBuilder(new MutableClock(Instant.parse("2024-05-01T10:00:00Z")), "1.0.0"),
-            flags,
-            new TeeStore(
-                db.dataSource(),
-                new Redactor(Redactor.Mode.ALLOWLISTED_ONLY, SensitiveMetadataAllowlist.builtIn())),
-            RecordingLimits.DEFAULTS);
+    this.recorder = recorder(RecordingLimits.DEFAULTS);
+  }
+
+  private EventRecorder recorder(RecordingLimits limits) {
+    return new EventRecorder(
+        new EventBuilder(new MutableClock(Instant.parse("2024-05-01T10:00:00Z")), "1.0.0"),
+        flags,
+        new TeeStore(
+            db.dataSource(),
+            new Redactor(Redactor.Mode.ALLOWLISTED_ONLY, SensitiveMetadataAllowlist.builtIn())),
+        limits);
   }
 
   @BeforeEach
@@ -146,14 +149,7 @@ class EventRecorderTest {
 
   @Test
   void limits_rejectTooManyEventsAndTooLargeEventsNamingTheLimit() {
-    EventRecorder strict =
-        new EventRecorder(
-            new EventBuilder(new MutableClock(Instant.parse("2024-05-01T10:00:00Z")), "1.0.0"),
-            flags,
-            new TeeStore(
-                db.dataSource(),
-                new Redactor(Redactor.Mode.ALLOWLISTED_ONLY, SensitiveMetadataAllowlist.builtIn())),
-            new RecordingLimits(2, 2048, 100));
+    EventRecorder strict = recorder(new RecordingLimits(2, 2048, 100));
 
     LimitExceededException tooMany =
         assertThrows(
@@ -210,14 +206,7 @@ class EventRecorderTest {
 
   @Test
   void aRequestOfSeveralBatches_countsThemTogetherAndStoresThemInOneCommit() {
-    EventRecorder strict =
-        new EventRecorder(
-            new EventBuilder(new MutableClock(Instant.parse("2024-05-01T10:00:00Z")), "1.0.0"),
-            flags,
-            new TeeStore(
-                db.dataSource(),
-                new Redactor(Redactor.Mode.ALLOWLISTED_ONLY, SensitiveMetadataAllowlist.builtIn())),
-            new RecordingLimits(3, 2048, 100));
+    EventRecorder strict = recorder(new RecordingLimits(3, 2048, 100));
     RecordingRequest request = strict.begin(Actor.user(1), null, null);
 
     request.add(twoEvents());

@@ -146,22 +146,14 @@ final class TelemetryGraphQl {
       try {
         limits.events(context.caller(), recording.size());
         recording.commit();
-      } catch (RateLimitedException e) {
+      } catch (RateLimitedException | StoreException e) {
         ErrorMapper.Failure failure = ErrorMapper.failure(e);
         return new Answer(
             failure.status(),
             failure.outcome(),
             notRecorded(result, state.recordingFields(), failure.message()),
             0,
-            e.retryAfterSeconds());
-      } catch (StoreException e) {
-        ErrorMapper.Failure failure = ErrorMapper.storeFailure(e);
-        return new Answer(
-            failure.status(),
-            failure.outcome(),
-            notRecorded(result, state.recordingFields(), failure.message()),
-            0,
-            0);
+            e instanceof RateLimitedException limited ? limited.retryAfterSeconds() : 0);
       }
     }
     return new Answer(200, "ok", result.toSpecification(), recording.size(), 0);

@@ -48,13 +48,7 @@ class RecordEventHostileInputIT {
   static void start(TestDatabase database) throws Exception {
     db = database;
     function =
-        FunctionProcess.start(
-            "record-event",
-            "dev.tally.recordevent.RecordEventFunction",
-            Map.of(
-                "DATABASE_URL", db.url(),
-                "DATABASE_USER", db.user(),
-                "TELEMETRY_EXPORT_ALL_SENSITIVE_METADATA", "true"));
+        RecordEventProcesses.start(db, Map.of("TELEMETRY_EXPORT_ALL_SENSITIVE_METADATA", "true"));
   }
 
   @AfterAll

@@ -50,6 +50,7 @@ class RecordEventPropertyIT {
   private static final ObjectMapper JSON =
       JsonMapper.builder().enable(JsonWriteFeature.ESCAPE_NON_ASCII).build();
 
+  private static final ObjectMapper READER = new ObjectMapper();
   private static final HttpClient HTTP = HttpClient.newHttpClient();
   private static final String METADATA_JSON =
       EventMessages.metadataJson(
@@ -69,15 +70,15 @@ class RecordEventPropertyIT {
   static void start() throws Exception {
     db = TestDatabase.onOwnServer();
     function =
-        FunctionProcess.start(
-            "record-event",
-            "dev.tally.recordevent.RecordEventFunction",
+        RecordEventProcesses.start(
+            db,
             Map.of(
-                "DATABASE_URL", db.url(),
-                "DATABASE_USER", db.user(),
-                "TELEMETRY_EXPORT_ALL_SENSITIVE_METADATA", "true",
-                "TELEMETRY_RATE_LIMIT_REQUESTS_PER_MINUTE", "0",
-                "TELEMETRY_RATE_LIMIT_EVENTS_PER_MINUTE", "0"));
+                "TELEMETRY_EXPORT_ALL_SENSITIVE_METADATA",
+                "true",
+                "TELEMETRY_RATE_LIMIT_REQUESTS_PER_MINUTE",
+                "0",
+                "TELEMETRY_RATE_LIMIT_EVENTS_PER_MINUTE",
+                "0"));
     new FeatureFlags(db.dataSource()).set(FeatureFlags.TELEMETRY_EXPORT, true);
   }
 
@@ -121,7 +122,7 @@ class RecordEventPropertyIT {
             HttpResponse.BodyHandlers.ofString());
 
     check(response.statusCode() < 500, "a 5xx with the database up: " + response.body());
-    JsonNode answer = new ObjectMapper().readTree(response.body());
+    JsonNode answer = READER.readTree(response.body());
     long logged = db.queryLong("SELECT count(*) FROM event_logs");
     long queued = db.queryLong("SELECT count(*) FROM telemetry_events_export_queue");
     boolean accepted = response.statusCode() == 200 && !answer.has("errors");
@@ -184,7 +185,7 @@ class RecordEventPropertyIT {
     check(EventNames.isValid(event.getFeature()) && EventNames.isValid(event.getAction()), "name");
     byte[] data = EventMessages.data(METADATA_JSON, event);
     check(data.length < 10_000_000, "too large for Pub/Sub: " + data.length);
-    new ObjectMapper().readTree(data);
+    READER.readTree(data);
   }
 
   // --- generators ---

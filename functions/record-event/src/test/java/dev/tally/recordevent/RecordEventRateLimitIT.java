@@ -41,15 +41,15 @@ class RecordEventRateLimitIT {
   static void start(TestDatabase database) throws Exception {
     db = database;
     function =
-        FunctionProcess.start(
-            "record-event",
-            "dev.tally.recordevent.RecordEventFunction",
+        RecordEventProcesses.start(
+            db,
             Map.of(
-                "DATABASE_URL", db.url(),
-                "DATABASE_USER", db.user(),
-                "TELEMETRY_RATE_LIMIT_REQUESTS_PER_MINUTE", "3",
-                "TELEMETRY_RATE_LIMIT_EVENTS_PER_MINUTE", "10",
-                "TELEMETRY_RATE_LIMIT_ADMIN_REQUESTS_PER_MINUTE", "2"));
+                "TELEMETRY_RATE_LIMIT_REQUESTS_PER_MINUTE",
+                "3",
+                "TELEMETRY_RATE_LIMIT_EVENTS_PER_MINUTE",
+                "10",
+                "TELEMETRY_RATE_LIMIT_ADMIN_REQUESTS_PER_MINUTE",
+                "2"));
     tokens = new AccessTokens(db.dataSource(), Clock.systemUTC());
   }
 
