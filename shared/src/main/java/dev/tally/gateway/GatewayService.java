@@ -16,7 +16,8 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * The gateway's gRPC service. Calls must come through {@link InstanceAuthInterceptor}, which
- * establishes who is sending; a token may only send for its own instance.
+ * establishes who is sending; a token may only send as its own kind of sender (instance or managed
+ * service) and ID.
  */
 public final class GatewayService
     extends TelemeteryGatewayServiceGrpc.TelemeteryGatewayServiceImplBase {
@@ -29,7 +30,7 @@ public final class GatewayService
   @Override
   public StreamObserver<RecordEventsRequest> recordEvents(
       StreamObserver<RecordEventsResponse> responses) {
-    String sender = InstanceAuthInterceptor.SENDER.get();
+    InstanceTokens.Sender sender = InstanceAuthInterceptor.SENDER.get();
     return new StreamObserver<>() {
       private RecordEventsRequestMetadata metadata;
       private String metadataJson;
@@ -127,7 +128,10 @@ public final class GatewayService
         throw Status.INVALID_ARGUMENT
             .withDescription(
                 "the event is invalid: "
-                    + EventIngester.problem(request.getEvent()).orElse("too large for Pub/Sub"))
+                    + result.rejections().stream()
+                        .map(EventIngester.Rejection::reason)
+                        .findFirst()
+                        .orElse("it cannot be published"))
             .asRuntimeException();
       }
       response.onNext(RecordEventResponse.getDefaultInstance());
@@ -139,10 +143,11 @@ public final class GatewayService
 
   /**
    * The metadata if it names a known kind of sender, with the identifiers that kind needs, and that
-   * sender is the one the token belongs to.
+   * sender, kind and ID, is the one the token belongs to. A licensed or unlicensed instance needs
+   * an instance token, a managed service a service token.
    */
   static RecordEventsRequestMetadata checkedMetadata(
-      RecordEventsRequestMetadata metadata, String sender) {
+      RecordEventsRequestMetadata metadata, InstanceTokens.Sender sender) {
     Identifier identifier = metadata.getIdentifier();
     String claimed =
         switch (identifier.getIdentifierCase()) {
@@ -154,6 +159,8 @@ public final class GatewayService
                   .withDescription("unsupported or missing identifier kind")
                   .asRuntimeException();
         };
+    InstanceTokens.Kind kind =
+        identifier.hasManagedService() ? InstanceTokens.Kind.SERVICE : InstanceTokens.Kind.INSTANCE;
     if (claimed.isEmpty()) {
       throw Status.INVALID_ARGUMENT
           .withDescription(
@@ -162,9 +169,10 @@ public final class GatewayService
                   : "instance requires 'instance_id'")
           .asRuntimeException();
     }
-    if (!claimed.equals(sender)) {
+    InstanceTokens.Sender claimedSender = new InstanceTokens.Sender(kind, claimed);
+    if (!claimedSender.equals(sender)) {
       throw Status.PERMISSION_DENIED
-          .withDescription("the token does not belong to '" + claimed + "'")
+          .withDescription("the token does not belong to " + claimedSender)
           .asRuntimeException();
     }
     return metadata;
