@@ -323,25 +323,31 @@ public final class Exporter implements AutoCloseable {
     }
   }
 
-  /** Records what became of the events of one request. */
+  /**
+   * Records what became of the events of one request. Counts only rows this run still held: those
+   * another run took over after the lease ran out are that run's.
+   */
   private void settle(UUID owner, Outcome outcome, Progress progress) {
     int marked = queue.markExported(owner, ids(outcome.exported));
-    queue.release(owner, ids(outcome.retry), backoff(maxAttempts(outcome.retry)));
+    int released = queue.release(owner, ids(outcome.retry), backoff(maxAttempts(outcome.retry)));
     // Events left unsent for lack of time did nothing wrong: they may go again at once.
     queue.release(owner, ids(outcome.unsent), Duration.ZERO);
     int setAside = 0;
     for (FailedAlone failed : outcome.failedAlone) {
-      if (queue.recordFailure(
-          owner,
-          failed.event().id(),
-          failed.error(),
-          settings.maxEventFailures(),
-          backoff(failed.event().attempts()))) {
+      int failures =
+          queue.recordFailure(
+              owner,
+              failed.event().id(),
+              failed.error(),
+              settings.maxEventFailures(),
+              backoff(failed.event().attempts()));
+      if (failures >= settings.maxEventFailures()) {
         setAside++;
+      } else if (failures > 0) {
+        released++;
       }
     }
-    progress.settled(
-        marked, outcome.retry.size() + outcome.failedAlone.size() - setAside, setAside);
+    progress.settled(marked, released, setAside);
   }
 
   /** What became of the events of one request. */

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -41,6 +42,16 @@ public final class GrpcWebClient {
     public boolean isOk() {
       return grpcStatus == 0;
     }
+  }
+
+  private static NoGrpcStatusException noGrpcStatus(HttpResponse<byte[]> response) {
+    return new NoGrpcStatusException(
+        response.statusCode(),
+        "HTTP "
+            + response.statusCode()
+            + " without a gRPC status: "
+            + new String(
+                response.body(), 0, Math.min(200, response.body().length), StandardCharsets.UTF_8));
   }
 
   /** An HTTP answer without a gRPC status: not from a gRPC-web server, or not from its method. */
@@ -103,6 +114,16 @@ public final class GrpcWebClient {
         http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
 
     Optional<String> headerStatus = response.headers().firstValue("grpc-status");
+    boolean grpcWeb =
+        response
+            .headers()
+            .firstValue("content-type")
+            .map(type -> type.toLowerCase(Locale.ROOT).startsWith("application/grpc-web"))
+            .orElse(false);
+    if (headerStatus.isEmpty() && !grpcWeb) {
+      // Not the method's answer: a proxy's or a load balancer's page, for example.
+      throw noGrpcStatus(response);
+    }
     byte[] responseBody = response.body();
     if (text && responseBody.length > 0) {
       try {
@@ -127,16 +148,7 @@ public final class GrpcWebClient {
     }
     String status = trailers.getOrDefault("grpc-status", headerStatus.orElse(null));
     if (status == null) {
-      throw new NoGrpcStatusException(
-          response.statusCode(),
-          "HTTP "
-              + response.statusCode()
-              + " without a gRPC status: "
-              + new String(
-                  response.body(),
-                  0,
-                  Math.min(200, response.body().length),
-                  StandardCharsets.UTF_8));
+      throw noGrpcStatus(response);
     }
     String message =
         trailers.containsKey("grpc-message")

@@ -224,9 +224,10 @@ public final class ExportQueue {
    * set aside with the reason. Only an event {@code owner} still holds is touched.
    *
    * @param error why the gateway refused it; kept as the event's last error
-   * @return whether the event was set aside
+   * @return the event's failures now, this one included (set aside when at least {@code
+   *     maxFailures}); 0 when {@code owner} no longer holds it and nothing was counted
    */
-  public boolean recordFailure(
+  public int recordFailure(
       UUID owner, UUID id, String error, int maxFailures, Duration retryAfter) {
     Objects.requireNonNull(owner, "owner");
     if (maxFailures < 1) {
@@ -252,7 +253,7 @@ public final class ExportQueue {
                       lease_owner = NULL
                   WHERE id = ? AND lease_owner = ? AND exported_at IS NULL
                     AND set_aside_at IS NULL
-                  RETURNING set_aside_at IS NOT NULL
+                  RETURNING failures
                   """)) {
             int i = 0;
             update.setString(++i, lastError);
@@ -265,7 +266,7 @@ public final class ExportQueue {
             update.setObject(++i, id);
             update.setObject(++i, owner);
             try (ResultSet rs = update.executeQuery()) {
-              return rs.next() && rs.getBoolean(1);
+              return rs.next() ? rs.getInt(1) : 0;
             }
           }
         });

@@ -514,6 +514,47 @@ class ExporterTest {
   }
 
   @Test
+  void export_aRunWhoseLeaseRanOutLeavesTheEventsToTheRunThatTookThemOver() {
+    List<Event> events = enqueue(50);
+    FakeGateway gateway = new FakeGateway();
+    gateway.accepts = e -> false; // nothing acknowledged: the slow run would release all
+    List<ExportQueue.QueuedEvent> takenOver = new ArrayList<>();
+    UUID otherRun = UUID.randomUUID();
+    gateway.duringCall =
+        () -> {
+          // The call hangs past the lease; another run claims the same events meanwhile.
+          clock.advance(Duration.ofMinutes(6));
+          takenOver.addAll(queue.claim(otherRun, 100, Duration.ofMinutes(5)).events());
+        };
+    Exporter.Settings s = settings(100);
+    Exporter.Settings one =
+        new Exporter.Settings(
+            s.batchSize(),
+            s.frameBytes(),
+            s.requestBytes(),
+            s.maxEventFailures(),
+            Duration.ofMinutes(1),
+            s.callTimeout(),
+            s.lease(),
+            s.retryBackoff(),
+            s.retention(),
+            s.cleanupInterval(),
+            1);
+
+    ExportRun slow = exporter(gateway, one).run();
+
+    assertEquals(50, takenOver.size());
+    assertEquals(0, slow.failed(), "released nothing: the rows are no longer its own");
+    assertTrue(queue.claimBatch(100, Duration.ofMinutes(5)).isEmpty(), "still the other run's");
+    assertEquals(50, queue.markExported(otherRun, queuedIds(takenOver)));
+    assertEquals(events.size(), exportedCount());
+  }
+
+  private static List<UUID> queuedIds(List<ExportQueue.QueuedEvent> events) {
+    return events.stream().map(ExportQueue.QueuedEvent::id).toList();
+  }
+
+  @Test
   void export_aDatabaseOutageInALoopStopsTheRunAndSaysSo() {
     enqueue(500);
     FakeGateway gateway = new FakeGateway();

@@ -188,7 +188,8 @@ class ExportQueueTest {
 
     assertEquals(0, queue.release(late, ids(first), Duration.ZERO));
     assertEquals(0, queue.markExported(late, ids(first)));
-    assertFalse(
+    assertEquals(
+        0,
         queue.recordFailure(late, first.get(0).id(), "late", 1, Duration.ZERO),
         "nor charge them a failure");
 
@@ -234,7 +235,8 @@ class ExportQueueTest {
     for (int failure = 1; failure <= 2; failure++) {
       UUID run = UUID.randomUUID();
       assertEquals(List.of(id), ids(queue.claim(run, 10, LEASE).events()));
-      assertFalse(
+      assertEquals(
+          failure,
           queue.recordFailure(
               run, id, "gRPC status 8 RESOURCE_EXHAUSTED", 3, Duration.ofSeconds(30)));
       assertTrue(queue.claimBatch(10, LEASE).isEmpty(), "waits for its retry");
@@ -242,7 +244,8 @@ class ExportQueueTest {
     }
     UUID run = UUID.randomUUID();
     assertEquals(List.of(id), ids(queue.claim(run, 10, LEASE).events()));
-    assertTrue(queue.recordFailure(run, id, "gRPC status 3 INVALID_ARGUMENT", 3, Duration.ZERO));
+    assertEquals(
+        3, queue.recordFailure(run, id, "gRPC status 3 INVALID_ARGUMENT", 3, Duration.ZERO));
 
     clock.advance(Duration.ofDays(1));
     assertTrue(queue.claimBatch(10, LEASE).isEmpty(), "set aside: never claimed again");
@@ -300,7 +303,8 @@ class ExportQueueTest {
     UUID retryRun = UUID.randomUUID();
     List<ExportQueue.QueuedEvent> again = queue.claim(retryRun, 10, LEASE).events();
     assertEquals(List.of(setAside.get(0)), ids(again));
-    assertFalse(
+    assertEquals(
+        1,
         queue.recordFailure(retryRun, setAside.get(0), "refused", 2, Duration.ZERO),
         "the failure count starts again from zero");
 
