@@ -1,5 +1,6 @@
 package dev.tally.gateway;
 
+import com.google.protobuf.Message;
 import dev.tally.proto.telemetrygateway.v1.Identifier;
 import dev.tally.proto.telemetrygateway.v1.RecordEventRequest;
 import dev.tally.proto.telemetrygateway.v1.RecordEventResponse;
@@ -7,8 +8,12 @@ import dev.tally.proto.telemetrygateway.v1.RecordEventsRequest;
 import dev.tally.proto.telemetrygateway.v1.RecordEventsRequestMetadata;
 import dev.tally.proto.telemetrygateway.v1.RecordEventsResponse;
 import dev.tally.proto.telemetrygateway.v1.TelemeteryGatewayServiceGrpc;
+import io.grpc.MethodDescriptor;
+import io.grpc.ServerMethodDefinition;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.protobuf.ProtoUtils;
 import io.grpc.stub.StreamObserver;
 import java.util.List;
 import java.util.Objects;
@@ -21,10 +26,48 @@ import java.util.concurrent.CompletableFuture;
  */
 public final class GatewayService
     extends TelemeteryGatewayServiceGrpc.TelemeteryGatewayServiceImplBase {
+  /**
+   * How deeply nested a request may be. Protobuf reads 100 levels by default, counted from the
+   * request, so an event an instance could read and send (100 levels from the event) would fail its
+   * whole frame here, two levels further down; with 200 every such event is read, and judged on its
+   * own.
+   */
+  static final int MAX_NESTING = 200;
+
   private final EventIngester ingester;
 
   public GatewayService(EventIngester ingester) {
     this.ingester = Objects.requireNonNull(ingester, "ingester");
+  }
+
+  /**
+   * The service to serve: {@link #bindService()} but reading requests nested up to {@value
+   * #MAX_NESTING} levels.
+   */
+  public ServerServiceDefinition definition() {
+    ServerServiceDefinition generated = bindService();
+    ServerServiceDefinition.Builder service =
+        ServerServiceDefinition.builder(generated.getServiceDescriptor().getName());
+    for (ServerMethodDefinition<?, ?> method : generated.getMethods()) {
+      service.addMethod(withNesting(method));
+    }
+    return service.build();
+  }
+
+  private static <ReqT, RespT> ServerMethodDefinition<ReqT, RespT> withNesting(
+      ServerMethodDefinition<ReqT, RespT> method) {
+    MethodDescriptor<ReqT, RespT> descriptor = method.getMethodDescriptor();
+    if (!(descriptor.getRequestMarshaller()
+        instanceof MethodDescriptor.PrototypeMarshaller<ReqT> marshaller)) {
+      return method;
+    }
+    @SuppressWarnings("unchecked")
+    MethodDescriptor.Marshaller<ReqT> deeper =
+        (MethodDescriptor.Marshaller<ReqT>)
+            ProtoUtils.marshallerWithRecursionLimit(
+                (Message) marshaller.getMessagePrototype(), MAX_NESTING);
+    return ServerMethodDefinition.create(
+        descriptor.toBuilder().setRequestMarshaller(deeper).build(), method.getServerCallHandler());
   }
 
   @Override

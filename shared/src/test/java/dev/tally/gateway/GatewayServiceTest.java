@@ -54,7 +54,8 @@ class GatewayServiceTest {
             .addService(
                 ServerInterceptors.intercept(
                     new GatewayService(
-                        new EventIngester(publisher, deadLetters, Duration.ofSeconds(5))),
+                            new EventIngester(publisher, deadLetters, Duration.ofSeconds(5)))
+                        .definition(),
                     new InstanceAuthInterceptor(
                         InstanceTokens.parse(
                             "instance-1="
@@ -241,6 +242,41 @@ class GatewayServiceTest {
             .get("deadLetter.reason")
             .startsWith("event cannot be printed as JSON"),
         deadLetters.published.get(1).attributes().toString());
+  }
+
+  /** An event whose private metadata nests {@code levels} Structs, 3 message levels each. */
+  private static Event nested(String id, int levels) {
+    Value value = Value.newBuilder().setStringValue("bottom").build();
+    for (int i = 0; i < levels; i++) {
+      value =
+          Value.newBuilder().setStructValue(Struct.newBuilder().putFields("next", value)).build();
+    }
+    return event(id, "ok.feature").toBuilder()
+        .setParameters(
+            EventParameters.newBuilder()
+                .setPrivateMetadata(Struct.newBuilder().putFields("top", value)))
+        .build();
+  }
+
+  @Test
+  void recordEvents_anEventNestedAsDeeplyAsAnInstanceCanSendIsReadOnItsOwn() throws Exception {
+    Event deep = nested("deep", 32); // about 100 levels from the event: all an instance reads
+    assertEquals(deep, Event.parseFrom(deep.toByteArray()), "an instance's queue reads it");
+    assertThrows(
+        com.google.protobuf.InvalidProtocolBufferException.class,
+        () -> RecordEventsRequest.parseFrom(events(event("x", "ok.feature"), deep).toByteArray()),
+        "protobuf's default limit would refuse the whole frame");
+
+    Outcome outcome =
+        stream(
+            TOKEN,
+            metadataRequest("instance-1"),
+            events(event("good1", "ok.feature"), deep, event("good2", "ok.feature")));
+
+    assertEquals(Status.Code.OK, outcome.status().getCode(), outcome.status().toString());
+    assertEquals(
+        List.of("good1", "deep", "good2"), outcome.responses().get(0).getSucceededEventsList());
+    assertEquals(3, publisher.published.size());
   }
 
   private static String idOf(String data) {

@@ -48,7 +48,8 @@ final class GatewayRuntime implements AutoCloseable {
       }
       this.service =
           ServerInterceptors.intercept(
-              new GatewayService(new EventIngester(main, dead, config.publishTimeout())),
+              new GatewayService(new EventIngester(main, dead, config.publishTimeout()))
+                  .definition(),
               new InstanceAuthInterceptor(config.tokens()));
     } catch (RuntimeException | Error e) {
       closeAfterFailure(dead, e);
