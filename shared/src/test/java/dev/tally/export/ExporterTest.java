@@ -472,7 +472,7 @@ class ExporterTest {
             Duration.ofSeconds(30),
             Duration.ofHours(24),
             Duration.ofMinutes(30),
-            1);
+            1); // one loop: the test counts calls against a clock that each call moves
 
     ExportRun run = exporter(gateway, one).run();
 
@@ -503,7 +503,7 @@ class ExporterTest {
             Duration.ofSeconds(30),
             Duration.ofHours(24),
             Duration.ofMinutes(30),
-            1);
+            1); // one loop: the test counts calls against a clock that each call moves
 
     ExportRun run = exporter(gateway, shortLease).run();
 
@@ -539,7 +539,7 @@ class ExporterTest {
             s.retryBackoff(),
             s.retention(),
             s.cleanupInterval(),
-            1);
+            1); // one loop: the test counts calls against a clock that each call moves
 
     ExportRun slow = exporter(gateway, one).run();
 
