@@ -96,7 +96,12 @@ public final class EventIngester {
       }
       isRejection.add(true);
       rejections.add(new Rejection(received.getId(), problem));
-      publishes.add(deadLetter(identifier, metadataJson, event, problem));
+      try {
+        publishes.add(deadLetter(identifier, metadataJson, event, problem));
+      } catch (RuntimeException e) {
+        // Left unacknowledged, like a failed publish: the sender tries again.
+        publishes.add(CompletableFuture.failedFuture(e));
+      }
     }
 
     return CompletableFuture.allOf(publishes.toArray(CompletableFuture[]::new))
