@@ -164,11 +164,16 @@ public final class GatewayFunction implements HttpFunction {
         answer = bridge.get().handle(request.getPath(), text, headers, body);
       }
     }
+    if (body == null) {
+      // The body was left unread: the connection cannot carry another request. Saying so keeps
+      // clients from sending their next request on a connection the server is closing.
+      response.appendHeader("Connection", "close");
+    }
     reply(response, 200, text, answer);
     Map<String, Object> log = new LinkedHashMap<>();
     log.put("path", request.getPath());
     log.put("declaredBytes", declaredBytes);
-    // Bytes of the body read into memory: 0 when it was never read (unauthenticated, too large).
+    // Bytes of the body kept in memory: 0 when none were (unauthenticated, or over the limit).
     log.put("requestBytes", body == null ? 0 : body.length);
     log.put("grpcStatus", answer.headers().getOrDefault("grpc-status", "in trailers"));
     log.put("latencyMs", (System.nanoTime() - start) / 1_000_000.0);

@@ -539,11 +539,26 @@ class GatewayIT {
 
       assertEquals(200, refused.statusCode());
       assertEquals("16", refused.headers().firstValue("grpc-status").orElse(null));
+      assertEquals("close", refused.headers().firstValue("connection").orElse(null));
       JsonNode line = awaitLine(gateway, "gateway request");
       assertEquals(33_554_432, line.path("declaredBytes").asLong(), line.toString());
       assertEquals(0, line.path("requestBytes").asLong(), "the body was never read: " + line);
       assertEquals("16", line.path("grpcStatus").asText());
     }
+  }
+
+  @Test
+  void authentication_refusedCallsInARowOnOneClientEachGetTheirAnswer() throws Exception {
+    // The gateway leaves a refused body unread and closes the connection: it says so, so that
+    // the client's next call opens a new one instead of failing on the closing one.
+    List<byte[]> body =
+        stream(metadata(INSTANCE), List.of(event("auth.again", EventParameters.newBuilder())));
+    for (int i = 0; i < 50; i++) {
+      GrpcWebClient.Result refused = call(RECORD_EVENTS, body, "not-a-token", false);
+      assertEquals(16, refused.grpcStatus(), "call " + i);
+    }
+    GrpcWebClient.Result accepted = call(RECORD_EVENTS, body, TOKEN, false);
+    assertTrue(accepted.isOk(), accepted.grpcMessage());
   }
 
   @Test
