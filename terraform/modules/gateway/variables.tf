@@ -34,7 +34,7 @@ variable "source_object" {
 }
 
 variable "instance_tokens" {
-  description = "TELEMETRY_GATEWAY_INSTANCE_TOKENS: sender ID (an instance's ID or a managed service's ID) => lowercase hex SHA-256 of its bearer token (printf %s \"$TOKEN\" | sha256sum). Stored in Secret Manager as ID=hash,ID2=hash2."
+  description = "TELEMETRY_GATEWAY_INSTANCE_TOKENS: sender => lowercase hex SHA-256 of its bearer token (printf %s \"$TOKEN\" | sha256sum). A sender is instance:ID (a licensed or unlicensed instance), service:ID (a managed service), or a bare ID, which means instance:ID. Stored in Secret Manager as sender=hash,sender2=hash2."
   type        = map(string)
   sensitive   = true
 

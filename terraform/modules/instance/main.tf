@@ -354,8 +354,11 @@ resource "google_cloudfunctions2_function" "export" {
       TELEMETRY_GATEWAY_EXPORTER_INSTANCE_ID               = var.instance_id
       TELEMETRY_GATEWAY_EXPORTER_EXTERNAL_URL              = var.external_url
       TELEMETRY_GATEWAY_EXPORTER_EXPORT_BATCH_SIZE         = tostring(var.export_batch_size)
-      TELEMETRY_GATEWAY_EXPORTER_EXPORT_TIME_BUDGET        = "${var.export_timeout_seconds - 60}s"
       TELEMETRY_GATEWAY_EXPORTER_EXPORTED_EVENTS_RETENTION = var.exported_events_retention
+      # The run's time budget follows from these two: timeout - call timeout - 15s, so that
+      # the last call ends, and the run marks and reports, before the function is cut off.
+      TELEMETRY_GATEWAY_EXPORTER_FUNCTION_TIMEOUT    = "${var.export_timeout_seconds}s"
+      TELEMETRY_GATEWAY_EXPORTER_EXPORT_CALL_TIMEOUT = "${var.export_call_timeout_seconds}s"
     }
 
     secret_environment_variables {
@@ -383,6 +386,13 @@ resource "google_cloudfunctions2_function" "export" {
         secret     = google_secret_manager_secret.license_key[0].secret_id
         version    = google_secret_manager_secret_version.license_key[0].version
       }
+    }
+  }
+
+  lifecycle {
+    precondition {
+      condition     = var.export_timeout_seconds - var.export_call_timeout_seconds - 15 >= 60
+      error_message = "export_timeout_seconds (${var.export_timeout_seconds}) must leave at least a minute to export after one call (export_call_timeout_seconds, ${var.export_call_timeout_seconds}) and a 15 s margin."
     }
   }
 

@@ -366,13 +366,24 @@ variable "export_schedule" {
 }
 
 variable "export_timeout_seconds" {
-  description = "Timeout of one export run. The function's time budget (TELEMETRY_GATEWAY_EXPORTER_EXPORT_TIME_BUDGET) is set 60 seconds shorter, so that a run finishes, marks and reports before it is cut off."
+  description = "Timeout of one export run (TELEMETRY_GATEWAY_EXPORTER_FUNCTION_TIMEOUT). A run starts no gateway call after export_timeout_seconds - export_call_timeout_seconds - 15 s, so that it finishes, marks and reports before it is cut off."
   type        = number
   default     = 300
 
   validation {
     condition     = var.export_timeout_seconds >= 120 && var.export_timeout_seconds <= 1800 && floor(var.export_timeout_seconds) == var.export_timeout_seconds
     error_message = "export_timeout_seconds must be a whole number between 120 and 1800 (Cloud Scheduler waits at most 30 minutes for an HTTP target)."
+  }
+}
+
+variable "export_call_timeout_seconds" {
+  description = "TELEMETRY_GATEWAY_EXPORTER_EXPORT_CALL_TIMEOUT: how long one call to the gateway may take. At most half the export lease (5 minutes)."
+  type        = number
+  default     = 60
+
+  validation {
+    condition     = var.export_call_timeout_seconds >= 10 && var.export_call_timeout_seconds <= 150 && floor(var.export_call_timeout_seconds) == var.export_call_timeout_seconds
+    error_message = "export_call_timeout_seconds must be a whole number between 10 and 150."
   }
 }
 

@@ -1,8 +1,8 @@
 # Log-based metrics from the structured lines the functions write, and alerts on them.
 #
 # export (one line per run): {"message": "export run", "exported", "failed", "backlog",
-#   "oldestUnexportedSeconds", "pruned", "durationMs", ..., "error" when the run failed}
-#   at severity WARNING when it failed, INFO otherwise.
+#   "oldestUnexportedSeconds", "setAside", "setAsideThisRun", "pruned", "durationMs", ...,
+#   "error" when the run failed} at severity WARNING when it failed, INFO otherwise.
 # gateway (one line per batch): {"message": "gateway batch", "source", "received", "published",
 #   "rejected", "failed", "result": success | partial_failure | complete_failure}
 #
@@ -17,6 +17,7 @@ locals {
   gateway_logs = "resource.type=\"cloud_run_revision\" AND resource.labels.service_name=(${join(" OR ", [for n in var.gateway_function_names : "\"${n}\""])})"
 
   export_run    = "${local.export_logs} AND jsonPayload.message=\"export run\""
+  set_aside_run = "${local.export_run} AND jsonPayload.setAside > 0"
   gateway_batch = "${local.gateway_logs} AND jsonPayload.message=\"gateway batch\""
 
   # A run that reports an error, or anything the export function logs at ERROR (a database that
@@ -28,6 +29,7 @@ locals {
     failed                = { field = "failed", unit = "1", description = "Events sent in one export run that the gateway did not acknowledge (retried later)." }
     backlog               = { field = "backlog", unit = "1", description = "Events still queued for export after a run." }
     oldest_unexported_age = { field = "oldestUnexportedSeconds", unit = "s", description = "Age of the oldest queued event after a run." }
+    set_aside             = { field = "setAside", unit = "1", description = "Events set aside after a run: refused by the gateway too often, or undecodable; they wait for an admin (TallyAdmin set-aside)." }
   }
 
   gateway_values = {
@@ -93,6 +95,22 @@ resource "google_logging_metric" "export_errors" {
     value_type   = "INT64"
     unit         = "1"
     display_name = "Tally export errors"
+  }
+}
+
+# Runs that report set-aside events waiting for an admin: the alert below counts these.
+resource "google_logging_metric" "export_set_aside_runs" {
+  count       = local.watch_export ? 1 : 0
+  project     = var.project_id
+  name        = "${var.name_prefix}_export_set_aside_runs"
+  description = "Export runs that report set-aside events (setAside > 0) waiting for an admin."
+  filter      = local.set_aside_run
+
+  metric_descriptor {
+    metric_kind  = "DELTA"
+    value_type   = "INT64"
+    unit         = "1"
+    display_name = "Tally export runs with set-aside events"
   }
 }
 
@@ -255,5 +273,57 @@ resource "google_monitoring_alert_policy" "export_errors" {
         count = 1
       }
     }
+  }
+}
+
+# Set-aside events are never exported nor deleted by themselves: someone has to look at them.
+resource "google_monitoring_alert_policy" "export_set_aside" {
+  count                 = local.watch_export && var.alerts_enabled ? 1 : 0
+  project               = var.project_id
+  display_name          = "${var.name_prefix}: export events set aside"
+  combiner              = "OR"
+  notification_channels = var.notification_channels
+  user_labels           = var.labels
+
+  documentation {
+    mime_type = "text/markdown"
+    content   = <<-EOT
+      Export runs report events set aside (`setAside` > 0 in the "export run" line): the gateway
+      refused each of them, sent alone, several times (`setAsideThisRun` counts new ones), or its
+      stored payload cannot be decoded. They are kept, not exported, until an admin acts:
+
+          TallyAdmin set-aside list           # each event with its reason and last error
+          TallyAdmin set-aside retry ID...    # export again (after fixing the gateway), or --all
+          TallyAdmin set-aside discard ID...  # delete for good
+
+      The alert closes once runs stop reporting set-aside events.
+    EOT
+  }
+
+  conditions {
+    display_name = "Export runs report set-aside events"
+
+    condition_threshold {
+      filter          = "resource.type=\"cloud_run_revision\" AND metric.type=\"${local.metric_type}/${google_logging_metric.export_set_aside_runs[0].name}\""
+      comparison      = "COMPARISON_GT"
+      threshold_value = 0
+      duration        = "0s"
+
+      aggregations {
+        alignment_period     = "600s"
+        per_series_aligner   = "ALIGN_DELTA"
+        cross_series_reducer = "REDUCE_SUM"
+        group_by_fields      = ["resource.label.service_name"]
+      }
+
+      trigger {
+        count = 1
+      }
+    }
+  }
+
+  # Runs without set-aside events write no point: close the incident when none came for a while.
+  alert_strategy {
+    auto_close = "1800s"
   }
 }

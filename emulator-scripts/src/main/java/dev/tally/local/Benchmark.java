@@ -461,6 +461,8 @@ public final class Benchmark {
     env.put("TELEMETRY_GATEWAY_EXPORTER_EXPORT_ADDR", gatewayUrl);
     env.put("TELEMETRY_GATEWAY_EXPORTER_TOKEN", GATEWAY_TOKEN);
     env.put("TELEMETRY_GATEWAY_EXPORTER_INSTANCE_ID", INSTANCE);
+    // The invoker has no timeout; this one makes room for the 10-minute budget and a last call.
+    env.put("TELEMETRY_GATEWAY_EXPORTER_FUNCTION_TIMEOUT", "12m");
     env.put("TELEMETRY_GATEWAY_EXPORTER_EXPORT_TIME_BUDGET", "10m");
     env.put("JAVA_TOOL_OPTIONS", MEMORY_FLAGS);
     return env;

@@ -4,15 +4,18 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.tally.store.AccessTokens;
 import dev.tally.store.DataSources;
 import dev.tally.store.DatabaseConfig;
+import dev.tally.store.ExportQueue;
 import dev.tally.store.FeatureFlags;
 import dev.tally.store.Migrations;
 import java.io.PrintStream;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 
 /**
  * Administers the instance database named by {@code DATABASE_URL} (and {@code DATABASE_USER},
@@ -22,6 +25,9 @@ import java.util.Set;
  * migrate                                  apply pending schema migrations
  * create-token USER_ID [site-admin]        create an access token and print it
  * set-flag NAME true|false [USER_ID]       set a feature flag, or one user's override
+ * set-aside list [N]                       list the newest N events set aside from export
+ * set-aside retry ID...|--all              export set-aside events again
+ * set-aside discard ID...                  delete set-aside events for good
  * </pre>
  */
 public final class TallyAdmin {
@@ -31,6 +37,9 @@ public final class TallyAdmin {
         migrate                               apply pending schema migrations
         create-token USER_ID [site-admin]     create an access token and print it
         set-flag NAME true|false [USER_ID]    set a feature flag, or one user's override
+        set-aside list [N]                    list the newest N (20) events set aside from export
+        set-aside retry ID...|--all           export set-aside events again
+        set-aside discard ID...               delete set-aside events for good
       The database comes from DATABASE_URL, DATABASE_USER and DATABASE_PASSWORD.""";
 
   private TallyAdmin() {}
@@ -98,6 +107,9 @@ public final class TallyAdmin {
               rest.get(0) + " = " + enabled + (rest.size() == 3 ? " for user " + rest.get(2) : ""));
           return 0;
         }
+        case "set-aside" -> {
+          return setAside(rest, new ExportQueue(dataSource, Clock.systemUTC()), out, err);
+        }
         default -> {
           err.println("unknown command '" + command + "'\n" + USAGE);
           return 2;
@@ -110,5 +122,88 @@ public final class TallyAdmin {
       err.println(e.getMessage());
       return 1;
     }
+  }
+
+  /** {@code set-aside list [N]}, {@code retry ID...|--all}, {@code discard ID...}. */
+  private static int setAside(
+      List<String> args, ExportQueue queue, PrintStream out, PrintStream err) {
+    String action = args.isEmpty() ? "" : args.get(0);
+    List<String> rest = args.isEmpty() ? List.of() : args.subList(1, args.size());
+    switch (action) {
+      case "list" -> {
+        int limit;
+        try {
+          limit = rest.isEmpty() ? 20 : Integer.parseInt(rest.get(0));
+        } catch (NumberFormatException e) {
+          limit = -1;
+        }
+        if (rest.size() > 1 || limit < 1) {
+          err.println("set-aside list takes a number of events to list, at least 1\n" + USAGE);
+          return 2;
+        }
+        ExportQueue.SetAsidePage page = queue.listSetAside(limit, null);
+        out.println(
+            page.totalCount()
+                + " event(s) set aside"
+                + (page.hasNextPage() ? ", the newest " + page.nodes().size() + ":" : ""));
+        for (ExportQueue.SetAsideEvent event : page.nodes()) {
+          out.println(
+              event.id()
+                  + "  "
+                  + event.setAsideAt()
+                  + "  "
+                  + event.event().map(e -> e.getFeature() + "/" + e.getAction()).orElse("?")
+                  + "  attempts="
+                  + event.attempts()
+                  + " failures="
+                  + event.failures()
+                  + "  "
+                  + event.reason());
+        }
+        return 0;
+      }
+      case "retry" -> {
+        if (rest.equals(List.of("--all"))) {
+          out.println("retried " + queue.retryAllSetAside() + " set-aside event(s)");
+          return 0;
+        }
+        List<UUID> ids = ids(rest, err);
+        if (ids == null) {
+          return 2;
+        }
+        out.println("retried " + queue.retrySetAside(ids) + " of " + ids.size() + " event(s)");
+        return 0;
+      }
+      case "discard" -> {
+        List<UUID> ids = ids(rest, err);
+        if (ids == null) {
+          return 2;
+        }
+        out.println("discarded " + queue.discardSetAside(ids) + " of " + ids.size() + " event(s)");
+        return 0;
+      }
+      default -> {
+        err.println(USAGE);
+        return 2;
+      }
+    }
+  }
+
+  /** The event IDs given, or {@code null} after saying what is wrong with them. */
+  private static List<UUID> ids(List<String> args, PrintStream err) {
+    if (args.isEmpty()) {
+      err.println("name the events by ID (set-aside list shows them)\n" + USAGE);
+      return null;
+    }
+    List<UUID> ids = new ArrayList<>();
+    for (String arg : args) {
+      try {
+        ids.add(UUID.fromString(arg));
+      } catch (IllegalArgumentException e) {
+        err.println("not an event ID: '" + arg + "'");
+        return null;
+      }
+    }
+    return ids;
   }
 }

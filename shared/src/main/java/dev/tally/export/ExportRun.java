@@ -12,30 +12,35 @@ import java.util.Map;
  * @param exported events the gateway acknowledged and that were marked exported
  * @param failed events sent but not acknowledged; released for a later retry
  * @param batchSizes events per claimed batch, in order
+ * @param requests calls made to the gateway (a batch takes several when it is larger than a request
+ *     may be, or when a refused request is split to find the event at fault)
  * @param cleanupRan whether this run did the queue cleanup
  * @param pruned exported events deleted after the retention
- * @param prunedSetAside set-aside rows deleted after the retention
- * @param backlog events waiting for export after the run
- * @param oldestUnexportedSeconds age of the oldest of them, 0 when none waits
- * @param setAside rows set aside because they cannot be decoded
+ * @param backlog events waiting for export after the run, -1 when it could not be measured
+ * @param oldestUnexportedSeconds age of the oldest of them, 0 when none waits, -1 when unknown
+ * @param setAside events set aside and waiting for an admin after the run, -1 when unknown
+ * @param setAsideThisRun events this run set aside
  * @param durationMs how long the run took
  * @param error the first error of the run, or {@code null}
+ * @param databaseUnavailable whether the run stopped because the database failed
  */
 public record ExportRun(
     boolean exportEnabled,
     int exported,
     int failed,
     List<Integer> batchSizes,
+    int requests,
     boolean cleanupRan,
     int pruned,
-    int prunedSetAside,
     long backlog,
     long oldestUnexportedSeconds,
     long setAside,
+    int setAsideThisRun,
     long durationMs,
-    String error) {
+    String error,
+    boolean databaseUnavailable) {
 
-  /** The run as the fields of its log line. */
+  /** The run as the fields of its log line; measurements the run could not take are left out. */
   public Map<String, Object> fields() {
     Map<String, Object> fields = new LinkedHashMap<>();
     fields.put("exportEnabled", exportEnabled);
@@ -43,12 +48,15 @@ public record ExportRun(
     fields.put("failed", failed);
     fields.put("batches", batchSizes.size());
     fields.put("batchSizes", batchSizes);
+    fields.put("requests", requests);
     fields.put("cleanupRan", cleanupRan);
     fields.put("pruned", pruned);
-    fields.put("prunedSetAside", prunedSetAside);
-    fields.put("backlog", backlog);
-    fields.put("oldestUnexportedSeconds", oldestUnexportedSeconds);
-    fields.put("setAside", setAside);
+    if (backlog >= 0) {
+      fields.put("backlog", backlog);
+      fields.put("oldestUnexportedSeconds", oldestUnexportedSeconds);
+      fields.put("setAside", setAside);
+    }
+    fields.put("setAsideThisRun", setAsideThisRun);
     fields.put("durationMs", durationMs);
     if (error != null) {
       fields.put("error", error);

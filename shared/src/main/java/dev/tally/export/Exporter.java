@@ -1,19 +1,23 @@
 package dev.tally.export;
 
+import dev.tally.export.GatewayClient.GatewayException;
 import dev.tally.log.JsonLog;
 import dev.tally.proto.telemetrygateway.v1.Event;
 import dev.tally.proto.telemetrygateway.v1.Identifier;
 import dev.tally.proto.telemetrygateway.v1.RecordEventsRequestMetadata;
 import dev.tally.store.ExportQueue;
+import dev.tally.store.StoreException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
@@ -24,9 +28,30 @@ import java.util.concurrent.Executors;
  * <p>At least once: an event is marked exported only when the gateway listed its ID; every other
  * event is released for a later retry, or comes back by itself when its lease ends (a run that died
  * after sending but before marking). A duplicate is possible, a loss is not.
+ *
+ * <p>No event blocks the others. A claimed batch is sent in requests of at most {@code
+ * requestBytes}; a request the gateway refuses in a way one event can cause ({@link
+ * GatewayException.Kind#SUSPECT}) is split in halves, and the halves are sent again, until the
+ * events at fault are alone. Such an event is charged a failure, and set aside after {@code
+ * maxEventFailures} of them. Failures of the gateway itself ({@link
+ * GatewayException.Kind#TRANSIENT}, {@link GatewayException.Kind#REFUSED}) end the run and leave
+ * the events for a later one.
  */
-public final class Exporter {
+public final class Exporter implements AutoCloseable {
   private static final Duration MAX_BACKOFF = Duration.ofMinutes(30);
+
+  /** Encoded bytes of one event in a frame beyond the event's own: its field tag and length. */
+  static final int EVENT_OVERHEAD_BYTES = 8;
+
+  /** Encoded bytes of an events frame beyond its events: frame header, message tags, lengths. */
+  static final int FRAME_OVERHEAD_BYTES = 16;
+
+  /**
+   * While the gateway has acknowledged nothing in a run, at most this many events are charged a
+   * failure for refusals when sent alone; after that the refusals look like the gateway's failure,
+   * not the events', and the run stops.
+   */
+  static final int MAX_FAILURES_CHARGED_WITHOUT_PROGRESS = 8;
 
   private final ExportQueue queue;
   private final GatewayClient client;
@@ -34,27 +59,55 @@ public final class Exporter {
   private final Settings settings;
   private final Clock clock;
   private final ExecutorService workers;
+  private final int metadataFrameBytes;
 
   /**
    * The parts of the configuration a run uses.
    *
+   * @param requestBytes most encoded bytes of one gateway request; an event larger than that is
+   *     sent alone
+   * @param callTimeout how long one gateway call may take: no call starts that could outlast the
+   *     lease of its events
+   * @param maxEventFailures refusals of an event sent alone after which it is set aside
    * @see ExporterConfig
    */
   public record Settings(
       int batchSize,
       int frameBytes,
+      int requestBytes,
+      int maxEventFailures,
       Duration timeBudget,
+      Duration callTimeout,
       Duration lease,
       Duration retryBackoff,
       Duration retention,
       Duration cleanupInterval,
       int concurrency) {
 
+    public Settings {
+      if (requestBytes < frameBytes) {
+        throw new IllegalArgumentException(
+            "requestBytes (" + requestBytes + ") must be at least frameBytes (" + frameBytes + ")");
+      }
+      if (maxEventFailures < 1) {
+        throw new IllegalArgumentException("maxEventFailures must be at least 1");
+      }
+      if (concurrency < 1) {
+        throw new IllegalArgumentException("concurrency must be at least 1");
+      }
+      if (lease.compareTo(callTimeout) <= 0) {
+        throw new IllegalArgumentException("the lease must be longer than the call timeout");
+      }
+    }
+
     public static Settings of(ExporterConfig config) {
       return new Settings(
           config.batchSize(),
           config.frameBytes(),
+          config.requestBytes(),
+          config.maxEventFailures(),
           config.timeBudget(),
+          config.callTimeout(),
           config.lease(),
           config.retryBackoff(),
           config.retention(),
@@ -81,9 +134,7 @@ public final class Exporter {
     if (client != null && identifier == null) {
       throw new IllegalArgumentException("an exporter with a gateway needs an identifier");
     }
-    if (settings.concurrency() < 1) {
-      throw new IllegalArgumentException("concurrency must be at least 1");
-    }
+    this.metadataFrameBytes = identifier == null ? 0 : 5 + metadata().getSerializedSize();
     this.workers =
         Executors.newFixedThreadPool(
             settings.concurrency(),
@@ -94,112 +145,289 @@ public final class Exporter {
             });
   }
 
-  /** Runs once and logs one line with the outcome. */
+  /**
+   * Runs once and logs one line with the outcome, also when the database failed: then the run
+   * stops, says so in {@link ExportRun#databaseUnavailable()} and carries the error.
+   */
   public ExportRun run() {
     long start = System.nanoTime();
-    boolean cleanupRan = false;
-    ExportQueue.Pruned pruned = new ExportQueue.Pruned(0, 0);
-    if (queue.claimCleanup(settings.cleanupInterval())) {
-      cleanupRan = true;
-      pruned = queue.deleteBefore(clock.instant().minus(settings.retention()));
-    }
-
+    UUID owner = UUID.randomUUID();
     Progress progress = new Progress();
-    if (client != null) {
-      Instant deadline = clock.instant().plus(settings.timeBudget());
-      if (settings.concurrency() == 1) {
-        drain(deadline, progress);
-      } else {
-        // Several loops overlap claiming, sending and marking; leases keep their batches apart.
-        List<CompletableFuture<Void>> loops = new ArrayList<>();
-        for (int i = 0; i < settings.concurrency(); i++) {
-          loops.add(CompletableFuture.runAsync(() -> drain(deadline, progress), workers));
-        }
-        CompletableFuture.allOf(loops.toArray(CompletableFuture[]::new)).join();
+    boolean cleanupRan = false;
+    int pruned = 0;
+    StoreException databaseError = null;
+    try {
+      if (queue.claimCleanup(settings.cleanupInterval())) {
+        cleanupRan = true;
+        pruned = queue.deleteExportedBefore(clock.instant().minus(settings.retention()));
       }
+      if (client != null) {
+        drainConcurrently(owner, clock.instant().plus(settings.timeBudget()), progress);
+      }
+    } catch (StoreException e) {
+      databaseError = e;
     }
-    int exported = progress.exported;
-    int failed = progress.failed;
-    List<Integer> batchSizes = progress.batchSizes;
-    String error = progress.error;
 
-    ExportQueue.Backlog backlog = queue.backlog();
+    ExportQueue.Backlog backlog = null;
+    try {
+      backlog = queue.backlog();
+    } catch (StoreException e) {
+      databaseError = databaseError == null ? e : databaseError;
+    }
+    String error = databaseError != null ? databaseError.getMessage() : progress.error();
     ExportRun run =
         new ExportRun(
             client != null,
-            exported,
-            failed,
-            List.copyOf(batchSizes),
+            progress.exported,
+            progress.failed,
+            progress.batchSizes(),
+            progress.requests,
             cleanupRan,
-            pruned.exported(),
-            pruned.setAside(),
-            backlog.unexported(),
-            backlog.oldestUnexportedAge().map(Duration::toSeconds).orElse(0L),
-            backlog.setAside(),
+            pruned,
+            backlog == null ? -1 : backlog.unexported(),
+            backlog == null
+                ? -1
+                : backlog.oldestUnexportedAge().map(Duration::toSeconds).orElse(0L),
+            backlog == null ? -1 : backlog.setAside(),
+            progress.setAside,
             (System.nanoTime() - start) / 1_000_000,
-            error);
+            error,
+            databaseError != null);
     if (error != null) {
       JsonLog.warning("export run", run.fields());
     } else {
       JsonLog.info("export run", run.fields());
     }
+    if (databaseError != null) {
+      JsonLog.error("export run stopped: database unavailable", databaseError, Map.of());
+    }
     return run;
   }
 
-  /** Claims, sends and marks batches until the queue is empty, time is up, or the gateway fails. */
-  private void drain(Instant deadline, Progress progress) {
-    while (clock.instant().isBefore(deadline) && !progress.stopped()) {
-      List<ExportQueue.QueuedEvent> batch =
-          queue.claimBatch(settings.batchSize(), settings.lease());
-      if (batch.isEmpty()) {
-        return;
+  /**
+   * Runs the drain loops and waits for all of them. The first failure of a loop stops the others
+   * after their current request and is thrown as it was, not wrapped.
+   */
+  private void drainConcurrently(UUID owner, Instant deadline, Progress progress) {
+    if (settings.concurrency() == 1) {
+      drain(owner, deadline, progress);
+      return;
+    }
+    // Several loops overlap claiming, sending and marking; leases keep their batches apart.
+    List<CompletableFuture<Void>> loops = new ArrayList<>();
+    for (int i = 0; i < settings.concurrency(); i++) {
+      loops.add(CompletableFuture.runAsync(() -> drain(owner, deadline, progress), workers));
+    }
+    try {
+      CompletableFuture.allOf(loops.toArray(CompletableFuture[]::new)).join();
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof RuntimeException cause) {
+        throw cause;
       }
-      Set<String> acknowledged;
-      String error = null;
-      try {
-        acknowledged = client.send(metadata(), frames(batch));
-      } catch (GatewayClient.GatewayException e) {
-        acknowledged = e.acknowledged();
-        error = e.getMessage();
+      if (e.getCause() instanceof Error cause) {
+        throw cause;
       }
-      List<UUID> marked = new ArrayList<>();
-      List<UUID> released = new ArrayList<>();
-      int attempts = 1;
-      for (ExportQueue.QueuedEvent event : batch) {
-        if (acknowledged.contains(event.id().toString())) {
-          marked.add(event.id());
-        } else {
-          released.add(event.id());
-          attempts = Math.max(attempts, event.attempts());
-        }
-      }
-      queue.markExported(marked);
-      queue.release(released, backoff(attempts));
-      // The gateway is failing when it acknowledges nothing: leave the rest for the next run.
-      progress.add(batch.size(), marked.size(), released.size(), error, marked.isEmpty());
+      throw e;
     }
   }
+
+  /** Claims and sends batches until the queue is empty, time is up, or the run stops. */
+  private void drain(UUID owner, Instant deadline, Progress progress) {
+    try {
+      while (clock.instant().isBefore(deadline) && !progress.stopped()) {
+        Instant claimedAt = clock.instant();
+        ExportQueue.Claim claim = queue.claim(owner, settings.batchSize(), settings.lease());
+        progress.claimed(claim.events().size(), claim.setAside());
+        if (claim.events().isEmpty()) {
+          if (claim.setAside() > 0) {
+            continue;
+          }
+          return;
+        }
+        // No call starts that could end after the run's deadline or outlast the batch's lease.
+        Instant leaseLeft = claimedAt.plus(settings.lease()).minus(settings.callTimeout());
+        Instant sendBy = leaseLeft.isBefore(deadline) ? leaseLeft : deadline;
+        for (List<ExportQueue.QueuedEvent> request : requests(claim.events())) {
+          Outcome outcome = new Outcome();
+          send(request, sendBy, progress, outcome);
+          settle(owner, outcome, progress);
+        }
+      }
+    } catch (RuntimeException | Error e) {
+      progress.stop(null);
+      throw e;
+    }
+  }
+
+  /**
+   * Sends {@code events} in one call, and on a suspect refusal each half of them again, until every
+   * event is acknowledged, left for a retry, or found at fault alone.
+   */
+  private void send(
+      List<ExportQueue.QueuedEvent> events, Instant sendBy, Progress progress, Outcome outcome) {
+    if (events.isEmpty()) {
+      return;
+    }
+    if (progress.stopped() || !clock.instant().isBefore(sendBy)) {
+      outcome.unsent.addAll(events);
+      return;
+    }
+    Set<String> acknowledged;
+    GatewayException failure = null;
+    progress.called();
+    try {
+      acknowledged = client.send(metadata(), frames(events));
+    } catch (GatewayException e) {
+      acknowledged = e.acknowledged();
+      failure = e;
+    }
+    List<ExportQueue.QueuedEvent> rest = new ArrayList<>();
+    for (ExportQueue.QueuedEvent event : events) {
+      if (acknowledged.contains(event.id().toString())) {
+        outcome.exported.add(event);
+      } else {
+        rest.add(event);
+      }
+    }
+    progress.acknowledged(events.size() - rest.size());
+    if (failure == null) {
+      outcome.retry.addAll(rest);
+      if (rest.size() == events.size()) {
+        // The gateway is failing when it acknowledges nothing: leave the rest for the next run.
+        progress.stop("the gateway acknowledged none of the " + events.size() + " event(s) sent");
+      }
+      return;
+    }
+    switch (failure.kind()) {
+      case TRANSIENT, REFUSED -> {
+        outcome.retry.addAll(rest);
+        progress.stop(failure.getMessage());
+      }
+      case SUSPECT -> {
+        progress.note(failure.getMessage());
+        if (rest.size() == 1) {
+          if (progress.mayCharge()) {
+            outcome.failedAlone.add(new FailedAlone(rest.get(0), failure.getMessage()));
+          } else {
+            outcome.retry.addAll(rest);
+            progress.stop(
+                "the gateway refuses single events and acknowledged nothing in this run: "
+                    + failure.getMessage());
+          }
+        } else if (rest.size() > 1) {
+          int half = rest.size() / 2;
+          send(rest.subList(0, half), sendBy, progress, outcome);
+          send(rest.subList(half, rest.size()), sendBy, progress, outcome);
+        }
+      }
+    }
+  }
+
+  /**
+   * Records what became of the events of one request. Counts only rows this run still held: those
+   * another run took over after the lease ran out are that run's.
+   */
+  private void settle(UUID owner, Outcome outcome, Progress progress) {
+    int marked = queue.markExported(owner, ids(outcome.exported));
+    int released = queue.release(owner, ids(outcome.retry), backoff(maxAttempts(outcome.retry)));
+    // Events left unsent for lack of time did nothing wrong: they may go again at once.
+    queue.release(owner, ids(outcome.unsent), Duration.ZERO);
+    int setAside = 0;
+    for (FailedAlone failed : outcome.failedAlone) {
+      int failures =
+          queue.recordFailure(
+              owner,
+              failed.event().id(),
+              failed.error(),
+              settings.maxEventFailures(),
+              backoff(failed.event().attempts()));
+      if (failures >= settings.maxEventFailures()) {
+        setAside++;
+      } else if (failures > 0) {
+        released++;
+      }
+    }
+    progress.settled(marked, released, setAside);
+  }
+
+  /** What became of the events of one request. */
+  private static final class Outcome {
+    final List<ExportQueue.QueuedEvent> exported = new ArrayList<>();
+    final List<ExportQueue.QueuedEvent> retry = new ArrayList<>();
+    final List<ExportQueue.QueuedEvent> unsent = new ArrayList<>();
+    final List<FailedAlone> failedAlone = new ArrayList<>();
+  }
+
+  /** An event the gateway refused when it was sent alone. */
+  private record FailedAlone(ExportQueue.QueuedEvent event, String error) {}
 
   /** What the loops of one run did, shared between them. */
   private static final class Progress {
     private final List<Integer> batchSizes = new ArrayList<>();
     private int exported;
     private int failed;
+    private int setAside;
+    private int requests;
+    private int acknowledged;
+    private int charged;
     private String error;
     private boolean stop;
 
-    synchronized void add(int size, int marked, int released, String error, boolean stop) {
-      batchSizes.add(size);
+    synchronized void claimed(int size, int undecodable) {
+      if (size > 0) {
+        batchSizes.add(size);
+      }
+      setAside += undecodable;
+    }
+
+    synchronized void called() {
+      requests++;
+    }
+
+    synchronized void acknowledged(int count) {
+      acknowledged += count;
+    }
+
+    /** Whether an event refused alone may be charged a failure. */
+    synchronized boolean mayCharge() {
+      if (acknowledged > 0 || charged < MAX_FAILURES_CHARGED_WITHOUT_PROGRESS) {
+        charged++;
+        return true;
+      }
+      return false;
+    }
+
+    synchronized void settled(int marked, int released, int newlySetAside) {
       exported += marked;
       failed += released;
-      if (this.error == null) {
-        this.error = error;
+      setAside += newlySetAside;
+    }
+
+    /** Keeps the first error of the run. */
+    synchronized void note(String message) {
+      if (error == null) {
+        error = message;
       }
-      this.stop |= stop || error != null;
+    }
+
+    /** Stops the run after the current requests, with an error when given. */
+    synchronized void stop(String message) {
+      if (message != null) {
+        note(message);
+      }
+      stop = true;
     }
 
     synchronized boolean stopped() {
       return stop;
+    }
+
+    synchronized String error() {
+      return error;
+    }
+
+    synchronized List<Integer> batchSizes() {
+      return List.copyOf(batchSizes);
     }
   }
 
@@ -210,13 +438,50 @@ public final class Exporter {
         .build();
   }
 
-  /** The batch cut into frames of at most {@code frameBytes} encoded bytes (one event at least). */
-  List<List<Event>> frames(List<ExportQueue.QueuedEvent> batch) {
+  /**
+   * The batch cut into requests of at most {@code requestBytes} encoded bytes, metadata and frame
+   * overhead included; an event larger than that goes alone.
+   */
+  List<List<ExportQueue.QueuedEvent>> requests(List<ExportQueue.QueuedEvent> batch) {
+    long budget = (long) settings.requestBytes() - metadataFrameBytes;
+    List<List<ExportQueue.QueuedEvent>> requests = new ArrayList<>();
+    List<ExportQueue.QueuedEvent> request = new ArrayList<>();
+    long requestBytes = 0;
+    long frameBytes = 0;
+    for (ExportQueue.QueuedEvent queued : batch) {
+      int size = queued.event().getSerializedSize() + EVENT_OVERHEAD_BYTES;
+      // The same rule as frames(): a frame ends when the next event would not fit in it.
+      boolean newFrame = request.isEmpty() || frameBytes + size > settings.frameBytes();
+      long added = size + (newFrame ? FRAME_OVERHEAD_BYTES : 0);
+      if (!request.isEmpty() && requestBytes + added > budget) {
+        requests.add(request);
+        request = new ArrayList<>();
+        requestBytes = 0;
+        newFrame = true;
+        added = size + FRAME_OVERHEAD_BYTES;
+      }
+      if (newFrame) {
+        frameBytes = 0;
+      }
+      request.add(queued);
+      requestBytes += added;
+      frameBytes += size;
+    }
+    if (!request.isEmpty()) {
+      requests.add(request);
+    }
+    return requests;
+  }
+
+  /**
+   * The events cut into frames of at most {@code frameBytes} encoded bytes (one event at least).
+   */
+  List<List<Event>> frames(List<ExportQueue.QueuedEvent> events) {
     List<List<Event>> frames = new ArrayList<>();
     List<Event> frame = new ArrayList<>();
     int bytes = 0;
-    for (ExportQueue.QueuedEvent queued : batch) {
-      int size = queued.event().getSerializedSize() + 8;
+    for (ExportQueue.QueuedEvent queued : events) {
+      int size = queued.event().getSerializedSize() + EVENT_OVERHEAD_BYTES;
       if (!frame.isEmpty() && bytes + size > settings.frameBytes()) {
         frames.add(frame);
         frame = new ArrayList<>();
@@ -231,11 +496,29 @@ public final class Exporter {
     return frames;
   }
 
+  private static List<UUID> ids(List<ExportQueue.QueuedEvent> events) {
+    return events.stream().map(ExportQueue.QueuedEvent::id).toList();
+  }
+
+  private static int maxAttempts(List<ExportQueue.QueuedEvent> events) {
+    int attempts = 1;
+    for (ExportQueue.QueuedEvent event : events) {
+      attempts = Math.max(attempts, event.attempts());
+    }
+    return attempts;
+  }
+
   private Duration backoff(int attempts) {
     Duration wait = settings.retryBackoff();
     for (int i = 1; i < attempts && wait.compareTo(MAX_BACKOFF) < 0; i++) {
       wait = wait.multipliedBy(2);
     }
     return wait.compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : wait;
+  }
+
+  /** Stops the loops' threads. */
+  @Override
+  public void close() {
+    workers.shutdownNow();
   }
 }

@@ -5,6 +5,7 @@ import dev.tally.config.Env;
 import dev.tally.proto.telemetrygateway.v1.Identifier;
 import dev.tally.store.DatabaseConfig;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -19,8 +20,14 @@ import java.util.Map;
  * @param batchSize events claimed and sent per call ({@value #BATCH_SIZE}, default 10000, at least
  *     100)
  * @param frameBytes encoded events per events frame of a call ({@value #FRAME_BYTES})
- * @param timeBudget how long one run keeps exporting ({@value #TIME_BUDGET}); keep it well under
- *     the function timeout
+ * @param requestBytes most encoded bytes of one gateway request ({@value #REQUEST_BYTES}, default 8
+ *     MiB, at least {@code frameBytes}); a batch is sent in as many requests as it needs
+ * @param maxEventFailures refusals of an event sent alone after which it is set aside ({@value
+ *     #MAX_EVENT_FAILURES}, default 3)
+ * @param timeBudget how long one run keeps starting calls ({@value #TIME_BUDGET}); at most the
+ *     function timeout minus the call timeout minus {@link #BUDGET_MARGIN}, and that by default
+ * @param functionTimeout the export function's timeout as deployed ({@value #FUNCTION_TIMEOUT},
+ *     default 5m); Terraform sets it from the function's {@code timeout_seconds}
  * @param callTimeout how long one call to the gateway may take ({@value #CALL_TIMEOUT})
  * @param lease how long claimed events stay hidden from other exporters ({@value #LEASE}); longer
  *     than a call
@@ -37,7 +44,10 @@ public record ExporterConfig(
     Identifier identifier,
     int batchSize,
     int frameBytes,
+    int requestBytes,
+    int maxEventFailures,
     Duration timeBudget,
+    Duration functionTimeout,
     Duration callTimeout,
     Duration lease,
     Duration retryBackoff,
@@ -53,13 +63,23 @@ public record ExporterConfig(
   public static final String EXTERNAL_URL = "TELEMETRY_GATEWAY_EXPORTER_EXTERNAL_URL";
   public static final String BATCH_SIZE = "TELEMETRY_GATEWAY_EXPORTER_EXPORT_BATCH_SIZE";
   public static final String FRAME_BYTES = "TELEMETRY_GATEWAY_EXPORTER_EXPORT_FRAME_BYTES";
+  public static final String REQUEST_BYTES = "TELEMETRY_GATEWAY_EXPORTER_EXPORT_REQUEST_BYTES";
+  public static final String MAX_EVENT_FAILURES =
+      "TELEMETRY_GATEWAY_EXPORTER_EXPORT_MAX_EVENT_FAILURES";
   public static final String TIME_BUDGET = "TELEMETRY_GATEWAY_EXPORTER_EXPORT_TIME_BUDGET";
+  public static final String FUNCTION_TIMEOUT = "TELEMETRY_GATEWAY_EXPORTER_FUNCTION_TIMEOUT";
   public static final String CALL_TIMEOUT = "TELEMETRY_GATEWAY_EXPORTER_EXPORT_CALL_TIMEOUT";
   public static final String LEASE = "TELEMETRY_GATEWAY_EXPORTER_EXPORT_LEASE";
   public static final String RETRY_BACKOFF = "TELEMETRY_GATEWAY_EXPORTER_EXPORT_RETRY_BACKOFF";
   public static final String RETENTION = "TELEMETRY_GATEWAY_EXPORTER_EXPORTED_EVENTS_RETENTION";
   public static final String CLEANUP_INTERVAL = "TELEMETRY_GATEWAY_EXPORTER_QUEUE_CLEANUP_INTERVAL";
   public static final String CONCURRENCY = "TELEMETRY_GATEWAY_EXPORTER_EXPORT_CONCURRENCY";
+
+  /**
+   * Time a run keeps after its last call may have ended, to mark, release, measure and report
+   * before the function is cut off.
+   */
+  public static final Duration BUDGET_MARGIN = Duration.ofSeconds(15);
 
   public static ExporterConfig fromEnv(Map<String, String> environment) {
     Env env = Env.of(environment);
@@ -94,13 +114,61 @@ public record ExporterConfig(
               + "), got "
               + lease);
     }
+    int frameBytes = env.integer(FRAME_BYTES, 1024 * 1024, 16 * 1024, 8 * 1024 * 1024);
+    int requestBytes = env.integer(REQUEST_BYTES, 8 * 1024 * 1024, 16 * 1024, 32 * 1024 * 1024);
+    if (requestBytes < frameBytes) {
+      throw new ConfigException(
+          REQUEST_BYTES
+              + " ("
+              + requestBytes
+              + ") must be at least "
+              + FRAME_BYTES
+              + " ("
+              + frameBytes
+              + ")");
+    }
+    Duration functionTimeout =
+        env.duration(FUNCTION_TIMEOUT, Duration.ofMinutes(5), Duration.ofSeconds(30));
+    Duration room = functionTimeout.minus(callTimeout).minus(BUDGET_MARGIN);
+    String roomText =
+        FUNCTION_TIMEOUT
+            + " ("
+            + human(functionTimeout)
+            + ") - "
+            + CALL_TIMEOUT
+            + " ("
+            + human(callTimeout)
+            + ") - "
+            + human(BUDGET_MARGIN);
+    if (room.compareTo(Duration.ofSeconds(1)) < 0) {
+      throw new ConfigException(
+          "no time left to export: "
+              + roomText
+              + " must be at least 1s; raise "
+              + FUNCTION_TIMEOUT);
+    }
+    Duration timeBudget = env.duration(TIME_BUDGET, room, Duration.ofSeconds(1));
+    if (timeBudget.compareTo(room) > 0) {
+      throw new ConfigException(
+          TIME_BUDGET
+              + " ("
+              + human(timeBudget)
+              + ") must leave room for the last call: at most "
+              + roomText
+              + " = "
+              + human(room)
+              + "; leave it unset to use that");
+    }
     return new ExporterConfig(
         address,
         token,
         identifier,
         env.integer(BATCH_SIZE, 10_000, 100, 100_000),
-        env.integer(FRAME_BYTES, 1024 * 1024, 16 * 1024, 8 * 1024 * 1024),
-        env.duration(TIME_BUDGET, Duration.ofMinutes(4), Duration.ofSeconds(1)),
+        frameBytes,
+        requestBytes,
+        env.integer(MAX_EVENT_FAILURES, 3, 1, 100),
+        timeBudget,
+        functionTimeout,
         callTimeout,
         lease,
         env.duration(RETRY_BACKOFF, Duration.ofSeconds(30), Duration.ZERO),
@@ -108,6 +176,11 @@ public record ExporterConfig(
         env.duration(CLEANUP_INTERVAL, Duration.ofMinutes(30), Duration.ZERO),
         env.integer(CONCURRENCY, 2, 1, 8),
         DatabaseConfig.fromEnv(environment));
+  }
+
+  /** {@code 3m45s} rather than {@code PT3M45S}. */
+  private static String human(Duration duration) {
+    return duration.toString().substring(2).toLowerCase(Locale.ROOT);
   }
 
   /** A licensed instance when a license key is given, an unlicensed one otherwise. */

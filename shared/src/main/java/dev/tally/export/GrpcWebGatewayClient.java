@@ -1,12 +1,14 @@
 package dev.tally.export;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.tally.export.GatewayClient.GatewayException.Kind;
 import dev.tally.grpcweb.GrpcWebClient;
 import dev.tally.proto.telemetrygateway.v1.Event;
 import dev.tally.proto.telemetrygateway.v1.RecordEventsRequest;
 import dev.tally.proto.telemetrygateway.v1.RecordEventsRequestMetadata;
 import dev.tally.proto.telemetrygateway.v1.RecordEventsResponse;
 import dev.tally.proto.telemetrygateway.v1.TelemeteryGatewayServiceGrpc;
+import io.grpc.Status;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
@@ -61,26 +63,55 @@ public final class GrpcWebGatewayClient implements GatewayClient {
               Map.of("authorization", "Bearer " + token),
               false,
               timeout);
+    } catch (GrpcWebClient.NoGrpcStatusException e) {
+      throw new GatewayException(
+          GatewayException.ofHttpStatus(e.httpStatus()),
+          "gateway answered without a gRPC status: " + e.getMessage(),
+          Set.of(),
+          e);
+    } catch (GrpcWebClient.MalformedAnswerException e) {
+      throw new GatewayException(
+          Kind.SUSPECT,
+          "gateway answered with a malformed response: " + e.getMessage(),
+          Set.of(),
+          e);
     } catch (IOException e) {
-      throw new GatewayException("gateway unreachable: " + e.getMessage(), Set.of(), e);
+      throw new GatewayException(
+          Kind.TRANSIENT,
+          "gateway unreachable: "
+              + e.getClass().getSimpleName()
+              + (e.getMessage() == null ? "" : ": " + e.getMessage()),
+          Set.of(),
+          e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new GatewayException("interrupted", Set.of(), e);
+      throw new GatewayException(Kind.TRANSIENT, "interrupted", Set.of(), e);
     }
     Set<String> acknowledged = new HashSet<>();
     for (byte[] message : result.messages()) {
       try {
         acknowledged.addAll(RecordEventsResponse.parseFrom(message).getSucceededEventsList());
       } catch (InvalidProtocolBufferException e) {
-        throw new GatewayException("gateway answered with a malformed response", acknowledged, e);
+        throw new GatewayException(
+            Kind.SUSPECT, "gateway answered with a malformed response", acknowledged, e);
       }
     }
     if (!result.isOk()) {
       throw new GatewayException(
-          "gateway answered with gRPC status " + result.grpcStatus() + ": " + result.grpcMessage(),
+          GatewayException.ofGrpcStatus(result.grpcStatus()),
+          "gateway answered with gRPC status "
+              + result.grpcStatus()
+              + " "
+              + codeName(result.grpcStatus())
+              + ": "
+              + result.grpcMessage(),
           acknowledged,
           null);
     }
     return acknowledged;
+  }
+
+  private static String codeName(int code) {
+    return Status.fromCodeValue(code).getCode().name();
   }
 }

@@ -80,13 +80,15 @@ public final class NativeGatewayClient implements GatewayClient {
     try {
       status = closed.get(timeout.toMillis() + 5_000, TimeUnit.MILLISECONDS);
     } catch (ExecutionException | TimeoutException e) {
-      throw new GatewayException("gateway call did not finish", acknowledged, e);
+      throw new GatewayException(
+          GatewayException.Kind.TRANSIENT, "gateway call did not finish", acknowledged, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new GatewayException("interrupted", acknowledged, e);
+      throw new GatewayException(GatewayException.Kind.TRANSIENT, "interrupted", acknowledged, e);
     }
     if (!status.isOk()) {
       throw new GatewayException(
+          GatewayException.ofGrpcStatus(status.getCode().value()),
           "gateway answered with gRPC status "
               + status.getCode().value()
               + " "

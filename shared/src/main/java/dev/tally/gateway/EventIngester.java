@@ -1,10 +1,13 @@
 package dev.tally.gateway;
 
+import com.google.protobuf.util.Timestamps;
 import dev.tally.event.EventNames;
 import dev.tally.event.LegacyMetadata;
 import dev.tally.log.JsonLog;
 import dev.tally.proto.telemetrygateway.v1.Event;
+import dev.tally.proto.telemetrygateway.v1.Identifier;
 import dev.tally.proto.telemetrygateway.v1.RecordEventsRequestMetadata;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -19,13 +22,17 @@ import java.util.concurrent.TimeUnit;
  * Publishes a batch of events and says which of them were accepted.
  *
  * <p>A valid event is acknowledged only after Pub/Sub accepted it; one whose publish failed is left
- * out, so the sender retries it. An event that can never be accepted (invalid, or too large for
- * Pub/Sub) goes to the dead-letter topic when one is configured, and is then acknowledged so that
- * the sender stops retrying it.
+ * out, so the sender retries it. An event that can never be accepted (invalid, unprintable as JSON,
+ * or too large for Pub/Sub) goes to the dead-letter topic when one is configured, and is then
+ * acknowledged so that the sender stops retrying it. Whatever goes wrong with one event concerns
+ * that event only: the others of the batch are published and acknowledged as usual.
  */
 public final class EventIngester {
-  /** Pub/Sub refuses messages of 10 MB or more; leave room for attributes. */
+  /** Pub/Sub refuses messages of 10 MB or more (data and attributes); leave room for the rest. */
   static final int MAX_MESSAGE_BYTES = 10_000_000 - 64 * 1024;
+
+  /** Attribute of a dead letter that says why the event can never be accepted. */
+  static final String DEAD_LETTER_REASON = "deadLetter.reason";
 
   private final EventPublisher publisher;
   private final EventPublisher deadLetters;
@@ -61,28 +68,39 @@ public final class EventIngester {
   public CompletableFuture<Result> ingestAsync(
       RecordEventsRequestMetadata metadata, String metadataJson, List<Event> events) {
     long start = System.nanoTime();
+    Identifier identifier = metadata.getIdentifier();
     List<String> ids = new ArrayList<>(events.size());
     List<CompletableFuture<String>> publishes = new ArrayList<>(events.size());
-    List<String> rejections = new ArrayList<>();
+    List<Rejection> rejections = new ArrayList<>();
     List<Boolean> isRejection = new ArrayList<>(events.size());
     for (Event received : events) {
-      Event event = LegacyMetadata.merge(received);
-      Optional<String> problem = problem(event);
-      byte[] data = null;
-      if (problem.isEmpty()) {
-        data = EventMessages.data(metadataJson, event);
-        if (data.length > MAX_MESSAGE_BYTES) {
-          problem = Optional.of("event is " + data.length + " bytes, too large for Pub/Sub");
+      ids.add(received.getId());
+      Event event = received;
+      String problem;
+      try {
+        event = LegacyMetadata.merge(received);
+        problem = problem(event).orElse(null);
+        if (problem == null) {
+          byte[] data = EventMessages.data(metadataJson, event);
+          Map<String, String> attributes = EventMessages.attributes(identifier, event);
+          int size = messageBytes(data, attributes);
+          if (size <= MAX_MESSAGE_BYTES) {
+            isRejection.add(false);
+            publishes.add(publish(publisher, data, attributes));
+            continue;
+          }
+          problem = "event is " + size + " bytes, too large for Pub/Sub";
         }
+      } catch (RuntimeException e) {
+        problem = "event cannot be printed as JSON: " + shortMessage(e);
       }
-      Map<String, String> attributes = EventMessages.attributes(metadata.getIdentifier(), event);
-      ids.add(event.getId());
-      isRejection.add(problem.isPresent());
-      if (problem.isEmpty()) {
-        publishes.add(publisher.publish(data, attributes));
-      } else {
-        rejections.add(event.getId() + ": " + problem.get());
-        publishes.add(deadLetter(metadataJson, event, attributes, problem.get()));
+      isRejection.add(true);
+      rejections.add(new Rejection(received.getId(), problem));
+      try {
+        publishes.add(deadLetter(identifier, metadataJson, event, problem));
+      } catch (RuntimeException e) {
+        // Left unacknowledged, like a failed publish: the sender tries again.
+        publishes.add(CompletableFuture.failedFuture(e));
       }
     }
 
@@ -110,34 +128,60 @@ public final class EventIngester {
                   succeeded.add(ids.get(i));
                 }
               }
-              Result result = new Result(succeeded, published, rejected, failed);
-              log(metadata, events.size(), result, rejections, start);
+              Result result =
+                  new Result(succeeded, published, rejected, failed, List.copyOf(rejections));
+              log(metadata, events.size(), result, start);
               return result;
             });
   }
 
+  /** Publishes; a publisher that throws instead of failing its future fails the same way. */
+  private static CompletableFuture<String> publish(
+      EventPublisher publisher, byte[] data, Map<String, String> attributes) {
+    try {
+      return publisher.publish(data, attributes);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
   private CompletableFuture<String> deadLetter(
-      String metadataJson, Event event, Map<String, String> attributes, String reason) {
+      Identifier identifier, String metadataJson, Event event, String reason) {
     if (deadLetters == null) {
       // Dropped on purpose: retrying can never make the event valid. The log line names it.
       return CompletableFuture.completedFuture("dropped");
     }
-    Map<String, String> withReason = new LinkedHashMap<>(attributes);
-    withReason.put("deadLetter.reason", reason);
-    Event kept = event;
-    byte[] data = EventMessages.data(metadataJson, kept);
-    if (data.length > MAX_MESSAGE_BYTES) {
-      // Keep what identifies the event; the rest cannot travel through Pub/Sub.
-      kept =
-          Event.newBuilder()
-              .setId(event.getId())
-              .setFeature(event.getFeature())
-              .setAction(event.getAction())
-              .setTimestamp(event.getTimestamp())
-              .build();
-      data = EventMessages.data(metadataJson, kept);
+    Map<String, String> attributes = EventMessages.attributes(identifier, event, 1);
+    attributes.put(
+        DEAD_LETTER_REASON,
+        EventMessages.truncate(reason, EventMessages.MAX_ATTRIBUTE_VALUE_BYTES));
+    byte[] data;
+    try {
+      data = EventMessages.data(metadataJson, event);
+    } catch (RuntimeException unprintable) {
+      data = null;
     }
-    return deadLetters.publish(data, withReason);
+    if (data == null || messageBytes(data, attributes) > MAX_MESSAGE_BYTES) {
+      // Keep what identifies the event; the rest cannot travel through Pub/Sub.
+      data = EventMessages.data(metadataJson, EventMessages.identifying(event));
+    }
+    return publish(deadLetters, data, attributes);
+  }
+
+  /** What a message counts against Pub/Sub's size limit: its data and its attributes. */
+  private static int messageBytes(byte[] data, Map<String, String> attributes) {
+    int bytes = data.length;
+    for (Map.Entry<String, String> attribute : attributes.entrySet()) {
+      bytes +=
+          attribute.getKey().getBytes(StandardCharsets.UTF_8).length
+              + attribute.getValue().getBytes(StandardCharsets.UTF_8).length;
+    }
+    return bytes;
+  }
+
+  private static String shortMessage(RuntimeException e) {
+    String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    return message.length() > 200 ? message.substring(0, 200) + "..." : message;
   }
 
   /** Why an event can never be accepted, if it cannot. */
@@ -154,15 +198,19 @@ public final class EventIngester {
     if (!event.hasTimestamp()) {
       return Optional.of("'timestamp' must be set");
     }
+    if (!Timestamps.isValid(event.getTimestamp())) {
+      return Optional.of(
+          "'timestamp' is not a valid time (seconds "
+              + event.getTimestamp().getSeconds()
+              + ", nanos "
+              + event.getTimestamp().getNanos()
+              + ")");
+    }
     return Optional.empty();
   }
 
   private static void log(
-      RecordEventsRequestMetadata metadata,
-      int received,
-      Result result,
-      List<String> rejections,
-      long start) {
+      RecordEventsRequestMetadata metadata, int received, Result result, long start) {
     Map<String, Object> fields = new LinkedHashMap<>();
     fields.put("requestId", metadata.getRequestId());
     fields.put("source", EventMessages.source(metadata.getIdentifier()));
@@ -172,8 +220,13 @@ public final class EventIngester {
     fields.put("failed", result.failed());
     fields.put("result", result.outcome());
     fields.put("latencyMs", (System.nanoTime() - start) / 1_000_000.0);
-    if (!rejections.isEmpty()) {
-      fields.put("rejections", rejections.subList(0, Math.min(20, rejections.size())));
+    if (!result.rejections().isEmpty()) {
+      fields.put(
+          "rejections",
+          result.rejections().stream()
+              .limit(20)
+              .map(r -> r.eventId() + ": " + r.reason())
+              .toList());
     }
     if (result.failed() > 0) {
       JsonLog.warning("gateway batch", fields);
@@ -189,8 +242,10 @@ public final class EventIngester {
    * @param published events accepted by Pub/Sub
    * @param rejected events that can never be accepted (dead-lettered or dropped)
    * @param failed events whose publish failed; the sender retries them
+   * @param rejections why each rejected event can never be accepted
    */
-  public record Result(List<String> succeeded, int published, int rejected, int failed) {
+  public record Result(
+      List<String> succeeded, int published, int rejected, int failed, List<Rejection> rejections) {
     /** {@code success}, {@code partial_failure} or {@code complete_failure}. */
     public String outcome() {
       if (failed == 0) {
@@ -199,4 +254,7 @@ public final class EventIngester {
       return failed < published + rejected + failed ? "partial_failure" : "complete_failure";
     }
   }
+
+  /** An event that can never be accepted, and why. */
+  public record Rejection(String eventId, String reason) {}
 }

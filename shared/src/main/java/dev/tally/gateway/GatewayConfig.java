@@ -13,12 +13,14 @@ import java.util.Map;
  * @param topicId topic every accepted event is published to ({@value #TOPIC})
  * @param deadLetterTopicId topic for events that can never be accepted ({@value
  *     #DEAD_LETTER_TOPIC}), or {@code null} to log and drop them
- * @param tokens instance tokens ({@value #TOKENS}, from a secret)
+ * @param tokens tokens of instances and managed services ({@value #TOKENS}, from a secret)
  * @param emulatorHost Pub/Sub emulator {@code host:port} ({@value #EMULATOR_HOST}), or {@code null}
  * @param publishTimeout how long a publish may take before the event is left unacknowledged
  *     ({@value #PUBLISH_TIMEOUT})
  * @param publishThreads threads that send batches to Pub/Sub ({@value #PUBLISH_THREADS})
- * @param maxRequestBytes largest gRPC-web request body ({@value #MAX_REQUEST_BYTES})
+ * @param maxRequestBytes largest gRPC-web request body ({@value #MAX_REQUEST_BYTES}), and largest
+ *     message of a native gRPC call
+ * @param maxFramesPerCall most frames of one gRPC-web request ({@value #MAX_FRAMES_PER_CALL})
  */
 public record GatewayConfig(
     String projectId,
@@ -28,7 +30,8 @@ public record GatewayConfig(
     String emulatorHost,
     Duration publishTimeout,
     int publishThreads,
-    int maxRequestBytes) {
+    int maxRequestBytes,
+    int maxFramesPerCall) {
 
   public static final String PROJECT_ID = "PUBSUB_PROJECT_ID";
   public static final String TOPIC = "TELEMETRY_GATEWAY_TOPIC";
@@ -38,6 +41,7 @@ public record GatewayConfig(
   public static final String PUBLISH_TIMEOUT = "TELEMETRY_GATEWAY_PUBLISH_TIMEOUT";
   public static final String PUBLISH_THREADS = "TELEMETRY_GATEWAY_PUBLISH_THREADS";
   public static final String MAX_REQUEST_BYTES = "TELEMETRY_GATEWAY_MAX_REQUEST_BYTES";
+  public static final String MAX_FRAMES_PER_CALL = "TELEMETRY_GATEWAY_MAX_FRAMES_PER_CALL";
 
   public static GatewayConfig fromEnv(Map<String, String> environment) {
     Env env = Env.of(environment);
@@ -49,7 +53,7 @@ public record GatewayConfig(
         env.parse(
             TOKENS,
             InstanceTokens.parse(""),
-            "a comma-separated list of INSTANCE_ID=SHA256_HEX entries",
+            "a comma-separated list of [instance:|service:]ID=SHA256_HEX entries",
             InstanceTokens::parse);
     return new GatewayConfig(
         project,
@@ -59,7 +63,8 @@ public record GatewayConfig(
         env.string(EMULATOR_HOST, null),
         env.duration(PUBLISH_TIMEOUT, Duration.ofSeconds(30), Duration.ofMillis(100)),
         env.integer(PUBLISH_THREADS, 4, 1, 64),
-        env.integer(MAX_REQUEST_BYTES, 32 * 1024 * 1024, 1024, 256 * 1024 * 1024));
+        env.integer(MAX_REQUEST_BYTES, 32 * 1024 * 1024, 1024, 256 * 1024 * 1024),
+        env.integer(MAX_FRAMES_PER_CALL, 1000, 2, 1_000_000));
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.tally.gateway;
 
+import com.google.protobuf.Message;
 import dev.tally.proto.telemetrygateway.v1.Identifier;
 import dev.tally.proto.telemetrygateway.v1.RecordEventRequest;
 import dev.tally.proto.telemetrygateway.v1.RecordEventResponse;
@@ -7,8 +8,12 @@ import dev.tally.proto.telemetrygateway.v1.RecordEventsRequest;
 import dev.tally.proto.telemetrygateway.v1.RecordEventsRequestMetadata;
 import dev.tally.proto.telemetrygateway.v1.RecordEventsResponse;
 import dev.tally.proto.telemetrygateway.v1.TelemeteryGatewayServiceGrpc;
+import io.grpc.MethodDescriptor;
+import io.grpc.ServerMethodDefinition;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.protobuf.ProtoUtils;
 import io.grpc.stub.StreamObserver;
 import java.util.List;
 import java.util.Objects;
@@ -16,20 +21,59 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * The gateway's gRPC service. Calls must come through {@link InstanceAuthInterceptor}, which
- * establishes who is sending; a token may only send for its own instance.
+ * establishes who is sending; a token may only send as its own kind of sender (instance or managed
+ * service) and ID.
  */
 public final class GatewayService
     extends TelemeteryGatewayServiceGrpc.TelemeteryGatewayServiceImplBase {
+  /**
+   * How deeply nested a request may be. Protobuf reads 100 levels by default, counted from the
+   * request, so an event an instance could read and send (100 levels from the event) would fail its
+   * whole frame here, two levels further down; with 200 every such event is read, and judged on its
+   * own.
+   */
+  static final int MAX_NESTING = 200;
+
   private final EventIngester ingester;
 
   public GatewayService(EventIngester ingester) {
     this.ingester = Objects.requireNonNull(ingester, "ingester");
   }
 
+  /**
+   * The service to serve: {@link #bindService()} but reading requests nested up to {@value
+   * #MAX_NESTING} levels.
+   */
+  public ServerServiceDefinition definition() {
+    ServerServiceDefinition generated = bindService();
+    ServerServiceDefinition.Builder service =
+        ServerServiceDefinition.builder(generated.getServiceDescriptor().getName());
+    for (ServerMethodDefinition<?, ?> method : generated.getMethods()) {
+      service.addMethod(withNesting(method));
+    }
+    return service.build();
+  }
+
+  private static <ReqT, RespT> ServerMethodDefinition<ReqT, RespT> withNesting(
+      ServerMethodDefinition<ReqT, RespT> method) {
+    MethodDescriptor<ReqT, RespT> descriptor = method.getMethodDescriptor();
+    if (!(descriptor.getRequestMarshaller()
+        instanceof MethodDescriptor.PrototypeMarshaller<ReqT> marshaller)) {
+      return method;
+    }
+    @SuppressWarnings("unchecked")
+    MethodDescriptor.Marshaller<ReqT> deeper =
+        (MethodDescriptor.Marshaller<ReqT>)
+            ProtoUtils.marshallerWithRecursionLimit(
+                (Message) marshaller.getMessagePrototype(), MAX_NESTING);
+    return ServerMethodDefinition.create(
+        descriptor.toBuilder().setRequestMarshaller(deeper).build(), method.getServerCallHandler());
+  }
+
   @Override
   public StreamObserver<RecordEventsRequest> recordEvents(
       StreamObserver<RecordEventsResponse> responses) {
-    String sender = InstanceAuthInterceptor.SENDER.get();
+    InstanceTokens.Sender sender = InstanceAuthInterceptor.SENDER.get();
     return new StreamObserver<>() {
       private RecordEventsRequestMetadata metadata;
       private String metadataJson;
@@ -127,7 +171,10 @@ public final class GatewayService
         throw Status.INVALID_ARGUMENT
             .withDescription(
                 "the event is invalid: "
-                    + EventIngester.problem(request.getEvent()).orElse("too large for Pub/Sub"))
+                    + result.rejections().stream()
+                        .map(EventIngester.Rejection::reason)
+                        .findFirst()
+                        .orElse("it cannot be published"))
             .asRuntimeException();
       }
       response.onNext(RecordEventResponse.getDefaultInstance());
@@ -139,10 +186,11 @@ public final class GatewayService
 
   /**
    * The metadata if it names a known kind of sender, with the identifiers that kind needs, and that
-   * sender is the one the token belongs to.
+   * sender, kind and ID, is the one the token belongs to. A licensed or unlicensed instance needs
+   * an instance token, a managed service a service token.
    */
   static RecordEventsRequestMetadata checkedMetadata(
-      RecordEventsRequestMetadata metadata, String sender) {
+      RecordEventsRequestMetadata metadata, InstanceTokens.Sender sender) {
     Identifier identifier = metadata.getIdentifier();
     String claimed =
         switch (identifier.getIdentifierCase()) {
@@ -154,6 +202,8 @@ public final class GatewayService
                   .withDescription("unsupported or missing identifier kind")
                   .asRuntimeException();
         };
+    InstanceTokens.Kind kind =
+        identifier.hasManagedService() ? InstanceTokens.Kind.SERVICE : InstanceTokens.Kind.INSTANCE;
     if (claimed.isEmpty()) {
       throw Status.INVALID_ARGUMENT
           .withDescription(
@@ -162,9 +212,10 @@ public final class GatewayService
                   : "instance requires 'instance_id'")
           .asRuntimeException();
     }
-    if (!claimed.equals(sender)) {
+    InstanceTokens.Sender claimedSender = new InstanceTokens.Sender(kind, claimed);
+    if (!claimedSender.equals(sender)) {
       throw Status.PERMISSION_DENIED
-          .withDescription("the token does not belong to '" + claimed + "'")
+          .withDescription("the token does not belong to " + claimedSender)
           .asRuntimeException();
     }
     return metadata;

@@ -16,8 +16,8 @@ import java.util.Optional;
  * call with {@code UNAUTHENTICATED}.
  */
 public final class InstanceAuthInterceptor implements ServerInterceptor {
-  /** The sender (instance or service ID) the call's token belongs to. */
-  public static final Context.Key<String> SENDER = Context.key("tally-sender");
+  /** The sender (kind and ID) the call's token belongs to. */
+  public static final Context.Key<InstanceTokens.Sender> SENDER = Context.key("tally-sender");
 
   static final Metadata.Key<String> AUTHORIZATION =
       Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
@@ -28,28 +28,43 @@ public final class InstanceAuthInterceptor implements ServerInterceptor {
     this.tokens = tokens;
   }
 
-  @Override
-  public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(
-      ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
-    String authorization = headers.get(AUTHORIZATION);
+  /**
+   * Who sent a call, or why that cannot be told.
+   *
+   * @param sender the token's sender, or {@code null}
+   * @param refusal the {@code UNAUTHENTICATED} status when there is no sender, else {@code null}
+   */
+  public record Authentication(InstanceTokens.Sender sender, Status refusal) {}
+
+  /** Checks an {@code Authorization} header's bearer token, which may be {@code null}. */
+  public static Authentication authenticate(InstanceTokens tokens, String authorization) {
     if (authorization == null) {
-      return refuse(call, "send the instance token as 'Authorization: Bearer <token>'");
+      return refusal("send the instance token as 'Authorization: Bearer <token>'");
     }
     String[] parts = authorization.trim().split("\\s+", 2);
     if (parts.length != 2 || !parts[0].toLowerCase(Locale.ROOT).equals("bearer")) {
-      return refuse(call, "the Authorization header must be 'Bearer <token>'");
+      return refusal("the Authorization header must be 'Bearer <token>'");
     }
-    Optional<String> sender = tokens.senderOf(parts[1].trim());
+    Optional<InstanceTokens.Sender> sender = tokens.senderOf(parts[1].trim());
     if (sender.isEmpty()) {
-      return refuse(call, "the instance token is not valid");
+      return refusal("the instance token is not valid");
     }
-    return Contexts.interceptCall(
-        Context.current().withValue(SENDER, sender.get()), call, headers, next);
+    return new Authentication(sender.get(), null);
   }
 
-  private static <ReqT, RespT> ServerCall.Listener<ReqT> refuse(
-      ServerCall<ReqT, RespT> call, String message) {
-    call.close(Status.UNAUTHENTICATED.withDescription(message), new Metadata());
-    return new ServerCall.Listener<>() {};
+  private static Authentication refusal(String message) {
+    return new Authentication(null, Status.UNAUTHENTICATED.withDescription(message));
+  }
+
+  @Override
+  public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(
+      ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
+    Authentication authentication = authenticate(tokens, headers.get(AUTHORIZATION));
+    if (authentication.sender() == null) {
+      call.close(authentication.refusal(), new Metadata());
+      return new ServerCall.Listener<>() {};
+    }
+    return Contexts.interceptCall(
+        Context.current().withValue(SENDER, authentication.sender()), call, headers, next);
   }
 }

@@ -5,50 +5,99 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
- * The tokens instances authenticate with, each bound to one sender: the instance ID of an instance,
- * or the service ID of a managed service. Only SHA-256 hashes of the tokens are configured.
+ * The tokens senders authenticate with, each bound to one sender: a kind and an ID, the instance ID
+ * of an instance (licensed or not) or the service ID of a managed service. Only SHA-256 hashes of
+ * the tokens are configured.
  */
 public final class InstanceTokens {
-  private final Map<String, String> senderByHash;
+  /** What kind of sender a token belongs to. */
+  public enum Kind {
+    /** A licensed or unlicensed instance, by its instance ID. */
+    INSTANCE("instance"),
+    /** A managed service, by its service ID. */
+    SERVICE("service");
 
-  private InstanceTokens(Map<String, String> senderByHash) {
+    private final String prefix;
+
+    Kind(String prefix) {
+      this.prefix = prefix;
+    }
+
+    /** {@code instance} or {@code service}: the entry's prefix and what messages call it. */
+    public String label() {
+      return prefix;
+    }
+  }
+
+  /** Who a token belongs to. */
+  public record Sender(Kind kind, String id) {
+    public Sender {
+      Objects.requireNonNull(kind, "kind");
+      Objects.requireNonNull(id, "id");
+    }
+
+    @Override
+    public String toString() {
+      return kind.label() + " '" + id + "'";
+    }
+  }
+
+  private final Map<String, Sender> senderByHash;
+
+  private InstanceTokens(Map<String, Sender> senderByHash) {
     this.senderByHash = Map.copyOf(senderByHash);
   }
 
   /**
-   * Parses {@code sender=sha256hex,sender2=sha256hex}, where {@code sha256hex} is the hex SHA-256
-   * of the token; blank means no token is accepted.
+   * Parses {@code instance:ID=sha256hex,service:ID2=sha256hex}, where {@code sha256hex} is the hex
+   * SHA-256 of the token. An entry without a kind, {@code ID=sha256hex}, is an instance's. Blank
+   * means no token is accepted.
    *
-   * @throws IllegalArgumentException naming the malformed entry
+   * @throws IllegalArgumentException naming the malformed entry, never its hash
    */
   public static InstanceTokens parse(String text) {
-    Map<String, String> senderByHash = new HashMap<>();
+    Map<String, Sender> senderByHash = new HashMap<>();
     if (text != null && !text.isBlank()) {
       for (String entry : text.split(",")) {
         String trimmed = entry.trim();
         int equals = trimmed.lastIndexOf('=');
-        String sender = equals < 0 ? "" : trimmed.substring(0, equals).trim();
-        String hash = equals < 0 ? "" : trimmed.substring(equals + 1).trim().toLowerCase();
-        if (sender.isEmpty() || !hash.matches("[0-9a-f]{64}")) {
+        String name = equals < 0 ? "" : trimmed.substring(0, equals).trim();
+        String hash =
+            equals < 0 ? "" : trimmed.substring(equals + 1).trim().toLowerCase(Locale.ROOT);
+        Sender sender = sender(name);
+        if (sender == null || !hash.matches("[0-9a-f]{64}")) {
           throw new IllegalArgumentException(
               "entry '"
-                  + (equals < 0 ? trimmed : sender + "=...")
-                  + "' must be INSTANCE_ID=<64 hex digits of the token's SHA-256>");
+                  + (equals < 0 ? trimmed : name + "=...")
+                  + "' must be [instance:|service:]ID=<64 hex digits of the token's SHA-256>");
         }
         if (senderByHash.put(hash, sender) != null) {
-          throw new IllegalArgumentException("the token of '" + sender + "' is listed twice");
+          throw new IllegalArgumentException("the token of " + sender + " is listed twice");
         }
       }
     }
     return new InstanceTokens(senderByHash);
   }
 
+  private static Sender sender(String name) {
+    for (Kind kind : Kind.values()) {
+      String prefix = kind.label() + ":";
+      if (name.startsWith(prefix)) {
+        String id = name.substring(prefix.length()).trim();
+        return id.isEmpty() ? null : new Sender(kind, id);
+      }
+    }
+    return name.isEmpty() ? null : new Sender(Kind.INSTANCE, name);
+  }
+
   /** The sender a bearer token belongs to, or empty when the token is unknown. */
-  public Optional<String> senderOf(String token) {
+  public Optional<Sender> senderOf(String token) {
     if (token == null || token.isEmpty()) {
       return Optional.empty();
     }

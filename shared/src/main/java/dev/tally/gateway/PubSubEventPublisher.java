@@ -29,7 +29,7 @@ import java.util.concurrent.TimeUnit;
  * Publishes to a Google Cloud Pub/Sub topic through one batching {@link Publisher}, created once
  * per function instance and shut down (flushing what is pending) on {@link #close()}.
  */
-public final class PubSubEventPublisher implements EventPublisher, AutoCloseable {
+public final class PubSubEventPublisher implements ClosableEventPublisher {
   static final int MIN_RETRY_TIMEOUT_SECONDS = 10;
 
   private final Publisher publisher;

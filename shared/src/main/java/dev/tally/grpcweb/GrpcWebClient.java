@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -43,12 +44,45 @@ public final class GrpcWebClient {
     }
   }
 
+  private static NoGrpcStatusException noGrpcStatus(HttpResponse<byte[]> response) {
+    return new NoGrpcStatusException(
+        response.statusCode(),
+        "HTTP "
+            + response.statusCode()
+            + " without a gRPC status: "
+            + new String(
+                response.body(), 0, Math.min(200, response.body().length), StandardCharsets.UTF_8));
+  }
+
+  /** An HTTP answer without a gRPC status: not from a gRPC-web server, or not from its method. */
+  public static final class NoGrpcStatusException extends IOException {
+    private final int httpStatus;
+
+    NoGrpcStatusException(int httpStatus, String message) {
+      super(message);
+      this.httpStatus = httpStatus;
+    }
+
+    public int httpStatus() {
+      return httpStatus;
+    }
+  }
+
+  /** A gRPC-web answer that cannot be decoded: bad base64, truncated frames, a bad status. */
+  public static final class MalformedAnswerException extends IOException {
+    MalformedAnswerException(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
   /**
    * Calls {@code fullMethodName} ({@code package.Service/Method}) at {@code baseUrl}.
    *
    * @param text send and expect {@code application/grpc-web-text} instead of binary
    * @param headers extra request headers, such as {@code authorization}
-   * @throws IOException when the server cannot be reached or the answer is not gRPC-web
+   * @throws NoGrpcStatusException when the answer carries no gRPC status
+   * @throws MalformedAnswerException when the answer cannot be decoded
+   * @throws IOException when the server cannot be reached or the connection fails
    */
   public Result call(
       URI baseUrl,
@@ -80,12 +114,23 @@ public final class GrpcWebClient {
         http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
 
     Optional<String> headerStatus = response.headers().firstValue("grpc-status");
+    boolean grpcWeb =
+        response
+            .headers()
+            .firstValue("content-type")
+            .map(type -> type.toLowerCase(Locale.ROOT).startsWith("application/grpc-web"))
+            .orElse(false);
+    if (headerStatus.isEmpty() && !grpcWeb) {
+      // Not the method's answer: a proxy's or a load balancer's page, for example.
+      throw noGrpcStatus(response);
+    }
     byte[] responseBody = response.body();
     if (text && responseBody.length > 0) {
       try {
         responseBody = GrpcWebFrames.decodeText(responseBody);
       } catch (GrpcWebFrames.MalformedException e) {
-        throw new IOException("the gRPC-web-text answer is not base64: " + e.getMessage(), e);
+        throw new MalformedAnswerException(
+            "the gRPC-web-text answer is not base64: " + e.getMessage(), e);
       }
     }
     List<byte[]> messages = new ArrayList<>();
@@ -99,19 +144,11 @@ public final class GrpcWebClient {
         }
       }
     } catch (GrpcWebFrames.MalformedException e) {
-      throw new IOException("the gRPC-web answer is malformed: " + e.getMessage(), e);
+      throw new MalformedAnswerException("the gRPC-web answer is malformed: " + e.getMessage(), e);
     }
     String status = trailers.getOrDefault("grpc-status", headerStatus.orElse(null));
     if (status == null) {
-      throw new IOException(
-          "HTTP "
-              + response.statusCode()
-              + " without a gRPC status: "
-              + new String(
-                  response.body(),
-                  0,
-                  Math.min(200, response.body().length),
-                  StandardCharsets.UTF_8));
+      throw noGrpcStatus(response);
     }
     String message =
         trailers.containsKey("grpc-message")
@@ -124,7 +161,7 @@ public final class GrpcWebClient {
           GrpcWebFrames.decodeMessage(message),
           messages);
     } catch (NumberFormatException e) {
-      throw new IOException("grpc-status is not a number: '" + status + "'", e);
+      throw new MalformedAnswerException("grpc-status is not a number: '" + status + "'", e);
     }
   }
 }

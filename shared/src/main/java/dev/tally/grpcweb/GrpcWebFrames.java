@@ -45,15 +45,40 @@ public final class GrpcWebFrames {
     }
   }
 
+  /** A body with more frames than allowed. */
+  public static final class TooManyFramesException extends Exception {
+    public TooManyFramesException(int maxFrames) {
+      super("the request may hold at most " + maxFrames + " frames");
+    }
+  }
+
   /**
    * Splits a body into frames.
    *
    * @throws MalformedException when a frame is truncated
    */
   public static List<Frame> decode(byte[] body) throws MalformedException {
+    try {
+      return decode(body, Integer.MAX_VALUE);
+    } catch (TooManyFramesException e) {
+      throw new IllegalStateException("no body holds more than Integer.MAX_VALUE frames", e);
+    }
+  }
+
+  /**
+   * Splits a body into at most {@code maxFrames} frames; stops reading at the first frame over.
+   *
+   * @throws MalformedException when a frame is truncated
+   * @throws TooManyFramesException when the body holds more frames
+   */
+  public static List<Frame> decode(byte[] body, int maxFrames)
+      throws MalformedException, TooManyFramesException {
     List<Frame> frames = new ArrayList<>();
     ByteBuffer buffer = ByteBuffer.wrap(body);
     while (buffer.hasRemaining()) {
+      if (frames.size() == maxFrames) {
+        throw new TooManyFramesException(maxFrames);
+      }
       if (buffer.remaining() < 5) {
         throw new MalformedException(
             "truncated frame: " + buffer.remaining() + " byte(s) where a 5-byte header belongs");

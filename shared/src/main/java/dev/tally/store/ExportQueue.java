@@ -1,6 +1,7 @@
 package dev.tally.store;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.tally.log.JsonLog;
 import dev.tally.proto.telemetrygateway.v1.Event;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -17,6 +18,7 @@ import java.util.Base64;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
@@ -28,11 +30,19 @@ import javax.sql.DataSource;
  * <p>Events leave in arrival order: an event's ID is a UUIDv7 the server generated when the event
  * arrived, so the queue is ordered by ID, never by the timestamp a client claimed.
  *
- * <p>Exporters {@linkplain #claimBatch claim} the oldest available events under a lease: a claimed
- * event is invisible to other exporters until the lease ends, so two exporters running at once
- * never send the same event, and the events of an exporter that crashed come back when its lease
- * runs out. An event is {@linkplain #markExported marked exported} only with the IDs the gateway
- * acknowledged; the rest are {@linkplain #release released} to be retried later.
+ * <p>Exporters {@linkplain #claim claim} the oldest available events under a lease: a claimed event
+ * is invisible to other exporters until the lease ends, so two exporters running at once never send
+ * the same event, and the events of an exporter that crashed come back when its lease runs out. An
+ * event is {@linkplain #markExported(UUID, Collection) marked exported} only with the IDs the
+ * gateway acknowledged; the rest are {@linkplain #release released} to be retried later. A lease
+ * carries its owner, a token of the export run: marking and releasing touch only rows that run
+ * still holds, so a run whose lease ran out cannot undo the claim of the run that took the rows
+ * over.
+ *
+ * <p>An event the gateway refuses when sent alone is {@linkplain #recordFailure counted}; after a
+ * configured number of failures it is set aside with the reason, as is a row whose payload cannot
+ * be decoded. Set-aside rows are never deleted by retention: an admin {@linkplain #listSetAside
+ * lists} them, {@linkplain #retrySetAside retries} or {@linkplain #discardSetAside discards} them.
  */
 public final class ExportQueue {
   private static final String CLAIM =
@@ -45,7 +55,7 @@ public final class ExportQueue {
           LIMIT ?
           FOR UPDATE SKIP LOCKED)
       UPDATE telemetry_events_export_queue q
-      SET available_at = ?, attempts = q.attempts + 1
+      SET available_at = ?, attempts = q.attempts + 1, lease_owner = ?
       FROM claimable
       WHERE q.id = claimable.id
       RETURNING q.id, q.timestamp, q.payload_pb, q.attempts
@@ -61,19 +71,23 @@ public final class ExportQueue {
 
   /**
    * Claims up to {@code limit} of the oldest events that are neither exported, claimed by another
-   * exporter, waiting for a retry nor set aside. Rows whose payload cannot be decoded are set aside
-   * with the reason and not returned.
+   * exporter, waiting for a retry nor set aside, for {@code owner}. Rows whose payload cannot be
+   * decoded are set aside with the reason and not returned.
    *
+   * @param owner the claiming run's token; pass it to {@link #markExported(UUID, Collection)},
+   *     {@link #release} and {@link #recordFailure}
    * @param lease how long the claim holds; release or mark the events before it ends
-   * @return the claimed events, oldest first
+   * @return the claimed events, oldest first, and how many rows were set aside
    */
-  public List<QueuedEvent> claimBatch(int limit, Duration lease) {
+  public Claim claim(UUID owner, int limit, Duration lease) {
+    Objects.requireNonNull(owner, "owner");
     if (limit < 1) {
       throw new IllegalArgumentException("limit must be at least 1, got " + limit);
     }
     Instant now = clock.instant();
     List<QueuedEvent> claimed = new ArrayList<>();
-    List<SetAside> undecodable = new ArrayList<>();
+    List<UUID> undecodable = new ArrayList<>();
+    List<String> reasons = new ArrayList<>();
     Jdbc.withConnection(
         dataSource,
         "claim a batch of " + limit + " queued event(s)",
@@ -82,6 +96,7 @@ public final class ExportQueue {
             claim.setTimestamp(1, Jdbc.timestamp(now));
             claim.setInt(2, limit);
             claim.setTimestamp(3, Jdbc.timestamp(now.plus(lease)));
+            claim.setObject(4, owner);
             try (ResultSet rows = claim.executeQuery()) {
               while (rows.next()) {
                 UUID id = rows.getObject(1, UUID.class);
@@ -92,31 +107,41 @@ public final class ExportQueue {
                   Event event = Event.parseFrom(payload);
                   claimed.add(new QueuedEvent(id, timestamp, event, attempts));
                 } catch (InvalidProtocolBufferException e) {
-                  undecodable.add(
-                      new SetAside(id, "payload is not a valid Event: " + e.getMessage()));
+                  undecodable.add(id);
+                  reasons.add("payload is not a valid Event: " + e.getMessage());
                 }
               }
             }
           }
           if (!undecodable.isEmpty()) {
-            setAside(connection, undecodable, now);
+            setAside(connection, undecodable, reasons, now);
           }
           return null;
         });
     claimed.sort(Comparator.comparing(QueuedEvent::id, ExportQueue::byArrival));
-    return claimed;
+    return new Claim(claimed, undecodable.size());
   }
 
-  private static void setAside(Connection connection, List<SetAside> rows, Instant now)
+  /**
+   * Claims like {@link #claim} under a lease nobody else holds a token of: for callers that mark
+   * with {@link #markExported(Collection)} (tests and tools), never for an exporter.
+   */
+  public List<QueuedEvent> claimBatch(int limit, Duration lease) {
+    return claim(UUID.randomUUID(), limit, lease).events();
+  }
+
+  private static void setAside(
+      Connection connection, List<UUID> ids, List<String> reasons, Instant now)
       throws SQLException {
     try (PreparedStatement update =
         connection.prepareStatement(
             "UPDATE telemetry_events_export_queue"
-                + " SET set_aside_at = ?, set_aside_reason = ?, available_at = NULL WHERE id = ?")) {
-      for (SetAside row : rows) {
+                + " SET set_aside_at = ?, set_aside_reason = ?, available_at = NULL,"
+                + " lease_owner = NULL WHERE id = ?")) {
+      for (int i = 0; i < ids.size(); i++) {
         update.setTimestamp(1, Jdbc.timestamp(now));
-        update.setString(2, row.reason());
-        update.setObject(3, row.id());
+        update.setString(2, reasons.get(i));
+        update.setObject(3, ids.get(i));
         update.addBatch();
       }
       update.executeBatch();
@@ -124,11 +149,25 @@ public final class ExportQueue {
   }
 
   /**
-   * Marks events exported. Pass exactly the IDs the gateway acknowledged.
+   * Marks events exported that {@code owner} still holds. Pass exactly the IDs the gateway
+   * acknowledged.
    *
-   * @return how many events were newly marked
+   * @return how many events were newly marked; fewer when another run took some over
+   */
+  public int markExported(UUID owner, Collection<UUID> ids) {
+    Objects.requireNonNull(owner, "owner");
+    return markExported(ids, owner);
+  }
+
+  /**
+   * Marks events exported whoever holds them: for callers that claimed with {@link #claimBatch(int,
+   * Duration)} (tests and tools). An exporter uses {@link #markExported(UUID, Collection)}.
    */
   public int markExported(Collection<UUID> ids) {
+    return markExported(ids, null);
+  }
+
+  private int markExported(Collection<UUID> ids, UUID owner) {
     if (ids.isEmpty()) {
       return 0;
     }
@@ -138,21 +177,28 @@ public final class ExportQueue {
         connection -> {
           try (PreparedStatement update =
               connection.prepareStatement(
-                  "UPDATE telemetry_events_export_queue SET exported_at = ?, available_at = NULL"
-                      + " WHERE id = ANY (?) AND exported_at IS NULL")) {
+                  "UPDATE telemetry_events_export_queue"
+                      + " SET exported_at = ?, available_at = NULL, lease_owner = NULL"
+                      + " WHERE id = ANY (?) AND exported_at IS NULL"
+                      + (owner == null ? "" : " AND lease_owner = ?"))) {
             update.setTimestamp(1, Jdbc.timestamp(clock.instant()));
             update.setArray(2, uuidArray(connection, ids));
+            if (owner != null) {
+              update.setObject(3, owner);
+            }
             return update.executeUpdate();
           }
         });
   }
 
   /**
-   * Gives claimed events back to the queue, to be claimed again from {@code retryAfter} from now.
+   * Gives events {@code owner} still holds back to the queue, to be claimed again from {@code
+   * retryAfter} from now.
    *
    * @return how many events were released
    */
-  public int release(Collection<UUID> ids, Duration retryAfter) {
+  public int release(UUID owner, Collection<UUID> ids, Duration retryAfter) {
+    Objects.requireNonNull(owner, "owner");
     if (ids.isEmpty()) {
       return 0;
     }
@@ -162,40 +208,87 @@ public final class ExportQueue {
         connection -> {
           try (PreparedStatement update =
               connection.prepareStatement(
-                  "UPDATE telemetry_events_export_queue SET available_at = ?"
-                      + " WHERE id = ANY (?) AND exported_at IS NULL")) {
+                  "UPDATE telemetry_events_export_queue SET available_at = ?, lease_owner = NULL"
+                      + " WHERE id = ANY (?) AND lease_owner = ? AND exported_at IS NULL")) {
             update.setTimestamp(1, Jdbc.timestamp(clock.instant().plus(retryAfter)));
             update.setArray(2, uuidArray(connection, ids));
+            update.setObject(3, owner);
             return update.executeUpdate();
           }
         });
   }
 
   /**
-   * Deletes events exported before {@code cutoff} and rows set aside before it.
+   * Counts one failure of an event the gateway refused when it was sent alone, and gives it back to
+   * the queue: to be retried after {@code retryAfter}, or, at its {@code maxFailures}th failure,
+   * set aside with the reason. Only an event {@code owner} still holds is touched.
    *
-   * @return how many rows were deleted
+   * @param error why the gateway refused it; kept as the event's last error
+   * @return the event's failures now, this one included (set aside when at least {@code
+   *     maxFailures}); 0 when {@code owner} no longer holds it and nothing was counted
    */
-  public Pruned deleteBefore(Instant cutoff) {
+  public int recordFailure(
+      UUID owner, UUID id, String error, int maxFailures, Duration retryAfter) {
+    Objects.requireNonNull(owner, "owner");
+    if (maxFailures < 1) {
+      throw new IllegalArgumentException("maxFailures must be at least 1, got " + maxFailures);
+    }
+    Instant now = clock.instant();
+    String lastError = error == null ? "unknown error" : error;
+    return Jdbc.withConnection(
+        dataSource,
+        "count a failure of event " + id,
+        connection -> {
+          try (PreparedStatement update =
+              connection.prepareStatement(
+                  """
+                  UPDATE telemetry_events_export_queue
+                  SET failures = failures + 1,
+                      last_error = ?,
+                      set_aside_at = CASE WHEN failures + 1 >= ? THEN ?::timestamptz END,
+                      set_aside_reason = CASE WHEN failures + 1 >= ?
+                          THEN 'the gateway refused it when sent alone ' || (failures + 1)
+                               || ' time(s); last error: ' || ? END,
+                      available_at = CASE WHEN failures + 1 >= ? THEN NULL ELSE ?::timestamptz END,
+                      lease_owner = NULL
+                  WHERE id = ? AND lease_owner = ? AND exported_at IS NULL
+                    AND set_aside_at IS NULL
+                  RETURNING failures
+                  """)) {
+            int i = 0;
+            update.setString(++i, lastError);
+            update.setInt(++i, maxFailures);
+            update.setTimestamp(++i, Jdbc.timestamp(now));
+            update.setInt(++i, maxFailures);
+            update.setString(++i, lastError);
+            update.setInt(++i, maxFailures);
+            update.setTimestamp(++i, Jdbc.timestamp(now.plus(retryAfter)));
+            update.setObject(++i, id);
+            update.setObject(++i, owner);
+            try (ResultSet rs = update.executeQuery()) {
+              return rs.next() ? rs.getInt(1) : 0;
+            }
+          }
+        });
+  }
+
+  /**
+   * Deletes events exported before {@code cutoff}. Set-aside rows are never deleted here: only an
+   * admin {@linkplain #discardSetAside discards} them.
+   *
+   * @return how many events were deleted
+   */
+  public int deleteExportedBefore(Instant cutoff) {
     return Jdbc.withConnection(
         dataSource,
         "delete exported events before " + cutoff,
         connection -> {
-          int exported;
-          int setAside;
           try (PreparedStatement delete =
               connection.prepareStatement(
                   "DELETE FROM telemetry_events_export_queue WHERE exported_at < ?")) {
             delete.setTimestamp(1, Jdbc.timestamp(cutoff));
-            exported = delete.executeUpdate();
+            return delete.executeUpdate();
           }
-          try (PreparedStatement delete =
-              connection.prepareStatement(
-                  "DELETE FROM telemetry_events_export_queue WHERE set_aside_at < ?")) {
-            delete.setTimestamp(1, Jdbc.timestamp(cutoff));
-            setAside = delete.executeUpdate();
-          }
-          return new Pruned(exported, setAside);
         });
   }
 
@@ -268,26 +361,149 @@ public final class ExportQueue {
         : Long.compareUnsigned(a.getLeastSignificantBits(), b.getLeastSignificantBits());
   }
 
-  /** Rows set aside because their payload could not be decoded, oldest first. */
-  public List<SetAside> setAsideRows(int limit) {
+  /**
+   * Set-aside events, newest first, a page at a time, with why they were set aside.
+   *
+   * @param first how many events to return
+   * @param after the {@link SetAsidePage#endCursor()} of the previous page, or {@code null}
+   * @throws IllegalArgumentException when {@code after} is not a cursor of a listing
+   */
+  public SetAsidePage listSetAside(int first, String after) {
+    if (first < 0) {
+      throw new IllegalArgumentException("'first' must not be negative, got " + first);
+    }
+    Cursor cursor = after == null ? null : Cursor.decode(after);
     return Jdbc.withConnection(
         dataSource,
         "list set-aside events",
         connection -> {
-          try (PreparedStatement query =
-              connection.prepareStatement(
-                  "SELECT id, set_aside_reason FROM telemetry_events_export_queue"
-                      + " WHERE set_aside_at IS NOT NULL ORDER BY set_aside_at, id LIMIT ?")) {
-            query.setInt(1, limit);
-            List<SetAside> rows = new ArrayList<>();
+          long total;
+          try (PreparedStatement count =
+                  connection.prepareStatement(
+                      "SELECT count(*) FROM telemetry_events_export_queue"
+                          + " WHERE set_aside_at IS NOT NULL");
+              ResultSet rs = count.executeQuery()) {
+            rs.next();
+            total = rs.getLong(1);
+          }
+          String sql =
+              "SELECT id, set_aside_at, set_aside_reason, attempts, failures, last_error,"
+                  + " payload_pb FROM telemetry_events_export_queue"
+                  + " WHERE set_aside_at IS NOT NULL"
+                  + (cursor == null ? "" : " AND (set_aside_at, id) < (?, ?)")
+                  + " ORDER BY set_aside_at DESC, id DESC LIMIT ?";
+          List<SetAsideEvent> nodes = new ArrayList<>();
+          boolean hasNext = false;
+          try (PreparedStatement query = connection.prepareStatement(sql)) {
+            int i = 0;
+            if (cursor != null) {
+              query.setTimestamp(++i, Jdbc.timestamp(cursor.at()));
+              query.setObject(++i, cursor.id());
+            }
+            query.setInt(++i, first + 1);
             try (ResultSet rs = query.executeQuery()) {
               while (rs.next()) {
-                rows.add(new SetAside(rs.getObject(1, UUID.class), rs.getString(2)));
+                if (nodes.size() == first) {
+                  hasNext = true;
+                  break;
+                }
+                nodes.add(
+                    new SetAsideEvent(
+                        rs.getObject(1, UUID.class),
+                        Jdbc.instant(rs.getTimestamp(2)),
+                        rs.getString(3),
+                        rs.getInt(4),
+                        rs.getInt(5),
+                        rs.getString(6),
+                        decodable(rs.getBytes(7))));
               }
             }
-            return rows;
           }
+          String endCursor =
+              nodes.isEmpty()
+                  ? null
+                  : new Cursor(
+                          nodes.get(nodes.size() - 1).setAsideAt(),
+                          nodes.get(nodes.size() - 1).id())
+                      .encode();
+          return new SetAsidePage(nodes, total, hasNext, endCursor);
         });
+  }
+
+  /**
+   * Makes set-aside events exportable again, at once: clears their set-aside mark and failure
+   * count. IDs that are not set aside are left alone.
+   *
+   * @return how many events will be exported again
+   */
+  public int retrySetAside(Collection<UUID> ids) {
+    if (ids.isEmpty()) {
+      return 0;
+    }
+    return retrySetAside(ids, "retry " + ids.size() + " set-aside event(s)");
+  }
+
+  /** Makes every set-aside event exportable again; see {@link #retrySetAside(Collection)}. */
+  public int retryAllSetAside() {
+    return retrySetAside(null, "retry all set-aside events");
+  }
+
+  private int retrySetAside(Collection<UUID> ids, String what) {
+    int retried =
+        Jdbc.withConnection(
+            dataSource,
+            what,
+            connection -> {
+              try (PreparedStatement update =
+                  connection.prepareStatement(
+                      "UPDATE telemetry_events_export_queue SET set_aside_at = NULL,"
+                          + " set_aside_reason = NULL, failures = 0, last_error = NULL,"
+                          + " available_at = NULL, lease_owner = NULL"
+                          + " WHERE set_aside_at IS NOT NULL"
+                          + (ids == null ? "" : " AND id = ANY (?)"))) {
+                if (ids != null) {
+                  update.setArray(1, uuidArray(connection, ids));
+                }
+                return update.executeUpdate();
+              }
+            });
+    JsonLog.info("set-aside events retried", Map.of("count", retried));
+    return retried;
+  }
+
+  /**
+   * Deletes set-aside events for good; they are never exported. IDs that are not set aside are left
+   * alone. Logs how many were deleted, never what.
+   *
+   * @return how many events were deleted
+   */
+  public int discardSetAside(Collection<UUID> ids) {
+    if (ids.isEmpty()) {
+      return 0;
+    }
+    int discarded =
+        Jdbc.withConnection(
+            dataSource,
+            "discard " + ids.size() + " set-aside event(s)",
+            connection -> {
+              try (PreparedStatement delete =
+                  connection.prepareStatement(
+                      "DELETE FROM telemetry_events_export_queue"
+                          + " WHERE set_aside_at IS NOT NULL AND id = ANY (?)")) {
+                delete.setArray(1, uuidArray(connection, ids));
+                return delete.executeUpdate();
+              }
+            });
+    JsonLog.info("set-aside events discarded", Map.of("count", discarded));
+    return discarded;
+  }
+
+  private static Optional<Event> decodable(byte[] payload) {
+    try {
+      return Optional.of(Event.parseFrom(payload));
+    } catch (InvalidProtocolBufferException e) {
+      return Optional.empty();
+    }
   }
 
   /**
@@ -325,7 +541,7 @@ public final class ExportQueue {
           try (PreparedStatement query = connection.prepareStatement(sql)) {
             int i = 0;
             if (cursor != null) {
-              query.setTimestamp(++i, Jdbc.timestamp(cursor.exportedAt()));
+              query.setTimestamp(++i, Jdbc.timestamp(cursor.at()));
               query.setObject(++i, cursor.id());
             }
             query.setInt(++i, first + 1);
@@ -368,11 +584,36 @@ public final class ExportQueue {
   /** A claimed event. {@code attempts} counts claims, this one included. */
   public record QueuedEvent(UUID id, Instant timestamp, Event event, int attempts) {}
 
-  /** A row set aside instead of exported, and why. */
-  public record SetAside(UUID id, String reason) {}
+  /**
+   * What {@link #claim} took.
+   *
+   * @param events the claimed events, oldest first
+   * @param setAside rows found undecodable and set aside instead
+   */
+  public record Claim(List<QueuedEvent> events, int setAside) {}
 
-  /** What a retention delete removed. */
-  public record Pruned(int exported, int setAside) {}
+  /**
+   * An event set aside instead of exported: it waits for an admin to retry or discard it.
+   *
+   * @param setAsideAt when it was set aside
+   * @param reason why
+   * @param attempts how many times it was claimed
+   * @param failures how many times the gateway refused it alone (0 for an undecodable payload)
+   * @param lastError the gateway's last answer to it, or {@code null}
+   * @param event the event, empty when its payload cannot be decoded
+   */
+  public record SetAsideEvent(
+      UUID id,
+      Instant setAsideAt,
+      String reason,
+      int attempts,
+      int failures,
+      String lastError,
+      Optional<Event> event) {}
+
+  /** One page of {@link #listSetAside}. */
+  public record SetAsidePage(
+      List<SetAsideEvent> nodes, long totalCount, boolean hasNextPage, String endCursor) {}
 
   /**
    * The state of the queue.
@@ -380,7 +621,7 @@ public final class ExportQueue {
    * @param unexported events waiting for export (claimed or not)
    * @param oldestUnexportedAge how long the oldest of them has waited, empty when none waits
    * @param exported exported events not yet pruned
-   * @param setAside rows set aside because they could not be decoded
+   * @param setAside rows set aside, waiting for an admin
    */
   public record Backlog(
       long unexported, Optional<Duration> oldestUnexportedAge, long exported, long setAside) {}
@@ -392,11 +633,11 @@ public final class ExportQueue {
   public record ExportedPage(
       List<ExportedEvent> nodes, long totalCount, boolean hasNextPage, String endCursor) {}
 
-  /** Position in the newest-first listing: the last event of a page. */
-  record Cursor(Instant exportedAt, UUID id) {
+  /** Position in a newest-first listing: the time and ID of the last event of a page. */
+  record Cursor(Instant at, UUID id) {
     String encode() {
       ByteBuffer buffer = ByteBuffer.allocate(8 + 4 + 16);
-      buffer.putLong(exportedAt.getEpochSecond()).putInt(exportedAt.getNano());
+      buffer.putLong(at.getEpochSecond()).putInt(at.getNano());
       buffer.putLong(id.getMostSignificantBits()).putLong(id.getLeastSignificantBits());
       return Base64.getUrlEncoder().withoutPadding().encodeToString(buffer.array());
     }
@@ -413,8 +654,8 @@ public final class ExportQueue {
             "'after' must be an endCursor returned by a previous page, got '" + text + "'");
       }
       ByteBuffer buffer = ByteBuffer.wrap(bytes);
-      Instant exportedAt = Instant.ofEpochSecond(buffer.getLong(), buffer.getInt());
-      return new Cursor(exportedAt, new UUID(buffer.getLong(), buffer.getLong()));
+      Instant at = Instant.ofEpochSecond(buffer.getLong(), buffer.getInt());
+      return new Cursor(at, new UUID(buffer.getLong(), buffer.getLong()));
     }
   }
 }

@@ -3,8 +3,11 @@ package dev.tally.admin;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.Timestamp;
 import dev.tally.event.Actor;
+import dev.tally.proto.telemetrygateway.v1.Event;
 import dev.tally.store.AccessTokens;
+import dev.tally.store.ExportQueue;
 import dev.tally.store.FeatureFlags;
 import dev.tally.testing.PostgresExtension;
 import dev.tally.testing.TestDatabase;
@@ -12,9 +15,13 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -69,6 +76,63 @@ class TallyAdminTest {
     FeatureFlags flags = new FeatureFlags(db.dataSource());
     assertEquals(false, flags.evaluate(Actor.user(1)).get("telemetry-export"));
     assertEquals(true, flags.evaluate(Actor.user(7)).get("telemetry-export"));
+  }
+
+  /** Queues {@code count} events and sets them aside as the exporter would, oldest first. */
+  private List<UUID> setAside(int count) {
+    ExportQueue queue = new ExportQueue(db.dataSource(), Clock.systemUTC());
+    List<UUID> ids = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      UUID id = UUID.randomUUID();
+      Event event =
+          Event.newBuilder()
+              .setId(id.toString())
+              .setFeature("poison.event")
+              .setAction("refused")
+              .setTimestamp(Timestamp.newBuilder().setSeconds(1_700_000_000))
+              .build();
+      db.execute(
+          "INSERT INTO telemetry_events_export_queue (id, timestamp, payload_pb) VALUES ('"
+              + id
+              + "', now(), '\\x"
+              + HexFormat.of().formatHex(event.toByteArray())
+              + "'::bytea)");
+      UUID run = UUID.randomUUID();
+      assertEquals(id, queue.claim(run, 1, Duration.ofMinutes(5)).events().get(0).id());
+      queue.recordFailure(run, id, "gRPC status 8 RESOURCE_EXHAUSTED", 1, Duration.ZERO);
+      ids.add(id);
+    }
+    return ids;
+  }
+
+  @Test
+  void setAside_listsRetriesAndDiscardsSetAsideEvents() {
+    db.execute("TRUNCATE telemetry_events_export_queue");
+    List<UUID> ids = setAside(3);
+
+    assertEquals(0, run(db, "set-aside", "list", "2"), err.toString());
+    String listed = out.toString();
+    assertTrue(listed.startsWith("3 event(s) set aside, the newest 2:"), listed);
+    assertTrue(listed.contains("poison.event/refused  attempts=1 failures=1"), listed);
+    assertTrue(listed.contains("RESOURCE_EXHAUSTED"), listed);
+
+    out.reset();
+    assertEquals(0, run(db, "set-aside", "retry", ids.get(0).toString()), err.toString());
+    assertEquals("retried 1 of 1 event(s)", out.toString().trim());
+    out.reset();
+    assertEquals(0, run(db, "set-aside", "discard", ids.get(1).toString()), err.toString());
+    assertEquals("discarded 1 of 1 event(s)", out.toString().trim());
+    out.reset();
+    assertEquals(0, run(db, "set-aside", "retry", "--all"), err.toString());
+    assertEquals("retried 1 set-aside event(s)", out.toString().trim());
+
+    assertEquals(2, db.queryLong("SELECT count(*) FROM telemetry_events_export_queue"));
+    assertEquals(
+        0,
+        db.queryLong(
+            "SELECT count(*) FROM telemetry_events_export_queue WHERE set_aside_at IS NOT NULL"));
+    assertEquals(2, run(db, "set-aside", "discard", "not-an-id"));
+    assertTrue(err.toString().contains("not an event ID: 'not-an-id'"));
   }
 
   @Test

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.tally.export.ExporterConfig;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -106,6 +107,39 @@ class TerraformDriftTest {
     assertEquals(List.of(), problems);
   }
 
+  /**
+   * The export function derives its time budget from its own timeout and checks it at start-up:
+   * Terraform must tell it the timeout it deploys it with.
+   */
+  @Test
+  void exportFunction_isToldTheTimeoutItIsDeployedWith() throws IOException {
+    Pattern timeout = Pattern.compile("\\btimeout_seconds\\s*=\\s*(\\S+)");
+    Pattern told =
+        Pattern.compile("\\b" + ExporterConfig.FUNCTION_TIMEOUT + "\\s*=\\s*\"\\$\\{([^}]+)\\}s\"");
+    List<String> problems = new ArrayList<>();
+    List<DeployedFunction> exports =
+        deployedFunctions().stream()
+            .filter(f -> f.entryPoint().equals("dev.tally.exportfn.ExportFunction"))
+            .toList();
+    assertFalse(exports.isEmpty(), "no export function deployed");
+    for (DeployedFunction function : exports) {
+      Matcher deployed = timeout.matcher(function.serviceConfig());
+      Matcher set = told.matcher(function.serviceConfig());
+      if (!deployed.find()) {
+        problems.add(function.where() + " sets no timeout_seconds");
+      } else if (!set.find() || !set.group(1).trim().equals(deployed.group(1))) {
+        problems.add(
+            function.where()
+                + " must set "
+                + ExporterConfig.FUNCTION_TIMEOUT
+                + " = \"${"
+                + deployed.group(1)
+                + "}s\"");
+      }
+    }
+    assertEquals(List.of(), problems);
+  }
+
   @Test
   void secrets_comeFromSecretManagerOnly() throws IOException {
     List<String> problems = new ArrayList<>();
@@ -202,9 +236,14 @@ class TerraformDriftTest {
    * @param entryPoint the {@code build_config.entry_point}
    * @param environment keys of {@code service_config.environment_variables}
    * @param secretEnvironment keys of {@code service_config.secret_environment_variables} blocks
+   * @param serviceConfig the text of the {@code service_config} block, comments blanked
    */
   record DeployedFunction(
-      String where, String entryPoint, Set<String> environment, Set<String> secretEnvironment) {
+      String where,
+      String entryPoint,
+      Set<String> environment,
+      Set<String> secretEnvironment,
+      String serviceConfig) {
     Set<String> allVariables() {
       Set<String> all = new TreeSet<>(environment);
       all.addAll(secretEnvironment);
@@ -295,7 +334,7 @@ class TerraformDriftTest {
         String secret = Hcl.blockBody(serviceConfig, block.end() - 1);
         secrets.add(literal(where, "secret_environment_variables key", SECRET_KEY.matcher(secret)));
       }
-      functions.add(new DeployedFunction(where, entryPoint, environment, secrets));
+      functions.add(new DeployedFunction(where, entryPoint, environment, secrets, serviceConfig));
     }
     return functions;
   }

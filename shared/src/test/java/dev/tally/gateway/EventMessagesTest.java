@@ -13,8 +13,12 @@ import dev.tally.proto.telemetrygateway.v1.EventParameters;
 import dev.tally.proto.telemetrygateway.v1.EventUser;
 import dev.tally.proto.telemetrygateway.v1.Identifier;
 import dev.tally.proto.telemetrygateway.v1.RecordEventsRequestMetadata;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class EventMessagesTest {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -64,6 +68,103 @@ class EventMessagesTest {
     assertFalse(attributes.containsKey("event.recordsPrivateMetadataOff"), "value must be > 0");
     assertFalse(attributes.containsKey("event.recordsPrivateMetadataX"), "needs 2 more characters");
     assertEquals("false", attributes.get("event.hasPrivateMetadata"));
+  }
+
+  /**
+   * An event with {@code count} metadata keys recordsPrivateMetadataKey000, ...001, ... set to 1.
+   */
+  private static Event withFlags(int count) {
+    EventParameters.Builder parameters = EventParameters.newBuilder();
+    for (int i = 0; i < count; i++) {
+      parameters.putMetadata(String.format("recordsPrivateMetadataKey%03d", i), 1);
+    }
+    return event(parameters);
+  }
+
+  /** What production Pub/Sub enforces and the emulator does not. */
+  private static void assertWithinPubSubLimits(Map<String, String> attributes) {
+    assertTrue(attributes.size() <= 100, attributes.size() + " attributes");
+    attributes.forEach(
+        (key, value) -> {
+          assertTrue(key.getBytes(StandardCharsets.UTF_8).length <= 256, "key " + key);
+          assertTrue(value.getBytes(StandardCharsets.UTF_8).length <= 1024, "value of " + key);
+        });
+  }
+
+  @ParameterizedTest(name = "{0} flags: {1} kept, {2} left out")
+  @CsvSource({"0, 0, 0", "1, 1, 0", "95, 95, 0", "96, 96, 0", "97, 95, 2", "150, 95, 55"})
+  void attributes_keepFlagsInKeyOrderUpToOneHundredAttributesAndCountTheRest(
+      int flags, int kept, int omitted) {
+    Map<String, String> attributes = EventMessages.attributes(UNLICENSED, withFlags(flags));
+
+    assertWithinPubSubLimits(attributes);
+    List<String> flagKeys =
+        attributes.keySet().stream().filter(k -> k.startsWith("event.records")).toList();
+    assertEquals(kept, flagKeys.size());
+    for (int i = 0; i < kept; i++) {
+      assertEquals(String.format("event.recordsPrivateMetadataKey%03d", i), flagKeys.get(i));
+    }
+    assertEquals(
+        omitted == 0 ? null : String.valueOf(omitted),
+        attributes.get(EventMessages.OMITTED_ATTRIBUTES));
+    assertEquals("cody.chat", attributes.get("event.feature"), "the fixed attributes stay");
+  }
+
+  @Test
+  void attributes_leaveOutKeysLongerThan256BytesAndCountThem() {
+    String tooLong = "recordsPrivateMetadata" + "Ü".repeat(120); // 22 + 240 + "event." > 256
+    Map<String, String> attributes =
+        EventMessages.attributes(
+            UNLICENSED,
+            event(
+                EventParameters.newBuilder()
+                    .putMetadata(tooLong, 1)
+                    .putMetadata("recordsPrivateMetadataShort", 1)));
+
+    assertWithinPubSubLimits(attributes);
+    assertEquals("true", attributes.get("event.recordsPrivateMetadataShort"));
+    assertFalse(attributes.containsKey("event." + tooLong));
+    assertEquals("1", attributes.get(EventMessages.OMITTED_ATTRIBUTES));
+  }
+
+  @Test
+  void attributes_cutALongValueAtACharacterBoundary() {
+    String serviceId = "s" + "é".repeat(600); // 1 + 1200 bytes
+    Map<String, String> attributes =
+        EventMessages.attributes(
+            Identifier.newBuilder()
+                .setManagedService(
+                    Identifier.ManagedServiceIdentifier.newBuilder().setServiceId(serviceId))
+                .build(),
+            withFlags(1));
+
+    assertWithinPubSubLimits(attributes);
+    String source = attributes.get("publisher.source");
+    assertEquals("s" + "é".repeat(511), source, "1023 bytes: the next character would not fit");
+    assertEquals(1023, source.getBytes(StandardCharsets.UTF_8).length);
+  }
+
+  @Test
+  void attributes_keepASlotForWhatTheCallerAdds() {
+    Map<String, String> attributes = EventMessages.attributes(UNLICENSED, withFlags(150), 1);
+
+    assertEquals(99, attributes.size());
+    assertEquals("56", attributes.get(EventMessages.OMITTED_ATTRIBUTES));
+  }
+
+  @Test
+  void identifying_keepsOnlyFieldsThatPrint() {
+    Event unprintable =
+        event(EventParameters.newBuilder().putMetadata("n", 1)).toBuilder()
+            .setTimestamp(Timestamp.newBuilder().setNanos(-1))
+            .build();
+
+    Event stub = EventMessages.identifying(unprintable);
+
+    assertEquals(
+        Event.newBuilder().setId("e1").setFeature("cody.chat").setAction("submitted").build(),
+        stub);
+    assertTrue(new String(EventMessages.data("{}", stub), StandardCharsets.UTF_8).contains("e1"));
   }
 
   @Test

@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.Struct;
 import com.google.protobuf.Timestamp;
+import com.google.protobuf.Value;
 import dev.tally.proto.telemetrygateway.v1.Event;
 import dev.tally.proto.telemetrygateway.v1.EventParameters;
 import dev.tally.proto.telemetrygateway.v1.Identifier;
@@ -36,6 +38,7 @@ import org.junit.jupiter.api.Test;
 /** The gateway service over real (in-process) gRPC, publishing to in-memory fakes. */
 class GatewayServiceTest {
   private static final String TOKEN = "instance-token";
+  private static final String SERVICE_TOKEN = "service-token";
 
   private final RecordingPublisher publisher =
       new RecordingPublisher(data -> data.contains("\"fail."));
@@ -51,9 +54,14 @@ class GatewayServiceTest {
             .addService(
                 ServerInterceptors.intercept(
                     new GatewayService(
-                        new EventIngester(publisher, deadLetters, Duration.ofSeconds(5))),
+                            new EventIngester(publisher, deadLetters, Duration.ofSeconds(5)))
+                        .definition(),
                     new InstanceAuthInterceptor(
-                        InstanceTokens.parse("instance-1=" + InstanceTokens.sha256Hex(TOKEN)))))
+                        InstanceTokens.parse(
+                            "instance-1="
+                                + InstanceTokens.sha256Hex(TOKEN)
+                                + ",service:cody-gateway="
+                                + InstanceTokens.sha256Hex(SERVICE_TOKEN)))))
             .build()
             .start();
     channel = InProcessChannelBuilder.forName(name).build();
@@ -184,6 +192,99 @@ class GatewayServiceTest {
   }
 
   @Test
+  void recordEvents_unprintableEventsBetweenValidOnesAffectOnlyThemselves() throws Exception {
+    Event badTimestamp =
+        event("bad-time", "ok.feature").toBuilder()
+            .setTimestamp(Timestamp.newBuilder().setSeconds(1_700_000_000).setNanos(-1))
+            .build();
+    Event notANumber =
+        event("bad-nan", "ok.feature").toBuilder()
+            .setParameters(
+                EventParameters.newBuilder()
+                    .setPrivateMetadata(
+                        Struct.newBuilder()
+                            .putFields(
+                                "score", Value.newBuilder().setNumberValue(Double.NaN).build())))
+            .build();
+
+    Outcome outcome =
+        stream(
+            TOKEN,
+            metadataRequest("instance-1"),
+            events(event("good1", "ok.feature")),
+            events(event("good2", "ok.feature"), badTimestamp),
+            events(notANumber, event("good3", "ok.feature")));
+
+    assertEquals(Status.Code.OK, outcome.status().getCode(), outcome.status().toString());
+    assertEquals(List.of("good1"), outcome.responses().get(0).getSucceededEventsList());
+    assertEquals(List.of("good2", "bad-time"), outcome.responses().get(1).getSucceededEventsList());
+    assertEquals(List.of("bad-nan", "good3"), outcome.responses().get(2).getSucceededEventsList());
+    assertEquals(
+        List.of("good1", "good2", "good3"),
+        publisher.published.stream().map(p -> idOf(p.data())).toList(),
+        "each valid event published once");
+    assertEquals(
+        List.of("bad-time", "bad-nan"),
+        deadLetters.published.stream().map(p -> idOf(p.data())).toList());
+    assertTrue(
+        deadLetters
+            .published
+            .get(0)
+            .attributes()
+            .get("deadLetter.reason")
+            .startsWith("'timestamp' is not a valid time"),
+        deadLetters.published.get(0).attributes().toString());
+    assertTrue(
+        deadLetters
+            .published
+            .get(1)
+            .attributes()
+            .get("deadLetter.reason")
+            .startsWith("event cannot be printed as JSON"),
+        deadLetters.published.get(1).attributes().toString());
+  }
+
+  /** An event whose private metadata nests {@code levels} Structs, 3 message levels each. */
+  private static Event nested(String id, int levels) {
+    Value value = Value.newBuilder().setStringValue("bottom").build();
+    for (int i = 0; i < levels; i++) {
+      value =
+          Value.newBuilder().setStructValue(Struct.newBuilder().putFields("next", value)).build();
+    }
+    return event(id, "ok.feature").toBuilder()
+        .setParameters(
+            EventParameters.newBuilder()
+                .setPrivateMetadata(Struct.newBuilder().putFields("top", value)))
+        .build();
+  }
+
+  @Test
+  void recordEvents_anEventNestedAsDeeplyAsAnInstanceCanSendIsReadOnItsOwn() throws Exception {
+    Event deep = nested("deep", 32); // about 100 levels from the event: all an instance reads
+    assertEquals(deep, Event.parseFrom(deep.toByteArray()), "an instance's queue reads it");
+    assertThrows(
+        com.google.protobuf.InvalidProtocolBufferException.class,
+        () -> RecordEventsRequest.parseFrom(events(event("x", "ok.feature"), deep).toByteArray()),
+        "protobuf's default limit would refuse the whole frame");
+
+    Outcome outcome =
+        stream(
+            TOKEN,
+            metadataRequest("instance-1"),
+            events(event("good1", "ok.feature"), deep, event("good2", "ok.feature")));
+
+    assertEquals(Status.Code.OK, outcome.status().getCode(), outcome.status().toString());
+    assertEquals(
+        List.of("good1", "deep", "good2"), outcome.responses().get(0).getSucceededEventsList());
+    assertEquals(3, publisher.published.size());
+  }
+
+  private static String idOf(String data) {
+    int start = data.indexOf("\"event\":{\"id\":\"") + 15;
+    return data.substring(start, data.indexOf('"', start));
+  }
+
+  @Test
   void recordEvents_streamRules() throws Exception {
     assertEquals(
         Status.INVALID_ARGUMENT.withDescription("received metadata more than once").toString(),
@@ -225,7 +326,57 @@ class GatewayServiceTest {
         stream(TOKEN, metadataRequest("instance-2"), events(event("a", "ok.feature")));
 
     assertEquals(Status.Code.PERMISSION_DENIED, outcome.status().getCode());
+    assertEquals(
+        "the token does not belong to instance 'instance-2'", outcome.status().getDescription());
     assertEquals(0, publisher.published.size());
+  }
+
+  @Test
+  void authentication_aTokenBindsTheKindOfSenderNotJustItsId() throws Exception {
+    Outcome instanceAsService =
+        stream(TOKEN, managedService("instance-1"), events(event("a", "ok.feature")));
+    Outcome serviceAsInstance =
+        stream(SERVICE_TOKEN, metadataRequest("cody-gateway"), events(event("b", "ok.feature")));
+    Outcome serviceAsLicensed =
+        stream(
+            SERVICE_TOKEN,
+            RecordEventsRequest.newBuilder()
+                .setMetadata(
+                    RecordEventsRequestMetadata.newBuilder()
+                        .setRequestId("r")
+                        .setIdentifier(
+                            Identifier.newBuilder()
+                                .setLicensedInstance(
+                                    Identifier.LicensedInstanceIdentifier.newBuilder()
+                                        .setInstanceId("cody-gateway")
+                                        .setLicenseKey("any-key"))))
+                .build(),
+            events(event("c", "ok.feature")));
+    Outcome service =
+        stream(SERVICE_TOKEN, managedService("cody-gateway"), events(event("d", "ok.feature")));
+
+    assertEquals(
+        "the token does not belong to service 'instance-1'",
+        instanceAsService.status().getDescription());
+    assertEquals(Status.Code.PERMISSION_DENIED, instanceAsService.status().getCode());
+    assertEquals(Status.Code.PERMISSION_DENIED, serviceAsInstance.status().getCode());
+    assertEquals(Status.Code.PERMISSION_DENIED, serviceAsLicensed.status().getCode());
+    assertEquals(Status.Code.OK, service.status().getCode());
+    assertEquals(List.of("d"), service.responses().get(0).getSucceededEventsList());
+    assertEquals(1, publisher.published.size(), "only the service's own event");
+  }
+
+  private static RecordEventsRequest managedService(String serviceId) {
+    return RecordEventsRequest.newBuilder()
+        .setMetadata(
+            RecordEventsRequestMetadata.newBuilder()
+                .setRequestId("r")
+                .setIdentifier(
+                    Identifier.newBuilder()
+                        .setManagedService(
+                            Identifier.ManagedServiceIdentifier.newBuilder()
+                                .setServiceId(serviceId))))
+        .build();
   }
 
   @Test

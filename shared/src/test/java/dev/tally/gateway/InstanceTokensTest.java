@@ -19,10 +19,35 @@ class InstanceTokensTest {
                 + ", cody-gateway="
                 + InstanceTokens.sha256Hex("token-b").toUpperCase());
 
-    assertEquals(Optional.of("instance-a"), tokens.senderOf("token-a"));
-    assertEquals(Optional.of("cody-gateway"), tokens.senderOf("token-b"));
+    assertEquals(Optional.of(instance("instance-a")), tokens.senderOf("token-a"));
+    assertEquals(Optional.of(instance("cody-gateway")), tokens.senderOf("token-b"));
     assertEquals(Optional.empty(), tokens.senderOf("token-c"));
     assertEquals(Optional.empty(), tokens.senderOf(""));
+  }
+
+  @Test
+  void parse_readsTheKindOfEachSenderAndABareIdIsAnInstance() {
+    InstanceTokens tokens =
+        InstanceTokens.parse(
+            "instance:i-1="
+                + InstanceTokens.sha256Hex("token-a")
+                + ",service:cody-gateway="
+                + InstanceTokens.sha256Hex("token-b")
+                + ",i-2="
+                + InstanceTokens.sha256Hex("token-c"));
+
+    assertEquals(Optional.of(instance("i-1")), tokens.senderOf("token-a"));
+    assertEquals(
+        Optional.of(new InstanceTokens.Sender(InstanceTokens.Kind.SERVICE, "cody-gateway")),
+        tokens.senderOf("token-b"));
+    assertEquals(Optional.of(instance("i-2")), tokens.senderOf("token-c"));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> InstanceTokens.parse("service:=" + InstanceTokens.sha256Hex("x")));
+  }
+
+  private static InstanceTokens.Sender instance(String id) {
+    return new InstanceTokens.Sender(InstanceTokens.Kind.INSTANCE, id);
   }
 
   @Test

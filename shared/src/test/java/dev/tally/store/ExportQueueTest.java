@@ -117,7 +117,7 @@ class ExportQueueTest {
         batch.get(1).event().getParameters().hasPrivateMetadata(),
         "private metadata of an event not on the allowlist is stripped");
 
-    assertEquals(new ExportQueue.Pruned(0, 0), queue.deleteBefore(clock.instant().plusSeconds(1)));
+    assertEquals(0, queue.deleteExportedBefore(clock.instant().plusSeconds(1)));
 
     assertEquals(2, queue.markExported(ids(batch)));
     ExportQueue.Backlog backlog = queue.backlog();
@@ -125,9 +125,7 @@ class ExportQueueTest {
     assertEquals(1, backlog.unexported());
 
     clock.advance(Duration.ofHours(25));
-    assertEquals(
-        new ExportQueue.Pruned(2, 0),
-        queue.deleteBefore(clock.instant().minus(Duration.ofHours(24))));
+    assertEquals(2, queue.deleteExportedBefore(clock.instant().minus(Duration.ofHours(24))));
     assertEquals(1, db.queryLong("SELECT count(*) FROM telemetry_events_export_queue"));
     assertEquals(List.of(UUID.fromString(third.getId())), ids(queue.claimBatch(10, LEASE)));
   }
@@ -152,9 +150,10 @@ class ExportQueueTest {
   @Test
   void release_makesEventsClaimableAfterTheRetryTime() {
     recordMany(2);
-    List<ExportQueue.QueuedEvent> claimed = queue.claimBatch(10, LEASE);
+    UUID run = UUID.randomUUID();
+    List<ExportQueue.QueuedEvent> claimed = queue.claim(run, 10, LEASE).events();
 
-    assertEquals(2, queue.release(ids(claimed), Duration.ofSeconds(30)));
+    assertEquals(2, queue.release(run, ids(claimed), Duration.ofSeconds(30)));
 
     assertTrue(queue.claimBatch(10, LEASE).isEmpty());
     clock.advance(Duration.ofSeconds(30));
@@ -164,11 +163,13 @@ class ExportQueueTest {
   @Test
   void markExported_marksOnlyTheGivenIds() {
     recordMany(3);
-    List<ExportQueue.QueuedEvent> claimed = queue.claimBatch(10, LEASE);
+    UUID run = UUID.randomUUID();
+    List<ExportQueue.QueuedEvent> claimed = queue.claim(run, 10, LEASE).events();
 
-    assertEquals(1, queue.markExported(List.of(claimed.get(1).id())));
-    assertEquals(0, queue.markExported(List.of(UUID.randomUUID())), "unknown IDs mark nothing");
-    queue.release(List.of(claimed.get(0).id(), claimed.get(2).id()), Duration.ZERO);
+    assertEquals(1, queue.markExported(run, List.of(claimed.get(1).id())));
+    assertEquals(
+        0, queue.markExported(run, List.of(UUID.randomUUID())), "unknown IDs mark nothing");
+    queue.release(run, List.of(claimed.get(0).id(), claimed.get(2).id()), Duration.ZERO);
 
     assertEquals(
         List.of(claimed.get(0).id(), claimed.get(2).id()), ids(queue.claimBatch(10, LEASE)));
@@ -176,27 +177,155 @@ class ExportQueueTest {
   }
 
   @Test
-  void claimBatch_setsAsideAPayloadThatCannotBeDecoded() {
+  void leaseOwner_aRunWhoseLeaseWasTakenOverCanNeitherReleaseNorMarkTheEvents() {
+    recordMany(3);
+    UUID late = UUID.randomUUID();
+    UUID current = UUID.randomUUID();
+    List<ExportQueue.QueuedEvent> first = queue.claim(late, 10, LEASE).events();
+    clock.advance(LEASE);
+    List<ExportQueue.QueuedEvent> second = queue.claim(current, 10, LEASE).events();
+    assertEquals(ids(first), ids(second), "the lease ran out: another run took the events over");
+
+    assertEquals(0, queue.release(late, ids(first), Duration.ZERO));
+    assertEquals(0, queue.markExported(late, ids(first)));
+    assertEquals(
+        0,
+        queue.recordFailure(late, first.get(0).id(), "late", 1, Duration.ZERO),
+        "nor charge them a failure");
+
+    assertTrue(queue.claimBatch(10, LEASE).isEmpty(), "the current run's claim still hides them");
+    assertEquals(0, queue.backlog().exported());
+    assertEquals(0, queue.backlog().setAside());
+    assertEquals(3, queue.markExported(current, ids(second)), "the current run still holds them");
+  }
+
+  @Test
+  void claim_setsAsideAPayloadThatCannotBeDecodedAndRetentionKeepsIt() {
     List<Event> events = recordMany(2);
     db.execute(
         "UPDATE telemetry_events_export_queue SET payload_pb = '\\xffffffff'::bytea WHERE id = '"
             + events.get(0).getId()
             + "'");
 
-    List<ExportQueue.QueuedEvent> claimed = queue.claimBatch(10, LEASE);
+    ExportQueue.Claim claim = queue.claim(UUID.randomUUID(), 10, LEASE);
 
-    assertEquals(List.of(UUID.fromString(events.get(1).getId())), ids(claimed));
-    List<ExportQueue.SetAside> setAside = queue.setAsideRows(10);
-    assertEquals(1, setAside.size());
-    assertEquals(UUID.fromString(events.get(0).getId()), setAside.get(0).id());
-    assertTrue(setAside.get(0).reason().startsWith("payload is not a valid Event"));
+    assertEquals(List.of(UUID.fromString(events.get(1).getId())), ids(claim.events()));
+    assertEquals(1, claim.setAside());
+    ExportQueue.SetAsidePage setAside = queue.listSetAside(10, null);
+    assertEquals(1, setAside.totalCount());
+    ExportQueue.SetAsideEvent row = setAside.nodes().get(0);
+    assertEquals(UUID.fromString(events.get(0).getId()), row.id());
+    assertTrue(row.reason().startsWith("payload is not a valid Event"), row.reason());
+    assertEquals(Optional.empty(), row.event(), "the payload cannot be shown");
+    assertEquals(clock.instant(), row.setAsideAt());
     assertEquals(1, queue.backlog().setAside());
     assertEquals(1, queue.backlog().unexported(), "a set-aside row is not waiting for export");
 
-    clock.advance(Duration.ofDays(2));
-    assertTrue(
-        queue.claimBatch(10, LEASE).stream().noneMatch(e -> e.id().equals(setAside.get(0).id())));
-    assertEquals(1, queue.deleteBefore(clock.instant().minus(Duration.ofDays(1))).setAside());
+    clock.advance(Duration.ofDays(30));
+    assertTrue(queue.claimBatch(10, LEASE).stream().noneMatch(e -> e.id().equals(row.id())));
+    assertEquals(0, queue.deleteExportedBefore(clock.instant()), "never deleted by retention");
+    assertEquals(1, queue.listSetAside(10, null).totalCount());
+  }
+
+  @Test
+  void recordFailure_retriesAfterTheBackoffThenSetsAsideAtTheLimitWithTheReason() {
+    Event poison = recordMany(1).get(0);
+    UUID id = UUID.fromString(poison.getId());
+
+    for (int failure = 1; failure <= 2; failure++) {
+      UUID run = UUID.randomUUID();
+      assertEquals(List.of(id), ids(queue.claim(run, 10, LEASE).events()));
+      assertEquals(
+          failure,
+          queue.recordFailure(
+              run, id, "gRPC status 8 RESOURCE_EXHAUSTED", 3, Duration.ofSeconds(30)));
+      assertTrue(queue.claimBatch(10, LEASE).isEmpty(), "waits for its retry");
+      clock.advance(Duration.ofSeconds(30));
+    }
+    UUID run = UUID.randomUUID();
+    assertEquals(List.of(id), ids(queue.claim(run, 10, LEASE).events()));
+    assertEquals(
+        3, queue.recordFailure(run, id, "gRPC status 3 INVALID_ARGUMENT", 3, Duration.ZERO));
+
+    clock.advance(Duration.ofDays(1));
+    assertTrue(queue.claimBatch(10, LEASE).isEmpty(), "set aside: never claimed again");
+    ExportQueue.SetAsideEvent row = queue.listSetAside(10, null).nodes().get(0);
+    assertEquals(id, row.id());
+    assertEquals(3, row.failures());
+    assertEquals(3, row.attempts());
+    assertEquals("gRPC status 3 INVALID_ARGUMENT", row.lastError());
+    assertEquals(
+        "the gateway refused it when sent alone 3 time(s); last error:"
+            + " gRPC status 3 INVALID_ARGUMENT",
+        row.reason());
+    assertEquals(Optional.of(poison.getId()), row.event().map(Event::getId), "shown decoded");
+  }
+
+  @Test
+  void listSetAside_pagesNewestFirstWithACursor() {
+    List<Event> events = recordMany(5);
+    List<UUID> setAsideOrder = new ArrayList<>();
+    for (Event event : events) {
+      UUID run = UUID.randomUUID();
+      UUID id = queue.claim(run, 1, LEASE).events().get(0).id();
+      queue.recordFailure(run, id, "refused", 1, Duration.ZERO);
+      setAsideOrder.add(id);
+      clock.advance(Duration.ofSeconds(1));
+    }
+    Collections.reverse(setAsideOrder);
+
+    ExportQueue.SetAsidePage page1 = queue.listSetAside(2, null);
+    ExportQueue.SetAsidePage page2 = queue.listSetAside(2, page1.endCursor());
+    ExportQueue.SetAsidePage page3 = queue.listSetAside(2, page2.endCursor());
+
+    List<UUID> listed = new ArrayList<>();
+    for (ExportQueue.SetAsidePage page : List.of(page1, page2, page3)) {
+      assertEquals(5, page.totalCount());
+      page.nodes().forEach(n -> listed.add(n.id()));
+    }
+    assertEquals(setAsideOrder, listed);
+    assertTrue(page1.hasNextPage());
+    assertFalse(page3.hasNextPage());
+    assertThrows(IllegalArgumentException.class, () -> queue.listSetAside(2, "nope"));
+  }
+
+  @Test
+  void retrySetAside_makesTheEventsClaimableAtOnceWithAFreshFailureCount() {
+    List<Event> events = recordMany(3);
+    List<UUID> setAside = new ArrayList<>();
+    UUID run = UUID.randomUUID();
+    for (ExportQueue.QueuedEvent event : queue.claim(run, 10, LEASE).events()) {
+      queue.recordFailure(run, event.id(), "refused", 1, Duration.ZERO);
+      setAside.add(event.id());
+    }
+
+    assertEquals(1, queue.retrySetAside(List.of(setAside.get(0), UUID.randomUUID())));
+    UUID retryRun = UUID.randomUUID();
+    List<ExportQueue.QueuedEvent> again = queue.claim(retryRun, 10, LEASE).events();
+    assertEquals(List.of(setAside.get(0)), ids(again));
+    assertEquals(
+        1,
+        queue.recordFailure(retryRun, setAside.get(0), "refused", 2, Duration.ZERO),
+        "the failure count starts again from zero");
+
+    assertEquals(2, queue.retryAllSetAside());
+    assertEquals(0, queue.listSetAside(10, null).totalCount());
+    assertEquals(
+        events.size(), queue.claimBatch(10, LEASE).size(), "all three are waiting for export");
+  }
+
+  @Test
+  void discardSetAside_deletesOnlySetAsideEvents() {
+    recordMany(2);
+    UUID run = UUID.randomUUID();
+    List<ExportQueue.QueuedEvent> claimed = queue.claim(run, 10, LEASE).events();
+    queue.recordFailure(run, claimed.get(0).id(), "refused", 1, Duration.ZERO);
+    queue.release(run, List.of(claimed.get(1).id()), Duration.ZERO);
+
+    assertEquals(1, queue.discardSetAside(List.of(claimed.get(0).id(), claimed.get(1).id())));
+
+    assertEquals(1, db.queryLong("SELECT count(*) FROM telemetry_events_export_queue"));
+    assertEquals(List.of(claimed.get(1).id()), ids(queue.claimBatch(10, LEASE)));
   }
 
   @Test

@@ -12,23 +12,30 @@ import dev.tally.instance.Lazy;
 import dev.tally.json.Json;
 import dev.tally.log.JsonLog;
 import dev.tally.store.DataSources;
+import dev.tally.store.DatabaseConfig;
 import dev.tally.store.ExportQueue;
 import dev.tally.store.StoreException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.time.Clock;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
  * The export HTTP function. Entry point: {@code dev.tally.exportfn.ExportFunction}.
  *
  * <p>{@code POST} runs an export and answers {@code 200} with the run's summary (the fields of
- * {@link ExportRun#fields()}), or {@code 503} when the database is unavailable.
+ * {@link ExportRun#fields()}), or {@code 503} with the same and an error when the database failed
+ * during the run.
  */
 public final class ExportFunction implements HttpFunction {
+  private static final String DATABASE_UNAVAILABLE =
+      "the instance database is unavailable; what was not marked exported is sent again by a later"
+          + " run";
 
   private final Supplier<Exporter> exporter;
 
@@ -47,24 +54,58 @@ public final class ExportFunction implements HttpFunction {
   }
 
   private static Exporter create(ExporterConfig config) {
-    HikariDataSource dataSource = DataSources.pooled(config.database(), "export");
-    GatewayClient client = config.client();
+    return create(
+        config,
+        database -> DataSources.pooled(database, "export"),
+        ExporterConfig::client,
+        Clock.systemUTC());
+  }
+
+  /**
+   * Opens what an exporter holds for the instance's lifetime. When a step fails, what the earlier
+   * steps opened is closed again, so that the next request's retry starts from nothing.
+   */
+  static Exporter create(
+      ExporterConfig config,
+      Function<DatabaseConfig, HikariDataSource> pools,
+      Function<ExporterConfig, GatewayClient> clients,
+      Clock clock) {
+    HikariDataSource dataSource = pools.apply(config.database());
+    GatewayClient client = null;
+    Exporter exporter;
+    try {
+      client = clients.apply(config);
+      exporter =
+          new Exporter(
+              new ExportQueue(dataSource, clock),
+              client,
+              config.identifier(),
+              Exporter.Settings.of(config),
+              clock);
+    } catch (RuntimeException | Error e) {
+      if (client != null) {
+        try {
+          client.close();
+        } catch (RuntimeException suppressed) {
+          e.addSuppressed(suppressed);
+        }
+      }
+      dataSource.close();
+      throw e;
+    }
+    GatewayClient opened = client;
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
                 () -> {
-                  if (client != null) {
-                    client.close();
+                  exporter.close();
+                  if (opened != null) {
+                    opened.close();
                   }
                   dataSource.close();
                 },
                 "export-shutdown"));
-    return new Exporter(
-        new ExportQueue(dataSource, Clock.systemUTC()),
-        client,
-        config.identifier(),
-        Exporter.Settings.of(config),
-        Clock.systemUTC());
+    return exporter;
   }
 
   @Override
@@ -74,21 +115,21 @@ public final class ExportFunction implements HttpFunction {
       write(response, 405, Map.of("errors", List.of(Map.of("message", "run an export with POST"))));
       return;
     }
+    ExportRun run;
     try {
-      ExportRun run = exporter.get().run();
-      write(response, 200, run.fields());
+      run = exporter.get().run();
     } catch (StoreException e) {
+      // The instance could not even start: its migrations on start failed.
       JsonLog.error("export run failed: database unavailable", e, Map.of());
-      write(
-          response,
-          503,
-          Map.of(
-              "errors",
-              List.of(
-                  Map.of(
-                      "message",
-                      "the instance database is unavailable; nothing was exported, the next run"
-                          + " retries"))));
+      write(response, 503, Map.of("errors", List.of(Map.of("message", DATABASE_UNAVAILABLE))));
+      return;
+    }
+    if (run.databaseUnavailable()) {
+      Map<String, Object> body = new LinkedHashMap<>(run.fields());
+      body.put("errors", List.of(Map.of("message", DATABASE_UNAVAILABLE)));
+      write(response, 503, body);
+    } else {
+      write(response, 200, run.fields());
     }
   }
 

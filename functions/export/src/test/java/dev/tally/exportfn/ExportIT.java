@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.protobuf.Struct;
+import com.google.protobuf.Timestamp;
+import com.google.protobuf.Value;
 import dev.tally.event.Actor;
 import dev.tally.event.EventBuilder;
 import dev.tally.event.EventInput;
@@ -15,6 +18,7 @@ import dev.tally.export.GatewayClient;
 import dev.tally.export.GrpcWebGatewayClient;
 import dev.tally.gateway.InstanceTokens;
 import dev.tally.proto.telemetrygateway.v1.Event;
+import dev.tally.proto.telemetrygateway.v1.EventParameters;
 import dev.tally.proto.telemetrygateway.v1.Identifier;
 import dev.tally.proto.telemetrygateway.v1.RecordEventsRequestMetadata;
 import dev.tally.record.EventRecorder;
@@ -33,6 +37,8 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -42,7 +48,9 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -64,6 +72,12 @@ class ExportIT {
               Identifier.UnlicensedInstanceIdentifier.newBuilder().setInstanceId(INSTANCE))
           .build();
   private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** The gateway refuses larger requests, as Cloud Run refuses those over 32 MiB. */
+  private static final int GATEWAY_MAX_REQUEST_BYTES = 2 * 1024 * 1024;
+
+  /** What the exporters of these tests send per request: well under the gateway's limit. */
+  private static final int REQUEST_BYTES = 1024 * 1024;
 
   private static TestDatabase db;
   private static PubSubEmulator emulator;
@@ -89,7 +103,9 @@ class ExportIT {
                 "TELEMETRY_GATEWAY_TOPIC",
                 "events",
                 "TELEMETRY_GATEWAY_INSTANCE_TOKENS",
-                INSTANCE + "=" + InstanceTokens.sha256Hex(TOKEN)));
+                INSTANCE + "=" + InstanceTokens.sha256Hex(TOKEN),
+                "TELEMETRY_GATEWAY_MAX_REQUEST_BYTES",
+                String.valueOf(GATEWAY_MAX_REQUEST_BYTES)));
     export = startExport(Map.of("TELEMETRY_GATEWAY_EXPORTER_EXPORT_BATCH_SIZE", "100"));
   }
 
@@ -100,6 +116,7 @@ class ExportIT {
     env.put("TELEMETRY_GATEWAY_EXPORTER_EXPORT_ADDR", gateway.uri("").toString());
     env.put("TELEMETRY_GATEWAY_EXPORTER_TOKEN", TOKEN);
     env.put("TELEMETRY_GATEWAY_EXPORTER_INSTANCE_ID", INSTANCE);
+    env.put("TELEMETRY_GATEWAY_EXPORTER_EXPORT_REQUEST_BYTES", String.valueOf(REQUEST_BYTES));
     env.putAll(extra);
     return FunctionProcess.start("export", "dev.tally.exportfn.ExportFunction", env);
   }
@@ -144,16 +161,80 @@ class ExportIT {
   }
 
   private static JsonNode runExport(FunctionProcess function) throws Exception {
-    HttpResponse<String> response =
-        HttpClient.newHttpClient()
-            .send(
-                HttpRequest.newBuilder(function.uri("/"))
-                    .timeout(Duration.ofMinutes(5))
-                    .POST(HttpRequest.BodyPublishers.noBody())
-                    .build(),
-                HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> response = post(function);
     assertEquals(200, response.statusCode(), response.body());
     return JSON.readTree(response.body());
+  }
+
+  private static HttpResponse<String> post(FunctionProcess function) throws Exception {
+    return HttpClient.newHttpClient()
+        .send(
+            HttpRequest.newBuilder(function.uri("/"))
+                .timeout(Duration.ofMinutes(5))
+                .POST(HttpRequest.BodyPublishers.noBody())
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+  }
+
+  /**
+   * Queues events as the record path leaves them (time-ordered IDs), each with a private-metadata
+   * value of {@code padding} characters, straight into the queue.
+   */
+  private static List<Event> enqueue(int count, int padding) throws Exception {
+    List<Event> events = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      EventParameters.Builder parameters = EventParameters.newBuilder().putMetadata("i", i);
+      if (padding > 0) {
+        parameters.setPrivateMetadata(
+            Struct.newBuilder()
+                .putFields("pad", Value.newBuilder().setStringValue("x".repeat(padding)).build()));
+      }
+      Instant now = Instant.now();
+      events.add(
+          Event.newBuilder()
+              .setId(new UUID((now.toEpochMilli() << 16) | 0x7000L, nextSequence()).toString())
+              .setFeature("export.endToEnd")
+              .setAction("queued")
+              .setTimestamp(Timestamp.newBuilder().setSeconds(now.getEpochSecond()))
+              .setParameters(parameters)
+              .build());
+    }
+    try (Connection connection = db.dataSource().getConnection();
+        PreparedStatement insert =
+            connection.prepareStatement(
+                "INSERT INTO telemetry_events_export_queue (id, timestamp, payload_pb)"
+                    + " VALUES (?, ?, ?)")) {
+      for (Event event : events) {
+        insert.setObject(1, UUID.fromString(event.getId()));
+        insert.setTimestamp(2, java.sql.Timestamp.from(Instant.now()));
+        insert.setBytes(3, event.toByteArray());
+        insert.addBatch();
+      }
+      insert.executeBatch();
+    }
+    return events;
+  }
+
+  private static long sequence;
+
+  /** The low bits of a UUIDv7: variant bits, then a counter, so that IDs keep arrival order. */
+  private static synchronized long nextSequence() {
+    return 0x8000_0000_0000_0000L | sequence++;
+  }
+
+  /** The function's log lines with this message, printed after {@code offset} characters. */
+  private static List<JsonNode> logLines(FunctionProcess function, int offset, String message)
+      throws Exception {
+    List<JsonNode> lines = new ArrayList<>();
+    for (String line : function.output().substring(offset).split("\n")) {
+      if (line.startsWith("{")) {
+        JsonNode json = JSON.readTree(line);
+        if (message.equals(json.path("message").asText())) {
+          lines.add(json);
+        }
+      }
+    }
+    return lines;
   }
 
   /** Event IDs read back from this test's subscription, with how often each arrived. */
@@ -186,12 +267,15 @@ class ExportIT {
         new Exporter.Settings(
             100,
             1 << 20,
+            REQUEST_BYTES,
+            3,
             Duration.ofMinutes(2),
+            Duration.ofSeconds(60),
             Duration.ofMinutes(5),
             Duration.ofSeconds(30),
             Duration.ofHours(24),
             Duration.ofMinutes(30),
-            1),
+            2),
         clock);
   }
 
@@ -204,10 +288,13 @@ class ExportIT {
     assertEquals(250, run.path("exported").asInt(), run.toString());
     assertEquals(0, run.path("failed").asInt());
     assertEquals(0, run.path("backlog").asInt());
-    List<Integer> sizes = new ArrayList<>();
-    run.path("batchSizes").forEach(size -> sizes.add(size.asInt()));
-    sizes.sort(null);
-    assertEquals(List.of(50, 100, 100), sizes);
+    // Two loops claim at once: how the 250 split into batches depends on their timing.
+    int claimed = 0;
+    for (JsonNode size : run.path("batchSizes")) {
+      assertTrue(size.asInt() <= 100, "batches of at most 100: " + run.path("batchSizes"));
+      claimed += size.asInt();
+    }
+    assertEquals(250, claimed, "every event claimed once");
     Map<String, Integer> delivered = delivered(250);
     assertEquals(ids(events), delivered.keySet());
     assertTrue(delivered.values().stream().allMatch(n -> n == 1), "each exactly once");
@@ -273,12 +360,13 @@ class ExportIT {
     List<Event> events = record(150);
     MutableClock clock = new MutableClock(Instant.now());
     GatewayClient real = new GrpcWebGatewayClient(gateway.uri(""), TOKEN, Duration.ofSeconds(30));
+    Set<String> sentByTheDeadRun = ConcurrentHashMap.newKeySet();
     GatewayClient dying =
         new GatewayClient() {
           @Override
           public Set<String> send(RecordEventsRequestMetadata metadata, List<List<Event>> frames)
               throws GatewayException {
-            real.send(metadata, frames);
+            sentByTheDeadRun.addAll(real.send(metadata, frames));
             throw new ProcessDeath();
           }
         };
@@ -297,19 +385,31 @@ class ExportIT {
     ExportRun recovery = exporter(real, clock).run();
 
     assertEquals(150, recovery.exported());
-    Map<String, Integer> delivered = delivered(250);
+    Map<String, Integer> delivered = delivered(150 + sentByTheDeadRun.size());
     assertEquals(ids(events), delivered.keySet(), "no event lost");
+    Set<String> twice = new HashSet<>();
+    delivered.forEach((id, count) -> assertTrue(count <= 2, id + " arrived " + count + " times"));
+    delivered.forEach(
+        (id, count) -> {
+          if (count == 2) {
+            twice.add(id);
+          }
+        });
+    assertFalse(sentByTheDeadRun.isEmpty());
     assertEquals(
-        100,
-        delivered.values().stream().filter(n -> n == 2).count(),
-        "the batch of the dead run arrived twice: a duplicate, never a loss");
+        sentByTheDeadRun, twice, "what the dead run sent arrived twice: a duplicate, not a loss");
   }
 
   @Test
   void fiftyThousandQueuedEvents_areDrainedInOneRun() throws Exception {
     record(50_000);
     try (FunctionProcess big =
-        startExport(Map.of("TELEMETRY_GATEWAY_EXPORTER_EXPORT_TIME_BUDGET", "4m"))) {
+        startExport(
+            Map.of(
+                "TELEMETRY_GATEWAY_EXPORTER_EXPORT_TIME_BUDGET",
+                "4m",
+                "TELEMETRY_GATEWAY_EXPORTER_FUNCTION_TIMEOUT",
+                "6m"))) {
       JsonNode run = runExport(big);
 
       assertEquals(50_000, run.path("exported").asInt(), run.toString());
@@ -321,10 +421,98 @@ class ExportIT {
         claimed += size.asInt();
       }
       assertEquals(50_000, claimed, "every event claimed once");
+      assertTrue(
+          run.path("requests").asInt() > run.path("batches").asInt(),
+          "batches of 10000 take more than one request of 1 MiB: " + run);
     }
     Map<String, Integer> delivered = delivered(50_000);
     assertEquals(50_000, delivered.size());
     assertFalse(delivered.values().stream().anyMatch(n -> n > 1));
+  }
+
+  @Test
+  void export_aBatchLargerThanOneGatewayRequestIsExportedInSeveralRequests() throws Exception {
+    // 300 events of 10 KB: one claimed batch of 3 MB, more than the gateway takes in one request.
+    List<Event> events = enqueue(300, 10_000);
+    int gatewayLog = gateway.output().length();
+    try (FunctionProcess bigBatches =
+        startExport(Map.of("TELEMETRY_GATEWAY_EXPORTER_EXPORT_BATCH_SIZE", "10000"))) {
+      JsonNode run = runExport(bigBatches);
+
+      assertEquals(300, run.path("exported").asInt(), run.toString());
+      assertEquals(0, run.path("failed").asInt(), run.toString());
+      assertTrue(run.path("requests").asInt() >= 3, run.toString());
+    }
+    List<JsonNode> requests = logLines(gateway, gatewayLog, "gateway request");
+    assertTrue(requests.size() >= 3, requests.size() + " requests");
+    for (JsonNode request : requests) {
+      assertEquals(
+          "in trailers", request.path("grpcStatus").asText(), "answered, not refused: " + request);
+      assertTrue(request.path("requestBytes").asInt() <= REQUEST_BYTES, request.toString());
+    }
+    Map<String, Integer> delivered = delivered(300);
+    assertEquals(ids(events), delivered.keySet());
+    assertTrue(delivered.values().stream().allMatch(n -> n == 1));
+  }
+
+  @Test
+  void export_setsAsidePoisonEventAfterThreeTriesWhileAThousandOthersExport() throws Exception {
+    List<Event> good = new ArrayList<>(enqueue(500, 0));
+    // Larger than the gateway takes in one request: refused with RESOURCE_EXHAUSTED, even alone.
+    Event poison = enqueue(1, 3_000_000).get(0);
+    good.addAll(enqueue(500, 0));
+    MutableClock clock = new MutableClock(Instant.now());
+    GatewayClient client = new GrpcWebGatewayClient(gateway.uri(""), TOKEN, Duration.ofSeconds(30));
+    Exporter exporter = exporter(client, clock);
+
+    List<ExportRun> runs = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      runs.add(exporter.run());
+      clock.advance(Duration.ofMinutes(10));
+    }
+    ExportRun after = exporter.run();
+
+    assertEquals(0, runs.get(0).setAside() + runs.get(1).setAside(), runs.toString());
+    assertEquals(1, runs.get(2).setAsideThisRun(), runs.get(2).toString());
+    assertTrue(runs.get(2).error().contains("RESOURCE_EXHAUSTED"), runs.get(2).error());
+    assertEquals(0, after.requests(), "a set-aside event is not sent again");
+    assertEquals(1, after.setAside());
+    assertEquals(0, after.backlog());
+    ExportQueue.SetAsideEvent setAside =
+        new ExportQueue(db.dataSource(), clock).listSetAside(10, null).nodes().get(0);
+    assertEquals(poison.getId(), setAside.id().toString());
+    assertEquals(3, setAside.failures());
+    assertTrue(setAside.reason().contains("RESOURCE_EXHAUSTED"), setAside.reason());
+    Map<String, Integer> delivered = delivered(1000);
+    assertEquals(ids(good), delivered.keySet(), "the others all exported, the poison never");
+    assertTrue(delivered.values().stream().allMatch(n -> n == 1));
+  }
+
+  @Test
+  void export_aDatabaseOutageDuringATwoLoopExportAnswers503AndStillLogsTheRun() throws Exception {
+    enqueue(200, 0);
+    int exportLog = export.output().length();
+    db.execute(
+        "CREATE FUNCTION outage() RETURNS trigger LANGUAGE plpgsql AS"
+            + " $$ BEGIN RAISE EXCEPTION 'database outage (simulated by the test)'; END $$;"
+            + " CREATE TRIGGER outage BEFORE UPDATE ON telemetry_events_export_queue"
+            + " FOR EACH STATEMENT EXECUTE FUNCTION outage()");
+    HttpResponse<String> response;
+    try {
+      response = post(export);
+    } finally {
+      db.execute("DROP TRIGGER outage ON telemetry_events_export_queue; DROP FUNCTION outage()");
+    }
+
+    assertEquals(503, response.statusCode(), response.body());
+    JsonNode body = JSON.readTree(response.body());
+    assertTrue(body.path("error").asText().contains("simulated by the test"), body.toString());
+    assertTrue(body.path("errors").get(0).path("message").asText().contains("unavailable"));
+    List<JsonNode> runs = logLines(export, exportLog, "export run");
+    assertEquals(1, runs.size(), "one export run line");
+    assertTrue(runs.get(0).path("error").asText().contains("simulated by the test"));
+    assertEquals("WARNING", runs.get(0).path("severity").asText());
+    assertEquals(200, runs.get(0).path("backlog").asInt(), "nothing lost");
   }
 
   private static JsonNode uncheckedRun(FunctionProcess function) {

@@ -5,15 +5,18 @@ import com.google.cloud.functions.HttpRequest;
 import com.google.cloud.functions.HttpResponse;
 import dev.tally.gateway.EventMessages;
 import dev.tally.gateway.GatewayConfig;
+import dev.tally.gateway.InstanceAuthInterceptor;
 import dev.tally.instance.Lazy;
 import dev.tally.instance.RequestBodies;
 import dev.tally.log.JsonLog;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -21,7 +24,8 @@ import java.util.function.Supplier;
  * with a gRPC-web body ({@code application/grpc-web}, {@code +proto}, or {@code -text}).
  *
  * <p>Entry point: {@code dev.tally.gatewayfn.GatewayFunction}. gRPC errors are answered with HTTP
- * 200 and a {@code grpc-status}, as gRPC-web requires.
+ * 200 and a {@code grpc-status}, as gRPC-web requires. The sender's token is checked before the
+ * body is read: an unauthenticated request costs no more than its headers.
  */
 public final class GatewayFunction implements HttpFunction {
   private static final long CALL_TIMEOUT_MILLIS = 120_000;
@@ -48,8 +52,28 @@ public final class GatewayFunction implements HttpFunction {
   }
 
   private static GrpcWebBridge start(GatewayConfig config) {
-    GatewayRuntime runtime = new GatewayRuntime(config);
-    GrpcWebBridge bridge = new GrpcWebBridge(runtime.service(), CALL_TIMEOUT_MILLIS);
+    return start(
+        config,
+        GatewayRuntime::new,
+        service -> new GrpcWebBridge(service, CALL_TIMEOUT_MILLIS, config.maxFramesPerCall()));
+  }
+
+  /**
+   * Opens what the function holds for the instance's lifetime. When the bridge cannot start, the
+   * runtime it was to serve is closed again, so that the next request's retry starts from nothing.
+   */
+  static GrpcWebBridge start(
+      GatewayConfig config,
+      Function<GatewayConfig, GatewayRuntime> runtimes,
+      Function<ServerServiceDefinition, GrpcWebBridge> bridges) {
+    GatewayRuntime runtime = runtimes.apply(config);
+    GrpcWebBridge bridge;
+    try {
+      bridge = bridges.apply(runtime.service());
+    } catch (RuntimeException | Error e) {
+      GatewayRuntime.closeAfterFailure(runtime, e);
+      throw e;
+    }
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
@@ -105,35 +129,52 @@ public final class GatewayFunction implements HttpFunction {
                       + "'")));
       return;
     }
-    byte[] body =
-        RequestBodies.readAtMost(
-            request.getInputStream(), request.getContentLength(), config.maxRequestBytes());
+    long declaredBytes = request.getContentLength();
+    // Who sends is known from the header alone: an unknown sender's body is never read.
+    InstanceAuthInterceptor.Authentication authentication =
+        InstanceAuthInterceptor.authenticate(
+            config.tokens(), request.getFirstHeader("Authorization").orElse(null));
+    byte[] body = null;
     GrpcWebBridge.Response answer;
-    if (body == null) {
-      answer =
-          GrpcWebBridge.trailersOnly(
-              Status.RESOURCE_EXHAUSTED.withDescription(
-                  "the request body may be at most "
-                      + config.maxRequestBytes()
-                      + " bytes (limit set by "
-                      + GatewayConfig.MAX_REQUEST_BYTES
-                      + "); send smaller batches"));
+    if (authentication.sender() == null) {
+      answer = GrpcWebBridge.trailersOnly(authentication.refusal());
     } else {
-      Map<String, String> headers = new LinkedHashMap<>();
-      request
-          .getHeaders()
-          .forEach(
-              (name, values) -> {
-                if (!values.isEmpty()) {
-                  headers.put(name.toLowerCase(Locale.ROOT), values.get(0));
-                }
-              });
-      answer = bridge.get().handle(request.getPath(), text, headers, body);
+      body =
+          RequestBodies.readAtMost(
+              request.getInputStream(), declaredBytes, config.maxRequestBytes());
+      if (body == null) {
+        answer =
+            GrpcWebBridge.trailersOnly(
+                Status.RESOURCE_EXHAUSTED.withDescription(
+                    "the request body may be at most "
+                        + config.maxRequestBytes()
+                        + " bytes (limit set by "
+                        + GatewayConfig.MAX_REQUEST_BYTES
+                        + "); send smaller batches"));
+      } else {
+        Map<String, String> headers = new LinkedHashMap<>();
+        request
+            .getHeaders()
+            .forEach(
+                (name, values) -> {
+                  if (!values.isEmpty()) {
+                    headers.put(name.toLowerCase(Locale.ROOT), values.get(0));
+                  }
+                });
+        answer = bridge.get().handle(request.getPath(), text, headers, body);
+      }
+    }
+    if (body == null) {
+      // The body was left unread: the connection cannot carry another request. Saying so keeps
+      // clients from sending their next request on a connection the server is closing.
+      response.appendHeader("Connection", "close");
     }
     reply(response, 200, text, answer);
     Map<String, Object> log = new LinkedHashMap<>();
     log.put("path", request.getPath());
-    log.put("requestBytes", body == null ? -1 : body.length);
+    log.put("declaredBytes", declaredBytes);
+    // Bytes of the body kept in memory: 0 when none were (unauthenticated, or over the limit).
+    log.put("requestBytes", body == null ? 0 : body.length);
     log.put("grpcStatus", answer.headers().getOrDefault("grpc-status", "in trailers"));
     log.put("latencyMs", (System.nanoTime() - start) / 1_000_000.0);
     JsonLog.info("gateway request", log);

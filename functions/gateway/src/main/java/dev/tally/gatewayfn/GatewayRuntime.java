@@ -1,5 +1,6 @@
 package dev.tally.gatewayfn;
 
+import dev.tally.gateway.ClosableEventPublisher;
 import dev.tally.gateway.EventIngester;
 import dev.tally.gateway.GatewayConfig;
 import dev.tally.gateway.GatewayService;
@@ -12,40 +13,72 @@ import java.util.Map;
 
 /**
  * What a gateway process holds for its lifetime: the Pub/Sub publishers and the authenticated
- * service built on them. Closing publishes what is pending.
+ * service built on them. Closing publishes what is pending. A start that fails closes what it had
+ * opened, so that a retried start leaks nothing.
  */
 final class GatewayRuntime implements AutoCloseable {
-  private final PubSubEventPublisher publisher;
-  private final PubSubEventPublisher deadLetters;
+  /** Opens a publisher to a topic of the configured project. */
+  @FunctionalInterface
+  interface Publishers {
+    ClosableEventPublisher open(String topicId, int threads);
+  }
+
+  private final ClosableEventPublisher publisher;
+  private final ClosableEventPublisher deadLetters;
   private final ServerServiceDefinition service;
 
   GatewayRuntime(GatewayConfig config) {
-    this.publisher =
-        PubSubEventPublisher.create(
-            config.projectId(),
-            config.topicId(),
-            config.emulatorHost(),
-            config.publishTimeout(),
-            config.publishThreads());
-    this.deadLetters =
-        config.deadLetterTopicId() == null
-            ? null
-            : PubSubEventPublisher.create(
+    this(
+        config,
+        (topicId, threads) ->
+            PubSubEventPublisher.create(
                 config.projectId(),
-                config.deadLetterTopicId(),
+                topicId,
                 config.emulatorHost(),
                 config.publishTimeout(),
-                1);
-    this.service =
-        ServerInterceptors.intercept(
-            new GatewayService(new EventIngester(publisher, deadLetters, config.publishTimeout())),
-            new InstanceAuthInterceptor(config.tokens()));
+                threads));
+  }
+
+  GatewayRuntime(GatewayConfig config, Publishers publishers) {
+    ClosableEventPublisher main = publishers.open(config.topicId(), config.publishThreads());
+    ClosableEventPublisher dead = null;
+    try {
+      if (config.deadLetterTopicId() != null) {
+        dead = publishers.open(config.deadLetterTopicId(), 1);
+      }
+      this.service =
+          ServerInterceptors.intercept(
+              new GatewayService(new EventIngester(main, dead, config.publishTimeout()))
+                  .definition(),
+              new InstanceAuthInterceptor(config.tokens()));
+    } catch (RuntimeException | Error e) {
+      closeAfterFailure(dead, e);
+      closeAfterFailure(main, e);
+      throw e;
+    }
+    this.publisher = main;
+    this.deadLetters = dead;
     JsonLog.info(
         "gateway ready",
         Map.of(
             "topic", config.topicId(),
             "deadLetterTopic", String.valueOf(config.deadLetterTopicId()),
             "tokens", config.tokens().size()));
+  }
+
+  /** Closes what a failed start opened; a failure to close is added to the start's failure. */
+  static void closeAfterFailure(AutoCloseable opened, Throwable failure) {
+    if (opened == null) {
+      return;
+    }
+    try {
+      opened.close();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      failure.addSuppressed(e);
+    } catch (Exception e) {
+      failure.addSuppressed(e);
+    }
   }
 
   /** The gateway service behind its authentication. */
@@ -55,9 +88,12 @@ final class GatewayRuntime implements AutoCloseable {
 
   @Override
   public void close() throws InterruptedException {
-    publisher.close();
-    if (deadLetters != null) {
-      deadLetters.close();
+    try {
+      publisher.close();
+    } finally {
+      if (deadLetters != null) {
+        deadLetters.close();
+      }
     }
   }
 }

@@ -1,5 +1,6 @@
 package dev.tally.gatewayfn;
 
+import dev.tally.gateway.GatewayConfig;
 import dev.tally.grpcweb.GrpcWebFrames;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
@@ -60,20 +61,31 @@ final class GrpcWebBridge implements AutoCloseable {
   private final ManagedChannel channel;
   private final Map<String, MethodDescriptor<byte[], byte[]>> methods = new LinkedHashMap<>();
   private final long defaultTimeoutMillis;
+  private final int maxFrames;
 
-  GrpcWebBridge(ServerServiceDefinition service, long defaultTimeoutMillis) {
+  /**
+   * @param defaultTimeoutMillis longest a call may take, whatever its {@code grpc-timeout} asks
+   * @param maxFrames most frames one request may hold
+   */
+  GrpcWebBridge(ServerServiceDefinition service, long defaultTimeoutMillis, int maxFrames) {
     String name = "gateway-" + UUID.randomUUID();
     try {
       this.server = InProcessServerBuilder.forName(name).addService(service).build().start();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start the in-process gRPC server", e);
     }
-    this.channel = InProcessChannelBuilder.forName(name).build();
-    for (ServerMethodDefinition<?, ?> method : service.getMethods()) {
-      MethodDescriptor<?, ?> descriptor = method.getMethodDescriptor();
-      methods.put(descriptor.getFullMethodName(), descriptor.toBuilder(BYTES, BYTES).build());
+    try {
+      this.channel = InProcessChannelBuilder.forName(name).build();
+      for (ServerMethodDefinition<?, ?> method : service.getMethods()) {
+        MethodDescriptor<?, ?> descriptor = method.getMethodDescriptor();
+        methods.put(descriptor.getFullMethodName(), descriptor.toBuilder(BYTES, BYTES).build());
+      }
+    } catch (RuntimeException | Error e) {
+      server.shutdownNow();
+      throw e;
     }
     this.defaultTimeoutMillis = defaultTimeoutMillis;
+    this.maxFrames = maxFrames;
   }
 
   /** A gRPC-web response: HTTP headers (the gRPC status of a trailers-only answer) and body. */
@@ -94,7 +106,7 @@ final class GrpcWebBridge implements AutoCloseable {
     List<byte[]> messages = new ArrayList<>();
     try {
       byte[] frames = text ? GrpcWebFrames.decodeText(body) : body;
-      for (GrpcWebFrames.Frame frame : GrpcWebFrames.decode(frames)) {
+      for (GrpcWebFrames.Frame frame : GrpcWebFrames.decode(frames, maxFrames)) {
         if (frame.isCompressed()) {
           return trailersOnly(
               Status.UNIMPLEMENTED.withDescription("compressed messages are not supported"));
@@ -105,6 +117,13 @@ final class GrpcWebBridge implements AutoCloseable {
       }
     } catch (GrpcWebFrames.MalformedException e) {
       return trailersOnly(Status.INVALID_ARGUMENT.withDescription(e.getMessage()));
+    } catch (GrpcWebFrames.TooManyFramesException e) {
+      return trailersOnly(
+          Status.RESOURCE_EXHAUSTED.withDescription(
+              e.getMessage()
+                  + " (limit set by "
+                  + GatewayConfig.MAX_FRAMES_PER_CALL
+                  + "); send fewer, larger frames or smaller batches"));
     }
     if (method.getType().clientSendsOneMessage() && messages.size() != 1) {
       return trailersOnly(

@@ -43,7 +43,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
 
 /** The gateway function in the real invoker, publishing to the real Pub/Sub emulator. */
 class GatewayIT {
@@ -59,13 +61,14 @@ class GatewayIT {
   private static FunctionProcess function;
   private static Map<String, String> env;
 
+  private String eventsSub;
+  private String deadLettersSub;
+
   @BeforeAll
   static void start() throws Exception {
     emulator = PubSubEmulator.start();
     emulator.createTopic("events");
     emulator.createTopic("dead-letters");
-    emulator.createSubscription("events-sub", "events");
-    emulator.createSubscription("dead-letters-sub", "dead-letters");
     env = new HashMap<>();
     env.put("PUBSUB_PROJECT_ID", PubSubEmulator.PROJECT);
     env.put("PUBSUB_EMULATOR_HOST", emulator.hostPort());
@@ -74,6 +77,16 @@ class GatewayIT {
     env.put("TELEMETRY_GATEWAY_INSTANCE_TOKENS", INSTANCE + "=" + InstanceTokens.sha256Hex(TOKEN));
     env.put("TELEMETRY_GATEWAY_MAX_REQUEST_BYTES", String.valueOf(1024 * 1024));
     function = FunctionProcess.start("gateway", "dev.tally.gatewayfn.GatewayFunction", env);
+  }
+
+  /** This test's own subscriptions: what other tests published never shows up in them. */
+  @BeforeEach
+  void subscribe(TestInfo test) throws Exception {
+    String name = test.getTestMethod().orElseThrow().getName().toLowerCase();
+    eventsSub = "events-" + name;
+    deadLettersSub = "dead-" + name;
+    emulator.createSubscription(eventsSub, "events");
+    emulator.createSubscription(deadLettersSub, "dead-letters");
   }
 
   @AfterAll
@@ -164,7 +177,7 @@ class GatewayIT {
     assertEquals(ids(events), acknowledged(result));
 
     Map<String, PubSubEmulator.Message> byId = new HashMap<>();
-    for (PubSubEmulator.Message message : emulator.pull("events-sub", 3, Duration.ofSeconds(10))) {
+    for (PubSubEmulator.Message message : emulator.pull(eventsSub, 3, Duration.ofSeconds(10))) {
       byId.put(JSON.readTree(message.data()).path("event").path("id").asText(), message);
     }
     assertEquals(ids(events), byId.keySet());
@@ -203,7 +216,7 @@ class GatewayIT {
 
     assertTrue(result.isOk(), result.grpcMessage());
     assertEquals(ids(events), acknowledged(result));
-    assertEquals(1, emulator.pull("events-sub", 1, Duration.ofSeconds(10)).size());
+    assertEquals(1, emulator.pull(eventsSub, 1, Duration.ofSeconds(10)).size());
   }
 
   @Test
@@ -215,12 +228,11 @@ class GatewayIT {
         call(RECORD_EVENTS, stream(metadata(INSTANCE), List.of(valid, invalid)), TOKEN, false);
 
     assertEquals(ids(List.of(valid, invalid)), acknowledged(result), "senders stop retrying it");
-    List<PubSubEmulator.Message> published = emulator.pull("events-sub", 1, Duration.ofSeconds(10));
+    List<PubSubEmulator.Message> published = emulator.pull(eventsSub, 1, Duration.ofSeconds(10));
     assertEquals(1, published.size());
     assertEquals(
         valid.getId(), JSON.readTree(published.get(0).data()).path("event").path("id").asText());
-    List<PubSubEmulator.Message> dead =
-        emulator.pull("dead-letters-sub", 1, Duration.ofSeconds(10));
+    List<PubSubEmulator.Message> dead = emulator.pull(deadLettersSub, 1, Duration.ofSeconds(10));
     assertEquals(1, dead.size());
     assertEquals(
         invalid.getId(), JSON.readTree(dead.get(0).data()).path("event").path("id").asText());
@@ -243,7 +255,7 @@ class GatewayIT {
 
     assertTrue(result.isOk(), result.grpcMessage());
     assertEquals(1, result.messages().size());
-    assertEquals(1, emulator.pull("events-sub", 1, Duration.ofSeconds(10)).size());
+    assertEquals(1, emulator.pull(eventsSub, 1, Duration.ofSeconds(10)).size());
   }
 
   @Test
@@ -261,8 +273,8 @@ class GatewayIT {
     assertEquals(16, missing.grpcStatus(), "UNAUTHENTICATED");
     assertEquals(16, unknown.grpcStatus(), "UNAUTHENTICATED");
     assertEquals(7, otherInstance.grpcStatus(), "PERMISSION_DENIED");
-    assertEquals("the token does not belong to 'instance-2'", otherInstance.grpcMessage());
-    assertEquals(0, emulator.pull("events-sub", 0, Duration.ZERO).size(), "nothing published");
+    assertEquals("the token does not belong to instance 'instance-2'", otherInstance.grpcMessage());
+    assertEquals(0, emulator.pull(eventsSub, 0, Duration.ZERO).size(), "nothing published");
   }
 
   @Test
@@ -336,7 +348,11 @@ class GatewayIT {
   @Test
   void recordEvents_nativeGrpcBidirectionalStream() throws Exception {
     GatewayRuntime runtime = new GatewayRuntime(GatewayConfig.fromEnv(env));
-    Server server = GatewayServer.start(runtime, FunctionProcess.freePort());
+    Map<String, String> serverEnv = new HashMap<>(env);
+    serverEnv.put("PORT", String.valueOf(FunctionProcess.freePort()));
+    Server server =
+        GatewayServer.start(
+            runtime, GatewayServer.Settings.fromEnv(serverEnv, GatewayConfig.fromEnv(env)));
     ManagedChannel channel =
         NettyChannelBuilder.forAddress("127.0.0.1", server.getPort()).usePlaintext().build();
     try {
@@ -382,12 +398,222 @@ class GatewayIT {
       }
       requests.onCompleted();
       assertEquals("completed", responses.poll(10, TimeUnit.SECONDS));
-      assertEquals(6, emulator.pull("events-sub", 6, Duration.ofSeconds(10)).size());
+      assertEquals(6, emulator.pull(eventsSub, 6, Duration.ofSeconds(10)).size());
+
+      // One message may be no larger than a gRPC-web request may (1 MiB here).
+      StreamObserver<RecordEventsRequest> tooLarge =
+          TelemeteryGatewayServiceGrpc.newStub(channel)
+              .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
+              .recordEvents(
+                  new StreamObserver<>() {
+                    @Override
+                    public void onNext(RecordEventsResponse value) {
+                      responses.add(value);
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                      responses.add(io.grpc.Status.fromThrowable(t).getCode());
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                      responses.add("completed");
+                    }
+                  });
+      tooLarge.onNext(RecordEventsRequest.newBuilder().setMetadata(metadata(INSTANCE)).build());
+      tooLarge.onNext(
+          RecordEventsRequest.newBuilder()
+              .setEvents(
+                  RecordEventsRequest.EventsPayload.newBuilder()
+                      .addEvents(
+                          event(
+                              "too.large",
+                              EventParameters.newBuilder()
+                                  .setPrivateMetadata(
+                                      Struct.newBuilder()
+                                          .putFields(
+                                              "blob",
+                                              com.google.protobuf.Value.newBuilder()
+                                                  .setStringValue("x".repeat(1_100_000))
+                                                  .build())))))
+              .build());
+      tooLarge.onCompleted();
+      assertEquals(io.grpc.Status.Code.RESOURCE_EXHAUSTED, responses.poll(10, TimeUnit.SECONDS));
     } finally {
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
       server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
       runtime.close();
     }
+  }
+
+  @Test
+  void recordEvents_unprintableEventsBetweenValidOnesAffectOnlyThemselves() throws Exception {
+    Event good1 = event("good.one", EventParameters.newBuilder());
+    Event good2 = event("good.two", EventParameters.newBuilder());
+    Event good3 = event("good.three", EventParameters.newBuilder());
+    Event bad =
+        event("bad.time", EventParameters.newBuilder()).toBuilder()
+            .setTimestamp(Timestamp.newBuilder().setSeconds(1_700_000_000).setNanos(-1))
+            .build();
+    List<byte[]> frames =
+        List.of(
+            RecordEventsRequest.newBuilder().setMetadata(metadata(INSTANCE)).build().toByteArray(),
+            eventsFrame(good1),
+            eventsFrame(good2, bad),
+            eventsFrame(good3));
+
+    GrpcWebClient.Result result = call(RECORD_EVENTS, frames, TOKEN, false);
+
+    assertTrue(result.isOk(), result.grpcStatus() + " " + result.grpcMessage());
+    assertEquals(3, result.messages().size(), "one answer per events frame");
+    assertEquals(
+        List.of(good1.getId()),
+        RecordEventsResponse.parseFrom(result.messages().get(0)).getSucceededEventsList());
+    assertEquals(
+        List.of(good2.getId(), bad.getId()),
+        RecordEventsResponse.parseFrom(result.messages().get(1)).getSucceededEventsList());
+    assertEquals(
+        List.of(good3.getId()),
+        RecordEventsResponse.parseFrom(result.messages().get(2)).getSucceededEventsList());
+    Map<String, Integer> published = countById(eventsSub, 3);
+    assertEquals(Map.of(good1.getId(), 1, good2.getId(), 1, good3.getId(), 1), published);
+    List<PubSubEmulator.Message> dead = emulator.pull(deadLettersSub, 1, Duration.ofSeconds(10));
+    assertEquals(1, dead.size());
+    assertEquals(bad.getId(), JSON.readTree(dead.get(0).data()).path("event").path("id").asText());
+    assertTrue(
+        dead.get(0).attributes().get("deadLetter.reason").startsWith("'timestamp' is not a valid"),
+        dead.get(0).attributes().toString());
+  }
+
+  @Test
+  void recordEvents_anEventWithOneHundredFiftyFlagsIsPublishedWithinPubSubLimits()
+      throws Exception {
+    EventParameters.Builder parameters = EventParameters.newBuilder();
+    for (int i = 0; i < 150; i++) {
+      parameters.putMetadata(String.format("recordsPrivateMetadataKey%03d", i), 1);
+    }
+    Event flagged = event("many.flags", parameters);
+
+    GrpcWebClient.Result result =
+        call(RECORD_EVENTS, stream(metadata(INSTANCE), List.of(flagged)), TOKEN, false);
+
+    assertTrue(result.isOk(), result.grpcMessage());
+    assertEquals(Set.of(flagged.getId()), acknowledged(result), "acknowledged: never retried");
+    List<PubSubEmulator.Message> messages = emulator.pull(eventsSub, 1, Duration.ofSeconds(10));
+    assertEquals(1, messages.size());
+    Map<String, String> attributes = messages.get(0).attributes();
+    // The emulator accepts more; production Pub/Sub allows 100 attributes.
+    assertEquals(100, attributes.size());
+    assertEquals("55", attributes.get("event.omittedAttributes"));
+    assertEquals("true", attributes.get("event.recordsPrivateMetadataKey000"));
+    assertEquals(
+        150,
+        JSON.readTree(messages.get(0).data())
+            .path("event")
+            .path("parameters")
+            .path("metadata")
+            .size(),
+        "the data keeps every key");
+  }
+
+  @Test
+  void authentication_anUnauthenticated32MiBBodyIsRefusedBeforeItIsRead() throws Exception {
+    Map<String, String> defaults = new HashMap<>(env);
+    defaults.remove("TELEMETRY_GATEWAY_MAX_REQUEST_BYTES"); // 32 MiB
+    try (FunctionProcess gateway =
+        FunctionProcess.start("gateway", "dev.tally.gatewayfn.GatewayFunction", defaults)) {
+      byte[] emptyFrames = new byte[32 * 1024 * 1024]; // 6.7 million empty data frames
+      HttpResponse<byte[]> refused =
+          HttpClient.newHttpClient()
+              .send(
+                  HttpRequest.newBuilder(URI.create(gateway.uri("/") + RECORD_EVENTS))
+                      .header("Content-Type", "application/grpc-web+proto")
+                      .header("Authorization", "Bearer not-a-token")
+                      // The body goes only when the server asks for it by reading it.
+                      .expectContinue(true)
+                      .timeout(Duration.ofSeconds(30))
+                      .POST(HttpRequest.BodyPublishers.ofByteArray(emptyFrames))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofByteArray());
+
+      assertEquals(200, refused.statusCode());
+      assertEquals("16", refused.headers().firstValue("grpc-status").orElse(null));
+      assertEquals("close", refused.headers().firstValue("connection").orElse(null));
+      JsonNode line = awaitLine(gateway, "gateway request");
+      assertEquals(33_554_432, line.path("declaredBytes").asLong(), line.toString());
+      assertEquals(0, line.path("requestBytes").asLong(), "the body was never read: " + line);
+      assertEquals("16", line.path("grpcStatus").asText());
+    }
+  }
+
+  @Test
+  void authentication_refusedCallsInARowOnOneClientEachGetTheirAnswer() throws Exception {
+    // The gateway leaves a refused body unread and closes the connection: it says so, so that
+    // the client's next call opens a new one instead of failing on the closing one.
+    List<byte[]> body =
+        stream(metadata(INSTANCE), List.of(event("auth.again", EventParameters.newBuilder())));
+    for (int i = 0; i < 50; i++) {
+      GrpcWebClient.Result refused = call(RECORD_EVENTS, body, "not-a-token", false);
+      assertEquals(16, refused.grpcStatus(), "call " + i);
+    }
+    GrpcWebClient.Result accepted = call(RECORD_EVENTS, body, TOKEN, false);
+    assertTrue(accepted.isOk(), accepted.grpcMessage());
+  }
+
+  @Test
+  void recordEvents_moreFramesThanAllowedIsResourceExhausted() throws Exception {
+    List<byte[]> frames = new java.util.ArrayList<>();
+    frames.add(
+        RecordEventsRequest.newBuilder().setMetadata(metadata(INSTANCE)).build().toByteArray());
+    for (int i = 0; i < 1000; i++) {
+      frames.add(new byte[0]);
+    }
+
+    GrpcWebClient.Result result = call(RECORD_EVENTS, frames, TOKEN, false);
+
+    assertEquals(8, result.grpcStatus(), "RESOURCE_EXHAUSTED: " + result.grpcMessage());
+    assertTrue(result.grpcMessage().contains("TELEMETRY_GATEWAY_MAX_FRAMES_PER_CALL"));
+  }
+
+  private static byte[] eventsFrame(Event... events) {
+    return RecordEventsRequest.newBuilder()
+        .setEvents(RecordEventsRequest.EventsPayload.newBuilder().addAllEvents(List.of(events)))
+        .build()
+        .toByteArray();
+  }
+
+  /** Event IDs pulled from a subscription, with how often each arrived. */
+  private Map<String, Integer> countById(String subscription, int expected) throws Exception {
+    Map<String, Integer> counts = new HashMap<>();
+    List<PubSubEmulator.Message> messages =
+        new java.util.ArrayList<>(emulator.pull(subscription, expected, Duration.ofSeconds(10)));
+    messages.addAll(emulator.pull(subscription, 1, Duration.ofMillis(500)));
+    for (PubSubEmulator.Message message : messages) {
+      counts.merge(
+          JSON.readTree(message.data()).path("event").path("id").asText(), 1, Integer::sum);
+    }
+    return counts;
+  }
+
+  /**
+   * The function's first log line with this message, once it is written: a function logs a request
+   * after it answered it.
+   */
+  private static JsonNode awaitLine(FunctionProcess function, String message) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    do {
+      for (String line : function.output().split("\n")) {
+        if (line.startsWith("{")) {
+          JsonNode json = JSON.readTree(line);
+          if (message.equals(json.path("message").asText())) {
+            return json;
+          }
+        }
+      }
+      Thread.sleep(20);
+    } while (System.nanoTime() < deadline);
+    throw new AssertionError("no '" + message + "' line in:\n" + function.output());
   }
 
   private static HttpResponse<byte[]> raw(String contentType, byte[] body) throws Exception {
