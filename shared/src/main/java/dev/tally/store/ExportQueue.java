@@ -122,14 +122,6 @@ public final class ExportQueue {
     return new Claim(claimed, undecodable.size());
   }
 
-  /**
-   * Claims like {@link #claim} under a lease nobody else holds a token of: for callers that mark
-   * with {@link #markExported(Collection)} (tests and tools), never for an exporter.
-   */
-  public List<QueuedEvent> claimBatch(int limit, Duration lease) {
-    return claim(UUID.randomUUID(), limit, lease).events();
-  }
-
   private static void setAside(
       Connection connection, List<UUID> ids, List<String> reasons, Instant now)
       throws SQLException {
@@ -156,18 +148,6 @@ public final class ExportQueue {
    */
   public int markExported(UUID owner, Collection<UUID> ids) {
     Objects.requireNonNull(owner, "owner");
-    return markExported(ids, owner);
-  }
-
-  /**
-   * Marks events exported whoever holds them: for callers that claimed with {@link #claimBatch(int,
-   * Duration)} (tests and tools). An exporter uses {@link #markExported(UUID, Collection)}.
-   */
-  public int markExported(Collection<UUID> ids) {
-    return markExported(ids, null);
-  }
-
-  private int markExported(Collection<UUID> ids, UUID owner) {
     if (ids.isEmpty()) {
       return 0;
     }
@@ -179,13 +159,10 @@ public final class ExportQueue {
               connection.prepareStatement(
                   "UPDATE telemetry_events_export_queue"
                       + " SET exported_at = ?, available_at = NULL, lease_owner = NULL"
-                      + " WHERE id = ANY (?) AND exported_at IS NULL"
-                      + (owner == null ? "" : " AND lease_owner = ?"))) {
+                      + " WHERE id = ANY (?) AND exported_at IS NULL AND lease_owner = ?")) {
             update.setTimestamp(1, Jdbc.timestamp(clock.instant()));
             update.setArray(2, uuidArray(connection, ids));
-            if (owner != null) {
-              update.setObject(3, owner);
-            }
+            update.setObject(3, owner);
             return update.executeUpdate();
           }
         });

@@ -545,7 +545,9 @@ class ExporterTest {
 
     assertEquals(50, takenOver.size());
     assertEquals(0, slow.failed(), "released nothing: the rows are no longer its own");
-    assertTrue(queue.claimBatch(100, Duration.ofMinutes(5)).isEmpty(), "still the other run's");
+    assertTrue(
+        queue.claim(UUID.randomUUID(), 100, Duration.ofMinutes(5)).events().isEmpty(),
+        "still the other run's");
     assertEquals(50, queue.markExported(otherRun, queuedIds(takenOver)));
     assertEquals(events.size(), exportedCount());
   }

@@ -189,5 +189,8 @@ class LargestEventIT {
     assertEquals(text, deepest.path("text").asText(), "the deepest value arrived whole");
     assertEquals(100, exported.path("parameters").path("metadata").size());
     assertTrue(published.get(0).data().length < 10_000_000, "within Pub/Sub's message size");
+    Map<String, String> attributes = published.get(0).attributes();
+    assertEquals(100, attributes.size(), "as many attributes as Pub/Sub allows, no more");
+    assertEquals("5", attributes.get("event.omittedAttributes"), "95 of the 100 flags fit");
   }
 }

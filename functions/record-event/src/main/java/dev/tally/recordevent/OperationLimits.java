@@ -24,13 +24,13 @@ import java.util.Set;
  * bound), and the fields it selects and how deep, with every alias and every use of a fragment
  * counted.
  *
- * <p>The shape is measured once per distinct document, before validation, and the verdict is
- * cached with it ({@link DocumentCache}). graphql-java's {@code MaxQueryDepthInstrumentation} and
- * {@code MaxQueryComplexityInstrumentation} measure after validation, on every execution: with
- * both, executing the clients' mutation with 10 events took 34 µs instead of 16 µs (measured on
- * this project's machine), a cost on the hot path that this check does not have. Counting every
- * use of a fragment is conservative: graphql-java merges repeated fields of the same name, so a
- * few such queries do less work than they are counted for; no client sends them.
+ * <p>The shape is measured once per distinct document, before validation, and the verdict is cached
+ * with it ({@link DocumentCache}). graphql-java's {@code MaxQueryDepthInstrumentation} and {@code
+ * MaxQueryComplexityInstrumentation} measure after validation, on every execution: with both,
+ * executing the clients' mutation with 10 events took 34 µs instead of 16 µs (measured on this
+ * project's machine), a cost on the hot path that this check does not have. Counting every use of a
+ * fragment is conservative: graphql-java merges repeated fields of the same name, so a few such
+ * queries do less work than they are counted for; no client sends them.
  *
  * @param maxTokens grammar tokens of a document ({@value #MAX_TOKENS})
  * @param maxFields fields a document selects ({@value #MAX_FIELDS})

@@ -345,7 +345,9 @@ class RecordEventHostileInputIT {
     assertFalse(recordOne(second).body().has("errors"));
 
     List<ExportQueue.QueuedEvent> claimed =
-        new ExportQueue(db.dataSource(), Clock.systemUTC()).claimBatch(10, Duration.ofMinutes(1));
+        new ExportQueue(db.dataSource(), Clock.systemUTC())
+            .claim(UUID.randomUUID(), 10, Duration.ofMinutes(1))
+            .events();
     assertEquals(
         List.of("arrived.first", "arrived.second"),
         claimed.stream().map(e -> e.event().getFeature()).toList());

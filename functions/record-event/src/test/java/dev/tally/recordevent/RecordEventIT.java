@@ -32,6 +32,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -353,8 +354,9 @@ class RecordEventIT {
         Authenticator.ANONYMOUS_UID_HEADER,
         "v");
     ExportQueue queue = new ExportQueue(db.dataSource(), Clock.systemUTC());
-    List<ExportQueue.QueuedEvent> claimed = queue.claimBatch(2, Duration.ofMinutes(1));
-    queue.markExported(claimed.stream().map(ExportQueue.QueuedEvent::id).toList());
+    UUID run = UUID.randomUUID();
+    List<ExportQueue.QueuedEvent> claimed = queue.claim(run, 2, Duration.ofMinutes(1)).events();
+    queue.markExported(run, claimed.stream().map(ExportQueue.QueuedEvent::id).toList());
     String query =
         "query($after: String) { telemetry { exportedEvents(first: 1, after: $after) {"
             + " nodes { id exportedAt payload } totalCount pageInfo { hasNextPage endCursor } } } }";

@@ -17,6 +17,7 @@ import dev.tally.testing.TestDatabase;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -52,15 +53,16 @@ class RecordEventPropertyIT {
 
   private static final ObjectMapper READER = new ObjectMapper();
   private static final HttpClient HTTP = HttpClient.newHttpClient();
+  private static final Identifier IDENTIFIER =
+      Identifier.newBuilder()
+          .setUnlicensedInstance(
+              Identifier.UnlicensedInstanceIdentifier.newBuilder().setInstanceId("property"))
+          .build();
   private static final String METADATA_JSON =
       EventMessages.metadataJson(
           RecordEventsRequestMetadata.newBuilder()
               .setRequestId("property")
-              .setIdentifier(
-                  Identifier.newBuilder()
-                      .setUnlicensedInstance(
-                          Identifier.UnlicensedInstanceIdentifier.newBuilder()
-                              .setInstanceId("property")))
+              .setIdentifier(IDENTIFIER)
               .build());
 
   private static TestDatabase db;
@@ -184,7 +186,18 @@ class RecordEventPropertyIT {
     check(!event.getId().isEmpty() && Timestamps.isValid(event.getTimestamp()), "id or time");
     check(EventNames.isValid(event.getFeature()) && EventNames.isValid(event.getAction()), "name");
     byte[] data = EventMessages.data(METADATA_JSON, event);
-    check(data.length < 10_000_000, "too large for Pub/Sub: " + data.length);
+    Map<String, String> attributes = EventMessages.attributes(IDENTIFIER, event);
+    int attributeBytes = 0;
+    for (Map.Entry<String, String> attribute : attributes.entrySet()) {
+      int keyBytes = attribute.getKey().getBytes(StandardCharsets.UTF_8).length;
+      int valueBytes = attribute.getValue().getBytes(StandardCharsets.UTF_8).length;
+      check(keyBytes <= 256 && valueBytes <= 1024, "attribute over Pub/Sub's limits: " + attribute);
+      attributeBytes += keyBytes + valueBytes;
+    }
+    check(attributes.size() <= 100, "more than 100 attributes: " + attributes.size());
+    check(
+        data.length + attributeBytes < 10_000_000,
+        "too large for Pub/Sub: " + (data.length + attributeBytes));
     READER.readTree(data);
   }
 
