@@ -75,13 +75,26 @@ public final class TestDatabase implements AutoCloseable {
 
   /** The single {@code long} a query returns, such as a count. */
   public long queryLong(String sql) {
+    return queryOne(sql, rs -> rs.getLong(1));
+  }
+
+  /** The single string a query returns. */
+  public String queryString(String sql) {
+    return queryOne(sql, rs -> rs.getString(1));
+  }
+
+  private interface Column<T> {
+    T read(ResultSet row) throws SQLException;
+  }
+
+  private <T> T queryOne(String sql, Column<T> column) {
     try (Connection connection = dataSource.getConnection();
         Statement statement = connection.createStatement();
         ResultSet rs = statement.executeQuery(sql)) {
       if (!rs.next()) {
         throw new IllegalStateException("no row from: " + sql);
       }
-      return rs.getLong(1);
+      return column.read(rs);
     } catch (SQLException e) {
       throw new IllegalStateException("could not run: " + sql, e);
     }

@@ -18,6 +18,7 @@ final class RequestState {
   private String outcome = "ok";
   private long retryAfterSeconds;
   private boolean adminRequestCounted;
+  private boolean changedByAdmin;
 
   RequestState(RequestContext context, RecordingRequest recording) {
     this.context = context;
@@ -58,6 +59,15 @@ final class RequestState {
     boolean first = !adminRequestCounted;
     adminRequestCounted = true;
     return first;
+  }
+
+  /** Notes that an administrator's mutation changed something in this request. */
+  void changedByAdmin() {
+    changedByAdmin = true;
+  }
+
+  boolean changedByAdminAlready() {
+    return changedByAdmin;
   }
 
   int status() {

@@ -1,8 +1,6 @@
 package dev.tally.recordevent;
 
-import com.google.protobuf.util.JsonFormat;
 import dev.tally.event.EventInput;
-import dev.tally.json.Json;
 import dev.tally.ratelimit.CallerLimits;
 import dev.tally.ratelimit.RateLimitedException;
 import dev.tally.record.EventRecorder;
@@ -27,7 +25,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -44,15 +41,12 @@ import java.util.Map;
  * failure), means nothing of it is stored, and every recording field answers with an error.
  */
 final class TelemetryGraphQl {
-  /** Largest page of {@code exportedEvents}. */
-  static final int MAX_PAGE = 1000;
-
   private static final Object NAMESPACE = new Object();
   private static final Map<String, Object> EMPTY_RESPONSE = Collections.emptyMap();
 
   private final EventRecorder recorder;
-  private final ExportQueue queue;
   private final CallerLimits limits;
+  private final AdminFields admin;
   private final GraphQL graphQl;
 
   TelemetryGraphQl(
@@ -61,8 +55,8 @@ final class TelemetryGraphQl {
       CallerLimits limits,
       OperationLimits operationLimits) {
     this.recorder = recorder;
-    this.queue = queue;
     this.limits = limits;
+    this.admin = new AdminFields(queue, limits);
     GraphQLSchema schema = schema();
     this.graphQl =
         GraphQL.newGraphQL(schema)
@@ -93,9 +87,14 @@ final class TelemetryGraphQl {
                 "TelemetryMutation",
                 type ->
                     type.dataFetcher("recordEvents", this::recordEvents)
-                        .dataFetcher("recordEvent", this::recordEvent))
+                        .dataFetcher("recordEvent", this::recordEvent)
+                        .dataFetcher("retrySetAsideEvents", admin::retrySetAsideEvents)
+                        .dataFetcher("discardSetAsideEvents", admin::discardSetAsideEvents))
             .type(
-                "TelemetryQuery", type -> type.dataFetcher("exportedEvents", this::exportedEvents))
+                "TelemetryQuery",
+                type ->
+                    type.dataFetcher("exportedEvents", admin::exportedEvents)
+                        .dataFetcher("setAsideEvents", admin::setAsideEvents))
             .build();
     return new SchemaGenerator().makeExecutableSchema(new SchemaParser().parse(sdl), wiring);
   }
@@ -214,6 +213,10 @@ final class TelemetryGraphQl {
 
   private Object record(DataFetchingEnvironment env, List<Map<String, Object>> events) {
     RequestState state = env.getGraphQlContext().get(RequestState.class);
+    if (state.changedByAdminAlready()) {
+      throw new IllegalArgumentException(
+          "a request that changes set-aside events cannot record events; send them on their own");
+    }
     // Counted before anything is converted: a request cannot make the server work on more.
     state.recording().checkRoomFor(events.size());
     List<EventInput> inputs = new ArrayList<>(events.size());
@@ -223,53 +226,6 @@ final class TelemetryGraphQl {
     state.recording().add(inputs);
     state.gathered(env.getExecutionStepInfo().getPath());
     return EMPTY_RESPONSE;
-  }
-
-  private Object exportedEvents(DataFetchingEnvironment env) {
-    RequestState state = env.getGraphQlContext().get(RequestState.class);
-    RequestContext context = state.context();
-    if (!context.siteAdmin()) {
-      throw new NotPermittedException(
-          "exportedEvents needs an access token with the site-admin scope");
-    }
-    if (state.countAdminRequestOnce()) {
-      limits.adminRequest(context.caller());
-    }
-    Integer first = env.getArgument("first");
-    if (first == null || first < 0 || first > MAX_PAGE) {
-      throw new IllegalArgumentException(
-          "'first' must be between 0 and " + MAX_PAGE + ", got " + first);
-    }
-    ExportQueue.ExportedPage page = queue.listExported(first, env.getArgument("after"));
-    List<Map<String, Object>> nodes = new ArrayList<>(page.nodes().size());
-    for (ExportQueue.ExportedEvent event : page.nodes()) {
-      Map<String, Object> node = new LinkedHashMap<>();
-      node.put("id", event.id().toString());
-      node.put("exportedAt", event.exportedAt().atOffset(ZoneOffset.UTC));
-      node.put("payload", payload(event));
-      nodes.add(node);
-    }
-    Map<String, Object> pageInfo = new LinkedHashMap<>();
-    pageInfo.put("hasNextPage", page.hasNextPage());
-    pageInfo.put("endCursor", page.endCursor());
-    Map<String, Object> connection = new LinkedHashMap<>();
-    connection.put("nodes", nodes);
-    connection.put("totalCount", (int) Math.min(Integer.MAX_VALUE, page.totalCount()));
-    connection.put("pageInfo", pageInfo);
-    return connection;
-  }
-
-  private static Object payload(ExportQueue.ExportedEvent event) {
-    try {
-      return Json.read(EventJson.PRINTER.print(event.event()));
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot print exported event " + event.id(), e);
-    }
-  }
-
-  /** The protobuf JSON printer, loaded with the first {@code exportedEvents} query, not before. */
-  private static final class EventJson {
-    static final JsonFormat.Printer PRINTER = JsonFormat.printer();
   }
 
   /** A query the caller may not run. */

@@ -404,6 +404,116 @@ class RecordEventIT {
   }
 
   @Test
+  void setAsideEvents_letASiteAdminSeeRetryAndDiscardThem() throws Exception {
+    record(
+        List.of(event("a.b", "kept"), event("a.b", "refused"), event("a.b", "garbled")),
+        Authenticator.ANONYMOUS_UID_HEADER,
+        "v");
+    Map<String, String> ids = new HashMap<>();
+    for (String action : List.of("kept", "refused", "garbled")) {
+      ids.put(
+          action,
+          db.queryString(
+              "SELECT event_id::text FROM event_logs WHERE name = 'a.b." + action + "'"));
+    }
+    db.execute(
+        "UPDATE telemetry_events_export_queue SET set_aside_at = now(), failures = 3,"
+            + " set_aside_reason = 'refused alone 3 times', last_error = 'INVALID_ARGUMENT'"
+            + " WHERE id = '"
+            + ids.get("refused")
+            + "'");
+    db.execute(
+        "UPDATE telemetry_events_export_queue SET set_aside_at = now() - interval '1 minute',"
+            + " set_aside_reason = 'payload is not a valid Event', payload_pb = '\\xff'"
+            + " WHERE id = '"
+            + ids.get("garbled")
+            + "'");
+    String admin = "token " + adminToken;
+    String list =
+        "{ telemetry { setAsideEvents(first: 10) { totalCount"
+            + " nodes { id setAsideAt reason attempts failures lastError payload } } } }";
+
+    Response listed = post("/", request(list, null), "Authorization", admin);
+    Response refused = post("/", request(list, null), "Authorization", "token " + userToken);
+
+    JsonNode nodes =
+        listed.body().path("data").path("telemetry").path("setAsideEvents").path("nodes");
+    assertEquals(2, nodes.size(), listed.raw().body());
+    assertEquals(ids.get("refused"), nodes.path(0).path("id").asText(), "newest first");
+    assertEquals("refused alone 3 times", nodes.path(0).path("reason").asText());
+    assertEquals(3, nodes.path(0).path("failures").asInt());
+    assertEquals("INVALID_ARGUMENT", nodes.path(0).path("lastError").asText());
+    assertEquals("refused", nodes.path(0).path("payload").path("action").asText());
+    assertTrue(nodes.path(1).path("payload").isNull(), "a payload that cannot be decoded");
+    assertEquals(
+        "setAsideEvents needs an access token with the site-admin scope", refused.firstError());
+
+    Response mixed =
+        post(
+            "/",
+            request(
+                "mutation($e: TelemetryEventInput!, $ids: [ID!]) { telemetry {"
+                    + " recordEvent(event: $e) { alwaysNil }"
+                    + " retrySetAsideEvents(ids: $ids) { count } } }",
+                Map.of("e", event("mixed.request", "sent"), "ids", List.of(ids.get("refused")))),
+            "Authorization",
+            admin);
+    assertTrue(
+        mixed.raw().body().contains("cannot be sent in a request that records events"),
+        mixed.raw().body());
+    assertEquals(0, db.queryLong("SELECT count(*) FROM event_logs WHERE name LIKE 'mixed%'"));
+
+    Response retried =
+        post(
+            "/",
+            request(
+                "mutation($ids: [ID!]) { telemetry { retrySetAsideEvents(ids: $ids) { count } } }",
+                Map.of("ids", List.of(ids.get("refused")))),
+            "Authorization",
+            admin);
+    Response discarded =
+        post(
+            "/",
+            request(
+                "mutation($ids: [ID!]!) { telemetry { discardSetAsideEvents(ids: $ids) { count } } }",
+                Map.of("ids", List.of(ids.get("garbled"), ids.get("kept")))),
+            "Authorization",
+            admin);
+
+    assertEquals(
+        1,
+        retried
+            .body()
+            .path("data")
+            .path("telemetry")
+            .path("retrySetAsideEvents")
+            .path("count")
+            .asInt(),
+        retried.raw().body());
+    assertEquals(
+        1,
+        discarded
+            .body()
+            .path("data")
+            .path("telemetry")
+            .path("discardSetAsideEvents")
+            .path("count")
+            .asInt(),
+        "only set-aside rows are discarded: " + discarded.raw().body());
+    assertEquals(
+        0,
+        db.queryLong(
+            "SELECT count(*) FROM telemetry_events_export_queue WHERE set_aside_at IS NOT NULL"));
+    assertEquals(
+        Set.of(ids.get("kept"), ids.get("refused")),
+        new ExportQueue(db.dataSource(), Clock.systemUTC())
+            .claim(UUID.randomUUID(), 10, Duration.ofMinutes(1)).events().stream()
+                .map(e -> e.id().toString())
+                .collect(Collectors.toSet()),
+        "the retried event is waiting for export again");
+  }
+
+  @Test
   void limits_aBodyOverTheLimitIs413AndStoresNothing() throws Exception {
     Map<String, Object> event = event("a.b", "c.d");
     event.put("marketingTracking", Map.of("url", "https://example.com/" + "x".repeat(300 * 1024)));
