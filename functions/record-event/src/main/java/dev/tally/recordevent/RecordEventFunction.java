@@ -85,13 +85,14 @@ public final class RecordEventFunction implements HttpFunction {
     if (!method.equals("POST")) {
       response.appendHeader("Allow", "POST, OPTIONS");
       log.put("outcome", "bad_request");
-      return error(response, 405, "send GraphQL requests with POST");
+      return unread(response, 405, "send GraphQL requests with POST");
     }
     Optional<String> contentType = request.getContentType();
     if (contentType.isPresent()
         && !contentType.get().toLowerCase(Locale.ROOT).startsWith("application/json")) {
       log.put("outcome", "bad_request");
-      return error(response, 415, "the request body must be JSON (Content-Type: application/json)");
+      return unread(
+          response, 415, "the request body must be JSON (Content-Type: application/json)");
     }
 
     byte[] body =
@@ -99,7 +100,7 @@ public final class RecordEventFunction implements HttpFunction {
             request.getInputStream(), request.getContentLength(), config.maxRequestBytes());
     if (body == null) {
       log.put("outcome", "too_large");
-      return error(
+      return unread(
           response,
           413,
           "the request body may be at most "
@@ -142,6 +143,16 @@ public final class RecordEventFunction implements HttpFunction {
     }
     write(response, answer.status(), answer.body());
     return answer.status();
+  }
+
+  /**
+   * An error answered with the request's body left unread, so the connection cannot carry another
+   * request: saying so keeps a client from sending its next request on a connection the server is
+   * closing.
+   */
+  private static int unread(HttpResponse response, int status, String message) throws IOException {
+    response.appendHeader("Connection", "close");
+    return error(response, status, message);
   }
 
   private static int error(HttpResponse response, int status, String message) throws IOException {
