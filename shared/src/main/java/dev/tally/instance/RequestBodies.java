@@ -5,21 +5,50 @@ import java.io.InputStream;
 
 /** Reads request bodies without ever holding more than a limit in memory. */
 public final class RequestBodies {
+  /**
+   * The most bytes of a refused body that are read and dropped: as much as Cloud Run lets through
+   * in one request.
+   */
+  public static final long MAX_DISCARDED_BYTES = 32L * 1024 * 1024;
+
+  private static final int CHUNK = 64 * 1024;
+
   private RequestBodies() {}
 
   /**
-   * The body, or {@code null} when it is longer than {@code limit} bytes.
+   * The body, or {@code null} when it is longer than {@code limit} bytes. A longer body is read to
+   * its end and dropped (up to {@value #MAX_DISCARDED_BYTES} bytes) before the caller answers: a
+   * connection closed with unread data is reset, and a sender still sending would lose the answer
+   * that says what to fix. Answer such a request with {@code Connection: close}.
    *
    * @param declaredLength the request's Content-Length, or a negative number when unknown
    */
   public static byte[] readAtMost(InputStream body, long declaredLength, int limit)
       throws IOException {
-    if (declaredLength > limit) {
-      return null;
-    }
     try (InputStream in = body) {
+      if (declaredLength > limit) {
+        discard(in, declaredLength <= MAX_DISCARDED_BYTES ? declaredLength : 0);
+        return null;
+      }
       byte[] bytes = in.readNBytes(limit + 1);
-      return bytes.length > limit ? null : bytes;
+      if (bytes.length > limit) {
+        discard(in, MAX_DISCARDED_BYTES - bytes.length);
+        return null;
+      }
+      return bytes;
+    }
+  }
+
+  /** Reads and drops at most {@code bytes} bytes, fewer when the body ends first. */
+  private static void discard(InputStream in, long bytes) throws IOException {
+    byte[] buffer = new byte[CHUNK];
+    long left = bytes;
+    while (left > 0) {
+      int read = in.read(buffer, 0, (int) Math.min(buffer.length, left));
+      if (read < 0) {
+        return;
+      }
+      left -= read;
     }
   }
 }
