@@ -30,9 +30,15 @@ public final class DataSources {
     hikari.addDataSourceProperty("reWriteBatchedInserts", "true");
     // Keep the values of a failed statement out of the driver's messages (and so out of logs).
     hikari.addDataSourceProperty("logServerErrorDetail", "false");
+    HikariDataSource pool = new HikariDataSource(hikari);
     if (config.migrateOnStart()) {
-      Migrations.apply(config);
+      try {
+        Migrations.applyIfBehind(pool, config);
+      } catch (RuntimeException | Error e) {
+        pool.close();
+        throw e;
+      }
     }
-    return new HikariDataSource(hikari);
+    return pool;
   }
 }

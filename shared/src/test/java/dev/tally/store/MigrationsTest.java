@@ -4,6 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.tally.testing.PostgresExtension;
 import dev.tally.testing.TestDatabase;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -11,8 +15,12 @@ import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 
 @ExtendWith(PostgresExtension.class)
 class MigrationsTest {
@@ -49,6 +57,60 @@ class MigrationsTest {
               "SELECT count(*) FROM information_schema.tables"
                   + " WHERE table_name = 'telemetry_events_export_queue'"));
     }
+  }
+
+  @Test
+  void applyIfBehind_appliesWhatIsPendingAndNothingOnceCurrent() {
+    try (TestDatabase empty = db.createEmpty()) {
+      Flyway.configure()
+          .dataSource(empty.dataSource())
+          .locations(Migrations.LOCATION)
+          .table(Migrations.HISTORY_TABLE)
+          .target("2")
+          .load()
+          .migrate();
+      DatabaseConfig config =
+          new DatabaseConfig(empty.url(), empty.user(), empty.password(), 1, true);
+      long bundled = db.queryLong("SELECT max(version::int) FROM tally_schema_history");
+
+      assertEquals(bundled - 2, Migrations.applyIfBehind(empty.dataSource(), config));
+      assertEquals(0, Migrations.applyIfBehind(empty.dataSource(), config), "current: nothing");
+      assertEquals(bundled, empty.queryLong("SELECT max(version::int) FROM tally_schema_history"));
+    }
+  }
+
+  @Test
+  void applyIfBehind_onAnEmptyDatabaseAppliesEverything() {
+    try (TestDatabase empty = db.createEmpty()) {
+      DatabaseConfig config =
+          new DatabaseConfig(empty.url(), empty.user(), empty.password(), 1, true);
+
+      int applied = Migrations.applyIfBehind(empty.dataSource(), config);
+
+      assertEquals(
+          db.queryLong("SELECT count(*) FROM tally_schema_history WHERE success"), applied);
+    }
+  }
+
+  @Test
+  void latestBundledVersion_readsTheMigrationsOfAJarAsOfADirectory(@TempDir Path dir)
+      throws Exception {
+    Path jar = dir.resolve("migrations.jar");
+    try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar))) {
+      for (String name :
+          List.of("db/tally/", "db/tally/V1__first.sql", "db/tally/V12__twelfth.sql", "x.txt")) {
+        out.putNextEntry(new JarEntry(name));
+        out.closeEntry();
+      }
+    }
+
+    try (URLClassLoader fromJar = new URLClassLoader(new URL[] {jar.toUri().toURL()}, null)) {
+      assertEquals(12, Migrations.latestBundledVersion(fromJar));
+    }
+    assertEquals(
+        db.queryLong("SELECT max(version::int) FROM tally_schema_history"),
+        Migrations.latestBundledVersion(Migrations.class.getClassLoader()),
+        "the directory of the build");
   }
 
   @Test
