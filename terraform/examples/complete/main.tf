@@ -24,6 +24,11 @@ locals {
   ]
   functions = toset(["record-event", "export", "gateway"])
   build_dir = abspath(startswith(var.function_build_dir, "/") ? var.function_build_dir : "${path.module}/${var.function_build_dir}")
+
+  # Written by terraform/scripts/build-gateway-server-image.sh: the native gRPC server's image,
+  # by digest.
+  gateway_server_image_file = "${local.build_dir}/../gateway-server-image.txt"
+  gateway_server_image      = fileexists(local.gateway_server_image_file) ? trimspace(file(local.gateway_server_image_file)) : null
 }
 
 resource "google_project_service" "apis" {
@@ -61,6 +66,17 @@ resource "google_storage_bucket_object" "function" {
   source   = data.archive_file.function[each.key].output_path
 }
 
+# Container images: the native gRPC gateway's server, when enabled.
+resource "google_artifact_registry_repository" "images" {
+  project       = var.project_id
+  location      = var.region
+  repository_id = "tally"
+  format        = "DOCKER"
+  description   = "Tally container images (the native gRPC gateway server)."
+
+  depends_on = [google_project_service.apis]
+}
+
 # --- The instance's gateway token: generated here, its hash configured at the gateway ---
 
 resource "random_password" "gateway_token" {
@@ -84,6 +100,10 @@ module "gateway" {
     enabled             = var.bigquery_enabled
     location            = var.bigquery_location
     deletion_protection = var.deletion_protection
+  }
+  native_grpc = {
+    enabled = var.native_grpc_enabled
+    image   = local.gateway_server_image
   }
 
   depends_on = [google_project_service.apis]

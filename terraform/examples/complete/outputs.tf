@@ -8,6 +8,16 @@ output "gateway_url" {
   value       = module.gateway.url
 }
 
+output "native_grpc_address" {
+  description = "The gateway's native gRPC address (grpcs://...), for instances that export over native gRPC; null unless native_grpc_enabled."
+  value       = module.gateway.native_grpc_address
+}
+
+output "images_repository" {
+  description = "Artifact Registry repository for the native gRPC server's image: pass it to terraform/scripts/build-gateway-server-image.sh."
+  value       = "${google_artifact_registry_repository.images.location}-docker.pkg.dev/${var.project_id}/${google_artifact_registry_repository.images.repository_id}"
+}
+
 output "events_topic_id" {
   description = "Pub/Sub topic the gateway publishes events to."
   value       = module.gateway.topic_id

@@ -82,3 +82,9 @@ variable "notification_channels" {
   type        = list(string)
   default     = []
 }
+
+variable "native_grpc_enabled" {
+  description = "Also run the gateway as a native gRPC server on Cloud Run (output native_grpc_address), for instances that export with grpcs://. Build its image first: terraform/scripts/build-gateway-server-image.sh (terraform/README.md)."
+  type        = bool
+  default     = false
+}

@@ -1,23 +1,45 @@
 terraform {
   required_version = ">= 1.5.0"
 
+  # The state holds secrets (the database password, the gateway token): keep it in a bucket of
+  # the project, versioned and closed to the public (terraform/README.md, "Deploy"):
+  #   terraform init -backend-config="bucket=<project>-tally-tfstate"
+  backend "gcs" {
+    prefix = "tally/complete"
+  }
+
+  # Exact versions, the ones the offline checks were run against. `terraform init` writes
+  # .terraform.lock.hcl with their checksums: commit it, so that every apply uses these builds.
   required_providers {
     google = {
       source  = "hashicorp/google"
-      version = ">= 6.1, < 7.0"
+      version = "6.50.0"
+    }
+    google-beta = {
+      source  = "hashicorp/google-beta"
+      version = "6.50.0"
     }
     random = {
       source  = "hashicorp/random"
-      version = ">= 3.5, < 4.0"
+      version = "3.7.2"
     }
     archive = {
       source  = "hashicorp/archive"
-      version = ">= 2.4, < 3.0"
+      version = "2.7.1"
+    }
+    time = {
+      source  = "hashicorp/time"
+      version = "0.13.1"
     }
   }
 }
 
 provider "google" {
+  project = var.project_id
+  region  = var.region
+}
+
+provider "google-beta" {
   project = var.project_id
   region  = var.region
 }

@@ -1,6 +1,7 @@
 # The gateway: a public HTTP function (gRPC-web) that authenticates instances with their tokens
-# and publishes one Pub/Sub message per event, plus its topics and, optionally, a BigQuery
-# subscription that lands every message in a table for analysis.
+# and publishes one Pub/Sub message per event, plus its topics, optionally the same service as a
+# native gRPC server on Cloud Run (for instances that only speak native gRPC), and optionally a
+# BigQuery subscription that lands every message in a table for analysis.
 
 locals {
   labels                 = merge({ app = "tally", tally-component = "gateway" }, var.labels)
@@ -8,10 +9,17 @@ locals {
   dead_letter_topic_name = coalesce(var.dead_letter_topic_name, "${var.name}-dead-letter")
   instance_tokens        = join(",", [for id in sort(keys(var.instance_tokens)) : "${id}=${var.instance_tokens[id]}"])
   bigquery_table         = var.bigquery.enabled ? "${var.project_id}.${var.bigquery.dataset_id}.${var.bigquery.table_id}" : null
+
+  pubsub_agent = var.bigquery.enabled ? google_project_service_identity.pubsub[0].member : null
 }
 
-data "google_project" "this" {
-  project_id = var.project_id
+# Pub/Sub's service agent writes the BigQuery rows and moves undeliverable messages to a
+# dead-letter topic. On a new project it may not exist yet: this makes sure it does.
+resource "google_project_service_identity" "pubsub" {
+  provider = google-beta
+  count    = var.bigquery.enabled ? 1 : 0
+  project  = var.project_id
+  service  = "pubsub.googleapis.com"
 }
 
 # --- Topics ---
@@ -106,6 +114,18 @@ resource "google_secret_manager_secret_iam_member" "instance_tokens" {
   member    = google_service_account.gateway.member
 }
 
+# IAM grants take up to a few minutes to reach every Google service: the build and the first
+# instances wait for them instead of failing for want of a permission granted seconds earlier.
+resource "time_sleep" "iam_propagation" {
+  create_duration = var.iam_propagation_wait
+
+  triggers = {
+    build     = join(",", sort([for m in google_project_iam_member.build : m.id]))
+    publisher = join(",", sort([for m in google_pubsub_topic_iam_member.publisher : m.id]))
+    tokens    = google_secret_manager_secret_iam_member.instance_tokens.id
+  }
+}
+
 # --- Function ---
 
 resource "google_cloudfunctions2_function" "gateway" {
@@ -129,13 +149,15 @@ resource "google_cloudfunctions2_function" "gateway" {
   }
 
   service_config {
-    service_account_email          = google_service_account.gateway.email
-    max_instance_count             = var.max_instances
-    min_instance_count             = var.min_instances
-    available_memory               = var.memory
-    timeout_seconds                = var.timeout_seconds
-    ingress_settings               = "ALLOW_ALL"
-    all_traffic_on_latest_revision = true
+    service_account_email            = google_service_account.gateway.email
+    max_instance_count               = var.max_instances
+    min_instance_count               = var.min_instances
+    available_memory                 = var.memory
+    available_cpu                    = var.cpu
+    max_instance_request_concurrency = var.concurrency
+    timeout_seconds                  = var.timeout_seconds
+    ingress_settings                 = "ALLOW_ALL"
+    all_traffic_on_latest_revision   = true
 
     environment_variables = {
       PUBSUB_PROJECT_ID                   = var.project_id
@@ -155,11 +177,18 @@ resource "google_cloudfunctions2_function" "gateway" {
     }
   }
 
-  depends_on = [
-    google_project_iam_member.build,
-    google_pubsub_topic_iam_member.publisher,
-    google_secret_manager_secret_iam_member.instance_tokens,
-  ]
+  lifecycle {
+    precondition {
+      condition     = var.min_instances <= var.max_instances
+      error_message = "min_instances (${var.min_instances}) must not exceed max_instances (${var.max_instances})."
+    }
+    precondition {
+      condition     = var.concurrency == 1 || tonumber(var.cpu) >= 1
+      error_message = "concurrency above 1 needs cpu of at least 1 (Cloud Run functions serve concurrent requests only with a whole vCPU)."
+    }
+  }
+
+  depends_on = [time_sleep.iam_propagation]
 }
 
 # Public: the gateway authenticates callers with instance tokens, not Google identities.
@@ -167,6 +196,88 @@ resource "google_cloud_run_v2_service_iam_member" "public" {
   project  = var.project_id
   location = var.region
   name     = google_cloudfunctions2_function.gateway.name
+  role     = "roles/run.invoker"
+  member   = "allUsers"
+}
+
+# --- Native gRPC (optional) ---
+
+# The same service, as dev.tally.gatewayfn.GatewayServer from the same deployable (the image is
+# built from the gateway function's jars by scripts/build-gateway-server-image.sh), for instances
+# that export over native gRPC. Cloud Run terminates TLS and speaks HTTP/2 to the container
+# without TLS (h2c, the port named "h2c"), which is what the server listens with.
+resource "google_cloud_run_v2_service" "native_grpc" {
+  count               = var.native_grpc.enabled ? 1 : 0
+  project             = var.project_id
+  location            = var.region
+  name                = "${var.name}-grpc"
+  description         = "Tally gateway: native gRPC ingestion that publishes events to Pub/Sub."
+  labels              = local.labels
+  ingress             = "INGRESS_TRAFFIC_ALL"
+  deletion_protection = false
+
+  template {
+    service_account                  = google_service_account.gateway.email
+    timeout                          = "${var.timeout_seconds}s"
+    max_instance_request_concurrency = var.native_grpc.concurrency
+
+    scaling {
+      min_instance_count = var.native_grpc.min_instances
+      max_instance_count = var.native_grpc.max_instances
+    }
+
+    containers {
+      image = var.native_grpc.image
+
+      ports {
+        name           = "h2c"
+        container_port = 8080
+      }
+
+      resources {
+        limits = {
+          cpu    = var.native_grpc.cpu
+          memory = var.native_grpc.memory
+        }
+      }
+
+      # The function's settings, so that both serve alike.
+      dynamic "env" {
+        for_each = google_cloudfunctions2_function.gateway.service_config[0].environment_variables
+        content {
+          name  = env.key
+          value = env.value
+        }
+      }
+
+      env {
+        name = "TELEMETRY_GATEWAY_INSTANCE_TOKENS"
+        value_source {
+          secret_key_ref {
+            secret  = google_secret_manager_secret.instance_tokens.secret_id
+            version = google_secret_manager_secret_version.instance_tokens.version
+          }
+        }
+      }
+    }
+  }
+
+  lifecycle {
+    precondition {
+      condition     = var.native_grpc.image != null && var.native_grpc.image != ""
+      error_message = "native_grpc.enabled needs native_grpc.image: build it with terraform/scripts/build-gateway-server-image.sh (terraform/README.md)."
+    }
+  }
+
+  depends_on = [time_sleep.iam_propagation]
+}
+
+# Public like the function: callers authenticate with instance tokens.
+resource "google_cloud_run_v2_service_iam_member" "native_grpc_public" {
+  count    = var.native_grpc.enabled ? 1 : 0
+  project  = var.project_id
+  location = var.region
+  name     = google_cloud_run_v2_service.native_grpc[0].name
   role     = "roles/run.invoker"
   member   = "allUsers"
 }
@@ -215,7 +326,50 @@ resource "google_bigquery_table_iam_member" "pubsub_writer" {
   dataset_id = google_bigquery_dataset.telemetry[0].dataset_id
   table_id   = google_bigquery_table.events[0].table_id
   role       = "roles/bigquery.dataEditor"
-  member     = "serviceAccount:service-${data.google_project.this.number}@gcp-sa-pubsub.iam.gserviceaccount.com"
+  member     = local.pubsub_agent
+}
+
+# Messages BigQuery refuses to take (after max_delivery_attempts) go here instead of being retried
+# for the seven days a message lives; the inspect subscription keeps them for an operator:
+# gcloud pubsub subscriptions pull <name> --project <project> --limit=10
+resource "google_pubsub_topic" "bigquery_dead_letter" {
+  count                      = var.bigquery.enabled ? 1 : 0
+  project                    = var.project_id
+  name                       = "${var.name}-bigquery-dead-letter"
+  labels                     = local.labels
+  message_retention_duration = var.topic_message_retention
+}
+
+resource "google_pubsub_subscription" "bigquery_dead_letter" {
+  count                      = var.bigquery.enabled ? 1 : 0
+  project                    = var.project_id
+  name                       = "${var.name}-bigquery-dead-letter-inspect"
+  topic                      = google_pubsub_topic.bigquery_dead_letter[0].id
+  labels                     = local.labels
+  message_retention_duration = "604800s"
+  ack_deadline_seconds       = 60
+
+  expiration_policy {
+    ttl = ""
+  }
+}
+
+# Dead-lettering needs the service agent to publish to the dead-letter topic and to acknowledge
+# (subscribe to) the subscription it takes the message from.
+resource "google_pubsub_topic_iam_member" "bigquery_dead_letter_publisher" {
+  count   = var.bigquery.enabled ? 1 : 0
+  project = var.project_id
+  topic   = google_pubsub_topic.bigquery_dead_letter[0].name
+  role    = "roles/pubsub.publisher"
+  member  = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription_iam_member" "bigquery_subscriber" {
+  count        = var.bigquery.enabled ? 1 : 0
+  project      = var.project_id
+  subscription = google_pubsub_subscription.bigquery[0].name
+  role         = "roles/pubsub.subscriber"
+  member       = local.pubsub_agent
 }
 
 resource "google_pubsub_subscription" "bigquery" {
@@ -231,9 +385,17 @@ resource "google_pubsub_subscription" "bigquery" {
     write_metadata = true
   }
 
+  dead_letter_policy {
+    dead_letter_topic     = google_pubsub_topic.bigquery_dead_letter[0].id
+    max_delivery_attempts = var.bigquery.max_delivery_attempts
+  }
+
   expiration_policy {
     ttl = ""
   }
 
-  depends_on = [google_bigquery_table_iam_member.pubsub_writer]
+  depends_on = [
+    google_bigquery_table_iam_member.pubsub_writer,
+    google_pubsub_topic_iam_member.bigquery_dead_letter_publisher,
+  ]
 }

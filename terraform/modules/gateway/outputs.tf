@@ -3,6 +3,11 @@ output "url" {
   value       = google_cloudfunctions2_function.gateway.url
 }
 
+output "native_grpc_address" {
+  description = "grpcs:// address of the native gRPC server (an instance's gateway_url when it exports over native gRPC), or null when native_grpc is off."
+  value       = var.native_grpc.enabled ? "grpcs://${trimprefix(google_cloud_run_v2_service.native_grpc[0].uri, "https://")}" : null
+}
+
 output "function_name" {
   description = "Name of the gateway function (and of its Cloud Run service); the monitoring module filters its logs by it."
   value       = google_cloudfunctions2_function.gateway.name
@@ -21,6 +26,11 @@ output "dead_letter_topic_id" {
 output "dead_letter_subscription_name" {
   description = "Pull subscription that keeps dead-lettered events for inspection."
   value       = google_pubsub_subscription.dead_letter.name
+}
+
+output "bigquery_dead_letter_subscription_name" {
+  description = "Pull subscription that keeps the messages BigQuery refused, or null when the BigQuery subscription is off."
+  value       = var.bigquery.enabled ? google_pubsub_subscription.bigquery_dead_letter[0].name : null
 }
 
 output "bigquery_table" {

@@ -94,6 +94,64 @@ variable "min_instances" {
   }
 }
 
+variable "cpu" {
+  description = "vCPUs of one gateway instance (available_cpu, such as 1 or 2). A whole vCPU lets an instance serve concurrent requests."
+  type        = string
+  default     = "1"
+
+  validation {
+    condition     = can(regex("^[0-9]+(\\.[0-9]+)?$", var.cpu)) && can(tonumber(var.cpu)) && tonumber(var.cpu) > 0 && tonumber(var.cpu) <= 8
+    error_message = "cpu must be a number of vCPUs such as 0.583, 1 or 2, at most 8."
+  }
+}
+
+variable "concurrency" {
+  description = "Requests one gateway instance serves at once (max_instance_request_concurrency). Each may hold a body of up to max_request_bytes, decoded: keep concurrency x max_request_bytes x about 3 within memory. Above 1 needs cpu of at least 1."
+  type        = number
+  default     = 4
+
+  validation {
+    condition     = var.concurrency >= 1 && var.concurrency <= 1000 && floor(var.concurrency) == var.concurrency
+    error_message = "concurrency must be a whole number between 1 and 1000."
+  }
+}
+
+variable "iam_propagation_wait" {
+  description = "How long the build and the first instances wait after the service accounts' grants were made, for IAM to propagate (a duration for time_sleep, such as 120s or 3m). Only on the first apply, or when a grant is made again."
+  type        = string
+  default     = "120s"
+
+  validation {
+    condition     = can(regex("^[0-9]+(s|m)$", var.iam_propagation_wait))
+    error_message = "iam_propagation_wait must be a duration such as 120s or 3m."
+  }
+}
+
+variable "native_grpc" {
+  description = "Optional: the gateway as a native gRPC server (HTTP/2) on Cloud Run, for instances that export with grpcs:// (telemetry V2 instances that only speak native gRPC). image is the container scripts/build-gateway-server-image.sh builds from the gateway's deployable (by digest); the service has the function's service account, topics and token secret. concurrency counts calls (streams) one instance serves at once."
+  type = object({
+    enabled       = bool
+    image         = optional(string)
+    min_instances = optional(number, 0)
+    max_instances = optional(number, 10)
+    cpu           = optional(string, "1")
+    memory        = optional(string, "1Gi")
+    concurrency   = optional(number, 16)
+  })
+  default = { enabled = false }
+
+  validation {
+    condition = (
+      var.native_grpc.min_instances >= 0 && var.native_grpc.max_instances >= 1
+      && var.native_grpc.min_instances <= var.native_grpc.max_instances
+      && var.native_grpc.concurrency >= 1 && var.native_grpc.concurrency <= 1000
+      && can(regex("^[0-9]+(\\.[0-9]+)?$", var.native_grpc.cpu))
+      && can(regex("^[0-9]+(Mi|Gi)$", var.native_grpc.memory))
+    )
+    error_message = "native_grpc: min_instances 0..max_instances, max_instances at least 1, concurrency 1..1000, cpu such as 1 or 2, memory such as 512Mi or 1Gi."
+  }
+}
+
 variable "memory" {
   description = "Memory of one gateway instance (such as 512Mi or 1Gi). A request body up to max_request_bytes is held in memory."
   type        = string
@@ -150,7 +208,7 @@ variable "max_request_bytes" {
 }
 
 variable "bigquery" {
-  description = "Optional BigQuery subscription for analysis: every message of the events topic lands as a row (data and attributes as JSON, plus message_id, publish_time, subscription_name) in <dataset_id>.<table_id>, partitioned by day of publish_time. Delivery is at least once: de-duplicate on JSON_VALUE(data, '$.event.id')."
+  description = "Optional BigQuery subscription for analysis: every message of the events topic lands as a row (data and attributes as JSON, plus message_id, publish_time, subscription_name) in <dataset_id>.<table_id>, partitioned by day of publish_time. Delivery is at least once: de-duplicate on JSON_VALUE(data, '$.event.id'). A message BigQuery refuses max_delivery_attempts times goes to the <name>-bigquery-dead-letter topic."
   type = object({
     enabled                   = bool
     dataset_id                = optional(string, "tally_telemetry")
@@ -158,6 +216,7 @@ variable "bigquery" {
     location                  = optional(string, "US")
     partition_expiration_days = optional(number)
     deletion_protection       = optional(bool, true)
+    max_delivery_attempts     = optional(number, 5)
   })
   default = { enabled = false }
 
@@ -169,5 +228,10 @@ variable "bigquery" {
   validation {
     condition     = var.bigquery.partition_expiration_days == null ? true : var.bigquery.partition_expiration_days >= 1
     error_message = "bigquery.partition_expiration_days must be null (keep forever) or at least 1."
+  }
+
+  validation {
+    condition     = var.bigquery.max_delivery_attempts >= 5 && var.bigquery.max_delivery_attempts <= 100
+    error_message = "bigquery.max_delivery_attempts must be between 5 and 100 (Pub/Sub's bounds for a dead-letter policy)."
   }
 }

@@ -6,5 +6,13 @@ terraform {
       source  = "hashicorp/google"
       version = ">= 6.1, < 7.0"
     }
+    google-beta = {
+      source  = "hashicorp/google-beta"
+      version = ">= 6.1, < 7.0"
+    }
+    time = {
+      source  = "hashicorp/time"
+      version = ">= 0.9, < 1.0"
+    }
   }
 }

@@ -13,11 +13,19 @@ locals {
     "&socketFactory=com.google.cloud.sql.postgres.SocketFactory",
   ])
 
-  # Connection budget: every function instance holds up to DATABASE_POOL_SIZE connections.
+  # Names known from the variables alone, so that what only needs a name (the monitoring's log
+  # filters) does not wait for the functions to be built.
+  record_event_function_name = "${var.name}-record-event"
+  export_function_name       = "${var.name}-export"
+
+  # Connection budget: every function instance holds up to DATABASE_POOL_SIZE connections, and
+  # while a new revision rolls out, the old revision's instances still hold theirs: each function
+  # may briefly run twice its max instances.
+  rollout_overlap            = 2
   available_connections      = var.database_max_connections - var.database_reserved_connections
   export_connections         = var.export_max_instances * var.export_database_pool_size
-  record_event_max_instances = coalesce(var.record_event_max_instances, floor((local.available_connections - local.export_connections) / var.record_event_database_pool_size))
-  connections_used           = local.record_event_max_instances * var.record_event_database_pool_size + local.export_connections
+  record_event_max_instances = coalesce(var.record_event_max_instances, floor((floor(local.available_connections / local.rollout_overlap) - local.export_connections) / var.record_event_database_pool_size))
+  connections_used           = local.rollout_overlap * (local.record_event_max_instances * var.record_event_database_pool_size + local.export_connections)
 
   license_key_set = nonsensitive(var.license_key != null)
 
@@ -101,6 +109,19 @@ resource "google_secret_manager_secret_iam_member" "access" {
   member    = each.value.member
 }
 
+# IAM grants take up to a few minutes to reach every Google service. A build that starts at once
+# can fail for want of a permission granted seconds earlier; the functions wait for this instead.
+# It waits when a grant is made again too (the triggers), not on later applies.
+resource "time_sleep" "iam_propagation" {
+  create_duration = var.iam_propagation_wait
+
+  triggers = {
+    build   = join(",", sort([for m in google_project_iam_member.build : m.id]))
+    sql     = join(",", sort([for m in google_project_iam_member.cloudsql_client : m.id]))
+    secrets = join(",", sort([for m in google_secret_manager_secret_iam_member.access : m.id]))
+  }
+}
+
 # --- Database ---
 
 resource "random_id" "database_suffix" {
@@ -117,13 +138,15 @@ resource "google_sql_database_instance" "tally" {
   deletion_protection = var.deletion_protection
 
   settings {
-    tier              = var.database_tier
-    edition           = var.database_edition
-    availability_type = var.database_availability_type
-    disk_type         = "PD_SSD"
-    disk_size         = var.database_disk_size_gb
-    disk_autoresize   = true
-    user_labels       = local.labels
+    # Cloud SQL's own protection: refuses the deletion from any client, not only Terraform.
+    deletion_protection_enabled = var.deletion_protection
+    tier                        = var.database_tier
+    edition                     = var.database_edition
+    availability_type           = var.database_availability_type
+    disk_type                   = "PD_SSD"
+    disk_size                   = var.database_disk_size_gb
+    disk_autoresize             = true
+    user_labels                 = local.labels
 
     backup_configuration {
       enabled                        = true
@@ -149,6 +172,9 @@ resource "google_sql_database" "tally" {
   project  = var.project_id
   instance = google_sql_database_instance.tally.name
   name     = "tally"
+  # The database goes with the instance on destroy; dropping it first fails while the functions'
+  # connections are open.
+  deletion_policy = "ABANDON"
 }
 
 resource "random_password" "database" {
@@ -161,6 +187,9 @@ resource "google_sql_user" "tally" {
   instance = google_sql_database_instance.tally.name
   name     = "tally"
   password = random_password.database.result
+  # Once migrations ran, the user owns the tables, and PostgreSQL refuses to drop a role that owns
+  # objects: the user goes with the instance on destroy instead.
+  deletion_policy = "ABANDON"
 }
 
 resource "google_secret_manager_secret" "database_password" {
@@ -226,7 +255,7 @@ resource "google_secret_manager_secret_version" "license_key" {
 resource "google_cloudfunctions2_function" "record_event" {
   project     = var.project_id
   location    = var.region
-  name        = "${var.name}-record-event"
+  name        = local.record_event_function_name
   description = "Tally ${var.name}: GraphQL endpoint clients record telemetry events with."
   labels      = local.labels
 
@@ -244,13 +273,15 @@ resource "google_cloudfunctions2_function" "record_event" {
   }
 
   service_config {
-    service_account_email          = google_service_account.record_event.email
-    max_instance_count             = local.record_event_max_instances
-    min_instance_count             = var.record_event_min_instances
-    available_memory               = var.record_event_memory
-    timeout_seconds                = 60
-    ingress_settings               = "ALLOW_ALL"
-    all_traffic_on_latest_revision = true
+    service_account_email            = google_service_account.record_event.email
+    max_instance_count               = local.record_event_max_instances
+    min_instance_count               = var.record_event_min_instances
+    available_memory                 = var.record_event_memory
+    available_cpu                    = var.record_event_cpu
+    max_instance_request_concurrency = var.record_event_concurrency
+    timeout_seconds                  = 60
+    ingress_settings                 = "ALLOW_ALL"
+    all_traffic_on_latest_revision   = true
 
     environment_variables = {
       DATABASE_URL                                   = local.database_url
@@ -293,15 +324,19 @@ resource "google_cloudfunctions2_function" "record_event" {
   lifecycle {
     precondition {
       condition     = local.record_event_max_instances >= 1 && local.connections_used <= local.available_connections
-      error_message = "Connection budget exceeded: record-event ${local.record_event_max_instances} instances x ${var.record_event_database_pool_size} + export ${var.export_max_instances} x ${var.export_database_pool_size} = ${local.connections_used} connections, but max_connections ${var.database_max_connections} - reserved ${var.database_reserved_connections} leaves ${local.available_connections}. Lower the instance counts or pool sizes, or raise database_max_connections (with a larger database_tier)."
+      error_message = "Connection budget exceeded: ${local.rollout_overlap} x (record-event ${local.record_event_max_instances} instances x ${var.record_event_database_pool_size} + export ${var.export_max_instances} x ${var.export_database_pool_size}) = ${local.connections_used} connections while a new revision rolls out, but max_connections ${var.database_max_connections} - reserved ${var.database_reserved_connections} leaves ${local.available_connections}. Lower the instance counts or pool sizes, or raise database_max_connections (with a larger database_tier)."
+    }
+    precondition {
+      condition     = var.record_event_min_instances <= local.record_event_max_instances
+      error_message = "record_event_min_instances (${var.record_event_min_instances}) must not exceed record-event's max instances (${local.record_event_max_instances})."
+    }
+    precondition {
+      condition     = var.record_event_concurrency == 1 || tonumber(var.record_event_cpu) >= 1
+      error_message = "record_event_concurrency above 1 needs record_event_cpu of at least 1 (Cloud Run functions serve concurrent requests only with a whole vCPU)."
     }
   }
 
-  depends_on = [
-    google_project_iam_member.build,
-    google_project_iam_member.cloudsql_client,
-    google_secret_manager_secret_iam_member.access,
-  ]
+  depends_on = [time_sleep.iam_propagation]
 }
 
 resource "google_cloud_run_v2_service_iam_member" "record_event_public" {
@@ -318,7 +353,7 @@ resource "google_cloud_run_v2_service_iam_member" "record_event_public" {
 resource "google_cloudfunctions2_function" "export" {
   project     = var.project_id
   location    = var.region
-  name        = "${var.name}-export"
+  name        = local.export_function_name
   description = "Tally ${var.name}: exports queued events to the gateway; called by Cloud Scheduler."
   labels      = local.labels
 
@@ -336,13 +371,16 @@ resource "google_cloudfunctions2_function" "export" {
   }
 
   service_config {
-    service_account_email          = google_service_account.export.email
-    max_instance_count             = var.export_max_instances
-    min_instance_count             = 0
-    available_memory               = var.export_memory
-    timeout_seconds                = var.export_timeout_seconds
-    ingress_settings               = var.export_ingress
-    all_traffic_on_latest_revision = true
+    service_account_email = google_service_account.export.email
+    max_instance_count    = var.export_max_instances
+    min_instance_count    = 0
+    available_memory      = var.export_memory
+    available_cpu         = var.export_cpu
+    # One run per instance: a run already overlaps its own batches.
+    max_instance_request_concurrency = 1
+    timeout_seconds                  = var.export_timeout_seconds
+    ingress_settings                 = var.export_ingress
+    all_traffic_on_latest_revision   = true
 
     environment_variables = {
       DATABASE_URL                                         = local.database_url
@@ -396,11 +434,7 @@ resource "google_cloudfunctions2_function" "export" {
     }
   }
 
-  depends_on = [
-    google_project_iam_member.build,
-    google_project_iam_member.cloudsql_client,
-    google_secret_manager_secret_iam_member.access,
-  ]
+  depends_on = [time_sleep.iam_propagation]
 }
 
 # Only the scheduler's account may invoke export.
@@ -413,12 +447,14 @@ resource "google_cloud_run_v2_service_iam_member" "export_scheduler" {
 }
 
 resource "google_cloud_scheduler_job" "export" {
-  project          = var.project_id
-  region           = var.region
-  name             = "${var.name}-export"
-  description      = "Runs the Tally ${var.name} export: POST with an OIDC token of ${google_service_account.scheduler.email}."
-  schedule         = var.export_schedule
-  time_zone        = "Etc/UTC"
+  project     = var.project_id
+  region      = var.region
+  name        = "${var.name}-export"
+  description = "Runs the Tally ${var.name} export: POST with an OIDC token of ${google_service_account.scheduler.email}."
+  schedule    = var.export_schedule
+  time_zone   = "Etc/UTC"
+  # The function's timeout: a run ends (its last call included) before it, so the scheduler sees
+  # every run's answer. Cloud Scheduler allows at most 30 minutes (export_timeout_seconds' bound).
   attempt_deadline = "${var.export_timeout_seconds}s"
 
   # A missed run is not retried: the next scheduled run picks up the same queue.

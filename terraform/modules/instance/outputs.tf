@@ -4,8 +4,8 @@ output "record_event_url" {
 }
 
 output "record_event_function_name" {
-  description = "Name of the record-event function (and of its Cloud Run service)."
-  value       = google_cloudfunctions2_function.record_event.name
+  description = "Name of the record-event function (and of its Cloud Run service). Known from the variables alone, so that what filters logs by it need not wait for the function."
+  value       = local.record_event_function_name
 }
 
 output "export_url" {
@@ -14,8 +14,8 @@ output "export_url" {
 }
 
 output "export_function_name" {
-  description = "Name of the export function (and of its Cloud Run service); the monitoring module filters its logs by it."
-  value       = google_cloudfunctions2_function.export.name
+  description = "Name of the export function (and of its Cloud Run service); the monitoring module filters its logs by it. Known from the variables alone, so that the log-based metrics (and the wait for them to propagate) need not wait for the function."
+  value       = local.export_function_name
 }
 
 output "scheduler_job_name" {
@@ -59,14 +59,20 @@ output "service_account_emails" {
 }
 
 output "connection_budget" {
-  description = "How the functions' connection pools fit into the database's max_connections."
+  description = "How the functions' connection pools fit into the database's max_connections, with room for a rollout (old and new revision at once): rollout_overlap x (record_event_max_instances x record_event_pool_size + export_max_instances x export_pool_size) = used_at_most <= max_connections - reserved = available."
   value = {
-    max_connections            = var.database_max_connections
-    reserved                   = var.database_reserved_connections
-    record_event_max_instances = local.record_event_max_instances
-    record_event_pool_size     = var.record_event_database_pool_size
-    export_max_instances       = var.export_max_instances
-    export_pool_size           = var.export_database_pool_size
-    used_at_most               = local.connections_used
+    max_connections             = var.database_max_connections
+    reserved                    = var.database_reserved_connections
+    available                   = local.available_connections
+    rollout_overlap             = local.rollout_overlap
+    record_event_max_instances  = local.record_event_max_instances
+    record_event_pool_size      = var.record_event_database_pool_size
+    record_event_concurrency    = var.record_event_concurrency
+    record_event_cpu            = var.record_event_cpu
+    export_max_instances        = var.export_max_instances
+    export_pool_size            = var.export_database_pool_size
+    used_at_most                = local.connections_used
+    concurrent_requests_at_most = local.record_event_max_instances * var.record_event_concurrency
+    arithmetic                  = "${local.rollout_overlap} x (${local.record_event_max_instances} x ${var.record_event_database_pool_size} + ${var.export_max_instances} x ${var.export_database_pool_size}) = ${local.connections_used} <= ${var.database_max_connections} - ${var.database_reserved_connections} = ${local.available_connections}"
   }
 }

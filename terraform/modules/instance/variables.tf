@@ -131,7 +131,7 @@ variable "database_reserved_connections" {
 }
 
 variable "deletion_protection" {
-  description = "Refuse to destroy the Cloud SQL instance (Terraform-side protection). Turn off only to tear the instance down."
+  description = "Protect the Cloud SQL instance from deletion, both Terraform-side and by Cloud SQL's own deletion protection (which refuses any client). To tear the instance down, set false, apply, then destroy."
   type        = bool
   default     = true
 }
@@ -148,9 +148,20 @@ variable "database_connect_timeout" {
 }
 
 variable "migrate_on_start" {
-  description = "DATABASE_MIGRATE_ON_START: apply pending migrations when a function instance starts (Flyway under an advisory lock). Off by default: run `TallyAdmin migrate` as a deploy step instead (see terraform/README.md)."
+  description = "DATABASE_MIGRATE_ON_START: each function instance applies pending migrations before it serves, under Flyway's advisory lock, so the schema is there before any traffic (and the scheduler's first export call). A schema that is current costs one query; Flyway loads only when a migration is pending. Off means running `TallyAdmin migrate` yourself before the functions get traffic."
   type        = bool
-  default     = false
+  default     = true
+}
+
+variable "iam_propagation_wait" {
+  description = "How long the functions' builds wait after their service accounts' grants were made, for IAM to propagate (a duration for time_sleep, such as 120s or 3m). Only on the first apply, or when a grant is made again."
+  type        = string
+  default     = "120s"
+
+  validation {
+    condition     = can(regex("^[0-9]+(s|m)$", var.iam_propagation_wait))
+    error_message = "iam_propagation_wait must be a duration such as 120s or 3m."
+  }
 }
 
 # --- record-event ---
@@ -162,7 +173,7 @@ variable "record_event_public" {
 }
 
 variable "record_event_max_instances" {
-  description = "Upper bound of record-event instances. null computes the largest count that fits the connection budget: floor((database_max_connections - database_reserved_connections - export_max_instances * export_database_pool_size) / record_event_database_pool_size). A value is checked against that budget at plan time."
+  description = "Upper bound of record-event instances. null computes the largest count that fits the connection budget with room for a rollout (old and new revisions at once): floor((floor((database_max_connections - database_reserved_connections) / 2) - export_max_instances * export_database_pool_size) / record_event_database_pool_size); 3 with the defaults, serving 3 x record_event_concurrency = 24 requests at once. A value is checked against that budget at plan time (see the connection_budget output)."
   type        = number
   default     = null
 
@@ -191,6 +202,28 @@ variable "record_event_memory" {
   validation {
     condition     = can(regex("^[0-9]+(Mi|Gi)$", var.record_event_memory))
     error_message = "record_event_memory must look like 512Mi or 1Gi."
+  }
+}
+
+variable "record_event_cpu" {
+  description = "vCPUs of one record-event instance (available_cpu, such as 1 or 2). A whole vCPU lets an instance serve concurrent requests; without it, record_event_memory decides the CPU (512Mi: a third of one)."
+  type        = string
+  default     = "1"
+
+  validation {
+    condition     = can(regex("^[0-9]+(\\.[0-9]+)?$", var.record_event_cpu)) && can(tonumber(var.record_event_cpu)) && tonumber(var.record_event_cpu) > 0 && tonumber(var.record_event_cpu) <= 8
+    error_message = "record_event_cpu must be a number of vCPUs such as 0.583, 1 or 2, at most 8."
+  }
+}
+
+variable "record_event_concurrency" {
+  description = "Requests one record-event instance serves at once (max_instance_request_concurrency). They share the instance's record_event_database_pool_size connections, each held for a few milliseconds per request; a request that finds none free waits up to database_connect_timeout. Above 1 needs record_event_cpu of at least 1."
+  type        = number
+  default     = 8
+
+  validation {
+    condition     = var.record_event_concurrency >= 1 && var.record_event_concurrency <= 1000 && floor(var.record_event_concurrency) == var.record_event_concurrency
+    error_message = "record_event_concurrency must be a whole number between 1 and 1000."
   }
 }
 
@@ -409,6 +442,17 @@ variable "export_memory" {
   }
 }
 
+variable "export_cpu" {
+  description = "vCPUs of one export instance (available_cpu, such as 1). A run decodes, frames and sends batches of up to export_batch_size events on two loops."
+  type        = string
+  default     = "1"
+
+  validation {
+    condition     = can(regex("^[0-9]+(\\.[0-9]+)?$", var.export_cpu)) && can(tonumber(var.export_cpu)) && tonumber(var.export_cpu) > 0 && tonumber(var.export_cpu) <= 8
+    error_message = "export_cpu must be a number of vCPUs such as 0.583, 1 or 2, at most 8."
+  }
+}
+
 variable "export_database_pool_size" {
   description = "DATABASE_POOL_SIZE of export: connections per instance."
   type        = number
@@ -443,9 +487,9 @@ variable "exported_events_retention" {
 }
 
 variable "export_ingress" {
-  description = "Ingress of the export function. ALLOW_ALL still requires an identity with run.invoker (only the scheduler's service account has it); ALLOW_INTERNAL_ONLY also drops traffic from outside the project's network and Google's internal callers such as Cloud Scheduler in the same project."
+  description = "Ingress of the export function. ALLOW_INTERNAL_ONLY (the default) admits only internal traffic, which includes Cloud Scheduler in the same project; the function also requires an identity with run.invoker, which only the scheduler's service account has. ALLOW_ALL also admits the internet (still only with that identity), for a scheduler in another project."
   type        = string
-  default     = "ALLOW_ALL"
+  default     = "ALLOW_INTERNAL_ONLY"
 
   validation {
     condition     = contains(["ALLOW_ALL", "ALLOW_INTERNAL_ONLY"], var.export_ingress)

@@ -170,6 +170,24 @@ resource "google_logging_metric" "gateway" {
 
 # --- alerts ---
 
+# A new log-based metric takes minutes to reach Cloud Monitoring, which refuses an alert policy on
+# it until then (404; hashicorp/terraform-provider-google#11102). The policies wait. The metrics
+# need only the functions' names, which come from variables, so on a first apply this wait runs
+# alongside the database and the builds. It waits again only for a metric created later.
+resource "time_sleep" "metric_propagation" {
+  count           = var.alerts_enabled && local.watch_export ? 1 : 0
+  create_duration = var.metric_propagation_wait
+
+  triggers = {
+    metrics = join(",", sort(concat(
+      [for m in google_logging_metric.export : m.id],
+      google_logging_metric.export_runs[*].id,
+      google_logging_metric.export_errors[*].id,
+      google_logging_metric.export_set_aside_runs[*].id,
+    )))
+  }
+}
+
 # "The backlog keeps growing": while export works, the oldest queued event is younger than a few
 # schedule intervals. It only keeps getting older when runs fail, the gateway refuses events, or
 # runs stop altogether (then no run reports, which the second condition catches).
@@ -180,6 +198,7 @@ resource "google_monitoring_alert_policy" "export_backlog" {
   combiner              = "OR"
   notification_channels = var.notification_channels
   user_labels           = var.labels
+  depends_on            = [time_sleep.metric_propagation]
 
   documentation {
     mime_type = "text/markdown"
@@ -243,6 +262,7 @@ resource "google_monitoring_alert_policy" "export_errors" {
   combiner              = "OR"
   notification_channels = var.notification_channels
   user_labels           = var.labels
+  depends_on            = [time_sleep.metric_propagation]
 
   documentation {
     mime_type = "text/markdown"
@@ -284,6 +304,7 @@ resource "google_monitoring_alert_policy" "export_set_aside" {
   combiner              = "OR"
   notification_channels = var.notification_channels
   user_labels           = var.labels
+  depends_on            = [time_sleep.metric_propagation]
 
   documentation {
     mime_type = "text/markdown"

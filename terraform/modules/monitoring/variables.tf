@@ -87,3 +87,14 @@ variable "labels" {
   type        = map(string)
   default     = {}
 }
+
+variable "metric_propagation_wait" {
+  description = "How long the alert policies wait after their log-based metrics were created, for Cloud Monitoring to know the metrics (a duration for time_sleep such as 10m). Google documents up to about 10 minutes. Only when a metric is created."
+  type        = string
+  default     = "10m"
+
+  validation {
+    condition     = can(regex("^[0-9]+(s|m)$", var.metric_propagation_wait))
+    error_message = "metric_propagation_wait must be a duration such as 600s or 10m."
+  }
+}

@@ -12,8 +12,8 @@ import java.util.Map;
  * @param user database user ({@value #USER}), or {@code null} when the URL carries it
  * @param password database password ({@value #PASSWORD}), or {@code null}
  * @param poolSize connections per function instance ({@value #POOL_SIZE})
- * @param migrateOnStart apply pending migrations when the pool is created ({@value
- *     #MIGRATE_ON_START}); for local runs, production applies them as a deploy step
+ * @param migrateOnStart apply pending migrations when the pool is created, before the instance
+ *     serves ({@value #MIGRATE_ON_START}); see {@link Migrations#applyIfBehind}
  * @param connectTimeout how long a request waits for a connection before it fails ({@value
  *     #CONNECT_TIMEOUT})
  */

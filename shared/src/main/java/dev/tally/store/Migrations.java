@@ -26,10 +26,10 @@ import org.flywaydb.core.api.output.MigrateResult;
 /**
  * Applies the versioned schema migrations under {@code db/tally}.
  *
- * <p>Run them as a deploy step with {@code dev.tally.admin.TallyAdmin migrate}, or at start-up
- * where {@code DATABASE_MIGRATE_ON_START} is set. Safe to run from several processes at once:
- * Flyway holds a PostgreSQL advisory lock while it migrates, so one applies and the others find
- * nothing left to do.
+ * <p>They run at start-up where {@code DATABASE_MIGRATE_ON_START} is set (as the Terraform sets
+ * it), or by hand with {@code dev.tally.admin.TallyAdmin migrate}. Safe to run from several
+ * processes at once: Flyway holds a PostgreSQL advisory lock while it migrates, so one applies and
+ * the others find nothing left to do.
  */
 public final class Migrations {
   static final String LOCATION = "classpath:db/tally";
