@@ -88,6 +88,32 @@ public final class FunctionProcess implements AutoCloseable {
     return function;
   }
 
+  /**
+   * Starts the {@code main} of {@code mainClass} of the module {@code functions/<module>} with its
+   * runtime classpath, as a container would run it: on a free loopback port passed as {@code PORT},
+   * and waits until it listens.
+   */
+  public static FunctionProcess startMain(
+      String module, String mainClass, Map<String, String> environment) throws IOException {
+    int port = freePort();
+    List<String> command =
+        List.of(
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "-cp",
+            functionClasspath(module),
+            mainClass);
+    ProcessBuilder builder = new ProcessBuilder(command);
+    builder.environment().keySet().retainAll(List.of("PATH", "HOME"));
+    builder.environment().putAll(environment);
+    builder.environment().put("PORT", String.valueOf(port));
+    builder.redirectErrorStream(true);
+    Path output = Files.createTempFile(mainClass.replaceAll(".*\\.", ""), ".log");
+    builder.redirectOutput(output.toFile());
+    FunctionProcess process = new FunctionProcess(builder.start(), port, output);
+    process.awaitListening();
+    return process;
+  }
+
   /** The process ID of the function's JVM. */
   public long pid() {
     return process.pid();
