@@ -92,6 +92,12 @@ variable "min_instances" {
     condition     = var.min_instances >= 0 && floor(var.min_instances) == var.min_instances
     error_message = "min_instances must be a whole number of at least 0."
   }
+
+  # Refers to another variable: Terraform 1.9 or later.
+  validation {
+    condition     = var.min_instances <= var.max_instances
+    error_message = "min_instances must not exceed max_instances."
+  }
 }
 
 variable "cpu" {
@@ -179,9 +185,12 @@ variable "publish_timeout" {
   type        = string
   default     = "30s"
 
+  # The gateway refuses to start below 100ms (GatewayConfig).
   validation {
-    condition     = can(regex("^[0-9]+(ms|s|m)$", var.publish_timeout))
-    error_message = "publish_timeout must be a duration such as 30s."
+    condition = can(regex("^[0-9]+(ms|s|m)$", var.publish_timeout)) && try(
+      tonumber(regex("^[0-9]+", var.publish_timeout)) * { ms = 1, s = 1000, m = 60000 }[regex("[a-z]+$", var.publish_timeout)] >= 100,
+    false)
+    error_message = "publish_timeout must be a duration of at least 100ms, such as 30s."
   }
 }
 

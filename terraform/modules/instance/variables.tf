@@ -141,9 +141,12 @@ variable "database_connect_timeout" {
   type        = string
   default     = "10s"
 
+  # The functions refuse to start below 250ms (DatabaseConfig).
   validation {
-    condition     = can(regex("^[0-9]+(ms|s|m)$", var.database_connect_timeout))
-    error_message = "database_connect_timeout must be a duration such as 500ms, 10s or 1m."
+    condition = can(regex("^[0-9]+(ms|s|m)$", var.database_connect_timeout)) && try(
+      tonumber(regex("^[0-9]+", var.database_connect_timeout)) * { ms = 1, s = 1000, m = 60000 }[regex("[a-z]+$", var.database_connect_timeout)] >= 250,
+    false)
+    error_message = "database_connect_timeout must be a duration of at least 250ms, such as 500ms, 10s or 1m."
   }
 }
 
@@ -191,6 +194,12 @@ variable "record_event_min_instances" {
   validation {
     condition     = var.record_event_min_instances >= 0 && floor(var.record_event_min_instances) == var.record_event_min_instances
     error_message = "record_event_min_instances must be a whole number of at least 0."
+  }
+
+  # Refers to other variables (through the computed maximum): Terraform 1.9 or later.
+  validation {
+    condition     = var.record_event_min_instances <= local.record_event_max_instances
+    error_message = "record_event_min_instances must not exceed record_event_max_instances (or, when that is null, the maximum the connection budget allows)."
   }
 }
 
@@ -312,8 +321,9 @@ variable "recording_limits" {
       && var.recording_limits.graphql_max_tokens >= 100 && var.recording_limits.graphql_max_tokens <= 1000000
       && var.recording_limits.graphql_max_fields >= 3 && var.recording_limits.graphql_max_fields <= 100000
       && var.recording_limits.graphql_max_depth >= 3 && var.recording_limits.graphql_max_depth <= 100
+      && alltrue([for k, v in var.recording_limits : floor(v) == v if !contains(["timestamp_max_past", "timestamp_max_future"], k)])
     )
-    error_message = "recording_limits out of range: max_request_bytes 1024..33554432 (Cloud Functions caps requests at 32 MiB), max_events_per_request 1..100000, max_event_bytes 1024..1048576 (larger events could not be published), max_private_metadata_bytes 0..max_event_bytes, max_metadata_keys 0..1000, max_metadata_key_bytes 1..250 (Pub/Sub attribute keys), max_private_metadata_depth 1..20 (protobuf's nesting limit at the gateway), max_private_metadata_keys 0..1000000, timestamp_max_past a duration of at least 1m such as 90d, timestamp_max_future a duration such as 1d or 12h, graphql_max_tokens 100..1000000, graphql_max_fields 3..100000, graphql_max_depth 3..100."
+    error_message = "recording_limits out of range (every number a whole number): max_request_bytes 1024..33554432 (Cloud Functions caps requests at 32 MiB), max_events_per_request 1..100000, max_event_bytes 1024..1048576 (larger events could not be published), max_private_metadata_bytes 0..max_event_bytes, max_metadata_keys 0..1000, max_metadata_key_bytes 1..250 (Pub/Sub attribute keys), max_private_metadata_depth 1..20 (protobuf's nesting limit at the gateway), max_private_metadata_keys 0..1000000, timestamp_max_past a duration of at least 1m such as 90d, timestamp_max_future a duration such as 1d or 12h, graphql_max_tokens 100..1000000, graphql_max_fields 3..100000, graphql_max_depth 3..100."
   }
 }
 
@@ -329,11 +339,13 @@ variable "rate_limits" {
 
   validation {
     condition = (
-      var.rate_limits.requests_per_minute >= 0 && var.rate_limits.events_per_minute >= 0
-      && var.rate_limits.admin_requests_per_minute >= 0
+      var.rate_limits.requests_per_minute >= 0 && var.rate_limits.requests_per_minute <= 100000000
+      && var.rate_limits.events_per_minute >= 0 && var.rate_limits.events_per_minute <= 100000000
+      && var.rate_limits.admin_requests_per_minute >= 0 && var.rate_limits.admin_requests_per_minute <= 100000000
       && var.rate_limits.trusted_proxies >= 0 && var.rate_limits.trusted_proxies <= 10
+      && alltrue([for v in values(var.rate_limits) : floor(v) == v])
     )
-    error_message = "rate_limits must not be negative (0 turns a limit off), and trusted_proxies is 0..10."
+    error_message = "rate_limits must be whole numbers: each limit 0..100000000 (0 turns it off), trusted_proxies 0..10."
   }
 }
 
@@ -415,8 +427,8 @@ variable "export_call_timeout_seconds" {
   default     = 60
 
   validation {
-    condition     = var.export_call_timeout_seconds >= 10 && var.export_call_timeout_seconds <= 150 && floor(var.export_call_timeout_seconds) == var.export_call_timeout_seconds
-    error_message = "export_call_timeout_seconds must be a whole number between 10 and 150."
+    condition     = var.export_call_timeout_seconds >= 1 && var.export_call_timeout_seconds <= 150 && floor(var.export_call_timeout_seconds) == var.export_call_timeout_seconds
+    error_message = "export_call_timeout_seconds must be a whole number between 1 and 150 (at most half the export lease)."
   }
 }
 

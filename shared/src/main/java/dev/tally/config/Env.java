@@ -2,9 +2,12 @@ package dev.tally.config;
 
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
+import java.util.Collections;
+import java.util.LinkedHashSet;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -15,6 +18,9 @@ import java.util.regex.Pattern;
  */
 public final class Env {
   private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h|d)");
+
+  /** Names looked up on this thread while {@link #namesReadBy} runs, or null. */
+  private static final ThreadLocal<Set<String>> LOOKUPS = new ThreadLocal<>();
 
   private final Map<String, String> values;
 
@@ -27,8 +33,36 @@ public final class Env {
     return new Env(Objects.requireNonNull(values, "values"));
   }
 
+  /**
+   * The names of the variables {@code reading} looks up through any {@code Env} on the current
+   * thread, whether they are set or not, in the order of their first lookup. Deployment checks use
+   * it to compare what a deployment sets with what a configuration reads: run {@code fromEnv} with
+   * environments that take each of its branches. Lookups made inside a nested call count for the
+   * outer call too; an exception from {@code reading} propagates.
+   */
+  public static Set<String> namesReadBy(Runnable reading) {
+    Set<String> outer = LOOKUPS.get();
+    Set<String> names = new LinkedHashSet<>();
+    LOOKUPS.set(names);
+    try {
+      reading.run();
+    } finally {
+      if (outer == null) {
+        LOOKUPS.remove();
+      } else {
+        outer.addAll(names);
+        LOOKUPS.set(outer);
+      }
+    }
+    return Collections.unmodifiableSet(names);
+  }
+
   /** The trimmed value, or {@code defaultValue} when unset or blank. */
   public String string(String name, String defaultValue) {
+    Set<String> lookups = LOOKUPS.get();
+    if (lookups != null) {
+      lookups.add(name);
+    }
     String value = values.get(name);
     return value == null || value.isBlank() ? defaultValue : value.trim();
   }
