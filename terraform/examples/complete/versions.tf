@@ -1,5 +1,5 @@
 terraform {
-  required_version = ">= 1.5.0"
+  required_version = ">= 1.9.0"
 
   # The state holds secrets (the database password, the gateway token): keep it in a bucket of
   # the project, versioned and closed to the public (terraform/README.md, "Deploy"):

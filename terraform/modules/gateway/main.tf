@@ -179,10 +179,6 @@ resource "google_cloudfunctions2_function" "gateway" {
 
   lifecycle {
     precondition {
-      condition     = var.min_instances <= var.max_instances
-      error_message = "min_instances (${var.min_instances}) must not exceed max_instances (${var.max_instances})."
-    }
-    precondition {
       condition     = var.concurrency == 1 || tonumber(var.cpu) >= 1
       error_message = "concurrency above 1 needs cpu of at least 1 (Cloud Run functions serve concurrent requests only with a whole vCPU)."
     }

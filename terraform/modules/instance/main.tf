@@ -327,10 +327,6 @@ resource "google_cloudfunctions2_function" "record_event" {
       error_message = "Connection budget exceeded: ${local.rollout_overlap} x (record-event ${local.record_event_max_instances} instances x ${var.record_event_database_pool_size} + export ${var.export_max_instances} x ${var.export_database_pool_size}) = ${local.connections_used} connections while a new revision rolls out, but max_connections ${var.database_max_connections} - reserved ${var.database_reserved_connections} leaves ${local.available_connections}. Lower the instance counts or pool sizes, or raise database_max_connections (with a larger database_tier)."
     }
     precondition {
-      condition     = var.record_event_min_instances <= local.record_event_max_instances
-      error_message = "record_event_min_instances (${var.record_event_min_instances}) must not exceed record-event's max instances (${local.record_event_max_instances})."
-    }
-    precondition {
       condition     = var.record_event_concurrency == 1 || tonumber(var.record_event_cpu) >= 1
       error_message = "record_event_concurrency above 1 needs record_event_cpu of at least 1 (Cloud Run functions serve concurrent requests only with a whole vCPU)."
     }
