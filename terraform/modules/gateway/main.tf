@@ -39,7 +39,7 @@ resource "google_pubsub_topic" "dead_letter" {
 }
 
 # Keeps dead-lettered events (with their deadLetter.reason attribute) for an operator to read:
-# gcloud pubsub subscriptions pull <name> --limit=10
+# gcloud pubsub subscriptions pull <name> --project <project> --limit=10
 resource "google_pubsub_subscription" "dead_letter" {
   project                    = var.project_id
   name                       = "${local.dead_letter_topic_name}-inspect"

@@ -44,7 +44,7 @@ output "database_user" {
 }
 
 output "database_password_secret_id" {
-  description = "Secret Manager secret holding DATABASE_PASSWORD: gcloud secrets versions access latest --secret=<id>."
+  description = "Secret Manager secret holding DATABASE_PASSWORD: gcloud secrets versions access latest --project <project> --secret=<id>."
   value       = google_secret_manager_secret.database_password.secret_id
 }
 
