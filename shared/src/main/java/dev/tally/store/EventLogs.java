@@ -7,7 +7,9 @@ import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.Timestamp;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -78,6 +80,48 @@ public final class EventLogs {
                       Jdbc.instant(rs.getTimestamp("timestamp")),
                       columns));
             }
+          }
+        });
+  }
+
+  /** A recorded event in a listing. */
+  public record Recorded(long position, UUID id, String name, Instant timestamp, String client) {}
+
+  /**
+   * The most recently recorded events first (in the order they were stored), a page at a time.
+   *
+   * @param first how many to return
+   * @param before the {@link Recorded#position()} of the last event of the previous page, or {@code
+   *     null} for the newest
+   */
+  public List<Recorded> listRecent(int first, Long before) {
+    return Jdbc.withConnection(
+        dataSource,
+        "list recorded events",
+        connection -> {
+          try (PreparedStatement query =
+              connection.prepareStatement(
+                  "SELECT id, event_id, name, timestamp, coalesce(client, source) FROM event_logs"
+                      + (before == null ? "" : " WHERE id < ?")
+                      + " ORDER BY id DESC LIMIT ?")) {
+            int i = 0;
+            if (before != null) {
+              query.setLong(++i, before);
+            }
+            query.setInt(++i, first);
+            List<Recorded> events = new ArrayList<>();
+            try (ResultSet rs = query.executeQuery()) {
+              while (rs.next()) {
+                events.add(
+                    new Recorded(
+                        rs.getLong(1),
+                        rs.getObject(2, UUID.class),
+                        rs.getString(3),
+                        Jdbc.instant(rs.getTimestamp(4)),
+                        rs.getString(5)));
+              }
+            }
+            return events;
           }
         });
   }

@@ -4,7 +4,9 @@ import dev.tally.store.EventLogs;
 import dev.tally.store.ExportQueue;
 import graphql.schema.DataFetchingEnvironment;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -52,6 +54,42 @@ final class RecordedEventField {
         "exported",
         queued.flatMap(ExportQueue.QueueEntry::event).map(AdminFields::payload).orElse(null));
     return node;
+  }
+
+  /** Recorded events, newest first: where each is in the export queue. */
+  Object recordedEvents(DataFetchingEnvironment env) {
+    gate.admit(env, "recordedEvents");
+    int first = AdminFields.first(env);
+    String after = env.getArgument("after");
+    Long before = null;
+    if (after != null) {
+      try {
+        before = Long.parseLong(after);
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException(
+            "'after' must be an endCursor returned by a previous page, got '" + after + "'");
+      }
+    }
+    List<EventLogs.Recorded> page = stores.eventLogs().listRecent(first + 1, before);
+    boolean hasNext = page.size() > first;
+    List<EventLogs.Recorded> shown = hasNext ? page.subList(0, first) : page;
+    List<Map<String, Object>> nodes = new ArrayList<>();
+    for (EventLogs.Recorded event : shown) {
+      Map<String, Object> node = new LinkedHashMap<>();
+      node.put("id", event.id().toString());
+      node.put("name", event.name());
+      node.put("timestamp", event.timestamp().atOffset(ZoneOffset.UTC));
+      node.put("client", event.client());
+      Optional<ExportQueue.QueueEntry> queued = stores.queue().find(event.id());
+      node.put("exportState", queued.map(RecordedEventField::state).orElse("NOT_QUEUED"));
+      nodes.add(node);
+    }
+    Map<String, Object> pageInfo = new LinkedHashMap<>();
+    pageInfo.put("hasNextPage", hasNext);
+    pageInfo.put(
+        "endCursor",
+        shown.isEmpty() ? null : String.valueOf(shown.get(shown.size() - 1).position()));
+    return Map.of("nodes", nodes, "pageInfo", pageInfo);
   }
 
   private static String state(ExportQueue.QueueEntry entry) {

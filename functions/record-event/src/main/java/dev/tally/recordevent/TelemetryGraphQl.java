@@ -104,7 +104,8 @@ final class TelemetryGraphQl {
                         .dataFetcher("setAsideEvents", admin::setAsideEvents)
                         .dataFetcher("usage", usage::usage)
                         .dataFetcher("exportStatus", export::exportStatus)
-                        .dataFetcher("recordedEvent", recordedEvent::recordedEvent))
+                        .dataFetcher("recordedEvent", recordedEvent::recordedEvent)
+                        .dataFetcher("recordedEvents", recordedEvent::recordedEvents))
             .type(
                 "UsageReport",
                 type ->
