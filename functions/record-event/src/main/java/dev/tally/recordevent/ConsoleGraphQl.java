@@ -2,6 +2,7 @@ package dev.tally.recordevent;
 
 import com.google.cloud.functions.HttpRequest;
 import dev.tally.ratelimit.RateLimitedException;
+import dev.tally.recordevent.console.Console;
 import dev.tally.recordevent.console.ConsoleBackend;
 import dev.tally.store.StoreException;
 import java.util.List;
@@ -18,6 +19,11 @@ final class ConsoleGraphQl implements ConsoleBackend {
 
   ConsoleGraphQl(Supplier<RecordEventService> service) {
     this.service = service;
+  }
+
+  /** The console, asking the API of {@code service}. */
+  static Console console(Supplier<RecordEventService> service) {
+    return new Console(new ConsoleGraphQl(service));
   }
 
   @Override

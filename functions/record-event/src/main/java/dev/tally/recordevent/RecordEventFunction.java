@@ -8,7 +8,6 @@ import dev.tally.instance.RequestBodies;
 import dev.tally.json.Json;
 import dev.tally.log.JsonLog;
 import dev.tally.ratelimit.RateLimitedException;
-import dev.tally.recordevent.console.Console;
 import dev.tally.store.StoreException;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -37,7 +36,7 @@ public final class RecordEventFunction implements HttpFunction {
   private final RecordEventConfig config;
   private final Cors cors;
   private final Supplier<RecordEventService> service;
-  private final Lazy<Console> console;
+  private final ConsoleRoute console;
 
   /** Called by the Functions Framework: reads the configuration; connects on first use. */
   public RecordEventFunction() {
@@ -59,7 +58,7 @@ public final class RecordEventFunction implements HttpFunction {
     this.config = config;
     this.cors = new Cors(config);
     this.service = service;
-    this.console = new Lazy<>(() -> ConsoleRoute.create(service));
+    this.console = new ConsoleRoute(service);
   }
 
   @Override
@@ -72,7 +71,7 @@ public final class RecordEventFunction implements HttpFunction {
       if (config.consoleEnabled() && isConsolePath(request.getPath())) {
         log.put("outcome", "console");
         log.put("path", request.getPath());
-        status = console.get().handle(request, response);
+        status = console.handle(request, response);
       } else {
         status = handle(request, response, log);
       }
