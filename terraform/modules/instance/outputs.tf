@@ -70,3 +70,8 @@ output "connection_budget" {
     used_at_most               = local.connections_used
   }
 }
+
+output "console_url" {
+  description = "The administrators' console (record-event's /console): sign in with an access token that has the site-admin scope (TallyAdmin create-token USER_ID site-admin)."
+  value       = "${google_cloudfunctions2_function.record_event.url}/console"
+}
