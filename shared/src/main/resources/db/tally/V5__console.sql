@@ -30,23 +30,26 @@ CREATE TABLE event_usage_daily (
     PRIMARY KEY (day, feature, action, client, client_version)
 );
 
--- Who recorded what on which day: one row per UTC day, feature, action and user, where the
--- user is 'u:<user id>' (signed in) or 'a:<anonymous user id>'. Events of unknown users are not
--- in it.
-CREATE TABLE event_usage_daily_users (
-    day      date NOT NULL,
+-- Who recorded what, and when last: one row per feature, action and user, where the user is
+-- 'u:<user id>' (signed in) or 'a:<anonymous user id>', with the last UTC day they recorded it.
+-- The distinct users of an event over the last N days are the rows whose last day is in them:
+-- as small as the number of users, however many events they record. Events of unknown users
+-- are not in it.
+CREATE TABLE event_usage_users (
     feature  text NOT NULL,
     action   text NOT NULL,
     user_key text NOT NULL,
-    PRIMARY KEY (day, feature, action, user_key)
+    last_day date NOT NULL,
+    PRIMARY KEY (feature, action, user_key)
 );
 
--- Who was active on which day, in the same keys: daily, weekly and monthly active users.
-CREATE TABLE event_usage_active_users (
-    day      date NOT NULL,
-    user_key text NOT NULL,
-    PRIMARY KEY (day, user_key)
+-- Each user's last UTC day with any event: daily, weekly and monthly active users.
+CREATE TABLE event_usage_last_seen (
+    user_key text PRIMARY KEY,
+    last_day date NOT NULL
 );
+
+CREATE INDEX event_usage_last_seen_last_day ON event_usage_last_seen (last_day);
 
 -- One row per export run, written by the run as it ends; the newest 1,000 are kept.
 CREATE TABLE telemetry_export_runs (

@@ -13,6 +13,11 @@ import javax.sql.DataSource;
 /**
  * What the usage rollups answer, over a range of UTC days ({@code from} and {@code to} included).
  * They count what {@link UsageRollup} counted: refresh it first.
+ *
+ * <p>Distinct users are counted by the last day each user was seen, which keeps them exact and
+ * cheap for a range that ends with the newest events, today: the only kind the console and the API
+ * ask for. A user whose newest event is dated after the range's end (clients may date events up to
+ * a day ahead) is counted as active on that last day.
  */
 public final class UsageQueries {
   private final DataSource dataSource;
@@ -64,7 +69,10 @@ public final class UsageQueries {
         });
   }
 
-  /** The {@code limit} most recorded feature and action pairs, with their distinct users. */
+  /**
+   * The {@code limit} most recorded feature and action pairs, with their distinct users: those who
+   * last recorded it on {@code from} or later (exact for a range that ends today; see above).
+   */
   public List<EventUsage> topEvents(LocalDate from, LocalDate to, int limit) {
     return Jdbc.withConnection(
         dataSource,
@@ -78,16 +86,15 @@ public final class UsageQueries {
                       WHERE day BETWEEN ? AND ?
                       GROUP BY feature, action ORDER BY events DESC, feature, action LIMIT ?)
                   SELECT top.feature, top.action, top.events,
-                         (SELECT count(DISTINCT u.user_key) FROM event_usage_daily_users u
-                          WHERE u.day BETWEEN ? AND ? AND u.feature = top.feature
-                            AND u.action = top.action)
+                         (SELECT count(*) FROM event_usage_users u
+                          WHERE u.feature = top.feature AND u.action = top.action
+                            AND u.last_day >= ?)
                   FROM top ORDER BY top.events DESC, top.feature, top.action
                   """)) {
             query.setDate(1, Date.valueOf(from));
             query.setDate(2, Date.valueOf(to));
             query.setInt(3, limit);
             query.setDate(4, Date.valueOf(from));
-            query.setDate(5, Date.valueOf(to));
             List<EventUsage> rows = new ArrayList<>();
             try (ResultSet rs = query.executeQuery()) {
               while (rs.next()) {
@@ -110,20 +117,19 @@ public final class UsageQueries {
               connection.prepareStatement(
                   """
                   SELECT
-                      count(*) FILTER (WHERE day = ? AND user_key LIKE 'u:%'),
-                      count(*) FILTER (WHERE day = ? AND user_key LIKE 'a:%'),
-                      count(DISTINCT user_key) FILTER (WHERE day > ? AND user_key LIKE 'u:%'),
-                      count(DISTINCT user_key) FILTER (WHERE day > ? AND user_key LIKE 'a:%'),
-                      count(DISTINCT user_key) FILTER (WHERE user_key LIKE 'u:%'),
-                      count(DISTINCT user_key) FILTER (WHERE user_key LIKE 'a:%')
-                  FROM event_usage_active_users WHERE day > ? AND day <= ?
+                      count(*) FILTER (WHERE last_day >= ? AND user_key LIKE 'u:%'),
+                      count(*) FILTER (WHERE last_day >= ? AND user_key LIKE 'a:%'),
+                      count(*) FILTER (WHERE last_day >= ? AND user_key LIKE 'u:%'),
+                      count(*) FILTER (WHERE last_day >= ? AND user_key LIKE 'a:%'),
+                      count(*) FILTER (WHERE user_key LIKE 'u:%'),
+                      count(*) FILTER (WHERE user_key LIKE 'a:%')
+                  FROM event_usage_last_seen WHERE last_day >= ?
                   """)) {
             query.setDate(1, Date.valueOf(on));
             query.setDate(2, Date.valueOf(on));
-            query.setDate(3, Date.valueOf(on.minusDays(7)));
-            query.setDate(4, Date.valueOf(on.minusDays(7)));
-            query.setDate(5, Date.valueOf(on.minusDays(30)));
-            query.setDate(6, Date.valueOf(on));
+            query.setDate(3, Date.valueOf(on.minusDays(6)));
+            query.setDate(4, Date.valueOf(on.minusDays(6)));
+            query.setDate(5, Date.valueOf(on.minusDays(29)));
             try (ResultSet rs = query.executeQuery()) {
               rs.next();
               return new ActiveUsers(

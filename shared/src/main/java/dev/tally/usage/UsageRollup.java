@@ -14,9 +14,9 @@ import java.util.Objects;
 import javax.sql.DataSource;
 
 /**
- * Keeps the daily rollups of {@code event_logs} ({@code event_usage_daily}, {@code
- * event_usage_daily_users}, {@code event_usage_active_users}) up to date, counting each row exactly
- * once.
+ * Keeps the rollups of {@code event_logs} up to date, counting each row exactly once: events per
+ * day, feature, action and client ({@code event_usage_daily}), and the last day each user recorded
+ * each event ({@code event_usage_users}) and anything ({@code event_usage_last_seen}).
  *
  * <p>Rows are counted in order of their {@code id}, and {@code rolled_up_to} says how far. An id is
  * handed out when a row is inserted, not when its transaction commits, so a row with a lower id can
@@ -56,13 +56,16 @@ public final class UsageRollup {
           ON CONFLICT (day, feature, action, client, client_version)
           DO UPDATE SET events = d.events + excluded.events),
       users AS (
-          INSERT INTO event_usage_daily_users (day, feature, action, user_key)
-          SELECT DISTINCT day, feature, action, user_key FROM chunk WHERE user_key IS NOT NULL
-          ON CONFLICT DO NOTHING),
-      active AS (
-          INSERT INTO event_usage_active_users (day, user_key)
-          SELECT DISTINCT day, user_key FROM chunk WHERE user_key IS NOT NULL
-          ON CONFLICT DO NOTHING)
+          INSERT INTO event_usage_users AS u (feature, action, user_key, last_day)
+          SELECT feature, action, user_key, max(day) FROM chunk WHERE user_key IS NOT NULL
+          GROUP BY feature, action, user_key
+          ON CONFLICT (feature, action, user_key)
+          DO UPDATE SET last_day = excluded.last_day WHERE excluded.last_day > u.last_day),
+      seen AS (
+          INSERT INTO event_usage_last_seen AS s (user_key, last_day)
+          SELECT user_key, max(day) FROM chunk WHERE user_key IS NOT NULL GROUP BY user_key
+          ON CONFLICT (user_key)
+          DO UPDATE SET last_day = excluded.last_day WHERE excluded.last_day > s.last_day)
       SELECT count(*) FROM chunk
       """;
 

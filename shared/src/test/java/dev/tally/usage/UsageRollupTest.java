@@ -51,7 +51,7 @@ class UsageRollupTest {
   @BeforeEach
   void emptyTables() {
     db.execute(
-        "TRUNCATE event_logs, event_usage_daily, event_usage_daily_users, event_usage_active_users"
+        "TRUNCATE event_logs, event_usage_daily, event_usage_users, event_usage_last_seen"
             + " RESTART IDENTITY;"
             + " UPDATE event_usage_rollup_state SET rolled_up_to = 0, refreshed_at = NULL");
   }
@@ -221,6 +221,21 @@ class UsageRollupTest {
     assertEquals(
         List.of(new UsageQueries.EventUsage("old.style.name", "", 1, 0)),
         queries.topEvents(MAY_1, MAY_1, 10));
+  }
+
+  @Test
+  void distinctUsers_keepTheirLastDayWhenAnOlderEventArrivesLater() {
+    clock.set(Instant.parse("2024-05-03T12:00:00Z"));
+    record(1, "search", "submitted", Actor.user(1));
+    rollup().refresh(Duration.ofSeconds(30));
+    clock.set(Instant.parse("2024-04-20T12:00:00Z")); // a client's late, older event
+    record(1, "search", "submitted", Actor.user(1));
+    rollup().refresh(Duration.ofSeconds(30));
+
+    assertEquals(
+        List.of(new UsageQueries.EventUsage("search", "submitted", 1, 1)),
+        queries.topEvents(MAY_3, MAY_3, 10));
+    assertEquals(new UsageQueries.UserCount(1, 0), queries.activeUsers(MAY_3).daily());
   }
 
   @Test

@@ -76,7 +76,7 @@ class AdminQueriesIT {
   void reset() {
     db.execute(
         "TRUNCATE event_logs, telemetry_events_export_queue, feature_flags, feature_flag_overrides,"
-            + " event_usage_daily, event_usage_daily_users, event_usage_active_users,"
+            + " event_usage_daily, event_usage_users, event_usage_last_seen,"
             + " telemetry_export_runs;"
             + " UPDATE event_usage_rollup_state SET rolled_up_to = 0;"
             + " INSERT INTO feature_flags (name, enabled) VALUES ('telemetry-export', true)");
