@@ -209,6 +209,39 @@ class ConsoleIT {
   }
 
   @Test
+  void setAsideEvents_areListedWithTheirReasonAndDiscardedFromTheExportPage() throws Exception {
+    String id = "01900000-0000-7000-8000-00000000c0de";
+    db.execute(
+        "INSERT INTO telemetry_events_export_queue (id, timestamp, payload_pb, set_aside_at,"
+            + " set_aside_reason) VALUES ('"
+            + id
+            + "', now(), '\\x0a', now(), 'payload is not a valid Event: <truncated>')");
+    String cookie = "tally_console=" + adminToken;
+
+    HttpResponse<String> page = get("/console/export", "Cookie", cookie);
+
+    assertEquals(200, page.statusCode());
+    assertTrue(page.body().contains(id), page.body());
+    assertTrue(
+        page.body().contains("payload is not a valid Event: &lt;truncated&gt;"),
+        "the reason, HTML-escaped");
+
+    HttpResponse<String> discarded =
+        postForm(
+            "/console/export/set-aside",
+            "action=discard&id=" + id,
+            "Cookie",
+            cookie,
+            "Origin",
+            origin());
+
+    assertEquals(303, discarded.statusCode(), discarded.body());
+    assertEquals(
+        0,
+        db.queryLong("SELECT count(*) FROM telemetry_events_export_queue WHERE id = '" + id + "'"));
+  }
+
+  @Test
   void pages_loadNothingFromElsewhereAndAreNeverCached() throws Exception {
     HttpResponse<String> page = get("/console", "Cookie", "tally_console=" + adminToken);
 
