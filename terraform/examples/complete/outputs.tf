@@ -52,3 +52,8 @@ output "alert_policy_ids" {
   description = "The monitoring alert policies."
   value       = module.monitoring.alert_policy_ids
 }
+
+output "console_url" {
+  description = "The administrators' console: sign in with a site-admin access token."
+  value       = module.instance.console_url
+}

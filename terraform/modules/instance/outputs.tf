@@ -76,3 +76,8 @@ output "connection_budget" {
     arithmetic                  = "${local.rollout_overlap} x (${local.record_event_max_instances} x ${var.record_event_database_pool_size} + ${var.export_max_instances} x ${var.export_database_pool_size}) = ${local.connections_used} <= ${var.database_max_connections} - ${var.database_reserved_connections} = ${local.available_connections}"
   }
 }
+
+output "console_url" {
+  description = "The administrators' console (record-event's /console): sign in with an access token that has the site-admin scope (TallyAdmin create-token USER_ID site-admin)."
+  value       = "${google_cloudfunctions2_function.record_event.url}/console"
+}

@@ -59,11 +59,12 @@ import java.util.concurrent.TimeUnit;
  * settings of a 256 MiB Cloud Functions instance ({@link #MEMORY_FLAGS}).
  *
  * <pre>
- * emulator-scripts/benchmark.sh [--quick] [--cold-start]
+ * emulator-scripts/benchmark.sh [--quick] [--cold-start] [--console]
  * </pre>
  *
  * <p>{@code --cold-start} measures the cold starts only and prints them, leaving {@code
- * BENCHMARKS.md} as it is.
+ * BENCHMARKS.md} as it is; so does {@code --console} for the console's usage page over {@link
+ * #CONSOLE_ROWS} rows of {@code event_logs}.
  */
 public final class Benchmark {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -76,6 +77,11 @@ public final class Benchmark {
   private static final String MEMORY_FLAGS = "-XX:MaxRAM=256m -XX:+UseSerialGC";
 
   private static final String TOKEN = "tly_benchmark_token_000000000001";
+  private static final String ADMIN_TOKEN = "tly_benchmark_admin_token_00001";
+
+  /** Rows of event_logs the usage page is measured over: 10 million, 1 million with --quick. */
+  static final int CONSOLE_ROWS = 10_000_000;
+
   private static final String GATEWAY_TOKEN = "benchmark-gateway-token";
   private static final String INSTANCE = "benchmark-instance";
 
@@ -85,6 +91,7 @@ public final class Benchmark {
   private final Duration warmUp;
   private final int exportEvents;
   private final int coldStarts;
+  private final int consoleRows;
   private final List<String> lines = new ArrayList<>();
   private final Map<String, Long> peakRss = new LinkedHashMap<>();
 
@@ -100,21 +107,23 @@ public final class Benchmark {
     this.warmUp = quick ? Duration.ofSeconds(2) : Duration.ofSeconds(5);
     this.exportEvents = quick ? 20_000 : 100_000;
     this.coldStarts = quick ? 3 : 7;
+    this.consoleRows = quick ? CONSOLE_ROWS / 10 : CONSOLE_ROWS;
   }
 
   public static void main(String[] args) throws Exception {
     Path root = Path.of(System.getProperty("tally.root", ".")).toAbsolutePath().normalize();
     boolean quick = Arrays.asList(args).contains("--quick");
     boolean coldStartOnly = Arrays.asList(args).contains("--cold-start");
+    boolean consoleOnly = Arrays.asList(args).contains("--console");
     Benchmark benchmark = new Benchmark(root, quick);
     try {
-      benchmark.run(quick, coldStartOnly);
+      benchmark.run(quick, coldStartOnly, consoleOnly);
     } finally {
       benchmark.stop();
     }
   }
 
-  private void run(boolean quick, boolean coldStartOnly) throws Exception {
+  private void run(boolean quick, boolean coldStartOnly, boolean consoleOnly) throws Exception {
     System.setProperty(
         "tally.invoker.jar",
         root.resolve("emulator-scripts/target/invoker/java-function-invoker.jar").toString());
@@ -124,9 +133,14 @@ public final class Benchmark {
       coldStart();
       return;
     }
+    if (consoleOnly) {
+      console();
+      return;
+    }
     ingest();
     export();
     coldStart();
+    console();
     memory();
     write(quick);
   }
@@ -146,8 +160,14 @@ public final class Benchmark {
             false);
     Migrations.apply(database);
     dataSource = DataSources.pooled(database, "benchmark");
-    new AccessTokens(dataSource, Clock.systemUTC())
-        .insert(TOKEN, 1, Set.of(AccessTokens.USER_ALL), null, "benchmark");
+    AccessTokens tokens = new AccessTokens(dataSource, Clock.systemUTC());
+    tokens.insert(TOKEN, 1, Set.of(AccessTokens.USER_ALL), null, "benchmark");
+    tokens.insert(
+        ADMIN_TOKEN,
+        2,
+        Set.of(AccessTokens.USER_ALL, AccessTokens.SITE_ADMIN),
+        null,
+        "benchmark admin");
     new FeatureFlags(dataSource).set(FeatureFlags.TELEMETRY_EXPORT, true);
     emulator =
         PubSubEmulator.start(
@@ -624,6 +644,195 @@ public final class Benchmark {
     }
     Arrays.sort(values);
     return values[runs / 2];
+  }
+
+  // ---------------------------------------------------------------- console
+
+  /**
+   * The console's usage page (90 days) over {@link #consoleRows} rows of event_logs: after the
+   * rollups caught up, with new events to count before each answer, the catch-up itself, and the
+   * page's main question asked of event_logs directly, without rollups.
+   */
+  private void console() throws Exception {
+    lines.add(
+        String.format(
+            Locale.ROOT,
+            "## Console: the usage page (90 days) over %,d rows of event_logs",
+            consoleRows));
+    lines.add("");
+    truncate();
+    execute(
+        "TRUNCATE event_usage_daily, event_usage_users, event_usage_last_seen;"
+            + " UPDATE event_usage_rollup_state SET rolled_up_to = 0, refreshed_at = NULL");
+    long fillStart = System.nanoTime();
+    for (int from = 0; from < consoleRows; from += 1_000_000) {
+      fillEventLogs(from, Math.min(consoleRows, from + 1_000_000));
+      System.out.printf(
+          Locale.ROOT, "event_logs: %,d rows%n", Math.min(consoleRows, from + 1_000_000));
+    }
+    execute("VACUUM ANALYZE event_logs");
+    double fillSeconds = (System.nanoTime() - fillStart) / 1e9;
+
+    long rawStart = System.nanoTime();
+    execute(
+        "SELECT (timestamp AT TIME ZONE 'UTC')::date, coalesce(feature, name), count(*)"
+            + " FROM event_logs WHERE timestamp >= now() - interval '90 days' GROUP BY 1, 2");
+    double rawMillis = (System.nanoTime() - rawStart) / 1e6;
+
+    Map<String, String> env = new LinkedHashMap<>(databaseEnv());
+    env.put("JAVA_TOOL_OPTIONS", MEMORY_FLAGS);
+    env.put("TELEMETRY_RATE_LIMIT_ADMIN_REQUESTS_PER_MINUTE", "0");
+    try (FunctionProcess function =
+        FunctionProcess.start(
+            "record-event",
+            "dev.tally.recordevent.RecordEventFunction",
+            env,
+            FunctionProcess.freePort(),
+            work.resolve("record-event-console.log"))) {
+      HttpClient http = HttpClient.newHttpClient();
+      String usage =
+          JSON.writeValueAsString(
+              Map.of("query", "{ telemetry { usage(days: 90) { pendingEvents } } }"));
+      long catchUpStart = System.nanoTime();
+      int catchUpRequests = 0;
+      while (true) {
+        catchUpRequests++;
+        HttpResponse<String> answer =
+            http.send(
+                HttpRequest.newBuilder(function.uri("/.api/graphql"))
+                    .timeout(Duration.ofMinutes(2))
+                    .header("Content-Type", "application/json")
+                    .header("Authorization", "token " + ADMIN_TOKEN)
+                    .POST(HttpRequest.BodyPublishers.ofString(usage))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+        JsonNode report = JSON.readTree(answer.body());
+        if (answer.statusCode() != 200 || report.has("errors")) {
+          throw new IllegalStateException("usage failed: " + answer.body());
+        }
+        if (report.path("data").path("telemetry").path("usage").path("pendingEvents").asLong()
+            == 0) {
+          break;
+        }
+      }
+      double catchUpSeconds = (System.nanoTime() - catchUpStart) / 1e9;
+
+      URI page = function.uri("/console?days=90");
+      String cookie = "tally_console=" + ADMIN_TOKEN;
+      List<Double> warm = new ArrayList<>();
+      for (int i = 0; i < 12; i++) {
+        double millis = pageMillis(http, page, cookie);
+        if (i >= 2) {
+          warm.add(millis);
+        }
+      }
+      List<Double> withNew = new ArrayList<>();
+      for (int i = 0; i < 10; i++) {
+        long count = db("SELECT count(*) FROM event_logs");
+        fillEventLogs(count, count + 10_000);
+        withNew.add(pageMillis(http, page, cookie));
+      }
+      warm.sort(Double::compare);
+      withNew.sort(Double::compare);
+      lines.add("| what | answer time |");
+      lines.add("|---|---:|");
+      lines.add(
+          String.format(
+              Locale.ROOT,
+              "| usage page, rollups up to date (median of %d, max) | %.0f ms (max %.0f ms) |",
+              warm.size(),
+              warm.get(warm.size() / 2),
+              warm.get(warm.size() - 1)));
+      lines.add(
+          String.format(
+              Locale.ROOT,
+              "| usage page, 10,000 new events counted first (median of %d, max) | %.0f ms (max %.0f"
+                  + " ms) |",
+              withNew.size(),
+              withNew.get(withNew.size() / 2),
+              withNew.get(withNew.size() - 1)));
+      lines.add(
+          String.format(
+              Locale.ROOT,
+              "| first count of all %,d rows into the rollups (%d usage requests) | %.1f s |",
+              consoleRows,
+              catchUpRequests,
+              catchUpSeconds));
+      lines.add(
+          String.format(
+              Locale.ROOT,
+              "| without rollups: events per day and feature straight from event_logs (one"
+                  + " query) | %.0f ms |",
+              rawMillis));
+      lines.add("");
+      lines.add(
+          String.format(
+              Locale.ROOT,
+              "(%,d rows written in %.0f s: 90 days, 40 feature.action names, 10,000 users of whom"
+                  + " half anonymous, each using 5 names.)",
+              consoleRows,
+              fillSeconds));
+      lines.add("");
+      System.out.println(String.join("\n", lines.subList(lines.size() - 8, lines.size())));
+    }
+  }
+
+  /** Writes rows {@code from} (inclusive) to {@code to} of the synthetic event_logs. */
+  private void fillEventLogs(long from, long to) {
+    execute(
+        String.format(
+            Locale.ROOT,
+            """
+            INSERT INTO event_logs (event_id, name, feature, action, timestamp, user_id,
+                anonymous_user_id, source, client, version, public_argument)
+            SELECT gen_random_uuid(), f || '.' || a, f, a,
+                   now() - (i %% 7776000) * interval '1 second',
+                   CASE WHEN u %% 2 = 0 THEN u END,
+                   CASE WHEN u %% 2 = 0 THEN 'unknown' ELSE 'visitor-' || u END,
+                   'client' || (u %% 4), 'client' || (u %% 4) || ':1.' || (u %% 3), 'bench', '{}'
+            FROM (SELECT i, i %% 10000 AS u FROM generate_series(%d, %d) AS i) AS s,
+                 LATERAL (SELECT 'feature' || (((u + (i / 10000) %% 5) %% 40) / 5) AS f,
+                                 'action' || (((u + (i / 10000) %% 5) %% 40) %% 5) AS a) AS n
+            """,
+            from,
+            to - 1));
+  }
+
+  private static double pageMillis(HttpClient http, URI page, String cookie) throws Exception {
+    long start = System.nanoTime();
+    HttpResponse<String> answer =
+        http.send(
+            HttpRequest.newBuilder(page)
+                .timeout(Duration.ofMinutes(2))
+                .header("Cookie", cookie)
+                .GET()
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    double millis = (System.nanoTime() - start) / 1e6;
+    if (answer.statusCode() != 200 || !answer.body().contains("events-chart")) {
+      throw new IllegalStateException("the usage page failed: " + answer.statusCode());
+    }
+    return millis;
+  }
+
+  private void execute(String sql) {
+    try (var connection = dataSource.getConnection();
+        var statement = connection.createStatement()) {
+      statement.execute(sql);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private long db(String sql) {
+    try (var connection = dataSource.getConnection();
+        var statement = connection.createStatement();
+        var rs = statement.executeQuery(sql)) {
+      rs.next();
+      return rs.getLong(1);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   // ---------------------------------------------------------------- memory

@@ -301,6 +301,7 @@ public final class LocalStack {
   private void writeEnvFile(DatabaseConfig database) throws IOException {
     Map<String, String> env = new LinkedHashMap<>();
     env.put("RECORD_EVENT_URL", settings.url("RECORD_EVENT_PORT") + "/.api/graphql");
+    env.put("CONSOLE_URL", consoleUrl());
     env.put("GATEWAY_URL", settings.url("GATEWAY_PORT"));
     env.put("EXPORT_URL", settings.url("EXPORT_PORT"));
     env.put("PUBSUB_EMULATOR_HOST", emulator.hostPort());
@@ -347,6 +348,10 @@ public final class LocalStack {
     }
   }
 
+  private String consoleUrl() {
+    return settings.url("RECORD_EVENT_PORT") + "/console";
+  }
+
   private void printWelcome() {
     String curl =
         "curl -s "
@@ -359,6 +364,12 @@ public final class LocalStack {
     OUT.println();
     OUT.println("Tally is running:");
     OUT.println("  record-event  " + settings.url("RECORD_EVENT_PORT") + "/.api/graphql");
+    OUT.println(
+        "  console       "
+            + consoleUrl()
+            + " (sign in with the development admin token "
+            + LocalSettings.ADMIN_TOKEN
+            + ")");
     OUT.println("  gateway       " + settings.url("GATEWAY_PORT"));
     OUT.println(
         "  export        "
@@ -386,6 +397,11 @@ public final class LocalStack {
     OUT.println("Record an event:");
     OUT.println("  " + curl);
     OUT.println("Follow it through the pipeline: emulator-scripts/watch-event.sh");
+    OUT.println(
+        "See it in the console: open "
+            + consoleUrl()
+            + " and sign in with "
+            + LocalSettings.ADMIN_TOKEN);
     OUT.println();
   }
 

@@ -56,6 +56,15 @@ class LocalStackIT {
     assertEquals(0, started.exitCode(), started.output());
     assertTrue(started.output().contains("Tally is running"), started.output());
     stack = readEnv(localDir.resolve("env"));
+    assertTrue(
+        started
+            .output()
+            .contains(
+                stack.get("CONSOLE_URL")
+                    + " (sign in with the development admin token "
+                    + stack.get("ADMIN_TOKEN")
+                    + ")"),
+        started.output());
   }
 
   @AfterAll
@@ -104,6 +113,31 @@ class LocalStackIT {
         watched.output().contains("1. recorded in event_logs: local.stack.second"),
         watched.output());
     assertTrue(watched.output().contains("4. published to tally-events"), watched.output());
+  }
+
+  @Test
+  void console_answersAtThePrintedAddressForTheDevelopmentAdminToken() throws Exception {
+    URI console = URI.create(stack.get("CONSOLE_URL"));
+    String origin = console.getScheme() + "://" + console.getAuthority();
+    HttpClient http = HttpClient.newHttpClient();
+    HttpResponse<String> signedIn =
+        http.send(
+            HttpRequest.newBuilder(URI.create(stack.get("CONSOLE_URL") + "/sign-in"))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .header("Origin", origin)
+                .POST(HttpRequest.BodyPublishers.ofString("token=" + stack.get("ADMIN_TOKEN")))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertEquals(303, signedIn.statusCode(), signedIn.body());
+    String cookie = signedIn.headers().firstValue("Set-Cookie").orElseThrow().split(";")[0];
+
+    HttpResponse<String> usage =
+        http.send(
+            HttpRequest.newBuilder(console).header("Cookie", cookie).GET().build(),
+            HttpResponse.BodyHandlers.ofString());
+
+    assertEquals(200, usage.statusCode(), usage.body());
+    assertTrue(usage.body().contains("id=\"events-chart\""), usage.body());
   }
 
   @Test

@@ -6,6 +6,7 @@ import dev.tally.proto.telemetrygateway.v1.Event;
 import dev.tally.proto.telemetrygateway.v1.Identifier;
 import dev.tally.proto.telemetrygateway.v1.RecordEventsRequestMetadata;
 import dev.tally.store.ExportQueue;
+import dev.tally.store.ExportRuns;
 import dev.tally.store.StoreException;
 import java.time.Clock;
 import java.time.Duration;
@@ -54,6 +55,7 @@ public final class Exporter implements AutoCloseable {
   static final int MAX_FAILURES_CHARGED_WITHOUT_PROGRESS = 8;
 
   private final ExportQueue queue;
+  private final ExportRuns runs;
   private final GatewayClient client;
   private final Identifier identifier;
   private final Settings settings;
@@ -126,7 +128,23 @@ public final class Exporter implements AutoCloseable {
       Identifier identifier,
       Settings settings,
       Clock clock) {
+    this(queue, null, client, identifier, settings, clock);
+  }
+
+  /**
+   * @param runs where each run is recorded as it ends (the console's recent runs), or {@code null}
+   * @param client the gateway, or {@code null} when export is off
+   * @param identifier who this instance is, or {@code null} when export is off
+   */
+  public Exporter(
+      ExportQueue queue,
+      ExportRuns runs,
+      GatewayClient client,
+      Identifier identifier,
+      Settings settings,
+      Clock clock) {
     this.queue = Objects.requireNonNull(queue, "queue");
+    this.runs = runs;
     this.client = client;
     this.identifier = identifier;
     this.settings = Objects.requireNonNull(settings, "settings");
@@ -150,6 +168,7 @@ public final class Exporter implements AutoCloseable {
    * stops, says so in {@link ExportRun#databaseUnavailable()} and carries the error.
    */
   public ExportRun run() {
+    Instant startedAt = clock.instant();
     long start = System.nanoTime();
     UUID owner = UUID.randomUUID();
     Progress progress = new Progress();
@@ -201,7 +220,30 @@ public final class Exporter implements AutoCloseable {
     if (databaseError != null) {
       JsonLog.error("export run stopped: database unavailable", databaseError, Map.of());
     }
+    record(startedAt, run);
     return run;
+  }
+
+  /** Adds the run to the history; a history that cannot be written never fails the run. */
+  private void record(Instant startedAt, ExportRun run) {
+    if (runs == null) {
+      return;
+    }
+    try {
+      runs.record(
+          new ExportRuns.Run(
+              startedAt,
+              run.durationMs(),
+              run.exported(),
+              run.failed(),
+              run.setAsideThisRun(),
+              run.backlog() < 0 ? null : run.backlog(),
+              run.error()));
+    } catch (StoreException e) {
+      JsonLog.warning(
+          "export run not recorded in its history",
+          Map.of("error", String.valueOf(e.getMessage())));
+    }
   }
 
   /**

@@ -25,6 +25,8 @@ public final class Json {
               JSON.Feature.USE_DEFERRED_MAPS,
               JSON.Feature.HANDLE_JAVA_BEANS);
 
+  private static final JSON INDENTED = TEXT.with(JSON.Feature.PRETTY_PRINT_OUTPUT);
+
   private Json() {}
 
   /** The JSON value in {@code text}; its parse errors name the line and column. */
@@ -41,6 +43,15 @@ public final class Json {
   public static String write(Object value) {
     try {
       return TEXT.asString(value);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write a value as JSON", e);
+    }
+  }
+
+  /** The JSON text of {@code value}, indented for people to read. */
+  public static String writeIndented(Object value) {
+    try {
+      return INDENTED.asString(value);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write a value as JSON", e);
     }

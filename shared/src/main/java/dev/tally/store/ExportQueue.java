@@ -545,6 +545,37 @@ public final class ExportQueue {
         });
   }
 
+  /**
+   * One event's place in the queue, whatever its state, or empty when it is not there: export was
+   * off for its user when it was recorded, it was exported longer ago than the retention, or it was
+   * discarded.
+   */
+  public Optional<QueueEntry> find(UUID id) {
+    return Jdbc.withConnection(
+        dataSource,
+        "read queued event " + id,
+        connection -> {
+          try (PreparedStatement query =
+              connection.prepareStatement(
+                  "SELECT exported_at, set_aside_at, set_aside_reason, payload_pb"
+                      + " FROM telemetry_events_export_queue WHERE id = ?")) {
+            query.setObject(1, id);
+            try (ResultSet rs = query.executeQuery()) {
+              if (!rs.next()) {
+                return Optional.empty();
+              }
+              return Optional.of(
+                  new QueueEntry(
+                      id,
+                      Jdbc.instant(rs.getTimestamp(1)),
+                      Jdbc.instant(rs.getTimestamp(2)),
+                      rs.getString(3),
+                      decodable(rs.getBytes(4))));
+            }
+          }
+        });
+  }
+
   private static Event decodeExported(UUID id, byte[] payload) {
     try {
       return Event.parseFrom(payload);
@@ -605,6 +636,20 @@ public final class ExportQueue {
 
   /** An event that left the instance, as it was sent. */
   public record ExportedEvent(UUID id, Instant exportedAt, Event event) {}
+
+  /**
+   * An event in the queue.
+   *
+   * @param exportedAt when the gateway acknowledged it, or {@code null} while it waits
+   * @param setAsideAt when it was set aside, or {@code null}
+   * @param event the redacted event as export sends it; empty when its payload cannot be decoded
+   */
+  public record QueueEntry(
+      UUID id,
+      Instant exportedAt,
+      Instant setAsideAt,
+      String setAsideReason,
+      Optional<Event> event) {}
 
   /** One page of {@link #listExported}. */
   public record ExportedPage(

@@ -5,6 +5,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.TreeMap;
 import javax.sql.DataSource;
 
@@ -48,6 +49,44 @@ public final class FeatureFlags {
           }
         });
   }
+
+  /** A flag's instance-wide value; empty when the flag does not exist (then it is off). */
+  public Optional<Boolean> instanceValue(String name) {
+    return Jdbc.withConnection(
+        dataSource,
+        "read feature flag " + name,
+        connection -> {
+          try (PreparedStatement query =
+              connection.prepareStatement("SELECT enabled FROM feature_flags WHERE name = ?")) {
+            query.setString(1, name);
+            try (ResultSet rs = query.executeQuery()) {
+              return rs.next() ? Optional.of(rs.getBoolean(1)) : Optional.empty();
+            }
+          }
+        });
+  }
+
+  /** How many users have their own value of a flag, by that value. */
+  public Overrides overrides(String name) {
+    return Jdbc.withConnection(
+        dataSource,
+        "count overrides of feature flag " + name,
+        connection -> {
+          try (PreparedStatement query =
+              connection.prepareStatement(
+                  "SELECT count(*) FILTER (WHERE enabled), count(*) FILTER (WHERE NOT enabled)"
+                      + " FROM feature_flag_overrides WHERE flag_name = ?")) {
+            query.setString(1, name);
+            try (ResultSet rs = query.executeQuery()) {
+              rs.next();
+              return new Overrides(rs.getInt(1), rs.getInt(2));
+            }
+          }
+        });
+  }
+
+  /** Users whose own value of a flag is on, and off. */
+  public record Overrides(int on, int off) {}
 
   /** Sets a flag's instance-wide value, creating the flag if needed. */
   public void set(String name, boolean enabled) {

@@ -31,11 +31,12 @@ public final class TeeStore {
   private static final String INSERT_EVENT_LOG =
       """
       INSERT INTO event_logs (
-          event_id, name, timestamp, user_id, anonymous_user_id, source, client, version,
-          public_argument, argument, feature_flags, billing_product_category, interaction_id,
-          url, first_source_url, last_source_url, referrer, cohort_id, device_session_id,
-          session_referrer, session_first_url)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+          event_id, name, feature, action, timestamp, user_id, anonymous_user_id, source, client,
+          version, public_argument, argument, feature_flags, billing_product_category,
+          interaction_id, url, first_source_url, last_source_url, referrer, cohort_id,
+          device_session_id, session_referrer, session_first_url)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+          ?)
       """;
 
   private static final String INSERT_QUEUE =
@@ -91,6 +92,8 @@ public final class TeeStore {
         int i = 0;
         insert.setObject(++i, UUID.fromString(event.getId()));
         insert.setString(++i, event.getFeature() + "." + event.getAction());
+        insert.setString(++i, event.getFeature());
+        insert.setString(++i, event.getAction());
         insert.setTimestamp(++i, timestamp(event));
         if (event.getUser().hasUserId()) {
           insert.setLong(++i, event.getUser().getUserId());

@@ -15,6 +15,7 @@ import dev.tally.proto.telemetrygateway.v1.Identifier;
 import dev.tally.proto.telemetrygateway.v1.RecordEventsRequest;
 import dev.tally.proto.telemetrygateway.v1.RecordEventsRequestMetadata;
 import dev.tally.store.ExportQueue;
+import dev.tally.store.ExportRuns;
 import dev.tally.testing.MutableClock;
 import dev.tally.testing.PostgresExtension;
 import dev.tally.testing.TestDatabase;
@@ -594,6 +595,27 @@ class ExporterTest {
     assertEquals(run.error(), run.fields().get("error"));
     dataSource.down = false;
     assertEquals(0, exportedCount(), "acknowledged but not marked: sent again later");
+  }
+
+  @Test
+  void run_isRecordedInTheHistoryOfRuns() {
+    db.execute("TRUNCATE telemetry_export_runs");
+    enqueue(7);
+    FakeGateway gateway = new FakeGateway();
+    ExportRuns runs = new ExportRuns(db.dataSource());
+    Instant startedAt = clock.instant();
+
+    ExportRun run = new Exporter(queue, runs, gateway, IDENTIFIER, settings(100), clock).run();
+
+    List<ExportRuns.Run> recorded = runs.recent(10);
+    assertEquals(1, recorded.size());
+    ExportRuns.Run row = recorded.get(0);
+    assertEquals(startedAt, row.startedAt());
+    assertEquals(7, row.exported());
+    assertEquals(run.failed(), row.failed());
+    assertEquals(0, row.setAside());
+    assertEquals(0L, row.backlog());
+    assertNull(row.error());
   }
 
   @Test

@@ -83,11 +83,13 @@ class TeeStoreTest {
                 "SELECT name, timestamp, user_id, anonymous_user_id, source, client, version,"
                     + " public_argument::text, argument::text, feature_flags::text,"
                     + " billing_product_category, interaction_id, url, referrer, cohort_id,"
-                    + " first_source_url FROM event_logs WHERE event_id = ?")) {
+                    + " first_source_url, feature, action FROM event_logs WHERE event_id = ?")) {
       query.setObject(1, UUID.fromString(event.getId()));
       try (ResultSet row = query.executeQuery()) {
         assertTrue(row.next(), "the event is in event_logs");
         assertEquals("search.submitted", row.getString("name"));
+        assertEquals("search", row.getString("feature"));
+        assertEquals("submitted", row.getString("action"));
         assertEquals(Instant.parse("2024-05-01T10:00:00.123456Z"), row.getTimestamp(2).toInstant());
         assertEquals(42, row.getLong("user_id"));
         assertEquals("unknown", row.getString("anonymous_user_id"));

@@ -14,6 +14,7 @@ import dev.tally.log.JsonLog;
 import dev.tally.store.DataSources;
 import dev.tally.store.DatabaseConfig;
 import dev.tally.store.ExportQueue;
+import dev.tally.store.ExportRuns;
 import dev.tally.store.StoreException;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -78,6 +79,7 @@ public final class ExportFunction implements HttpFunction {
       exporter =
           new Exporter(
               new ExportQueue(dataSource, clock),
+              new ExportRuns(dataSource),
               client,
               config.identifier(),
               Exporter.Settings.of(config),

@@ -3,7 +3,6 @@ package dev.tally.recordevent;
 import com.google.protobuf.util.JsonFormat;
 import dev.tally.json.Json;
 import dev.tally.proto.telemetrygateway.v1.Event;
-import dev.tally.ratelimit.CallerLimits;
 import dev.tally.store.ExportQueue;
 import graphql.schema.DataFetchingEnvironment;
 import java.io.IOException;
@@ -24,15 +23,15 @@ final class AdminFields {
   static final int MAX_PAGE = 1000;
 
   private final ExportQueue queue;
-  private final CallerLimits limits;
+  private final AdminGate gate;
 
-  AdminFields(ExportQueue queue, CallerLimits limits) {
+  AdminFields(ExportQueue queue, AdminGate gate) {
     this.queue = queue;
-    this.limits = limits;
+    this.gate = gate;
   }
 
   Object exportedEvents(DataFetchingEnvironment env) {
-    admit(env, "exportedEvents");
+    gate.admit(env, "exportedEvents");
     ExportQueue.ExportedPage page = queue.listExported(first(env), env.getArgument("after"));
     List<Map<String, Object>> nodes = new ArrayList<>(page.nodes().size());
     for (ExportQueue.ExportedEvent event : page.nodes()) {
@@ -46,7 +45,7 @@ final class AdminFields {
   }
 
   Object setAsideEvents(DataFetchingEnvironment env) {
-    admit(env, "setAsideEvents");
+    gate.admit(env, "setAsideEvents");
     ExportQueue.SetAsidePage page = queue.listSetAside(first(env), env.getArgument("after"));
     List<Map<String, Object>> nodes = new ArrayList<>(page.nodes().size());
     for (ExportQueue.SetAsideEvent event : page.nodes()) {
@@ -64,45 +63,19 @@ final class AdminFields {
   }
 
   Object retrySetAsideEvents(DataFetchingEnvironment env) {
-    admitChange(env, "retrySetAsideEvents");
+    gate.admitChange(env, "retrySetAsideEvents");
     List<String> ids = env.getArgument("ids");
     int count = ids == null ? queue.retryAllSetAside() : queue.retrySetAside(uuids(ids));
     return Map.of("count", count);
   }
 
   Object discardSetAsideEvents(DataFetchingEnvironment env) {
-    admitChange(env, "discardSetAsideEvents");
+    gate.admitChange(env, "discardSetAsideEvents");
     List<String> ids = env.getArgument("ids");
     return Map.of("count", queue.discardSetAside(uuids(ids)));
   }
 
-  /** Lets a site admin through, counting the request once against the administrator limit. */
-  private RequestState admit(DataFetchingEnvironment env, String field) {
-    RequestState state = env.getGraphQlContext().get(RequestState.class);
-    if (!state.context().siteAdmin()) {
-      throw new TelemetryGraphQl.NotPermittedException(
-          field + " needs an access token with the site-admin scope");
-    }
-    if (state.countAdminRequestOnce()) {
-      limits.adminRequest(state.context().caller());
-    }
-    return state;
-  }
-
-  /**
-   * Lets a site admin's change through when the request records nothing: a change takes effect at
-   * once, while a request's events are stored only if all of them are valid.
-   */
-  private void admitChange(DataFetchingEnvironment env, String field) {
-    RequestState state = admit(env, field);
-    if (!state.recordingFields().isEmpty()) {
-      throw new IllegalArgumentException(
-          field + " cannot be sent in a request that records events; send it on its own");
-    }
-    state.changedByAdmin();
-  }
-
-  private static int first(DataFetchingEnvironment env) {
+  static int first(DataFetchingEnvironment env) {
     Integer first = env.getArgument("first");
     if (first == null || first < 0 || first > MAX_PAGE) {
       throw new IllegalArgumentException(
@@ -111,7 +84,7 @@ final class AdminFields {
     return first;
   }
 
-  private static List<UUID> uuids(List<String> ids) {
+  static List<UUID> uuids(List<String> ids) {
     List<UUID> uuids = new ArrayList<>(ids.size());
     for (String id : ids) {
       try {
@@ -135,7 +108,8 @@ final class AdminFields {
     return connection;
   }
 
-  private static Object payload(Event event) {
+  /** An event in the canonical JSON of {@code telemetrygateway.v1.Event}, as plain values. */
+  static Object payload(Event event) {
     try {
       return Json.read(EventJson.PRINTER.print(event));
     } catch (IOException e) {

@@ -33,26 +33,12 @@ final class Authenticator {
    * @throws UnauthenticatedException saying why the credentials are refused
    */
   RequestContext authenticate(HttpRequest request) {
-    String interactionId = request.getFirstHeader(INTERACTION_ID_HEADER).orElse(null);
-    String traceId = request.getFirstHeader("traceparent").map(Authenticator::traceId).orElse(null);
     Optional<String> authorization = request.getFirstHeader("Authorization");
     if (authorization.isPresent()) {
-      AccessTokens.Check check = tokens.authenticate(bearerToken(authorization.get()));
-      if (check instanceof AccessTokens.Check.Valid valid) {
-        return new RequestContext(
-            Actor.user(valid.userId()),
-            valid.isSiteAdmin(),
-            interactionId,
-            traceId,
-            Caller.user(valid.userId()));
-      }
-      throw new UnauthenticatedException(
-          switch (((AccessTokens.Check.Rejected) check).reason()) {
-            case UNKNOWN -> "the access token is not valid";
-            case EXPIRED -> "the access token has expired";
-            case REVOKED -> "the access token has been revoked";
-          });
+      return authenticateToken(bearerToken(authorization.get()), request);
     }
+    String interactionId = request.getFirstHeader(INTERACTION_ID_HEADER).orElse(null);
+    String traceId = request.getFirstHeader("traceparent").map(Authenticator::traceId).orElse(null);
     if (!allowAnonymous) {
       throw new UnauthenticatedException(
           "this instance does not record anonymous events; send 'Authorization: token <access"
@@ -68,6 +54,32 @@ final class Authenticator {
     Caller caller =
         limits.anonymousCaller(forwardedFor.isEmpty() ? null : String.join(",", forwardedFor));
     return new RequestContext(actor, false, interactionId, traceId, caller);
+  }
+
+  /**
+   * The context of a request made with {@code token}, checked exactly as the token of an {@code
+   * Authorization} header: the console's requests carry it in a cookie.
+   *
+   * @throws UnauthenticatedException saying why the token is refused
+   */
+  RequestContext authenticateToken(String token, HttpRequest request) {
+    String interactionId = request.getFirstHeader(INTERACTION_ID_HEADER).orElse(null);
+    String traceId = request.getFirstHeader("traceparent").map(Authenticator::traceId).orElse(null);
+    AccessTokens.Check check = tokens.authenticate(token);
+    if (check instanceof AccessTokens.Check.Valid valid) {
+      return new RequestContext(
+          Actor.user(valid.userId()),
+          valid.isSiteAdmin(),
+          interactionId,
+          traceId,
+          Caller.user(valid.userId()));
+    }
+    throw new UnauthenticatedException(
+        switch (((AccessTokens.Check.Rejected) check).reason()) {
+          case UNKNOWN -> "the access token is not valid";
+          case EXPIRED -> "the access token has expired";
+          case REVOKED -> "the access token has been revoked";
+        });
   }
 
   private static String bearerToken(String authorization) {

@@ -23,6 +23,8 @@ import java.util.stream.Collectors;
  *     #ALLOW_ANONYMOUS})
  * @param corsAllowedOrigins origins browsers may call from ({@value #CORS_ALLOWED_ORIGINS}); {@code
  *     *} allows any
+ * @param consoleEnabled whether the administrators' console answers under {@code /console} ({@value
+ *     #CONSOLE_ENABLED})
  */
 public record RecordEventConfig(
     TelemetryConfig telemetry,
@@ -32,11 +34,13 @@ public record RecordEventConfig(
     RateLimitConfig rateLimits,
     int maxRequestBytes,
     boolean allowAnonymous,
-    Set<String> corsAllowedOrigins) {
+    Set<String> corsAllowedOrigins,
+    boolean consoleEnabled) {
 
   public static final String MAX_REQUEST_BYTES = "TELEMETRY_MAX_REQUEST_BYTES";
   public static final String ALLOW_ANONYMOUS = "TELEMETRY_ALLOW_ANONYMOUS";
   public static final String CORS_ALLOWED_ORIGINS = "TELEMETRY_CORS_ALLOWED_ORIGINS";
+  public static final String CONSOLE_ENABLED = "TELEMETRY_CONSOLE_ENABLED";
 
   /** 2 MiB. */
   public static final int DEFAULT_MAX_REQUEST_BYTES = 2 * 1024 * 1024;
@@ -55,7 +59,8 @@ public record RecordEventConfig(
             CORS_ALLOWED_ORIGINS,
             Set.of(),
             "a comma-separated list of origins such as https://app.example.com, or *",
-            RecordEventConfig::origins));
+            RecordEventConfig::origins),
+        env.bool(CONSOLE_ENABLED, true));
   }
 
   private static Set<String> origins(String text) {

@@ -24,12 +24,19 @@ import java.util.function.Supplier;
  * bounds the request, establishes the caller and counts the request against its rate limit, runs it
  * through {@link TelemetryGraphQl}, and maps the outcome to HTTP.
  *
+ * <p>Paths under {@value #CONSOLE_PATH} go to the administrators' console ({@link
+ * dev.tally.recordevent.console.Console}), whose classes load with its first request, never on the
+ * way of {@code recordEvents}.
+ *
  * <p>Entry point: {@code dev.tally.recordevent.RecordEventFunction}.
  */
 public final class RecordEventFunction implements HttpFunction {
+  static final String CONSOLE_PATH = "/console";
+
   private final RecordEventConfig config;
   private final Cors cors;
   private final Supplier<RecordEventService> service;
+  private final ConsoleRoute console;
 
   /** Called by the Functions Framework: reads the configuration; connects on first use. */
   public RecordEventFunction() {
@@ -51,6 +58,7 @@ public final class RecordEventFunction implements HttpFunction {
     this.config = config;
     this.cors = new Cors(config);
     this.service = service;
+    this.console = new ConsoleRoute(service);
   }
 
   @Override
@@ -60,7 +68,13 @@ public final class RecordEventFunction implements HttpFunction {
     log.put("method", request.getMethod());
     int status;
     try {
-      status = handle(request, response, log);
+      if (config.consoleEnabled() && isConsolePath(request.getPath())) {
+        log.put("outcome", "console");
+        log.put("path", request.getPath());
+        status = console.handle(request, response);
+      } else {
+        status = handle(request, response, log);
+      }
     } catch (StoreException e) {
       // A database failure outside GraphQL: authenticating the caller.
       ErrorMapper.Failure failure = ErrorMapper.storeFailure(e);
@@ -143,6 +157,10 @@ public final class RecordEventFunction implements HttpFunction {
     }
     write(response, answer.status(), answer.body());
     return answer.status();
+  }
+
+  private static boolean isConsolePath(String path) {
+    return path != null && (path.equals(CONSOLE_PATH) || path.startsWith(CONSOLE_PATH + "/"));
   }
 
   /**

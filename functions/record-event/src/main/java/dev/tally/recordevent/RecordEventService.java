@@ -9,7 +9,6 @@ import dev.tally.ratelimit.CallerLimits;
 import dev.tally.record.EventRecorder;
 import dev.tally.store.AccessTokens;
 import dev.tally.store.DataSources;
-import dev.tally.store.ExportQueue;
 import dev.tally.store.FeatureFlags;
 import dev.tally.store.TeeStore;
 import java.time.Clock;
@@ -36,9 +35,14 @@ final class RecordEventService {
             config.limits());
     this.limits = new CallerLimits(config.rateLimits(), clock);
     this.authenticator = new Authenticator(config.allowAnonymous(), tokens, limits);
-    ExportQueue queue = new ExportQueue(dataSource, clock);
     this.graphQl =
-        new Lazy<>(() -> new TelemetryGraphQl(recorder, queue, limits, config.operationLimits()));
+        new Lazy<>(
+            () ->
+                new TelemetryGraphQl(
+                    recorder,
+                    AdminStores.of(dataSource, featureFlags, clock),
+                    limits,
+                    config.operationLimits()));
   }
 
   /** The service of a deployed instance: a connection pool from the configuration. */

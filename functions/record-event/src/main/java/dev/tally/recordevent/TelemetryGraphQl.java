@@ -5,7 +5,6 @@ import dev.tally.ratelimit.CallerLimits;
 import dev.tally.ratelimit.RateLimitedException;
 import dev.tally.record.EventRecorder;
 import dev.tally.record.RecordingRequest;
-import dev.tally.store.ExportQueue;
 import dev.tally.store.StoreException;
 import graphql.ExecutionInput;
 import graphql.ExecutionResult;
@@ -47,16 +46,23 @@ final class TelemetryGraphQl {
   private final EventRecorder recorder;
   private final CallerLimits limits;
   private final AdminFields admin;
+  private final UsageFields usage;
+  private final ExportStatusFields export;
+  private final RecordedEventField recordedEvent;
   private final GraphQL graphQl;
 
   TelemetryGraphQl(
       EventRecorder recorder,
-      ExportQueue queue,
+      AdminStores stores,
       CallerLimits limits,
       OperationLimits operationLimits) {
     this.recorder = recorder;
     this.limits = limits;
-    this.admin = new AdminFields(queue, limits);
+    AdminGate gate = new AdminGate(limits);
+    this.admin = new AdminFields(stores.queue(), gate);
+    this.usage = new UsageFields(stores, gate);
+    this.export = new ExportStatusFields(stores, gate);
+    this.recordedEvent = new RecordedEventField(stores, gate);
     GraphQLSchema schema = schema();
     this.graphQl =
         GraphQL.newGraphQL(schema)
@@ -89,12 +95,28 @@ final class TelemetryGraphQl {
                     type.dataFetcher("recordEvents", this::recordEvents)
                         .dataFetcher("recordEvent", this::recordEvent)
                         .dataFetcher("retrySetAsideEvents", admin::retrySetAsideEvents)
-                        .dataFetcher("discardSetAsideEvents", admin::discardSetAsideEvents))
+                        .dataFetcher("discardSetAsideEvents", admin::discardSetAsideEvents)
+                        .dataFetcher("setExportEnabled", export::setExportEnabled))
             .type(
                 "TelemetryQuery",
                 type ->
                     type.dataFetcher("exportedEvents", admin::exportedEvents)
-                        .dataFetcher("setAsideEvents", admin::setAsideEvents))
+                        .dataFetcher("setAsideEvents", admin::setAsideEvents)
+                        .dataFetcher("usage", usage::usage)
+                        .dataFetcher("exportStatus", export::exportStatus)
+                        .dataFetcher("recordedEvent", recordedEvent::recordedEvent)
+                        .dataFetcher("recordedEvents", recordedEvent::recordedEvents))
+            .type(
+                "UsageReport",
+                type ->
+                    type.dataFetcher("from", usage::from)
+                        .dataFetcher("to", usage::to)
+                        .dataFetcher("pendingEvents", usage::pendingEvents)
+                        .dataFetcher("eventsByDay", usage::eventsByDay)
+                        .dataFetcher("topEvents", usage::topEvents)
+                        .dataFetcher("activeUsers", usage::activeUsers)
+                        .dataFetcher("clients", usage::clients))
+            .type("ExportStatus", type -> type.dataFetcher("recentRuns", export::recentRuns))
             .build();
     return new SchemaGenerator().makeExecutableSchema(new SchemaParser().parse(sdl), wiring);
   }

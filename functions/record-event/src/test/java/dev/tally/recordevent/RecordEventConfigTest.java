@@ -20,6 +20,21 @@ class RecordEventConfigTest {
     assertEquals(RecordEventConfig.DEFAULT_MAX_REQUEST_BYTES, config.maxRequestBytes());
     assertTrue(config.allowAnonymous());
     assertFalse(config.allowsOrigin("https://app.example.com"), "no origin allowed by default");
+    assertTrue(config.consoleEnabled());
+  }
+
+  @Test
+  void fromEnv_turnsTheConsoleOff() {
+    assertFalse(
+        RecordEventConfig.fromEnv(Map.of("DATABASE_URL", DB, "TELEMETRY_CONSOLE_ENABLED", "false"))
+            .consoleEnabled());
+    ConfigException bad =
+        assertThrows(
+            ConfigException.class,
+            () ->
+                RecordEventConfig.fromEnv(
+                    Map.of("DATABASE_URL", DB, "TELEMETRY_CONSOLE_ENABLED", "maybe")));
+    assertTrue(bad.getMessage().startsWith("TELEMETRY_CONSOLE_ENABLED must be true or false"));
   }
 
   @Test

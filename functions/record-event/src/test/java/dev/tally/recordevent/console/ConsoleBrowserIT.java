@@ -1,0 +1,423 @@
+package dev.tally.recordevent.console;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tally.store.AccessTokens;
+import dev.tally.store.ExportQueue;
+import dev.tally.testing.FunctionProcess;
+import dev.tally.testing.PostgresExtension;
+import dev.tally.testing.TestDatabase;
+import java.io.File;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Keys;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.interactions.Actions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The console in a real browser: headless Chromium driven through chromedriver (the Debian packages
+ * {@code chromium} and {@code chromium-driver}), against record-event in the real invoker and a
+ * real PostgreSQL. Screenshots of each page go to {@code target/console-screenshots}.
+ */
+@ExtendWith(PostgresExtension.class)
+class ConsoleBrowserIT {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Path SCREENSHOTS = Path.of("target", "console-screenshots");
+  private static final Duration WAIT = Duration.ofSeconds(15);
+
+  private static TestDatabase db;
+  private static FunctionProcess function;
+  private static String adminToken;
+  private static String userToken;
+  private static WebDriver browser;
+  private static String exampleEventId;
+
+  @BeforeAll
+  static void start(TestDatabase database) throws Exception {
+    db = database;
+    Map<String, String> env = new HashMap<>();
+    env.put("DATABASE_URL", db.url());
+    env.put("DATABASE_USER", db.user());
+    env.put("TELEMETRY_SENSITIVE_METADATA_ALLOWLIST", "exampleFeature::exampleAction::shown");
+    function =
+        FunctionProcess.start("record-event", "dev.tally.recordevent.RecordEventFunction", env);
+    AccessTokens tokens = new AccessTokens(db.dataSource(), Clock.systemUTC());
+    adminToken =
+        tokens
+            .create(1, Set.of(AccessTokens.USER_ALL, AccessTokens.SITE_ADMIN), null, "admin")
+            .token();
+    userToken = tokens.create(2, Set.of(AccessTokens.USER_ALL), null, "user").token();
+    db.execute("INSERT INTO feature_flags (name, enabled) VALUES ('telemetry-export', true)");
+    seedEvents();
+    browser = startBrowser();
+    Files.createDirectories(SCREENSHOTS);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (browser != null) {
+      browser.quit();
+    }
+    if (function != null) {
+      function.close();
+    }
+  }
+
+  @BeforeEach
+  void signedOut() {
+    browser.get(url("/console/sign-in"));
+    browser.manage().deleteAllCookies();
+  }
+
+  /** Chromium and chromedriver from the Debian packages; fails saying how to install them. */
+  private static WebDriver startBrowser() {
+    File chromium = new File(System.getenv().getOrDefault("CHROME_BIN", "/usr/bin/chromium"));
+    File driver = new File(System.getenv().getOrDefault("CHROMEDRIVER", "/usr/bin/chromedriver"));
+    if (!chromium.canExecute() || !driver.canExecute()) {
+      fail(
+          "the browser tests need Chromium and its driver: apt-get install -y chromium"
+              + " chromium-driver (or set CHROME_BIN and CHROMEDRIVER); .ci/run installs them");
+    }
+    ChromeOptions options = new ChromeOptions();
+    options.setBinary(chromium);
+    options.addArguments(
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--window-size=1280,1800");
+    ChromeDriverService service =
+        new ChromeDriverService.Builder().usingDriverExecutable(driver).usingAnyFreePort().build();
+    return new ChromeDriver(service, options);
+  }
+
+  /** Events over several days through record-event itself; some of them exported. */
+  private static void seedEvents() throws Exception {
+    Instant now = Instant.now();
+    List<Map<String, Object>> events = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      events.add(event("search", "submitted", now));
+    }
+    for (int i = 0; i < 2; i++) {
+      events.add(event("cody.chat", "opened", now.minus(Duration.ofDays(1))));
+    }
+    for (int i = 0; i < 4; i++) {
+      events.add(event("search", "submitted", now.minus(Duration.ofDays(4))));
+    }
+    Map<String, Object> private_ = event("exampleFeature", "exampleAction", now);
+    private_.put(
+        "parameters",
+        Map.of(
+            "version",
+            1,
+            "privateMetadata",
+            Map.of("shown", "allowed-value", "secretRepo", "github.com/acme/secret-repo")));
+    private_.put("marketingTracking", Map.of("url", "https://example.com/private-campaign"));
+    events.add(private_);
+    record(userToken, events);
+    record(null, List.of(event("search", "cancelled", now.minus(Duration.ofDays(2)))));
+
+    exampleEventId =
+        db.queryString(
+            "SELECT event_id::text FROM event_logs WHERE name = 'exampleFeature.exampleAction'");
+    // What the export run does once the gateway acknowledged them.
+    ExportQueue queue = new ExportQueue(db.dataSource(), Clock.systemUTC());
+    UUID owner = UUID.randomUUID();
+    List<UUID> ids = new ArrayList<>();
+    for (ExportQueue.QueuedEvent queued : queue.claim(owner, 100, Duration.ofMinutes(1)).events()) {
+      ids.add(queued.id());
+    }
+    queue.markExported(owner, ids);
+  }
+
+  private static Map<String, Object> event(String feature, String action, Instant timestamp) {
+    Map<String, Object> event = new LinkedHashMap<>();
+    event.put("feature", feature);
+    event.put("action", action);
+    event.put("timestamp", timestamp.toString());
+    event.put("source", Map.of("client", "VSCode", "clientVersion", "1.90.0"));
+    event.put("parameters", Map.of("version", 1));
+    return event;
+  }
+
+  private static void record(String token, List<Map<String, Object>> events) throws Exception {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(function.uri("/.api/graphql"))
+            .header("Content-Type", "application/json")
+            .POST(
+                HttpRequest.BodyPublishers.ofString(
+                    JSON.writeValueAsString(
+                        Map.of(
+                            "query",
+                            "mutation($events: [TelemetryEventInput!]!) { telemetry {"
+                                + " recordEvents(events: $events) { alwaysNil } } }",
+                            "variables",
+                            Map.of("events", events)))));
+    if (token != null) {
+      request.header("Authorization", "token " + token);
+    } else {
+      request.header("X-Sourcegraph-Actor-Anonymous-UID", "visitor-1");
+    }
+    HttpResponse<String> response =
+        HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofString());
+    JsonNode body = JSON.readTree(response.body());
+    assertEquals(200, response.statusCode(), response.body());
+    assertFalse(body.has("errors"), response.body());
+  }
+
+  private static String url(String path) {
+    return function.uri(path).toString();
+  }
+
+  private static WebDriverWait waiting() {
+    return new WebDriverWait(browser, WAIT);
+  }
+
+  private static void screenshot(String name) throws Exception {
+    File shot = ((org.openqa.selenium.TakesScreenshot) browser).getScreenshotAs(OutputType.FILE);
+    Files.copy(
+        shot.toPath(), SCREENSHOTS.resolve(name + ".png"), StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  private static void signIn(String token) {
+    browser.get(url("/console/sign-in"));
+    WebElement field = waiting().until(ExpectedConditions.elementToBeClickable(By.id("token")));
+    field.sendKeys(token);
+    browser.findElement(By.id("sign-in")).click();
+  }
+
+  private static void signInAsAdmin() {
+    signIn(adminToken);
+    waiting().until(ExpectedConditions.presenceOfElementLocated(By.id("events-chart")));
+  }
+
+  @Test
+  void console_refusesEveryPageWithoutAnAdministratorsToken() throws Exception {
+    for (String page :
+        List.of(
+            "/console",
+            "/console/export",
+            "/console/exported",
+            "/console/events/" + exampleEventId)) {
+      browser.get(url(page));
+
+      waiting().until(ExpectedConditions.presenceOfElementLocated(By.id("token")));
+      assertTrue(browser.findElement(By.id("message")).getText().contains("Sign in"));
+      assertTrue(browser.findElements(By.id("events-chart")).isEmpty());
+      assertTrue(browser.findElements(By.id("export-state")).isEmpty());
+      assertFalse(browser.getPageSource().contains("secret-repo"));
+    }
+    screenshot("sign-in");
+
+    signIn(userToken);
+
+    WebElement message =
+        waiting().until(ExpectedConditions.presenceOfElementLocated(By.id("message")));
+    assertTrue(message.getText().contains("not an administrator's"), message.getText());
+    assertTrue(browser.manage().getCookies().isEmpty(), "no cookie for a refused token");
+    assertFalse(browser.getCurrentUrl().contains(userToken), "the token is never in a URL");
+  }
+
+  @Test
+  void signIn_keepsTheTokenInAnHttpOnlyStrictCookieOnly() {
+    signInAsAdmin();
+
+    var cookie = browser.manage().getCookieNamed("tally_console");
+    assertTrue(cookie.isHttpOnly());
+    assertEquals("Strict", cookie.getSameSite());
+    assertEquals("/console", cookie.getPath());
+    assertFalse(browser.getCurrentUrl().contains(adminToken));
+    Object readable =
+        ((org.openqa.selenium.JavascriptExecutor) browser)
+            .executeScript(
+                "return document.cookie + JSON.stringify(Object.assign({}, localStorage))"
+                    + " + JSON.stringify(Object.assign({}, sessionStorage));");
+    assertFalse(String.valueOf(readable).contains(adminToken), "no script can read the token");
+  }
+
+  @Test
+  void usage_chartBarsMatchTheCountsInTheDatabase() throws Exception {
+    signInAsAdmin();
+    browser.get(url("/console?days=7"));
+    waiting()
+        .until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#events-chart g.bar")));
+
+    Map<String, Long> expected = countsPerDay();
+    List<WebElement> bars = browser.findElements(By.cssSelector("#events-chart g.bar"));
+    assertEquals(7, bars.size());
+    LocalDate today = LocalDate.now(ZoneOffset.UTC);
+    double pixelsPerEvent = -1;
+    long total = 0;
+    for (WebElement bar : bars) {
+      String day = bar.getAttribute("data-day");
+      long events = Long.parseLong(bar.getAttribute("data-events"));
+      assertEquals(expected.getOrDefault(day, 0L), events, "events on " + day);
+      assertFalse(LocalDate.parse(day).isAfter(today));
+      total += events;
+      double height = 0;
+      for (WebElement segment : bar.findElements(By.tagName("rect"))) {
+        height += Double.parseDouble(segment.getAttribute("height"));
+      }
+      if (events > 0) {
+        double ratio = height / events;
+        if (pixelsPerEvent < 0) {
+          pixelsPerEvent = ratio;
+        }
+        assertEquals(pixelsPerEvent, ratio, 0.05, "bar heights are proportional to the counts");
+      } else {
+        assertEquals(0, height, 0.0);
+      }
+    }
+    assertEquals(11, total);
+    // The same numbers in the table beside the chart.
+    WebElement todayRow =
+        browser.findElement(
+            By.xpath("//table[@id='events-per-day']//th[text()='" + today + "']/.."));
+    assertEquals(
+        String.valueOf(expected.get(today.toString())),
+        todayRow.findElements(By.tagName("td")).get(0).getText());
+    assertTrue(browser.findElement(By.id("top-events-table")).getText().contains("submitted"));
+    screenshot("usage");
+  }
+
+  @Test
+  void exportSwitch_flipsTheTelemetryExportFlagInTheDatabase() throws Exception {
+    signInAsAdmin();
+    browser.get(url("/console/export"));
+    WebElement state =
+        waiting().until(ExpectedConditions.presenceOfElementLocated(By.id("export-state")));
+    assertTrue(state.getText().contains("Export is on"), state.getText());
+    screenshot("export");
+
+    browser.findElement(By.id("export-switch")).click();
+
+    waiting()
+        .until(
+            ExpectedConditions.textToBePresentInElementLocated(
+                By.id("export-state"), "Export is off"));
+    assertEquals("false", flag());
+
+    browser.findElement(By.id("export-switch")).click();
+
+    waiting()
+        .until(
+            ExpectedConditions.textToBePresentInElementLocated(
+                By.id("export-state"), "Export is on"));
+    assertEquals("true", flag());
+  }
+
+  @Test
+  void exportedEvent_showsNoPrivateMetadataOutsideTheAllowlist() throws Exception {
+    signInAsAdmin();
+    browser.get(url("/console/exported"));
+    WebElement link =
+        waiting()
+            .until(
+                ExpectedConditions.elementToBeClickable(
+                    By.linkText("exampleFeature.exampleAction")));
+    screenshot("exported");
+
+    link.click();
+
+    WebElement exported =
+        waiting().until(ExpectedConditions.presenceOfElementLocated(By.id("exported-form")));
+    String sent = exported.getText();
+    assertTrue(sent.contains("\"shown\""), sent);
+    assertTrue(sent.contains("allowed-value"), sent);
+    assertFalse(sent.contains("secretRepo"), sent);
+    assertFalse(sent.contains("secret-repo"), sent);
+    assertFalse(sent.contains("private-campaign"), sent);
+    String stored = browser.findElement(By.id("stored-form")).getText();
+    assertTrue(stored.contains("github.com/acme/secret-repo"), "the instance keeps it: " + stored);
+    String withheld = browser.findElement(By.id("withheld")).getText();
+    assertTrue(withheld.contains("secretRepo"), withheld);
+    assertTrue(withheld.contains("url"), withheld);
+    assertTrue(browser.findElement(By.id("export-state")).getText().startsWith("exported"));
+    screenshot("event");
+  }
+
+  @Test
+  void console_worksWithTheKeyboardAlone() throws Exception {
+    browser.get(url("/console/sign-in"));
+    waiting().until(ExpectedConditions.presenceOfElementLocated(By.id("token")));
+    assertEquals(
+        "Administrator access token",
+        browser.findElement(By.cssSelector("label[for=token]")).getText());
+
+    new Actions(browser).sendKeys(Keys.TAB).sendKeys(Keys.TAB).perform();
+    assertEquals("token", browser.switchTo().activeElement().getAttribute("id"));
+    new Actions(browser).sendKeys(adminToken).sendKeys(Keys.ENTER).perform();
+    waiting().until(ExpectedConditions.presenceOfElementLocated(By.id("events-chart")));
+
+    // From the page's start, Tab reaches the navigation's links in order.
+    browser.findElement(By.id("content")).click();
+    List<String> reached = new ArrayList<>();
+    browser.get(url("/console/events"));
+    waiting().until(ExpectedConditions.presenceOfElementLocated(By.id("recorded-events")));
+    for (int i = 0; i < 6; i++) {
+      new Actions(browser).sendKeys(Keys.TAB).perform();
+      reached.add(browser.switchTo().activeElement().getText());
+    }
+    assertTrue(
+        reached.containsAll(List.of("Usage", "Recorded events", "What leaves", "Export")),
+        reached.toString());
+    screenshot("recorded");
+  }
+
+  private static String flag() {
+    return db.queryString(
+        "SELECT enabled::text FROM feature_flags WHERE name = 'telemetry-export'");
+  }
+
+  private static Map<String, Long> countsPerDay() throws Exception {
+    Map<String, Long> counts = new HashMap<>();
+    try (Connection connection = db.dataSource().getConnection();
+        PreparedStatement query =
+            connection.prepareStatement(
+                "SELECT (timestamp AT TIME ZONE 'UTC')::date::text, count(*) FROM event_logs"
+                    + " GROUP BY 1");
+        ResultSet rs = query.executeQuery()) {
+      while (rs.next()) {
+        counts.put(rs.getString(1), rs.getLong(2));
+      }
+    }
+    return counts;
+  }
+}

@@ -1,0 +1,168 @@
+package dev.tally.usage;
+
+import dev.tally.store.Jdbc;
+import java.sql.Date;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import javax.sql.DataSource;
+
+/**
+ * What the usage rollups answer, over a range of UTC days ({@code from} and {@code to} included).
+ * They count what {@link UsageRollup} counted: refresh it first.
+ *
+ * <p>Distinct users are counted by the last day each user was seen, which keeps them exact and
+ * cheap for a range that ends with the newest events, today: the only kind the console and the API
+ * ask for. A user whose newest event is dated after the range's end (clients may date events up to
+ * a day ahead) is counted as active on that last day.
+ */
+public final class UsageQueries {
+  private final DataSource dataSource;
+
+  public UsageQueries(DataSource dataSource) {
+    this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+  }
+
+  /** Events of one feature on one day. */
+  public record FeatureDay(LocalDate day, String feature, long events) {}
+
+  /** An event name's use: how often it was recorded, and by how many distinct users. */
+  public record EventUsage(String feature, String action, long events, long users) {}
+
+  /** Distinct users, signed-in and anonymous apart. */
+  public record UserCount(long signedIn, long anonymous) {}
+
+  /**
+   * Active users of the day {@code on}, of the 7 days and of the 30 days that end with it. Events
+   * of unknown users (neither a user nor an anonymous ID) count for nobody.
+   */
+  public record ActiveUsers(UserCount daily, UserCount weekly, UserCount monthly) {}
+
+  /** A client's events; {@code version} is empty when it sent none. */
+  public record ClientUsage(String client, String version, long events) {}
+
+  /** Events per day and feature, by day, then most events first. Days without events are absent. */
+  public List<FeatureDay> eventsByDayAndFeature(LocalDate from, LocalDate to) {
+    return Jdbc.withConnection(
+        dataSource,
+        "read events per day and feature",
+        connection -> {
+          try (PreparedStatement query =
+              connection.prepareStatement(
+                  "SELECT day, feature, sum(events) FROM event_usage_daily"
+                      + " WHERE day BETWEEN ? AND ? GROUP BY day, feature"
+                      + " ORDER BY day, 3 DESC, feature")) {
+            query.setDate(1, Date.valueOf(from));
+            query.setDate(2, Date.valueOf(to));
+            List<FeatureDay> rows = new ArrayList<>();
+            try (ResultSet rs = query.executeQuery()) {
+              while (rs.next()) {
+                rows.add(
+                    new FeatureDay(rs.getDate(1).toLocalDate(), rs.getString(2), rs.getLong(3)));
+              }
+            }
+            return rows;
+          }
+        });
+  }
+
+  /**
+   * The {@code limit} most recorded feature and action pairs, with their distinct users: those who
+   * last recorded it on {@code from} or later (exact for a range that ends today; see above).
+   */
+  public List<EventUsage> topEvents(LocalDate from, LocalDate to, int limit) {
+    return Jdbc.withConnection(
+        dataSource,
+        "read the top events",
+        connection -> {
+          try (PreparedStatement query =
+              connection.prepareStatement(
+                  """
+                  WITH top AS (
+                      SELECT feature, action, sum(events) AS events FROM event_usage_daily
+                      WHERE day BETWEEN ? AND ?
+                      GROUP BY feature, action ORDER BY events DESC, feature, action LIMIT ?)
+                  SELECT top.feature, top.action, top.events,
+                         (SELECT count(*) FROM event_usage_users u
+                          WHERE u.feature = top.feature AND u.action = top.action
+                            AND u.last_day >= ?)
+                  FROM top ORDER BY top.events DESC, top.feature, top.action
+                  """)) {
+            query.setDate(1, Date.valueOf(from));
+            query.setDate(2, Date.valueOf(to));
+            query.setInt(3, limit);
+            query.setDate(4, Date.valueOf(from));
+            List<EventUsage> rows = new ArrayList<>();
+            try (ResultSet rs = query.executeQuery()) {
+              while (rs.next()) {
+                rows.add(
+                    new EventUsage(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getLong(4)));
+              }
+            }
+            return rows;
+          }
+        });
+  }
+
+  /** Active users of the day {@code on} and of the week and month that end with it. */
+  public ActiveUsers activeUsers(LocalDate on) {
+    return Jdbc.withConnection(
+        dataSource,
+        "read the active users",
+        connection -> {
+          try (PreparedStatement query =
+              connection.prepareStatement(
+                  """
+                  SELECT
+                      count(*) FILTER (WHERE last_day >= ? AND user_key LIKE 'u:%'),
+                      count(*) FILTER (WHERE last_day >= ? AND user_key LIKE 'a:%'),
+                      count(*) FILTER (WHERE last_day >= ? AND user_key LIKE 'u:%'),
+                      count(*) FILTER (WHERE last_day >= ? AND user_key LIKE 'a:%'),
+                      count(*) FILTER (WHERE user_key LIKE 'u:%'),
+                      count(*) FILTER (WHERE user_key LIKE 'a:%')
+                  FROM event_usage_last_seen WHERE last_day >= ?
+                  """)) {
+            query.setDate(1, Date.valueOf(on));
+            query.setDate(2, Date.valueOf(on));
+            query.setDate(3, Date.valueOf(on.minusDays(6)));
+            query.setDate(4, Date.valueOf(on.minusDays(6)));
+            query.setDate(5, Date.valueOf(on.minusDays(29)));
+            try (ResultSet rs = query.executeQuery()) {
+              rs.next();
+              return new ActiveUsers(
+                  new UserCount(rs.getLong(1), rs.getLong(2)),
+                  new UserCount(rs.getLong(3), rs.getLong(4)),
+                  new UserCount(rs.getLong(5), rs.getLong(6)));
+            }
+          }
+        });
+  }
+
+  /** The {@code limit} clients and versions with the most events. */
+  public List<ClientUsage> clients(LocalDate from, LocalDate to, int limit) {
+    return Jdbc.withConnection(
+        dataSource,
+        "read the clients",
+        connection -> {
+          try (PreparedStatement query =
+              connection.prepareStatement(
+                  "SELECT client, client_version, sum(events) FROM event_usage_daily"
+                      + " WHERE day BETWEEN ? AND ? GROUP BY client, client_version"
+                      + " ORDER BY 3 DESC, client, client_version LIMIT ?")) {
+            query.setDate(1, Date.valueOf(from));
+            query.setDate(2, Date.valueOf(to));
+            query.setInt(3, limit);
+            List<ClientUsage> rows = new ArrayList<>();
+            try (ResultSet rs = query.executeQuery()) {
+              while (rs.next()) {
+                rows.add(new ClientUsage(rs.getString(1), rs.getString(2), rs.getLong(3)));
+              }
+            }
+            return rows;
+          }
+        });
+  }
+}

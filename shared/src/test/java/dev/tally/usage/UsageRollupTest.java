@@ -1,0 +1,264 @@
+package dev.tally.usage;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.tally.event.Actor;
+import dev.tally.event.EventBuilder;
+import dev.tally.event.EventContext;
+import dev.tally.event.EventInput;
+import dev.tally.proto.telemetrygateway.v1.Event;
+import dev.tally.redact.Redactor;
+import dev.tally.redact.SensitiveMetadataAllowlist;
+import dev.tally.store.TeeStore;
+import dev.tally.testing.MutableClock;
+import dev.tally.testing.PostgresExtension;
+import dev.tally.testing.TestDatabase;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** The usage rollups against a real PostgreSQL, compared with what event_logs holds. */
+@ExtendWith(PostgresExtension.class)
+class UsageRollupTest {
+  private static final LocalDate MAY_1 = LocalDate.parse("2024-05-01");
+  private static final LocalDate MAY_3 = LocalDate.parse("2024-05-03");
+
+  private final TestDatabase db;
+  private final MutableClock clock = new MutableClock(Instant.parse("2024-05-01T10:00:00Z"));
+  private final EventBuilder builder = new EventBuilder(clock, "5.3.0");
+  private final TeeStore store;
+  private final UsageQueries queries;
+
+  UsageRollupTest(TestDatabase db) {
+    this.db = db;
+    this.store =
+        new TeeStore(
+            db.dataSource(),
+            new Redactor(Redactor.Mode.ALLOWLISTED_ONLY, SensitiveMetadataAllowlist.builtIn()));
+    this.queries = new UsageQueries(db.dataSource());
+  }
+
+  @BeforeEach
+  void emptyTables() {
+    db.execute(
+        "TRUNCATE event_logs, event_usage_daily, event_usage_users, event_usage_last_seen"
+            + " RESTART IDENTITY;"
+            + " UPDATE event_usage_rollup_state SET rolled_up_to = 0, refreshed_at = NULL");
+  }
+
+  private Event event(String feature, String action, String client, String version, Actor actor) {
+    return builder.build(
+        new EventInput(
+            feature,
+            action,
+            null,
+            new EventInput.Client(client, version),
+            EventInput.Parameters.of(1, Map.of()),
+            null),
+        EventContext.of(actor));
+  }
+
+  private void record(int times, String feature, String action, Actor actor) {
+    List<Event> events = new ArrayList<>();
+    for (int i = 0; i < times; i++) {
+      events.add(event(feature, action, "VSCode", "1.90.0", actor));
+    }
+    store.store(events, false);
+  }
+
+  private UsageRollup rollup() {
+    return new UsageRollup(db.dataSource(), clock);
+  }
+
+  /** Events per UTC day and name as event_logs counts them. */
+  private Map<String, Long> countedInEventLogs() throws Exception {
+    Map<String, Long> counts = new TreeMap<>();
+    try (Connection connection = db.dataSource().getConnection();
+        PreparedStatement query =
+            connection.prepareStatement(
+                "SELECT (timestamp AT TIME ZONE 'UTC')::date || ' ' || name, count(*)"
+                    + " FROM event_logs GROUP BY 1");
+        ResultSet rs = query.executeQuery()) {
+      while (rs.next()) {
+        counts.put(rs.getString(1), rs.getLong(2));
+      }
+    }
+    return counts;
+  }
+
+  /** The same from the rollups. */
+  private Map<String, Long> countedInRollups() {
+    Map<String, Long> counts = new TreeMap<>();
+    for (UsageQueries.EventUsage usage :
+        queries.topEvents(LocalDate.parse("2000-01-01"), LocalDate.parse("2100-01-01"), 1000)) {
+      counts.put(usage.feature() + "." + usage.action(), usage.events());
+    }
+    Map<String, Long> byDay = new TreeMap<>();
+    try (Connection connection = db.dataSource().getConnection();
+        PreparedStatement query =
+            connection.prepareStatement(
+                "SELECT day || ' ' || feature || '.' || action, sum(events)"
+                    + " FROM event_usage_daily GROUP BY 1");
+        ResultSet rs = query.executeQuery()) {
+      while (rs.next()) {
+        byDay.put(rs.getString(1), rs.getLong(2));
+      }
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+    return byDay;
+  }
+
+  @Test
+  void refresh_countsEveryEventOnceByDayFeatureAndClient() throws Exception {
+    record(3, "search", "submitted", Actor.user(1));
+    record(2, "search", "submitted", Actor.user(2));
+    clock.set(Instant.parse("2024-05-03T23:59:59Z"));
+    record(4, "cody.chat", "opened.panel", Actor.anonymous("visitor-1"));
+    store.store(List.of(event("search", "submitted", "JetBrains", null, Actor.unknown())), false);
+
+    UsageRollup.Refresh refresh = rollup().refresh(Duration.ofSeconds(30));
+
+    assertEquals(new UsageRollup.Refresh(10, 0), refresh);
+    assertEquals(countedInEventLogs(), countedInRollups());
+    assertEquals(
+        List.of(
+            new UsageQueries.FeatureDay(MAY_1, "search", 5),
+            new UsageQueries.FeatureDay(MAY_3, "cody.chat", 4),
+            new UsageQueries.FeatureDay(MAY_3, "search", 1)),
+        queries.eventsByDayAndFeature(MAY_1, MAY_3));
+    assertEquals(
+        List.of(
+            new UsageQueries.EventUsage("search", "submitted", 6, 2),
+            new UsageQueries.EventUsage("cody.chat", "opened.panel", 4, 1)),
+        queries.topEvents(MAY_1, MAY_3, 10));
+    assertEquals(
+        List.of(
+            new UsageQueries.ClientUsage("VSCode", "1.90.0", 9),
+            new UsageQueries.ClientUsage("JetBrains", "", 1)),
+        queries.clients(MAY_1, MAY_3, 10));
+  }
+
+  @Test
+  void refresh_addsOnlyWhatWasRecordedSinceTheLastOne() throws Exception {
+    record(3, "search", "submitted", Actor.user(1));
+    rollup().refresh(Duration.ofSeconds(30));
+    assertEquals(new UsageRollup.Refresh(0, 0), rollup().refresh(Duration.ofSeconds(30)));
+
+    record(2, "search", "submitted", Actor.user(1));
+    record(1, "search", "cancelled", Actor.user(3));
+    UsageRollup.Refresh second = rollup().refresh(Duration.ofSeconds(30));
+
+    assertEquals(new UsageRollup.Refresh(3, 0), second);
+    assertEquals(countedInEventLogs(), countedInRollups());
+    assertEquals(
+        List.of(
+            new UsageQueries.EventUsage("search", "submitted", 5, 1),
+            new UsageQueries.EventUsage("search", "cancelled", 1, 1)),
+        queries.topEvents(MAY_1, MAY_1, 10));
+  }
+
+  @Test
+  void refresh_neverSkipsARowWhoseTransactionCommitsAfterAHigherOne() throws Exception {
+    try (Connection slow = db.dataSource().getConnection()) {
+      slow.setAutoCommit(false);
+      // Takes the lower id and stays open, as a slow recording transaction would.
+      try (PreparedStatement insert =
+          slow.prepareStatement(
+              "INSERT INTO event_logs (event_id, name, feature, action, timestamp,"
+                  + " anonymous_user_id, source, version)"
+                  + " VALUES (gen_random_uuid(), 'slow.event', 'slow', 'event', ?, 'unknown',"
+                  + " 'BACKEND', 'x')")) {
+        insert.setTimestamp(1, java.sql.Timestamp.from(clock.instant()));
+        insert.executeUpdate();
+      }
+      record(1, "fast", "event", Actor.user(1));
+
+      // The open transaction holds the watermark back: nothing is counted, and it says so.
+      UsageRollup.Refresh blocked = rollup().refresh(Duration.ofSeconds(30));
+      assertEquals(new UsageRollup.Refresh(0, 1), blocked);
+
+      slow.commit();
+    }
+    UsageRollup.Refresh after = rollup().refresh(Duration.ofSeconds(30));
+
+    assertEquals(new UsageRollup.Refresh(2, 0), after);
+    assertEquals(countedInEventLogs(), countedInRollups());
+  }
+
+  @Test
+  void refresh_stopsAtItsBudgetAndReportsWhatIsLeft() throws Exception {
+    record(5, "search", "submitted", Actor.user(1));
+    UsageRollup small = new UsageRollup(db.dataSource(), clock, 2);
+
+    UsageRollup.Refresh first = small.refresh(Duration.ZERO);
+    UsageRollup.Refresh rest = small.refresh(Duration.ofSeconds(30));
+
+    assertEquals(new UsageRollup.Refresh(2, 3), first);
+    assertEquals(new UsageRollup.Refresh(3, 0), rest);
+    assertEquals(countedInEventLogs(), countedInRollups());
+  }
+
+  @Test
+  void rowsRecordedBeforeFeatureAndActionWereStored_countUnderTheirName() {
+    db.execute(
+        "INSERT INTO event_logs (event_id, name, timestamp, anonymous_user_id, source, version)"
+            + " VALUES (gen_random_uuid(), 'old.style.name', '2024-05-01T08:00:00Z', 'unknown',"
+            + " 'BACKEND', 'x')");
+
+    rollup().refresh(Duration.ofSeconds(30));
+
+    assertEquals(
+        List.of(new UsageQueries.EventUsage("old.style.name", "", 1, 0)),
+        queries.topEvents(MAY_1, MAY_1, 10));
+  }
+
+  @Test
+  void distinctUsers_keepTheirLastDayWhenAnOlderEventArrivesLater() {
+    clock.set(Instant.parse("2024-05-03T12:00:00Z"));
+    record(1, "search", "submitted", Actor.user(1));
+    rollup().refresh(Duration.ofSeconds(30));
+    clock.set(Instant.parse("2024-04-20T12:00:00Z")); // a client's late, older event
+    record(1, "search", "submitted", Actor.user(1));
+    rollup().refresh(Duration.ofSeconds(30));
+
+    assertEquals(
+        List.of(new UsageQueries.EventUsage("search", "submitted", 1, 1)),
+        queries.topEvents(MAY_3, MAY_3, 10));
+    assertEquals(new UsageQueries.UserCount(1, 0), queries.activeUsers(MAY_3).daily());
+  }
+
+  @Test
+  void activeUsers_countSignedInAndAnonymousApartOverDayWeekAndMonth() {
+    clock.set(Instant.parse("2024-04-05T12:00:00Z")); // 26 days before May 1: in the month
+    record(1, "search", "submitted", Actor.user(1));
+    record(1, "search", "submitted", Actor.anonymous("old-visitor"));
+    clock.set(Instant.parse("2024-04-28T12:00:00Z")); // in the week
+    record(1, "search", "submitted", Actor.user(2));
+    clock.set(Instant.parse("2024-05-01T12:00:00Z")); // the day
+    record(2, "search", "submitted", Actor.user(3));
+    record(1, "search", "submitted", Actor.anonymous("visitor"));
+    record(1, "search", "submitted", Actor.unknown());
+    clock.set(Instant.parse("2024-03-01T12:00:00Z")); // before the month
+    record(1, "search", "submitted", Actor.user(4));
+
+    rollup().refresh(Duration.ofSeconds(30));
+
+    assertEquals(
+        new UsageQueries.ActiveUsers(
+            new UsageQueries.UserCount(1, 1),
+            new UsageQueries.UserCount(2, 1),
+            new UsageQueries.UserCount(3, 2)),
+        queries.activeUsers(MAY_1));
+  }
+}
