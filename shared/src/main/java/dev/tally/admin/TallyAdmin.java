@@ -1,6 +1,8 @@
 package dev.tally.admin;
 
 import com.zaxxer.hikari.HikariDataSource;
+import dev.tally.event.Actor;
+import dev.tally.privacy.Erasure;
 import dev.tally.store.AccessTokens;
 import dev.tally.store.DataSources;
 import dev.tally.store.DatabaseConfig;
@@ -16,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import javax.sql.DataSource;
 
 /**
  * Administers the instance database named by {@code DATABASE_URL} (and {@code DATABASE_USER},
@@ -28,6 +31,7 @@ import java.util.UUID;
  * set-aside list [N]                       list the newest N events set aside from export
  * set-aside retry ID...|--all              export set-aside events again
  * set-aside discard ID...                  delete set-aside events for good
+ * erase --user ID | --anonymous ID         erase one person's data; prints what was deleted
  * </pre>
  */
 public final class TallyAdmin {
@@ -40,6 +44,7 @@ public final class TallyAdmin {
         set-aside list [N]                    list the newest N (20) events set aside from export
         set-aside retry ID...|--all           export set-aside events again
         set-aside discard ID...               delete set-aside events for good
+        erase --user ID | --anonymous ID      erase one person's events and usage rows
       The database comes from DATABASE_URL, DATABASE_USER and DATABASE_PASSWORD.""";
 
   private TallyAdmin() {}
@@ -109,6 +114,9 @@ public final class TallyAdmin {
         }
         case "set-aside" -> {
           return setAside(rest, new ExportQueue(dataSource, Clock.systemUTC()), out, err);
+        }
+        case "erase" -> {
+          return erase(rest, dataSource, out, err);
         }
         default -> {
           err.println("unknown command '" + command + "'\n" + USAGE);
@@ -187,6 +195,53 @@ public final class TallyAdmin {
         return 2;
       }
     }
+  }
+
+  /** {@code erase --user ID} or {@code erase --anonymous ID}. */
+  private static int erase(
+      List<String> args, DataSource dataSource, PrintStream out, PrintStream err) {
+    boolean user = args.size() == 2 && args.get(0).equals("--user");
+    boolean anonymous = args.size() == 2 && args.get(0).equals("--anonymous");
+    if (!user && !anonymous) {
+      err.println("erase takes --user USER_ID or --anonymous ANONYMOUS_ID\n" + USAGE);
+      return 2;
+    }
+    Erasure.Result erased;
+    try {
+      Actor person;
+      if (user) {
+        try {
+          person = Actor.user(Long.parseLong(args.get(1).trim()));
+        } catch (NumberFormatException e) {
+          err.println("a user ID must be a number, got '" + args.get(1) + "'");
+          return 2;
+        }
+      } else {
+        person = Actor.anonymous(args.get(1).trim());
+      }
+      erased =
+          new Erasure(dataSource, Clock.systemUTC())
+              .erase(person, "TallyAdmin:" + System.getProperty("user.name", "unknown"));
+    } catch (IllegalArgumentException e) {
+      err.println(e.getMessage());
+      return 2;
+    }
+    out.println(
+        "erased "
+            + erased.eventLogs()
+            + " event_logs row(s), "
+            + erased.unexported()
+            + " queued event(s) not yet exported, "
+            + erased.exported()
+            + " exported event(s) still kept, "
+            + erased.usageRows()
+            + " usage rollup row(s)");
+    if (erased.exported() > 0) {
+      out.println(
+          "some of these events had already left the instance: their copies at the gateway are"
+              + " not erased by this (README, Privacy)");
+    }
+    return 0;
   }
 
   /** The event IDs given, or {@code null} after saying what is wrong with them. */

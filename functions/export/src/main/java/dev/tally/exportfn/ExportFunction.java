@@ -11,6 +11,7 @@ import dev.tally.export.GatewayClient;
 import dev.tally.instance.Lazy;
 import dev.tally.json.Json;
 import dev.tally.log.JsonLog;
+import dev.tally.privacy.EventLogsRetention;
 import dev.tally.store.DataSources;
 import dev.tally.store.DatabaseConfig;
 import dev.tally.store.ExportQueue;
@@ -80,6 +81,7 @@ public final class ExportFunction implements HttpFunction {
           new Exporter(
               new ExportQueue(dataSource, clock),
               new ExportRuns(dataSource),
+              new EventLogsRetention(dataSource),
               client,
               config.identifier(),
               Exporter.Settings.of(config),
