@@ -2,6 +2,7 @@ package dev.tally.export;
 
 import dev.tally.config.ConfigException;
 import dev.tally.config.Env;
+import dev.tally.log.ServiceContext;
 import dev.tally.proto.telemetrygateway.v1.Identifier;
 import dev.tally.store.DatabaseConfig;
 import java.time.Duration;
@@ -37,6 +38,7 @@ import java.util.Map;
  * @param cleanupInterval least time between two cleanups ({@value #CLEANUP_INTERVAL}, default 30m)
  * @param concurrency batches in flight at once ({@value #CONCURRENCY})
  * @param database the instance database
+ * @param log where the function's log lines come from, for Cloud Logging and Error Reporting
  */
 public record ExporterConfig(
     GatewayAddress address,
@@ -54,7 +56,8 @@ public record ExporterConfig(
     Duration retention,
     Duration cleanupInterval,
     int concurrency,
-    DatabaseConfig database) {
+    DatabaseConfig database,
+    ServiceContext log) {
 
   public static final String EXPORT_ADDR = "TELEMETRY_GATEWAY_EXPORTER_EXPORT_ADDR";
   public static final String TOKEN = "TELEMETRY_GATEWAY_EXPORTER_TOKEN";
@@ -175,7 +178,8 @@ public record ExporterConfig(
         env.duration(RETENTION, Duration.ofHours(24), Duration.ZERO),
         env.duration(CLEANUP_INTERVAL, Duration.ofMinutes(30), Duration.ZERO),
         env.integer(CONCURRENCY, 2, 1, 8),
-        DatabaseConfig.fromEnv(environment));
+        DatabaseConfig.fromEnv(environment),
+        ServiceContext.fromEnv(environment, "export"));
   }
 
   /** {@code 3m45s} rather than {@code PT3M45S}. */
