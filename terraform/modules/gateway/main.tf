@@ -160,6 +160,7 @@ resource "google_cloudfunctions2_function" "gateway" {
     all_traffic_on_latest_revision   = true
 
     environment_variables = {
+      GOOGLE_CLOUD_PROJECT                = var.project_id
       PUBSUB_PROJECT_ID                   = var.project_id
       TELEMETRY_GATEWAY_TOPIC             = google_pubsub_topic.events.name
       TELEMETRY_GATEWAY_DEAD_LETTER_TOPIC = google_pubsub_topic.dead_letter.name

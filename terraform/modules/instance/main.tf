@@ -284,6 +284,7 @@ resource "google_cloudfunctions2_function" "record_event" {
     all_traffic_on_latest_revision   = true
 
     environment_variables = {
+      GOOGLE_CLOUD_PROJECT                           = var.project_id
       DATABASE_URL                                   = local.database_url
       DATABASE_USER                                  = google_sql_user.tally.name
       DATABASE_POOL_SIZE                             = tostring(var.record_event_database_pool_size)
@@ -379,6 +380,7 @@ resource "google_cloudfunctions2_function" "export" {
     all_traffic_on_latest_revision   = true
 
     environment_variables = {
+      GOOGLE_CLOUD_PROJECT                                 = var.project_id
       DATABASE_URL                                         = local.database_url
       DATABASE_USER                                        = google_sql_user.tally.name
       DATABASE_POOL_SIZE                                   = tostring(var.export_database_pool_size)

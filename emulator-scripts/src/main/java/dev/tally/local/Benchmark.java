@@ -40,6 +40,7 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -50,6 +51,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
  * Measures Tally against what the same machine does without it, in one run: ingest through
@@ -102,7 +104,10 @@ public final class Benchmark {
 
   private Benchmark(Path root, boolean quick) throws IOException {
     this.root = root;
-    this.work = Files.createTempDirectory("tally-benchmark");
+    // The run's database and logs; the logs stay for reading until the next run.
+    this.work = root.resolve("emulator-scripts/target/benchmark");
+    deleteRecursively(work);
+    Files.createDirectories(work);
     this.measure = quick ? Duration.ofSeconds(3) : Duration.ofSeconds(10);
     this.warmUp = quick ? Duration.ofSeconds(2) : Duration.ofSeconds(5);
     this.exportEvents = quick ? 20_000 : 100_000;
@@ -965,6 +970,22 @@ public final class Benchmark {
         }
       } catch (Exception e) {
         System.err.println("could not stop " + closeable + ": " + e.getMessage());
+      }
+    }
+    try {
+      deleteRecursively(work.resolve("postgres"));
+    } catch (IOException e) {
+      System.err.println("could not remove the benchmark's database: " + e.getMessage());
+    }
+  }
+
+  private static void deleteRecursively(Path directory) throws IOException {
+    if (!Files.exists(directory)) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(directory)) {
+      for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(path);
       }
     }
   }

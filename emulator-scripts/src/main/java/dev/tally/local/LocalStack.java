@@ -287,8 +287,24 @@ public final class LocalStack {
     return env;
   }
 
+  /**
+   * Starts a function in the invoker with the environment it has in production, and writes that
+   * environment to {@code .local/MODULE.env} for {@code ./mvnw function:run} of the same module.
+   */
   private void startFunction(String module, String target, String portName, Map<String, String> env)
       throws IOException {
+    env.put("GOOGLE_CLOUD_PROJECT", LocalSettings.PROJECT);
+    StringBuilder text =
+        new StringBuilder(
+            "# Written by emulator-scripts/run-local.sh: the environment of "
+                + module
+                + ".\n# source it, then: ./mvnw -f functions/"
+                + module
+                + " function:run -Drun.port=PORT\n");
+    env.forEach(
+        (key, value) ->
+            text.append("export ").append(key).append("='").append(value).append("'\n"));
+    Files.writeString(settings.localDir().resolve(module + ".env"), text.toString());
     started.add(
         FunctionProcess.start(
             module,

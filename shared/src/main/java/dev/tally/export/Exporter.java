@@ -2,6 +2,7 @@ package dev.tally.export;
 
 import dev.tally.export.GatewayClient.GatewayException;
 import dev.tally.log.JsonLog;
+import dev.tally.log.RequestTrace;
 import dev.tally.privacy.EventLogsRetention;
 import dev.tally.proto.telemetrygateway.v1.Event;
 import dev.tally.proto.telemetrygateway.v1.Identifier;
@@ -323,8 +324,16 @@ public final class Exporter implements AutoCloseable {
     }
     // Several loops overlap claiming, sending and marking; leases keep their batches apart.
     List<CompletableFuture<Void>> loops = new ArrayList<>();
+    RequestTrace trace = JsonLog.currentTrace();
     for (int i = 0; i < settings.concurrency(); i++) {
-      loops.add(CompletableFuture.runAsync(() -> drain(owner, deadline, progress), workers));
+      loops.add(
+          CompletableFuture.runAsync(
+              () -> {
+                try (JsonLog.Scope scope = JsonLog.inRequest(trace)) {
+                  drain(owner, deadline, progress);
+                }
+              },
+              workers));
     }
     try {
       CompletableFuture.allOf(loops.toArray(CompletableFuture[]::new)).join();

@@ -2,6 +2,7 @@ package dev.tally.export;
 
 import dev.tally.config.ConfigException;
 import dev.tally.config.Env;
+import dev.tally.log.ServiceContext;
 import dev.tally.proto.telemetrygateway.v1.Identifier;
 import dev.tally.store.DatabaseConfig;
 import java.time.Duration;
@@ -39,6 +40,7 @@ import java.util.Map;
  * @param eventLogsRetentionDays days {@code event_logs} rows are kept after they arrived, pruned by
  *     the cleanup ({@value #EVENT_LOGS_RETENTION_DAYS}, default 0: kept until erased)
  * @param database the instance database
+ * @param log where the function's log lines come from, for Cloud Logging and Error Reporting
  */
 public record ExporterConfig(
     GatewayAddress address,
@@ -57,7 +59,8 @@ public record ExporterConfig(
     Duration cleanupInterval,
     int concurrency,
     int eventLogsRetentionDays,
-    DatabaseConfig database) {
+    DatabaseConfig database,
+    ServiceContext log) {
 
   public static final String EXPORT_ADDR = "TELEMETRY_GATEWAY_EXPORTER_EXPORT_ADDR";
   public static final String TOKEN = "TELEMETRY_GATEWAY_EXPORTER_TOKEN";
@@ -183,7 +186,8 @@ public record ExporterConfig(
         env.duration(CLEANUP_INTERVAL, Duration.ofMinutes(30), Duration.ZERO),
         env.integer(CONCURRENCY, 2, 1, 8),
         env.integer(EVENT_LOGS_RETENTION_DAYS, 0, 0, MAX_EVENT_LOGS_RETENTION_DAYS),
-        DatabaseConfig.fromEnv(environment));
+        DatabaseConfig.fromEnv(environment),
+        ServiceContext.fromEnv(environment, "export"));
   }
 
   /** {@code 3m45s} rather than {@code PT3M45S}. */

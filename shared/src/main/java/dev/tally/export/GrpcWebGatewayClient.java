@@ -3,6 +3,8 @@ package dev.tally.export;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.tally.export.GatewayClient.GatewayException.Kind;
 import dev.tally.grpcweb.GrpcWebClient;
+import dev.tally.log.JsonLog;
+import dev.tally.log.RequestTrace;
 import dev.tally.proto.telemetrygateway.v1.Event;
 import dev.tally.proto.telemetrygateway.v1.RecordEventsRequest;
 import dev.tally.proto.telemetrygateway.v1.RecordEventsRequestMetadata;
@@ -13,6 +15,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -53,16 +56,15 @@ public final class GrpcWebGatewayClient implements GatewayClient {
               .build()
               .toByteArray());
     }
+    Map<String, String> headers = new HashMap<>();
+    headers.put("authorization", "Bearer " + token);
+    RequestTrace trace = JsonLog.currentTrace();
+    if (trace != null) {
+      headers.put("traceparent", trace.traceparent());
+    }
     GrpcWebClient.Result result;
     try {
-      result =
-          client.call(
-              address,
-              METHOD,
-              requests,
-              Map.of("authorization", "Bearer " + token),
-              false,
-              timeout);
+      result = client.call(address, METHOD, requests, headers, false, timeout);
     } catch (GrpcWebClient.NoGrpcStatusException e) {
       throw new GatewayException(
           GatewayException.ofHttpStatus(e.httpStatus()),

@@ -4,6 +4,7 @@ import com.google.protobuf.util.Timestamps;
 import dev.tally.event.EventNames;
 import dev.tally.event.LegacyMetadata;
 import dev.tally.log.JsonLog;
+import dev.tally.log.RequestTrace;
 import dev.tally.proto.telemetrygateway.v1.Event;
 import dev.tally.proto.telemetrygateway.v1.Identifier;
 import dev.tally.proto.telemetrygateway.v1.RecordEventsRequestMetadata;
@@ -68,6 +69,8 @@ public final class EventIngester {
   public CompletableFuture<Result> ingestAsync(
       RecordEventsRequestMetadata metadata, String metadataJson, List<Event> events) {
     long start = System.nanoTime();
+    // The batch's line is written where the publishes complete: with the caller's trace.
+    RequestTrace trace = JsonLog.currentTrace();
     Identifier identifier = metadata.getIdentifier();
     List<String> ids = new ArrayList<>(events.size());
     List<CompletableFuture<String>> publishes = new ArrayList<>(events.size());
@@ -130,7 +133,9 @@ public final class EventIngester {
               }
               Result result =
                   new Result(succeeded, published, rejected, failed, List.copyOf(rejections));
-              log(metadata, events.size(), result, start);
+              try (JsonLog.Scope scope = JsonLog.inRequest(trace)) {
+                log(metadata, events.size(), result, start);
+              }
               return result;
             });
   }

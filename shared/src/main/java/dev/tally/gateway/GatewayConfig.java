@@ -2,6 +2,7 @@ package dev.tally.gateway;
 
 import dev.tally.config.ConfigException;
 import dev.tally.config.Env;
+import dev.tally.log.ServiceContext;
 import java.time.Duration;
 import java.util.Map;
 
@@ -21,6 +22,7 @@ import java.util.Map;
  * @param maxRequestBytes largest gRPC-web request body ({@value #MAX_REQUEST_BYTES}), and largest
  *     message of a native gRPC call
  * @param maxFramesPerCall most frames of one gRPC-web request ({@value #MAX_FRAMES_PER_CALL})
+ * @param log where the gateway's log lines come from, for Cloud Logging and Error Reporting
  */
 public record GatewayConfig(
     String projectId,
@@ -31,7 +33,8 @@ public record GatewayConfig(
     Duration publishTimeout,
     int publishThreads,
     int maxRequestBytes,
-    int maxFramesPerCall) {
+    int maxFramesPerCall,
+    ServiceContext log) {
 
   public static final String PROJECT_ID = "PUBSUB_PROJECT_ID";
   public static final String TOPIC = "TELEMETRY_GATEWAY_TOPIC";
@@ -64,7 +67,8 @@ public record GatewayConfig(
         env.duration(PUBLISH_TIMEOUT, Duration.ofSeconds(30), Duration.ofMillis(100)),
         env.integer(PUBLISH_THREADS, 4, 1, 64),
         env.integer(MAX_REQUEST_BYTES, 32 * 1024 * 1024, 1024, 256 * 1024 * 1024),
-        env.integer(MAX_FRAMES_PER_CALL, 1000, 2, 1_000_000));
+        env.integer(MAX_FRAMES_PER_CALL, 1000, 2, 1_000_000),
+        ServiceContext.fromEnv(environment, "gateway"));
   }
 
   @Override

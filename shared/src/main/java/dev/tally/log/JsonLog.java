@@ -14,11 +14,72 @@ import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import java.util.logging.StreamHandler;
 
-/** Writes structured log lines: {@code {"severity":..., "message":..., "time":..., ...fields}}. */
+/**
+ * Writes structured log lines: {@code {"severity":..., "message":..., "time":..., ...fields}}.
+ *
+ * <p>A line written while a request's trace is {@linkplain #inRequest current} carries {@value
+ * #TRACE} and {@value #SPAN_ID}, so that Cloud Logging groups the request's lines and links them to
+ * Cloud Trace. An error line has the shape Error Reporting picks up: the stack trace in {@code
+ * message}, {@code @type} of a reported error event, and the {@code serviceContext} the function
+ * {@linkplain #configure configured}.
+ */
 public final class JsonLog {
+  static final String TRACE = "logging.googleapis.com/trace";
+  static final String SPAN_ID = "logging.googleapis.com/spanId";
+  static final String REPORTED_ERROR_EVENT =
+      "type.googleapis.com/google.devtools.clouderrorreporting.v1beta1.ReportedErrorEvent";
+
   private static final PrintStream OUT = System.out;
+  private static final ThreadLocal<RequestTrace> CURRENT = new ThreadLocal<>();
+  private static volatile ServiceContext service = new ServiceContext(null, "tally", null);
 
   private JsonLog() {}
+
+  /**
+   * Sets up logging for a function at cold start: says which project and service its lines belong
+   * to, and sends {@code java.util.logging} there too ({@link #installAsJulHandler}).
+   */
+  public static void install(ServiceContext context) {
+    configure(context);
+    installAsJulHandler();
+  }
+
+  /** Says which project and service the lines of this process belong to. */
+  public static void configure(ServiceContext context) {
+    service = context;
+  }
+
+  /**
+   * Makes {@code trace} the current thread's until the returned scope is closed, which restores the
+   * one before. {@code null} means no trace.
+   */
+  public static Scope inRequest(RequestTrace trace) {
+    RequestTrace before = CURRENT.get();
+    if (trace == null) {
+      CURRENT.remove();
+    } else {
+      CURRENT.set(trace);
+    }
+    return () -> {
+      if (before == null) {
+        CURRENT.remove();
+      } else {
+        CURRENT.set(before);
+      }
+    };
+  }
+
+  /** The current thread's trace, or {@code null}: to carry it to work done on other threads. */
+  public static RequestTrace currentTrace() {
+    return CURRENT.get();
+  }
+
+  /** A stretch of code that runs within a request's trace. */
+  @FunctionalInterface
+  public interface Scope extends AutoCloseable {
+    @Override
+    void close();
+  }
 
   /** Logs a line at {@code INFO} with the given fields. */
   public static void info(String message, Map<String, ?> fields) {
@@ -41,6 +102,24 @@ public final class JsonLog {
     entry.put("severity", severity);
     entry.put("message", error == null ? message : message + "\n" + stackTrace(error));
     entry.put("time", Instant.now().toString());
+    ServiceContext context = service;
+    RequestTrace trace = CURRENT.get();
+    if (trace != null && context.projectId() != null) {
+      entry.put(TRACE, "projects/" + context.projectId() + "/traces/" + trace.traceId());
+      if (trace.spanId() != null) {
+        entry.put(SPAN_ID, trace.spanId());
+      }
+    }
+    if (error != null && severity.equals("ERROR")) {
+      // Error Reporting reads such a line as an error event: its stack trace is the message.
+      entry.put("@type", REPORTED_ERROR_EVENT);
+      Map<String, String> serviceContext = new LinkedHashMap<>();
+      serviceContext.put("service", context.service());
+      if (context.version() != null) {
+        serviceContext.put("version", context.version());
+      }
+      entry.put("serviceContext", serviceContext);
+    }
     fields.forEach(
         (key, value) -> {
           if (!entry.containsKey(key)) {

@@ -54,7 +54,7 @@ public final class FunctionProcess implements AutoCloseable {
         target,
         environment,
         freePort(),
-        Files.createTempFile("function-" + target.replaceAll(".*\\.", ""), ".log"));
+        logFile("function-" + target.replaceAll(".*\\.", "")));
   }
 
   /** Starts a function on a given port, its output going to {@code output}. */
@@ -107,11 +107,26 @@ public final class FunctionProcess implements AutoCloseable {
     builder.environment().putAll(environment);
     builder.environment().put("PORT", String.valueOf(port));
     builder.redirectErrorStream(true);
-    Path output = Files.createTempFile(mainClass.replaceAll(".*\\.", ""), ".log");
+    Path output = logFile(mainClass.replaceAll(".*\\.", ""));
     builder.redirectOutput(output.toFile());
     FunctionProcess process = new FunctionProcess(builder.start(), port, output);
     process.awaitListening();
     return process;
+  }
+
+  /**
+   * A new log file for a process a test starts, named {@code PREFIX-N.log}, in the module's {@code
+   * target/test-logs} (the build's {@code tally.test.logs}): kept after the run for a failed test
+   * to be read, removed with the rest of {@code target/}.
+   */
+  public static Path logFile(String prefix) throws IOException {
+    return Files.createTempFile(logDirectory(), prefix + "-", ".log");
+  }
+
+  /** The module's {@code target/test-logs}, created if need be. */
+  public static Path logDirectory() throws IOException {
+    return Files.createDirectories(
+        Path.of(System.getProperty("tally.test.logs", "target/test-logs")));
   }
 
   /** The process ID of the function's JVM. */

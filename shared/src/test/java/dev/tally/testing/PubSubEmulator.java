@@ -52,8 +52,7 @@ public final class PubSubEmulator implements AutoCloseable {
 
   /** Starts an emulator for {@link #PROJECT} on a free port and waits until it answers. */
   public static PubSubEmulator start() throws IOException {
-    return start(
-        FunctionProcess.freePort(), PROJECT, Files.createTempFile("pubsub-emulator", ".log"));
+    return start(FunctionProcess.freePort(), PROJECT, FunctionProcess.logFile("pubsub-emulator"));
   }
 
   /**

@@ -11,6 +11,7 @@ import dev.tally.export.GatewayClient;
 import dev.tally.instance.Lazy;
 import dev.tally.json.Json;
 import dev.tally.log.JsonLog;
+import dev.tally.log.RequestTrace;
 import dev.tally.privacy.EventLogsRetention;
 import dev.tally.store.DataSources;
 import dev.tally.store.DatabaseConfig;
@@ -48,7 +49,7 @@ public final class ExportFunction implements HttpFunction {
 
   private ExportFunction(ExporterConfig config) {
     this(new Lazy<>(() -> create(config)).warmUpInBackground(exporter -> {}));
-    JsonLog.installAsJulHandler();
+    JsonLog.install(config.log());
   }
 
   ExportFunction(Supplier<Exporter> exporter) {
@@ -114,6 +115,12 @@ public final class ExportFunction implements HttpFunction {
 
   @Override
   public void service(HttpRequest request, HttpResponse response) throws IOException {
+    try (JsonLog.Scope trace = JsonLog.inRequest(RequestTrace.of(request::getFirstHeader))) {
+      serve(request, response);
+    }
+  }
+
+  private void serve(HttpRequest request, HttpResponse response) throws IOException {
     if (!request.getMethod().toUpperCase(Locale.ROOT).equals("POST")) {
       response.appendHeader("Allow", "POST");
       write(response, 405, Map.of("errors", List.of(Map.of("message", "run an export with POST"))));

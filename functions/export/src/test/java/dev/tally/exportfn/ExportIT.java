@@ -66,6 +66,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class ExportIT {
   private static final String TOKEN = "export-test-token";
   private static final String INSTANCE = "instance-1";
+  private static final String PROJECT = "tally-project";
   private static final Identifier IDENTIFIER =
       Identifier.newBuilder()
           .setUnlicensedInstance(
@@ -105,7 +106,9 @@ class ExportIT {
                 "TELEMETRY_GATEWAY_INSTANCE_TOKENS",
                 INSTANCE + "=" + InstanceTokens.sha256Hex(TOKEN),
                 "TELEMETRY_GATEWAY_MAX_REQUEST_BYTES",
-                String.valueOf(GATEWAY_MAX_REQUEST_BYTES)));
+                String.valueOf(GATEWAY_MAX_REQUEST_BYTES),
+                "GOOGLE_CLOUD_PROJECT",
+                PROJECT));
     export = startExport(Map.of("TELEMETRY_GATEWAY_EXPORTER_EXPORT_BATCH_SIZE", "100"));
   }
 
@@ -117,6 +120,7 @@ class ExportIT {
     env.put("TELEMETRY_GATEWAY_EXPORTER_TOKEN", TOKEN);
     env.put("TELEMETRY_GATEWAY_EXPORTER_INSTANCE_ID", INSTANCE);
     env.put("TELEMETRY_GATEWAY_EXPORTER_EXPORT_REQUEST_BYTES", String.valueOf(REQUEST_BYTES));
+    env.put("GOOGLE_CLOUD_PROJECT", PROJECT);
     env.putAll(extra);
     return FunctionProcess.start("export", "dev.tally.exportfn.ExportFunction", env);
   }
@@ -167,9 +171,14 @@ class ExportIT {
   }
 
   private static HttpResponse<String> post(FunctionProcess function) throws Exception {
+    return post(function, HttpRequest.newBuilder(function.uri("/")));
+  }
+
+  private static HttpResponse<String> post(FunctionProcess function, HttpRequest.Builder request)
+      throws Exception {
     return HttpClient.newHttpClient()
         .send(
-            HttpRequest.newBuilder(function.uri("/"))
+            request
                 .timeout(Duration.ofMinutes(5))
                 .POST(HttpRequest.BodyPublishers.noBody())
                 .build(),
@@ -513,6 +522,33 @@ class ExportIT {
     assertTrue(runs.get(0).path("error").asText().contains("simulated by the test"));
     assertEquals("WARNING", runs.get(0).path("severity").asText());
     assertEquals(200, runs.get(0).path("backlog").asInt(), "nothing lost");
+  }
+
+  @Test
+  void export_aScheduledRunsLinesAndTheGatewayCallsItMakesShareTheSchedulersTrace()
+      throws Exception {
+    record(3);
+    int exportLog = export.output().length();
+    int gatewayLog = gateway.output().length();
+    String trace = "4bf92f3577b34da6a3ce929d0e0e4736";
+
+    HttpResponse<String> response =
+        post(
+            export,
+            HttpRequest.newBuilder(export.uri("/"))
+                .header("X-Cloud-Trace-Context", trace + "/123;o=1"));
+
+    assertEquals(200, response.statusCode(), response.body());
+    assertEquals(3, JSON.readTree(response.body()).path("exported").asInt());
+    String expected = "projects/" + PROJECT + "/traces/" + trace;
+    JsonNode run = logLines(export, exportLog, "export run").get(0);
+    assertEquals(expected, run.path("logging.googleapis.com/trace").asText(), run.toString());
+    assertEquals(
+        "000000000000007b", run.path("logging.googleapis.com/spanId").asText(), run.toString());
+    JsonNode batch = logLines(gateway, gatewayLog, "gateway batch").get(0);
+    assertEquals(expected, batch.path("logging.googleapis.com/trace").asText(), batch.toString());
+    assertEquals(3, batch.path("published").asInt(), batch.toString());
+    delivered(3);
   }
 
   private static JsonNode uncheckedRun(FunctionProcess function) {

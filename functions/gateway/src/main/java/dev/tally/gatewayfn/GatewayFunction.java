@@ -9,6 +9,7 @@ import dev.tally.gateway.InstanceAuthInterceptor;
 import dev.tally.instance.Lazy;
 import dev.tally.instance.RequestBodies;
 import dev.tally.log.JsonLog;
+import dev.tally.log.RequestTrace;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import java.io.IOException;
@@ -43,7 +44,7 @@ public final class GatewayFunction implements HttpFunction {
         config,
         new Lazy<>(() -> start(config))
             .warmUpInBackground(GrpcWebBridge::warmUp, bridge -> EventMessages.warmUp()));
-    JsonLog.installAsJulHandler();
+    JsonLog.install(config.log());
   }
 
   GatewayFunction(GatewayConfig config, Supplier<GrpcWebBridge> bridge) {
@@ -91,6 +92,12 @@ public final class GatewayFunction implements HttpFunction {
 
   @Override
   public void service(HttpRequest request, HttpResponse response) throws IOException {
+    try (JsonLog.Scope trace = JsonLog.inRequest(RequestTrace.of(request::getFirstHeader))) {
+      serve(request, response);
+    }
+  }
+
+  private void serve(HttpRequest request, HttpResponse response) throws IOException {
     long start = System.nanoTime();
     response.appendHeader("Access-Control-Allow-Origin", "*");
     response.appendHeader("Access-Control-Expose-Headers", "grpc-status, grpc-message");

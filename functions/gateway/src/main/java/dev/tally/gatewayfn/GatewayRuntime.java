@@ -6,6 +6,7 @@ import dev.tally.gateway.GatewayConfig;
 import dev.tally.gateway.GatewayService;
 import dev.tally.gateway.InstanceAuthInterceptor;
 import dev.tally.gateway.PubSubEventPublisher;
+import dev.tally.gateway.RequestTraceInterceptor;
 import dev.tally.log.JsonLog;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
@@ -50,7 +51,9 @@ final class GatewayRuntime implements AutoCloseable {
           ServerInterceptors.intercept(
               new GatewayService(new EventIngester(main, dead, config.publishTimeout()))
                   .definition(),
-              new InstanceAuthInterceptor(config.tokens()));
+              new InstanceAuthInterceptor(config.tokens()),
+              // Last, so that it runs first: the whole call within its trace.
+              new RequestTraceInterceptor());
     } catch (RuntimeException | Error e) {
       closeAfterFailure(dead, e);
       closeAfterFailure(main, e);

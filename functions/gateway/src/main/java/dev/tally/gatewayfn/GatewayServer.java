@@ -78,9 +78,9 @@ public final class GatewayServer {
   }
 
   public static void main(String[] args) throws IOException, InterruptedException {
-    JsonLog.installAsJulHandler();
     Map<String, String> env = System.getenv();
     GatewayConfig config = GatewayConfig.fromEnv(env);
+    JsonLog.install(config.log());
     Settings settings = Settings.fromEnv(env, config);
     GatewayRuntime runtime = new GatewayRuntime(config);
     Server server;

@@ -55,7 +55,13 @@ final class GrpcWebBridge implements AutoCloseable {
 
   /** Request headers passed on to the service as gRPC metadata. */
   private static final List<String> FORWARDED_HEADERS =
-      List.of("authorization", "x-request-id", "user-agent", "x-user-agent");
+      List.of(
+          "authorization",
+          "x-request-id",
+          "user-agent",
+          "x-user-agent",
+          "traceparent",
+          "x-cloud-trace-context");
 
   private final Server server;
   private final ManagedChannel channel;

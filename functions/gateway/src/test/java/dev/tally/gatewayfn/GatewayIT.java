@@ -76,6 +76,7 @@ class GatewayIT {
     env.put("TELEMETRY_GATEWAY_DEAD_LETTER_TOPIC", "dead-letters");
     env.put("TELEMETRY_GATEWAY_INSTANCE_TOKENS", INSTANCE + "=" + InstanceTokens.sha256Hex(TOKEN));
     env.put("TELEMETRY_GATEWAY_MAX_REQUEST_BYTES", String.valueOf(1024 * 1024));
+    env.put("GOOGLE_CLOUD_PROJECT", "gateway-project");
     function = FunctionProcess.start("gateway", "dev.tally.gatewayfn.GatewayFunction", env);
   }
 
@@ -148,6 +149,49 @@ class GatewayIT {
       ids.addAll(RecordEventsResponse.parseFrom(message).getSucceededEventsList());
     }
     return ids;
+  }
+
+  @Test
+  void logs_ofACallCarryItsTraceOnEveryLine() throws Exception {
+    String trace = UUID.randomUUID().toString().replace("-", "");
+    String requestId = "traced-" + UUID.randomUUID();
+    RecordEventsRequestMetadata metadata =
+        metadata(INSTANCE).toBuilder().setRequestId(requestId).build();
+
+    GrpcWebClient.Result result =
+        CLIENT.call(
+            function.uri("/"),
+            RECORD_EVENTS,
+            stream(metadata, List.of(event("traced.call", EventParameters.newBuilder()))),
+            Map.of("Authorization", "Bearer " + TOKEN, "X-Cloud-Trace-Context", trace + "/42;o=1"),
+            false,
+            Duration.ofSeconds(30));
+    assertTrue(result.isOk(), result.grpcMessage());
+
+    // The batch's line (written where the publish completes) and the HTTP request's line, which
+    // is written once the answer is sent: wait for both.
+    List<JsonNode> lines = new java.util.ArrayList<>();
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (lines.size() < 2 && System.nanoTime() < deadline) {
+      lines.clear();
+      for (String line : function.output().split("\n")) {
+        if (line.endsWith("}") && line.contains(trace)) {
+          lines.add(JSON.readTree(line));
+        }
+      }
+      Thread.sleep(20);
+    }
+
+    assertEquals(
+        List.of("gateway batch", "gateway request"),
+        lines.stream().map(l -> l.path("message").asText()).sorted().toList(),
+        function.output());
+    for (JsonNode line : lines) {
+      assertEquals(
+          "projects/gateway-project/traces/" + trace,
+          line.path("logging.googleapis.com/trace").asText());
+      assertEquals("000000000000002a", line.path("logging.googleapis.com/spanId").asText());
+    }
   }
 
   @Test

@@ -2,6 +2,7 @@ package dev.tally.recordevent;
 
 import dev.tally.config.Env;
 import dev.tally.config.TelemetryConfig;
+import dev.tally.log.ServiceContext;
 import dev.tally.privacy.PrivacySettings;
 import dev.tally.ratelimit.RateLimitConfig;
 import dev.tally.record.RecordingLimits;
@@ -28,6 +29,7 @@ import java.util.stream.Collectors;
  *     *} allows any
  * @param consoleEnabled whether the administrators' console answers under {@code /console} ({@value
  *     #CONSOLE_ENABLED})
+ * @param log where the function's log lines come from, for Cloud Logging and Error Reporting
  */
 public record RecordEventConfig(
     TelemetryConfig telemetry,
@@ -39,7 +41,8 @@ public record RecordEventConfig(
     int maxRequestBytes,
     boolean allowAnonymous,
     Set<String> corsAllowedOrigins,
-    boolean consoleEnabled) {
+    boolean consoleEnabled,
+    ServiceContext log) {
 
   public static final String MAX_REQUEST_BYTES = "TELEMETRY_MAX_REQUEST_BYTES";
   public static final String ALLOW_ANONYMOUS = "TELEMETRY_ALLOW_ANONYMOUS";
@@ -65,7 +68,8 @@ public record RecordEventConfig(
             Set.of(),
             "a comma-separated list of origins such as https://app.example.com, or *",
             RecordEventConfig::origins),
-        env.bool(CONSOLE_ENABLED, true));
+        env.bool(CONSOLE_ENABLED, true),
+        ServiceContext.fromEnv(environment, "record-event"));
   }
 
   private static Set<String> origins(String text) {

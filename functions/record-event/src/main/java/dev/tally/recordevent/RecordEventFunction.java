@@ -7,6 +7,7 @@ import dev.tally.instance.Lazy;
 import dev.tally.instance.RequestBodies;
 import dev.tally.json.Json;
 import dev.tally.log.JsonLog;
+import dev.tally.log.RequestTrace;
 import dev.tally.ratelimit.RateLimitedException;
 import dev.tally.store.StoreException;
 import java.io.IOException;
@@ -51,7 +52,7 @@ public final class RecordEventFunction implements HttpFunction {
                 RecordEventService::warmUpDatabase,
                 RecordEventService::warmUpGraphQl,
                 RecordEventService::warmUpEvents));
-    JsonLog.installAsJulHandler();
+    JsonLog.install(config.log());
   }
 
   RecordEventFunction(RecordEventConfig config, Supplier<RecordEventService> service) {
@@ -63,6 +64,12 @@ public final class RecordEventFunction implements HttpFunction {
 
   @Override
   public void service(HttpRequest request, HttpResponse response) throws IOException {
+    try (JsonLog.Scope trace = JsonLog.inRequest(RequestTrace.of(request::getFirstHeader))) {
+      serve(request, response);
+    }
+  }
+
+  private void serve(HttpRequest request, HttpResponse response) throws IOException {
     long start = System.nanoTime();
     Map<String, Object> log = new LinkedHashMap<>();
     log.put("method", request.getMethod());

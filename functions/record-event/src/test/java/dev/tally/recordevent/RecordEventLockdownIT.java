@@ -1,6 +1,7 @@
 package dev.tally.recordevent;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -9,6 +10,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -37,7 +40,9 @@ class RecordEventLockdownIT {
             Map.of(
                 "DATABASE_URL", "jdbc:postgresql://127.0.0.1:" + deadPort + "/tally",
                 "DATABASE_CONNECT_TIMEOUT", "500ms",
-                "TELEMETRY_ALLOW_ANONYMOUS", "false"));
+                "TELEMETRY_ALLOW_ANONYMOUS", "false",
+                "GOOGLE_CLOUD_PROJECT", "tally-project",
+                "K_REVISION", "record-event-00042-abc"));
   }
 
   @AfterAll
@@ -81,5 +86,55 @@ class RecordEventLockdownIT {
     assertEquals(
         "the instance database is unavailable and nothing was recorded; retry later",
         firstError(response));
+  }
+
+  @Test
+  void theOutagesErrorLine_isOneErrorReportingAndCloudTraceUnderstand() throws Exception {
+    String trace = "4bf92f3577b34da6a3ce929d0e0e4736";
+    int before = function.output().length();
+
+    post(
+        "Authorization",
+        "token tly_some_token_value_000000",
+        "traceparent",
+        "00-" + trace + "-00f067aa0ba902b7-01");
+
+    // The request's own lines: the outage's error and the request's summary. (The instance's
+    // start and its warm-up write lines of their own beside it, outside any request.)
+    // The summary line is written once the answer is sent: wait for it.
+    List<JsonNode> lines = new ArrayList<>();
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (lines.size() < 2 && System.nanoTime() < deadline) {
+      lines.clear();
+      for (String line : function.output().substring(before).split("\n")) {
+        boolean whole = line.endsWith("}"); // not a line still being written
+        if (whole
+            && (line.startsWith("{\"severity\":\"ERROR\",\"message\":\"database unavailable")
+                || line.contains("\"message\":\"record-event request\""))) {
+          lines.add(JSON.readTree(line));
+        }
+      }
+      Thread.sleep(20);
+    }
+    JsonNode error =
+        lines.stream()
+            .filter(l -> l.path("severity").asText().equals("ERROR"))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError("no ERROR line in " + lines));
+    assertEquals(
+        "type.googleapis.com/google.devtools.clouderrorreporting.v1beta1.ReportedErrorEvent",
+        error.path("@type").asText());
+    assertEquals("record-event", error.path("serviceContext").path("service").asText());
+    assertEquals("record-event-00042-abc", error.path("serviceContext").path("version").asText());
+    assertTrue(
+        error.path("message").asText().contains("\n\tat dev.tally."), "a stack trace in message");
+    for (JsonNode line : lines) {
+      assertEquals(
+          "projects/tally-project/traces/" + trace,
+          line.path("logging.googleapis.com/trace").asText(),
+          "every line of the request: " + line);
+      assertEquals("00f067aa0ba902b7", line.path("logging.googleapis.com/spanId").asText());
+    }
+    assertEquals(2, lines.size(), "the error and the request's line: " + lines);
   }
 }

@@ -13,6 +13,7 @@ import dev.tally.testing.FunctionProcess;
 import dev.tally.testing.PostgresExtension;
 import dev.tally.testing.TestDatabase;
 import java.io.File;
+import java.io.IOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -34,6 +35,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -67,6 +69,7 @@ class ConsoleBrowserIT {
   private static String adminToken;
   private static String userToken;
   private static WebDriver browser;
+  private static Path profile;
   private static String exampleEventId;
 
   @BeforeAll
@@ -94,6 +97,7 @@ class ConsoleBrowserIT {
   static void stop() throws Exception {
     if (browser != null) {
       browser.quit();
+      removeSingletonSocket();
     }
     if (function != null) {
       function.close();
@@ -107,7 +111,7 @@ class ConsoleBrowserIT {
   }
 
   /** Chromium and chromedriver from the Debian packages; fails saying how to install them. */
-  private static WebDriver startBrowser() {
+  private static WebDriver startBrowser() throws IOException {
     File chromium = new File(System.getenv().getOrDefault("CHROME_BIN", "/usr/bin/chromium"));
     File driver = new File(System.getenv().getOrDefault("CHROMEDRIVER", "/usr/bin/chromedriver"));
     if (!chromium.canExecute() || !driver.canExecute()) {
@@ -123,9 +127,29 @@ class ConsoleBrowserIT {
         "--disable-gpu",
         "--disable-dev-shm-usage",
         "--window-size=1280,1800");
+    // The profile goes under target/; Chromium still opens its singleton socket in a directory of
+    // its own in /tmp (a socket path under target/ could be too long), removed after quitting.
+    profile = Files.createTempDirectory(FunctionProcess.logDirectory(), "chromium-profile-");
+    options.addArguments("--user-data-dir=" + profile);
     ChromeDriverService service =
         new ChromeDriverService.Builder().usingDriverExecutable(driver).usingAnyFreePort().build();
     return new ChromeDriver(service, options);
+  }
+
+  /** Removes the directory of Chromium's singleton socket, which it leaves in /tmp. */
+  private static void removeSingletonSocket() throws IOException {
+    Path link = profile.resolve("SingletonSocket");
+    if (Files.isSymbolicLink(link)) {
+      Path directory = Files.readSymbolicLink(link).getParent();
+      if (directory != null && directory.getFileName().toString().startsWith("org.chromium.")) {
+        try (Stream<Path> files = Files.list(directory)) {
+          for (Path file : files.toList()) {
+            Files.deleteIfExists(file);
+          }
+        }
+        Files.deleteIfExists(directory);
+      }
+    }
   }
 
   /** Events over several days through record-event itself; some of them exported. */

@@ -99,7 +99,7 @@ class ConsoleIT {
 
   @Test
   void consoleClasses_loadWithTheFirstConsoleRequestNotWithRecording() throws Exception {
-    Path classLog = Files.createTempFile("record-event-classes", ".log");
+    Path classLog = FunctionProcess.logFile("record-event-classes");
     try (FunctionProcess fresh =
         start(Map.of("JAVA_TOOL_OPTIONS", "-Xlog:class+load=info:file=" + classLog))) {
       assertConsoleLoadsLate(fresh, classLog);
