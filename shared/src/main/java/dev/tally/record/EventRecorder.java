@@ -86,7 +86,25 @@ public final class EventRecorder {
    */
   public List<Event> record(
       List<EventInput> inputs, Actor actor, String interactionId, String traceId) {
-    RecordingRequest request = begin(actor, interactionId, traceId);
+    return record(inputs, actor, PrivacySignals.NONE, interactionId, traceId);
+  }
+
+  /**
+   * Validates, builds and stores a batch of events about one actor, all or nothing, for a request
+   * that carried {@code signals}.
+   *
+   * @return the events as stored in {@code event_logs} (before redaction)
+   * @throws dev.tally.event.InvalidEventException when an event is invalid; then nothing is stored
+   * @throws dev.tally.event.LimitExceededException when the batch or an event is over a bound
+   * @throws dev.tally.store.StoreException when the batch could not be stored; then nothing is
+   */
+  public List<Event> record(
+      List<EventInput> inputs,
+      Actor actor,
+      PrivacySignals signals,
+      String interactionId,
+      String traceId) {
+    RecordingRequest request = begin(actor, signals, interactionId, traceId);
     request.add(inputs);
     request.commit();
     return request.events();
