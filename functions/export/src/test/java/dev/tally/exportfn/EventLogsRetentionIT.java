@@ -148,6 +148,23 @@ class EventLogsRetentionIT {
   }
 
   @Test
+  void oneExportRun_keepsTheDailyCountsOfWhatItPrunes_evenWhenUsageWasNotReadSince()
+      throws Exception {
+    Arrivals arrivals = recordOldAndRecentEvents();
+    int recorded = arrivals.old().size() + arrivals.recent().size();
+
+    JsonNode run = runExport(pruning);
+    // What the usage report does first: count what was recorded since it was last read.
+    new UsageRollup(db.dataSource(), Clock.systemUTC()).refresh(Duration.ofSeconds(30));
+
+    assertEquals(arrivals.old().size(), run.path("prunedEventLogs").asLong(), run.toString());
+    assertEquals(
+        recorded,
+        db.queryLong("SELECT coalesce(sum(events), 0) FROM event_usage_daily"),
+        "the daily event counts, which name nobody, keep the pruned events");
+  }
+
+  @Test
   void retentionZero_prunesNothing() throws Exception {
     Arrivals arrivals = recordOldAndRecentEvents();
     int logFrom = keeping.output().length();
