@@ -311,6 +311,34 @@ class PrivacyIT {
   }
 
   @Test
+  void erasePersonalData_keepsTheDailyEventCounts_andForgetsTheUser() throws Exception {
+    record(client, 3, token(personToken));
+    record(client, 2, token(otherToken));
+    String query =
+        "{ telemetry { usage(days: 1) { eventsByDay { days { events } }"
+            + " topEvents { feature action events users } } } }";
+    GraphQlClient.Answer before = client.post(query, Map.of(), token(adminToken));
+
+    assertFalse(erase(Map.of("userID", String.valueOf(PERSON))).hasErrors());
+    GraphQlClient.Answer after = client.post(query, Map.of(), token(adminToken));
+
+    assertFalse(after.hasErrors(), after.text());
+    assertEquals(
+        5,
+        before.data("telemetry", "usage", "eventsByDay", "days").path(0).path("events").asInt(),
+        before.text());
+    assertEquals(
+        before.data("telemetry", "usage", "eventsByDay"),
+        after.data("telemetry", "usage", "eventsByDay"),
+        "how many events were recorded, by nobody in particular, stays");
+    assertEquals(
+        GraphQlClient.JSON.readTree(
+            "[{\"feature\":\"cody.chat\",\"action\":\"submitted\",\"events\":5," + "\"users\":1}]"),
+        after.data("telemetry", "usage", "topEvents"),
+        "the erased person is no longer among the users");
+  }
+
+  @Test
   void erasePersonalData_keepsTheUsersOwnOptOut() throws Exception {
     assertFalse(setOptOut(personToken, true).hasErrors());
     record(client, 1, token(personToken));
