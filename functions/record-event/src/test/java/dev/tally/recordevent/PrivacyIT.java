@@ -408,15 +408,30 @@ class PrivacyIT {
     record(client, 2, anonymous(VISITOR), PrivacySignals.GPC_HEADER, "1");
     record(client, 1, token(personToken), PrivacySignals.GPC_HEADER, "1");
 
+    // HTTP/2 clients send header names in lower case.
+    record(client, 1, anonymous(VISITOR), "sec-gpc", "1");
+
     assertEquals(
-        3, db.queryLong("SELECT count(*) FROM event_logs WHERE kept_local_reason = 'gpc'"));
+        4, db.queryLong("SELECT count(*) FROM event_logs WHERE kept_local_reason = 'gpc'"));
     assertEquals(0, db.queryLong("SELECT count(*) FROM telemetry_events_export_queue"));
+    JsonNode shown =
+        client
+            .post(
+                "query($id: ID!) { telemetry { recordedEvent(id: $id) {"
+                    + " exportState stored exported } } }",
+                Map.of("id", db.queryString("SELECT event_id::text FROM event_logs LIMIT 1")),
+                token(adminToken))
+            .data("telemetry", "recordedEvent");
+    assertEquals("NOT_QUEUED", shown.path("exportState").asText(), shown.toString());
+    assertEquals("gpc", shown.path("stored").path("kept_local_reason").asText(), shown.toString());
 
     record(client, 1, anonymous(VISITOR));
+    record(client, 1, anonymous(VISITOR), PrivacySignals.GPC_HEADER, "0");
 
-    assertEquals(1, queued("a:" + VISITOR), "the same request without the header is queued");
     assertEquals(
-        1, db.queryLong("SELECT count(*) FROM event_logs WHERE kept_local_reason IS NULL"));
+        2, queued("a:" + VISITOR), "without the header, or with another value, it is queued");
+    assertEquals(
+        2, db.queryLong("SELECT count(*) FROM event_logs WHERE kept_local_reason IS NULL"));
   }
 
   @Test
