@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.google.protobuf.Timestamp;
 import dev.tally.privacy.Erasure;
 import dev.tally.privacy.PrivacySettings;
 import dev.tally.privacy.PrivacySignals;
@@ -17,10 +18,12 @@ import dev.tally.testing.TestDatabase;
 import dev.tally.usage.UsageRollup;
 import java.sql.Connection;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -269,6 +272,7 @@ class PrivacyIT {
 
   @Test
   void erasePersonalData_ofAPersonWithMoreRowsThanOneChunk_erasesThemAll() throws Exception {
+    // More rows than one chunk of the erasure, written straight to the tables.
     int many = Erasure.CHUNK + 1;
     String theirs = payloadHex(PERSON);
     db.execute(
@@ -388,7 +392,7 @@ class PrivacyIT {
     record(client, 1, token(otherToken));
     record(client, 1, anonymous(VISITOR));
     Snapshot before = Snapshot.allBut(null, null);
-    Map<String, Object> variables = new java.util.HashMap<>();
+    Map<String, Object> variables = new HashMap<>();
     variables.put("userID", userId);
     variables.put("anonymousUserID", anonymousUserId);
 
@@ -644,7 +648,7 @@ class PrivacyIT {
             .setId(UUID.randomUUID().toString())
             .setFeature("bulk")
             .setAction("recorded")
-            .setTimestamp(com.google.protobuf.Timestamp.newBuilder().setSeconds(1_700_000_000))
+            .setTimestamp(Timestamp.newBuilder().setSeconds(1_700_000_000))
             .setUser(EventUser.newBuilder().setUserId(userId))
             .build();
     return HexFormat.of().formatHex(event.toByteArray());
@@ -756,7 +760,7 @@ class PrivacyIT {
       while (rows.next()) {
         values.add(rows.getString(1));
       }
-    } catch (java.sql.SQLException e) {
+    } catch (SQLException e) {
       throw new IllegalStateException("could not run: " + sql, e);
     }
     return values;
