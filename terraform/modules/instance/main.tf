@@ -312,6 +312,8 @@ resource "google_cloudfunctions2_function" "record_event" {
       TELEMETRY_RATE_LIMIT_EVENTS_PER_MINUTE         = tostring(var.rate_limits.events_per_minute)
       TELEMETRY_RATE_LIMIT_ADMIN_REQUESTS_PER_MINUTE = tostring(var.rate_limits.admin_requests_per_minute)
       TELEMETRY_TRUSTED_PROXIES                      = tostring(var.rate_limits.trusted_proxies)
+      TELEMETRY_HONOR_GPC                            = tostring(var.honor_gpc)
+      TELEMETRY_HONOR_DNT                            = tostring(var.honor_dnt)
     }
 
     secret_environment_variables {
@@ -391,6 +393,7 @@ resource "google_cloudfunctions2_function" "export" {
       TELEMETRY_GATEWAY_EXPORTER_EXTERNAL_URL              = var.external_url
       TELEMETRY_GATEWAY_EXPORTER_EXPORT_BATCH_SIZE         = tostring(var.export_batch_size)
       TELEMETRY_GATEWAY_EXPORTER_EXPORTED_EVENTS_RETENTION = var.exported_events_retention
+      TELEMETRY_EVENT_LOGS_RETENTION_DAYS                  = tostring(var.event_logs_retention_days)
       # The run's time budget follows from these two: timeout - call timeout - 15s, so that
       # the last call ends, and the run marks and reports, before the function is cut off.
       TELEMETRY_GATEWAY_EXPORTER_FUNCTION_TIMEOUT    = "${var.export_timeout_seconds}s"

@@ -276,6 +276,18 @@ variable "allow_anonymous" {
   default     = true
 }
 
+variable "honor_gpc" {
+  description = "TELEMETRY_HONOR_GPC: whether a request with Sec-GPC: 1 (Global Privacy Control) is recorded on the instance only, never queued for export."
+  type        = bool
+  default     = true
+}
+
+variable "honor_dnt" {
+  description = "TELEMETRY_HONOR_DNT: whether a request with DNT: 1 (Do Not Track) is recorded on the instance only, never queued for export."
+  type        = bool
+  default     = false
+}
+
 variable "cors_allowed_origins" {
   description = "TELEMETRY_CORS_ALLOWED_ORIGINS: origins browsers may call record-event from (https://app.example.com), or [\"*\"]. Empty: no CORS."
   type        = list(string)
@@ -495,6 +507,17 @@ variable "exported_events_retention" {
   validation {
     condition     = can(regex("^[0-9]+(s|m|h|d)$", var.exported_events_retention))
     error_message = "exported_events_retention must be a duration such as 24h or 7d."
+  }
+}
+
+variable "event_logs_retention_days" {
+  description = "TELEMETRY_EVENT_LOGS_RETENTION_DAYS: days event_logs rows are kept after they arrived, pruned by the export function's cleanup; 0 keeps them until erased."
+  type        = number
+  default     = 0
+
+  validation {
+    condition     = var.event_logs_retention_days >= 0 && var.event_logs_retention_days <= 3650 && floor(var.event_logs_retention_days) == var.event_logs_retention_days
+    error_message = "event_logs_retention_days must be a whole number of days between 0 (keep) and 3650."
   }
 }
 

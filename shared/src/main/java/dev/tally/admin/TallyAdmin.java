@@ -1,6 +1,9 @@
 package dev.tally.admin;
 
 import com.zaxxer.hikari.HikariDataSource;
+import dev.tally.event.Actor;
+import dev.tally.log.JsonLog;
+import dev.tally.privacy.Erasure;
 import dev.tally.store.AccessTokens;
 import dev.tally.store.DataSources;
 import dev.tally.store.DatabaseConfig;
@@ -10,12 +13,12 @@ import dev.tally.store.Migrations;
 import java.io.PrintStream;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import javax.sql.DataSource;
 
 /**
  * Administers the instance database named by {@code DATABASE_URL} (and {@code DATABASE_USER},
@@ -28,21 +31,85 @@ import java.util.UUID;
  * set-aside list [N]                       list the newest N events set aside from export
  * set-aside retry ID...|--all              export set-aside events again
  * set-aside discard ID...                  delete set-aside events for good
+ * erase --user ID | --anonymous ID         erase one person's data; prints what was deleted
  * </pre>
+ *
+ * <p>Quiet by default: standard output holds what the command was asked for, standard error its
+ * warnings and errors (and the audit line of an erasure); the libraries' INFO logs (connection
+ * pool, migrations) only with {@code --verbose}. {@code --help}, {@code help COMMAND} and {@code
+ * COMMAND --help} say what each command does. Exit codes: 0 done, 1 failed, 2 wrong usage.
  */
 public final class TallyAdmin {
-  private static final String USAGE =
-      """
-      usage: TallyAdmin COMMAND
-        migrate                               apply pending schema migrations
-        create-token USER_ID [site-admin]     create an access token and print it
-        set-flag NAME true|false [USER_ID]    set a feature flag, or one user's override
-        set-aside list [N]                    list the newest N (20) events set aside from export
-        set-aside retry ID...|--all           export set-aside events again
-        set-aside discard ID...               delete set-aside events for good
-      The database comes from DATABASE_URL, DATABASE_USER and DATABASE_PASSWORD.""";
+  /** One command: how it is called, and what it does. */
+  private record Command(String name, String synopsis, String description) {
+    String usage() {
+      return "usage: TallyAdmin [--verbose] " + synopsis;
+    }
+
+    String help() {
+      return usage() + "\n\n" + description.indent(2).stripTrailing() + "\n\n" + DATABASE;
+    }
+  }
+
+  private static final String DATABASE =
+      "The database comes from DATABASE_URL, DATABASE_USER and DATABASE_PASSWORD.";
+
+  private static final List<Command> COMMANDS =
+      List.of(
+          new Command(
+              "migrate",
+              "migrate",
+              """
+              Applies the pending schema migrations and prints how many ran. The functions also
+              apply them when they start on a schema that is behind."""),
+          new Command(
+              "create-token",
+              "create-token USER_ID [site-admin]",
+              """
+              Creates an access token for the user (a number), with the site-admin scope when
+              asked, and prints it: the only time the token is shown. The database keeps its
+              hash only."""),
+          new Command(
+              "set-flag",
+              "set-flag NAME true|false [USER_ID]",
+              """
+              Sets a feature flag for the whole instance, or one user's own value of it. The flag
+              telemetry-export turns export to the gateway on or off."""),
+          new Command(
+              "set-aside",
+              "set-aside list [N] | retry ID...|--all | discard ID...",
+              """
+              Events the export set aside (a payload it cannot read, or one the gateway refused
+              again and again): list the newest N (20), export some or all of them again, or
+              delete some for good."""),
+          new Command(
+              "erase",
+              "erase --user ID | --anonymous ID",
+              """
+              Deletes everything the instance holds about one person, named by their user ID or
+              their anonymous visitor ID: their event_logs rows, their events in the export queue
+              (waiting, set aside, and exported ones still kept), and the usage rollups' rows that
+              name them. Prints the counts, and writes one audit line (JSON, with the counts but
+              not the person's ID) to standard error. Copies the gateway already published are
+              not reached: see the README, Privacy."""));
+
+  private static final String USAGE = usage();
 
   private TallyAdmin() {}
+
+  private static String usage() {
+    StringBuilder usage =
+        new StringBuilder("usage: TallyAdmin [--verbose] COMMAND [ARGUMENTS]\n\ncommands:\n");
+    for (Command command : COMMANDS) {
+      usage.append(String.format("  %-58s%n", command.synopsis()));
+    }
+    return usage
+        .append(
+            "\nTallyAdmin help COMMAND (or COMMAND --help) says what a command does; --verbose"
+                + " also shows the\nlibraries' INFO logs. "
+                + DATABASE)
+        .toString();
+  }
 
   public static void main(String[] args) {
     System.exit(run(List.of(args), System.getenv(), System.out, System.err));
@@ -50,10 +117,75 @@ public final class TallyAdmin {
 
   /** Runs one command; returns the process exit code. */
   static int run(List<String> args, Map<String, String> env, PrintStream out, PrintStream err) {
-    if (args.isEmpty()) {
+    List<String> rest = new ArrayList<>(args);
+    boolean verbose = false;
+    while (!rest.isEmpty() && rest.get(0).startsWith("-")) {
+      String option = rest.remove(0);
+      switch (option) {
+        case "--verbose", "-v" -> verbose = true;
+        case "--help", "-h" -> {
+          out.println(USAGE);
+          return 0;
+        }
+        default -> {
+          err.println("unknown option '" + option + "'\n" + USAGE);
+          return 2;
+        }
+      }
+    }
+    if (rest.isEmpty()) {
       err.println(USAGE);
       return 2;
     }
+    String name = rest.remove(0);
+    if (name.equals("help")) {
+      if (rest.isEmpty()) {
+        out.println(USAGE);
+        return 0;
+      }
+      name = rest.get(0);
+      rest = new ArrayList<>(List.of("--help"));
+    }
+    Command command = command(name);
+    if (command == null) {
+      err.println("unknown command '" + name + "'\n" + USAGE);
+      return 2;
+    }
+    if (rest.contains("--help") || rest.contains("-h")) {
+      out.println(command.help());
+      return 0;
+    }
+    try (QuietLogging logging = QuietLogging.to(err, verbose)) {
+      return run(command, rest, env, out, err);
+    }
+  }
+
+  private static Command command(String name) {
+    for (Command command : COMMANDS) {
+      if (command.name().equals(name)) {
+        return command;
+      }
+    }
+    return null;
+  }
+
+  /** Prints a command's usage after what was wrong, and gives the exit code of wrong usage. */
+  private static int wrongUsage(Command command, String problem, PrintStream err) {
+    err.println(
+        (problem == null ? "" : problem + "\n")
+            + command.usage()
+            + "\n(TallyAdmin help "
+            + command.name()
+            + " says more)");
+    return 2;
+  }
+
+  private static int run(
+      Command command,
+      List<String> rest,
+      Map<String, String> env,
+      PrintStream out,
+      PrintStream err) {
     DatabaseConfig config;
     try {
       config = DatabaseConfig.fromEnv(env);
@@ -61,24 +193,21 @@ public final class TallyAdmin {
       err.println(e.getMessage());
       return 2;
     }
+    // Arguments are checked before the database is touched.
+    String problem = checkArguments(command.name(), rest);
+    if (problem != null) {
+      return wrongUsage(command, problem.isEmpty() ? null : problem, err);
+    }
     try (HikariDataSource dataSource =
         DataSources.pooled(
             new DatabaseConfig(config.url(), config.user(), config.password(), 1, false),
             "tally-admin")) {
-      String command = args.get(0);
-      List<String> rest = args.subList(1, args.size());
-      switch (command) {
+      switch (command.name()) {
         case "migrate" -> {
           out.println("applied " + Migrations.apply(config) + " migration(s)");
           return 0;
         }
         case "create-token" -> {
-          if (rest.isEmpty()
-              || rest.size() > 2
-              || (rest.size() == 2 && !rest.get(1).equals("site-admin"))) {
-            err.println(USAGE);
-            return 2;
-          }
           Set<String> scopes = new LinkedHashSet<>(List.of(AccessTokens.USER_ALL));
           if (rest.size() == 2) {
             scopes.add(AccessTokens.SITE_ADMIN);
@@ -90,12 +219,6 @@ public final class TallyAdmin {
           return 0;
         }
         case "set-flag" -> {
-          if (rest.size() < 2
-              || rest.size() > 3
-              || !Arrays.asList("true", "false").contains(rest.get(1))) {
-            err.println(USAGE);
-            return 2;
-          }
           FeatureFlags flags = new FeatureFlags(dataSource);
           boolean enabled = Boolean.parseBoolean(rest.get(1));
           if (rest.size() == 3) {
@@ -108,25 +231,74 @@ public final class TallyAdmin {
           return 0;
         }
         case "set-aside" -> {
-          return setAside(rest, new ExportQueue(dataSource, Clock.systemUTC()), out, err);
+          return setAside(command, rest, new ExportQueue(dataSource, Clock.systemUTC()), out, err);
         }
-        default -> {
-          err.println("unknown command '" + command + "'\n" + USAGE);
-          return 2;
+        case "erase" -> {
+          return erase(rest, dataSource, out, err);
         }
+        default -> throw new IllegalStateException("no code for command " + command.name());
       }
-    } catch (NumberFormatException e) {
-      err.println("a user ID must be a number: " + e.getMessage());
-      return 2;
     } catch (RuntimeException e) {
       err.println(e.getMessage());
       return 1;
     }
   }
 
+  /**
+   * What is wrong with a command's arguments: {@code null} when nothing, an empty string when they
+   * do not have the command's shape, a sentence otherwise.
+   */
+  private static String checkArguments(String command, List<String> args) {
+    switch (command) {
+      case "migrate" -> {
+        return args.isEmpty() ? null : "";
+      }
+      case "create-token" -> {
+        if (args.isEmpty()
+            || args.size() > 2
+            || (args.size() == 2 && !args.get(1).equals("site-admin"))) {
+          return "";
+        }
+        return userId(args.get(0));
+      }
+      case "set-flag" -> {
+        if (args.size() < 2 || args.size() > 3 || !List.of("true", "false").contains(args.get(1))) {
+          return "";
+        }
+        return args.size() == 3 ? userId(args.get(2)) : null;
+      }
+      case "set-aside" -> {
+        return args.isEmpty() || !List.of("list", "retry", "discard").contains(args.get(0))
+            ? ""
+            : null;
+      }
+      case "erase" -> {
+        if (args.size() != 2 || !List.of("--user", "--anonymous").contains(args.get(0))) {
+          return "";
+        }
+        if (args.get(1).isBlank()) {
+          return "name the person: the ID must not be blank";
+        }
+        return args.get(0).equals("--user") ? userId(args.get(1)) : null;
+      }
+      default -> {
+        return null;
+      }
+    }
+  }
+
+  private static String userId(String arg) {
+    try {
+      Long.parseLong(arg.trim());
+      return null;
+    } catch (NumberFormatException e) {
+      return "a user ID must be a number, got '" + arg + "'";
+    }
+  }
+
   /** {@code set-aside list [N]}, {@code retry ID...|--all}, {@code discard ID...}. */
   private static int setAside(
-      List<String> args, ExportQueue queue, PrintStream out, PrintStream err) {
+      Command command, List<String> args, ExportQueue queue, PrintStream out, PrintStream err) {
     String action = args.isEmpty() ? "" : args.get(0);
     List<String> rest = args.isEmpty() ? List.of() : args.subList(1, args.size());
     switch (action) {
@@ -138,8 +310,7 @@ public final class TallyAdmin {
           limit = -1;
         }
         if (rest.size() > 1 || limit < 1) {
-          err.println("set-aside list takes a number of events to list, at least 1\n" + USAGE);
-          return 2;
+          return wrongUsage(command, "set-aside list takes a number of events, at least 1", err);
         }
         ExportQueue.SetAsidePage page = queue.listSetAside(limit, null);
         out.println(
@@ -167,7 +338,7 @@ public final class TallyAdmin {
           out.println("retried " + queue.retryAllSetAside() + " set-aside event(s)");
           return 0;
         }
-        List<UUID> ids = ids(rest, err);
+        List<UUID> ids = ids(command, rest, err);
         if (ids == null) {
           return 2;
         }
@@ -175,7 +346,7 @@ public final class TallyAdmin {
         return 0;
       }
       case "discard" -> {
-        List<UUID> ids = ids(rest, err);
+        List<UUID> ids = ids(command, rest, err);
         if (ids == null) {
           return 2;
         }
@@ -183,16 +354,51 @@ public final class TallyAdmin {
         return 0;
       }
       default -> {
-        err.println(USAGE);
-        return 2;
+        return wrongUsage(command, null, err);
       }
     }
   }
 
+  /**
+   * {@code erase --user ID} or {@code erase --anonymous ID}, arguments checked; the audit line goes
+   * to standard error.
+   */
+  private static int erase(
+      List<String> args, DataSource dataSource, PrintStream out, PrintStream err) {
+    String id = args.get(1).trim();
+    Actor person =
+        args.get(0).equals("--user") ? Actor.user(Long.parseLong(id)) : Actor.anonymous(id);
+    Erasure.Result erased;
+    try (JsonLog.Scope audit = JsonLog.writingTo(err)) {
+      erased =
+          new Erasure(dataSource, Clock.systemUTC())
+              .erase(person, "TallyAdmin:" + System.getProperty("user.name", "unknown"));
+    } catch (IllegalArgumentException e) {
+      err.println(e.getMessage());
+      return 2;
+    }
+    out.println(
+        "erased "
+            + erased.eventLogs()
+            + " event_logs row(s), "
+            + erased.unexported()
+            + " queued event(s) not yet exported, "
+            + erased.exported()
+            + " exported event(s) still kept, "
+            + erased.usageRows()
+            + " usage rollup row(s)");
+    if (erased.exported() > 0) {
+      out.println(
+          "some of these events had already left the instance: their copies at the gateway are"
+              + " not erased by this (README, Privacy)");
+    }
+    return 0;
+  }
+
   /** The event IDs given, or {@code null} after saying what is wrong with them. */
-  private static List<UUID> ids(List<String> args, PrintStream err) {
+  private static List<UUID> ids(Command command, List<String> args, PrintStream err) {
     if (args.isEmpty()) {
-      err.println("name the events by ID (set-aside list shows them)\n" + USAGE);
+      wrongUsage(command, "name the events by ID (set-aside list shows them)", err);
       return null;
     }
     List<UUID> ids = new ArrayList<>();

@@ -18,6 +18,7 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
+import java.util.UUID;
 
 /**
  * Builds the exported form of a recorded event: validates what the caller gave and adds a UUIDv7
@@ -53,6 +54,16 @@ public final class EventBuilder {
     return clock;
   }
 
+  /** The version of this server stored in every event. */
+  public String serverVersion() {
+    return serverVersion;
+  }
+
+  /** A new event ID: a UUIDv7 from the clock, later than every ID this builder gave before. */
+  public UUID newId() {
+    return ids.generate();
+  }
+
   /**
    * Builds one event.
    *
@@ -62,7 +73,7 @@ public final class EventBuilder {
     EventNames.check(input.feature(), input.action());
     Event.Builder event =
         Event.newBuilder()
-            .setId(ids.generate().toString())
+            .setId(newId().toString())
             .setTimestamp(timestamp(input.timestamp()))
             .setFeature(input.feature())
             .setAction(input.action())

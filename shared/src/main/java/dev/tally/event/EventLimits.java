@@ -8,6 +8,7 @@ import dev.tally.proto.telemetrygateway.v1.EventMarketingTracking;
 import dev.tally.proto.telemetrygateway.v1.EventParameters;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -206,6 +207,68 @@ public record EventLimits(
               + " bytes long (UTF-8), got "
               + bytes,
           MAX_KEY_BYTES);
+    }
+  }
+
+  /**
+   * Checks a JSON value sent as text (the {@code argument} of a legacy event) by the rules of
+   * private metadata: objects and lists at most {@link #maxPrivateMetadataDepth()} deep, at most
+   * {@link #maxPrivateMetadataKeys()} keys at all levels, every key at most {@link #maxKeyBytes()}
+   * long, all text storable, numbers finite. Its size is the caller's to check.
+   *
+   * @param json a {@link Map}, {@link List}, {@link String}, {@link Number}, {@link Boolean} or
+   *     {@code null}, nested freely, as {@link dev.tally.json.Json#read(String)} returns
+   * @param field names the value in errors, such as {@code argument}
+   * @throws InvalidEventException naming the place when a text or number is refused
+   * @throws LimitExceededException naming the bound and its setting when one is exceeded
+   */
+  public void checkJson(Object json, String field) {
+    new JsonWalk().value(json, field, 0);
+  }
+
+  /** Walks a plain JSON value once, counting keys and checking depth, keys and text. */
+  private final class JsonWalk {
+    private int keys;
+
+    void value(Object value, String path, int depth) {
+      if (value instanceof Map<?, ?> map) {
+        checkDepth(path, depth + 1);
+        for (Map.Entry<?, ?> entry : map.entrySet()) {
+          String key = String.valueOf(entry.getKey());
+          if (++keys > maxPrivateMetadataKeys) {
+            throw new LimitExceededException(
+                "'" + path + "' may have at most " + maxPrivateMetadataKeys + " keys in all",
+                MAX_PRIVATE_METADATA_KEYS);
+          }
+          StorableText.check(key, "a key of '" + path + "'");
+          checkKeyLength(key, "a key of '" + path + "',");
+          value(entry.getValue(), path + "." + key, depth + 1);
+        }
+      } else if (value instanceof List<?> list) {
+        checkDepth(path, depth + 1);
+        for (int i = 0; i < list.size(); i++) {
+          value(list.get(i), path + "[" + i + "]", depth + 1);
+        }
+      } else if (value instanceof String text) {
+        StorableText.check(text, "'" + path + "'");
+      } else if (value instanceof Double || value instanceof Float) {
+        if (!Double.isFinite(((Number) value).doubleValue())) {
+          throw new InvalidEventException("'" + path + "' must be a finite number");
+        }
+      }
+    }
+
+    private void checkDepth(String path, int depth) {
+      if (depth > maxPrivateMetadataDepth) {
+        throw new LimitExceededException(
+            "JSON values may nest objects and lists at most "
+                + maxPrivateMetadataDepth
+                + " levels deep, but '"
+                + path
+                + "' is at level "
+                + depth,
+            MAX_PRIVATE_METADATA_DEPTH);
+      }
     }
   }
 

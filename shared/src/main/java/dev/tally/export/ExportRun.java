@@ -16,6 +16,7 @@ import java.util.Map;
  *     may be, or when a refused request is split to find the event at fault)
  * @param cleanupRan whether this run did the queue cleanup
  * @param pruned exported events deleted after the retention
+ * @param prunedEventLogs {@code event_logs} rows deleted after their retention (0 when it is off)
  * @param backlog events waiting for export after the run, -1 when it could not be measured
  * @param oldestUnexportedSeconds age of the oldest of them, 0 when none waits, -1 when unknown
  * @param setAside events set aside and waiting for an admin after the run, -1 when unknown
@@ -32,6 +33,7 @@ public record ExportRun(
     int requests,
     boolean cleanupRan,
     int pruned,
+    long prunedEventLogs,
     long backlog,
     long oldestUnexportedSeconds,
     long setAside,
@@ -51,6 +53,7 @@ public record ExportRun(
     fields.put("requests", requests);
     fields.put("cleanupRan", cleanupRan);
     fields.put("pruned", pruned);
+    fields.put("prunedEventLogs", prunedEventLogs);
     if (backlog >= 0) {
       fields.put("backlog", backlog);
       fields.put("oldestUnexportedSeconds", oldestUnexportedSeconds);

@@ -3,6 +3,7 @@ package dev.tally.export;
 import dev.tally.export.GatewayClient.GatewayException;
 import dev.tally.log.JsonLog;
 import dev.tally.log.RequestTrace;
+import dev.tally.privacy.EventLogsRetention;
 import dev.tally.proto.telemetrygateway.v1.Event;
 import dev.tally.proto.telemetrygateway.v1.Identifier;
 import dev.tally.proto.telemetrygateway.v1.RecordEventsRequestMetadata;
@@ -57,6 +58,7 @@ public final class Exporter implements AutoCloseable {
 
   private final ExportQueue queue;
   private final ExportRuns runs;
+  private final EventLogsRetention eventLogs;
   private final GatewayClient client;
   private final Identifier identifier;
   private final Settings settings;
@@ -85,9 +87,41 @@ public final class Exporter implements AutoCloseable {
       Duration retryBackoff,
       Duration retention,
       Duration cleanupInterval,
-      int concurrency) {
+      int concurrency,
+      Duration eventLogsRetention) {
+
+    /** The settings with the retention of {@code event_logs} off. */
+    public Settings(
+        int batchSize,
+        int frameBytes,
+        int requestBytes,
+        int maxEventFailures,
+        Duration timeBudget,
+        Duration callTimeout,
+        Duration lease,
+        Duration retryBackoff,
+        Duration retention,
+        Duration cleanupInterval,
+        int concurrency) {
+      this(
+          batchSize,
+          frameBytes,
+          requestBytes,
+          maxEventFailures,
+          timeBudget,
+          callTimeout,
+          lease,
+          retryBackoff,
+          retention,
+          cleanupInterval,
+          concurrency,
+          Duration.ZERO);
+    }
 
     public Settings {
+      if (eventLogsRetention.isNegative()) {
+        throw new IllegalArgumentException("eventLogsRetention must not be negative");
+      }
       if (requestBytes < frameBytes) {
         throw new IllegalArgumentException(
             "requestBytes (" + requestBytes + ") must be at least frameBytes (" + frameBytes + ")");
@@ -115,7 +149,8 @@ public final class Exporter implements AutoCloseable {
           config.retryBackoff(),
           config.retention(),
           config.cleanupInterval(),
-          config.concurrency());
+          config.concurrency(),
+          Duration.ofDays(config.eventLogsRetentionDays()));
     }
   }
 
@@ -144,8 +179,30 @@ public final class Exporter implements AutoCloseable {
       Identifier identifier,
       Settings settings,
       Clock clock) {
+    this(queue, runs, null, client, identifier, settings, clock);
+  }
+
+  /**
+   * @param runs where each run is recorded as it ends (the console's recent runs), or {@code null}
+   * @param eventLogs prunes {@code event_logs} in the cleanup pass when {@link
+   *     Settings#eventLogsRetention()} is set; {@code null} only when it is not
+   * @param client the gateway, or {@code null} when export is off
+   * @param identifier who this instance is, or {@code null} when export is off
+   */
+  public Exporter(
+      ExportQueue queue,
+      ExportRuns runs,
+      EventLogsRetention eventLogs,
+      GatewayClient client,
+      Identifier identifier,
+      Settings settings,
+      Clock clock) {
     this.queue = Objects.requireNonNull(queue, "queue");
     this.runs = runs;
+    this.eventLogs = eventLogs;
+    if (eventLogs == null && !settings.eventLogsRetention().isZero()) {
+      throw new IllegalArgumentException("a retention of event_logs needs an EventLogsRetention");
+    }
     this.client = client;
     this.identifier = identifier;
     this.settings = Objects.requireNonNull(settings, "settings");
@@ -175,11 +232,19 @@ public final class Exporter implements AutoCloseable {
     Progress progress = new Progress();
     boolean cleanupRan = false;
     int pruned = 0;
+    long prunedEventLogs = 0;
     StoreException databaseError = null;
     try {
       if (queue.claimCleanup(settings.cleanupInterval())) {
         cleanupRan = true;
         pruned = queue.deleteExportedBefore(clock.instant().minus(settings.retention()));
+        if (!settings.eventLogsRetention().isZero()) {
+          // At most half the run's time: what is left goes in the next cleanup.
+          prunedEventLogs =
+              eventLogs.prune(
+                  clock.instant().minus(settings.eventLogsRetention()),
+                  settings.timeBudget().dividedBy(2));
+        }
       }
       if (client != null) {
         drainConcurrently(owner, clock.instant().plus(settings.timeBudget()), progress);
@@ -204,6 +269,7 @@ public final class Exporter implements AutoCloseable {
             progress.requests,
             cleanupRan,
             pruned,
+            prunedEventLogs,
             backlog == null ? -1 : backlog.unexported(),
             backlog == null
                 ? -1

@@ -37,6 +37,8 @@ import java.util.Map;
  * @param retention how long exported events are kept ({@value #RETENTION}, default 24h)
  * @param cleanupInterval least time between two cleanups ({@value #CLEANUP_INTERVAL}, default 30m)
  * @param concurrency batches in flight at once ({@value #CONCURRENCY})
+ * @param eventLogsRetentionDays days {@code event_logs} rows are kept after they arrived, pruned by
+ *     the cleanup ({@value #EVENT_LOGS_RETENTION_DAYS}, default 0: kept until erased)
  * @param database the instance database
  * @param log where the function's log lines come from, for Cloud Logging and Error Reporting
  */
@@ -56,6 +58,7 @@ public record ExporterConfig(
     Duration retention,
     Duration cleanupInterval,
     int concurrency,
+    int eventLogsRetentionDays,
     DatabaseConfig database,
     ServiceContext log) {
 
@@ -77,6 +80,10 @@ public record ExporterConfig(
   public static final String RETENTION = "TELEMETRY_GATEWAY_EXPORTER_EXPORTED_EVENTS_RETENTION";
   public static final String CLEANUP_INTERVAL = "TELEMETRY_GATEWAY_EXPORTER_QUEUE_CLEANUP_INTERVAL";
   public static final String CONCURRENCY = "TELEMETRY_GATEWAY_EXPORTER_EXPORT_CONCURRENCY";
+  public static final String EVENT_LOGS_RETENTION_DAYS = "TELEMETRY_EVENT_LOGS_RETENTION_DAYS";
+
+  /** The longest retention of {@code event_logs} a setting may ask for: 10 years. */
+  public static final int MAX_EVENT_LOGS_RETENTION_DAYS = 3650;
 
   /**
    * Time a run keeps after its last call may have ended, to mark, release, measure and report
@@ -178,6 +185,7 @@ public record ExporterConfig(
         env.duration(RETENTION, Duration.ofHours(24), Duration.ZERO),
         env.duration(CLEANUP_INTERVAL, Duration.ofMinutes(30), Duration.ZERO),
         env.integer(CONCURRENCY, 2, 1, 8),
+        env.integer(EVENT_LOGS_RETENTION_DAYS, 0, 0, MAX_EVENT_LOGS_RETENTION_DAYS),
         DatabaseConfig.fromEnv(environment),
         ServiceContext.fromEnv(environment, "export"));
   }

@@ -1,5 +1,7 @@
 package dev.tally.json;
 
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.jr.ob.JSON;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -37,6 +39,22 @@ public final class Json {
   /** The JSON value in {@code text}. */
   public static Object read(String text) throws IOException {
     return TEXT.anyFrom(text);
+  }
+
+  /**
+   * The one JSON value {@code text} holds, refusing anything after it but whitespace ({@link
+   * #read(String)} stops after the first value): for JSON a client sent as text.
+   *
+   * @throws IOException saying what is wrong and where, when {@code text} is not one JSON value
+   */
+  public static Object readOne(String text) throws IOException {
+    try (JsonParser parser = TEXT.createParser(text)) {
+      Object value = TEXT.anyFrom(parser);
+      if (parser.nextToken() != null) {
+        throw new JsonParseException(parser, "unexpected text after the JSON value");
+      }
+      return value;
+    }
   }
 
   /** The JSON text of {@code value}. */

@@ -29,7 +29,7 @@ public final class JsonLog {
   static final String REPORTED_ERROR_EVENT =
       "type.googleapis.com/google.devtools.clouderrorreporting.v1beta1.ReportedErrorEvent";
 
-  private static final PrintStream OUT = System.out;
+  private static volatile PrintStream out = System.out;
   private static final ThreadLocal<RequestTrace> CURRENT = new ThreadLocal<>();
   private static volatile ServiceContext service = new ServiceContext(null, "tally", null);
 
@@ -47,6 +47,16 @@ public final class JsonLog {
   /** Says which project and service the lines of this process belong to. */
   public static void configure(ServiceContext context) {
     service = context;
+  }
+
+  /**
+   * Writes this process's log lines to {@code stream} until the returned scope is closed, which
+   * restores the stream before: for a command-line tool whose standard output is its answer.
+   */
+  public static Scope writingTo(PrintStream stream) {
+    PrintStream before = out;
+    out = stream;
+    return () -> out = before;
   }
 
   /**
@@ -135,8 +145,9 @@ public final class JsonLog {
 
   private static void write(String severity, String message, Map<String, ?> fields, Throwable e) {
     String line = line(severity, message, fields, e);
-    synchronized (OUT) {
-      OUT.println(line);
+    PrintStream stream = out;
+    synchronized (stream) {
+      stream.println(line);
     }
   }
 
@@ -156,7 +167,7 @@ public final class JsonLog {
       root.removeHandler(handler);
     }
     Handler handler =
-        new StreamHandler(OUT, new JsonFormatter()) {
+        new StreamHandler(out, new JsonFormatter()) {
           @Override
           public synchronized void publish(LogRecord record) {
             super.publish(record);

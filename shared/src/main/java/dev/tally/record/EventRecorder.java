@@ -4,6 +4,9 @@ import dev.tally.event.Actor;
 import dev.tally.event.EventBuilder;
 import dev.tally.event.EventContext;
 import dev.tally.event.EventInput;
+import dev.tally.legacy.LegacyEventBuilder;
+import dev.tally.privacy.PrivacySettings;
+import dev.tally.privacy.PrivacySignals;
 import dev.tally.proto.telemetrygateway.v1.Event;
 import dev.tally.store.FeatureFlags;
 import dev.tally.store.TeeStore;
@@ -15,29 +18,60 @@ import java.util.Objects;
  * Records events: validates and builds them, then stores them all or nothing. A request's events
  * are gathered in a {@link RecordingRequest} (one or several fields of a GraphQL request, one call
  * of the Java API) and stored in one transaction, so one invalid event anywhere rejects them all.
+ *
+ * <p>Every way of recording comes through here, and so through the one privacy rule ({@link
+ * PrivacySettings#keptLocal}) that decides, per request, whether its events may be queued for
+ * export.
  */
 public final class EventRecorder {
   private final EventBuilder builder;
+  private final LegacyEventBuilder legacyBuilder;
   private final FeatureFlags featureFlags;
   private final TeeStore store;
   private final RecordingLimits limits;
+  private final PrivacySettings privacy;
 
+  /** A recorder with the default privacy settings ({@link PrivacySettings#DEFAULTS}). */
   public EventRecorder(
       EventBuilder builder, FeatureFlags featureFlags, TeeStore store, RecordingLimits limits) {
+    this(builder, featureFlags, store, limits, PrivacySettings.DEFAULTS);
+  }
+
+  public EventRecorder(
+      EventBuilder builder,
+      FeatureFlags featureFlags,
+      TeeStore store,
+      RecordingLimits limits,
+      PrivacySettings privacy) {
     this.builder = Objects.requireNonNull(builder, "builder");
+    this.legacyBuilder = new LegacyEventBuilder(builder);
     this.featureFlags = Objects.requireNonNull(featureFlags, "featureFlags");
     this.store = Objects.requireNonNull(store, "store");
     this.limits = Objects.requireNonNull(limits, "limits");
+    this.privacy = Objects.requireNonNull(privacy, "privacy");
   }
 
   /**
-   * Starts gathering the events of one request about one actor.
+   * Starts gathering the events of one request about one actor, with no privacy signals (the
+   * server's own events).
    *
    * @param interactionId the request's interaction ID, or {@code null}
    * @param traceId the request's trace ID, or {@code null}
    */
   public RecordingRequest begin(Actor actor, String interactionId, String traceId) {
-    return new RecordingRequest(this, actor, interactionId, traceId);
+    return begin(actor, PrivacySignals.NONE, interactionId, traceId);
+  }
+
+  /**
+   * Starts gathering the events of one request about one actor.
+   *
+   * @param signals what the request's browser said about privacy
+   * @param interactionId the request's interaction ID, or {@code null}
+   * @param traceId the request's trace ID, or {@code null}
+   */
+  public RecordingRequest begin(
+      Actor actor, PrivacySignals signals, String interactionId, String traceId) {
+    return new RecordingRequest(this, actor, signals, interactionId, traceId);
   }
 
   /**
@@ -52,7 +86,25 @@ public final class EventRecorder {
    */
   public List<Event> record(
       List<EventInput> inputs, Actor actor, String interactionId, String traceId) {
-    RecordingRequest request = begin(actor, interactionId, traceId);
+    return record(inputs, actor, PrivacySignals.NONE, interactionId, traceId);
+  }
+
+  /**
+   * Validates, builds and stores a batch of events about one actor, all or nothing, for a request
+   * that carried {@code signals}.
+   *
+   * @return the events as stored in {@code event_logs} (before redaction)
+   * @throws dev.tally.event.InvalidEventException when an event is invalid; then nothing is stored
+   * @throws dev.tally.event.LimitExceededException when the batch or an event is over a bound
+   * @throws dev.tally.store.StoreException when the batch could not be stored; then nothing is
+   */
+  public List<Event> record(
+      List<EventInput> inputs,
+      Actor actor,
+      PrivacySignals signals,
+      String interactionId,
+      String traceId) {
+    RecordingRequest request = begin(actor, signals, interactionId, traceId);
     request.add(inputs);
     request.commit();
     return request.events();
@@ -73,6 +125,14 @@ public final class EventRecorder {
 
   EventBuilder builder() {
     return builder;
+  }
+
+  LegacyEventBuilder legacyBuilder() {
+    return legacyBuilder;
+  }
+
+  PrivacySettings privacy() {
+    return privacy;
   }
 
   FeatureFlags featureFlags() {

@@ -5,33 +5,50 @@ import dev.tally.event.EventContext;
 import dev.tally.event.EventInput;
 import dev.tally.event.InvalidEventException;
 import dev.tally.event.LimitExceededException;
+import dev.tally.legacy.LegacyEvent;
+import dev.tally.legacy.LegacyEventInput;
+import dev.tally.privacy.PrivacySignals;
 import dev.tally.proto.telemetrygateway.v1.Event;
 import dev.tally.store.FeatureFlags;
+import dev.tally.store.KeptLocal;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
+import java.util.Optional;
 
 /**
  * The events of one request, gathered batch by batch and then stored together or not at all. The
- * per-request bound ({@link RecordingLimits#maxEvents()}) counts every batch added: a request
- * cannot multiply it by recording through several fields.
+ * per-request bound ({@link RecordingLimits#maxEvents()}) counts every batch added, V2 and legacy
+ * alike: a request cannot multiply it by recording through several fields.
+ *
+ * <p>Whether the request's V2 events are queued for export is decided once, with the first batch:
+ * the user's {@code telemetry-export} value, unless the privacy rule keeps them local (the user's
+ * own "off", or a privacy signal the instance honours). Legacy events are never queued.
  *
  * <p>Not thread-safe: one request adds its batches one after the other.
  */
 public final class RecordingRequest {
   private final EventRecorder recorder;
   private final Actor actor;
+  private final PrivacySignals signals;
   private final String interactionId;
   private final String traceId;
   private final List<Event> events = new ArrayList<>();
+  private final List<LegacyEvent> legacyEvents = new ArrayList<>();
   private EventContext context;
+  private KeptLocal keptLocal;
   private boolean queueForExport;
   private boolean committed;
 
-  RecordingRequest(EventRecorder recorder, Actor actor, String interactionId, String traceId) {
+  RecordingRequest(
+      EventRecorder recorder,
+      Actor actor,
+      PrivacySignals signals,
+      String interactionId,
+      String traceId) {
     this.recorder = recorder;
     this.actor = actor;
+    this.signals = signals;
     this.interactionId = interactionId;
     this.traceId = traceId;
   }
@@ -46,18 +63,12 @@ public final class RecordingRequest {
    *     an event is over a bound of its own
    */
   public void add(List<EventInput> inputs) {
-    if (committed) {
-      throw new IllegalStateException("the request was already stored");
-    }
+    checkOpen();
     if (inputs.isEmpty()) {
       throw new InvalidEventException("no events provided");
     }
     checkRoomFor(inputs.size());
-    if (context == null) {
-      Map<String, Boolean> flags = recorder.featureFlags().evaluate(actor);
-      context = new EventContext(actor, flags, interactionId, traceId);
-      queueForExport = flags.getOrDefault(FeatureFlags.TELEMETRY_EXPORT, false);
-    }
+    EventContext context = context();
     Instant now = recorder.builder().clock().instant();
     List<Event> built = new ArrayList<>(inputs.size());
     for (int i = 0; i < inputs.size(); i++) {
@@ -76,6 +87,61 @@ public final class RecordingRequest {
   }
 
   /**
+   * Validates and builds a batch of pre-V2 events as part of this request, with the same rules for
+   * text and size, counted against the same bound; nothing is stored until {@link #commit}. An
+   * empty batch adds nothing (older clients send one, and the original accepted it); a refused
+   * batch adds nothing.
+   *
+   * @throws InvalidEventException when an event is invalid, naming it by its position in the batch
+   *     when there are several
+   * @throws LimitExceededException when the request's events would exceed the per-request bound, or
+   *     an event is over a bound of its own
+   */
+  public void addLegacy(List<LegacyEventInput> inputs) {
+    checkOpen();
+    if (inputs.isEmpty()) {
+      return;
+    }
+    checkRoomFor(inputs.size());
+    EventContext context = context();
+    List<LegacyEvent> built = new ArrayList<>(inputs.size());
+    for (int i = 0; i < inputs.size(); i++) {
+      String where = inputs.size() == 1 ? "" : "events[" + i + "]: ";
+      try {
+        built.add(
+            recorder.legacyBuilder().build(inputs.get(i), context, recorder.limits().events()));
+      } catch (InvalidEventException e) {
+        throw where.isEmpty() ? e : e.at(where);
+      } catch (LimitExceededException e) {
+        throw where.isEmpty() ? e : e.at(where);
+      }
+    }
+    legacyEvents.addAll(built);
+  }
+
+  /** The context of the request's events; with it, whether they may be queued, decided once. */
+  private EventContext context() {
+    if (context == null) {
+      FeatureFlags.Evaluation flags = recorder.featureFlags().evaluateWithOverrides(actor);
+      context = new EventContext(actor, flags.values(), interactionId, traceId);
+      keptLocal =
+          recorder
+              .privacy()
+              .keptLocal(signals, flags.override(FeatureFlags.TELEMETRY_EXPORT))
+              .orElse(null);
+      queueForExport =
+          keptLocal == null && flags.values().getOrDefault(FeatureFlags.TELEMETRY_EXPORT, false);
+    }
+    return context;
+  }
+
+  private void checkOpen() {
+    if (committed) {
+      throw new IllegalStateException("the request was already stored");
+    }
+  }
+
+  /**
    * Checks that {@code count} more events would keep the request within its bound, before anything
    * is done with them.
    *
@@ -83,27 +149,36 @@ public final class RecordingRequest {
    */
   public void checkRoomFor(int count) {
     int maxEvents = recorder.limits().maxEvents();
-    if (events.size() + count > maxEvents) {
+    int size = size();
+    if (size + count > maxEvents) {
       throw new LimitExceededException(
           "a request may record at most "
               + maxEvents
               + " events, got "
-              + (events.isEmpty()
-                  ? String.valueOf(count)
-                  : (events.size() + count) + " in all its fields together")
+              + (size == 0 ? String.valueOf(count) : (size + count) + " in all its fields together")
               + "; send them in smaller batches",
           RecordingLimits.MAX_EVENTS);
     }
   }
 
-  /** How many events the request holds so far. */
+  /** How many events the request holds so far, V2 and legacy together. */
   public int size() {
-    return events.size();
+    return events.size() + legacyEvents.size();
   }
 
-  /** The events gathered so far, as they are stored in {@code event_logs}. */
+  /** The V2 events gathered so far, as they are stored in {@code event_logs}. */
   public List<Event> events() {
     return List.copyOf(events);
+  }
+
+  /** The legacy events gathered so far. */
+  public List<LegacyEvent> legacyEvents() {
+    return List.copyOf(legacyEvents);
+  }
+
+  /** Why the request's V2 events stay on the instance, or empty; known once a batch was added. */
+  public Optional<KeptLocal> keptLocal() {
+    return Optional.ofNullable(keptLocal);
   }
 
   /**
@@ -112,12 +187,10 @@ public final class RecordingRequest {
    * @throws dev.tally.store.StoreException when they could not be stored; then none of them is
    */
   public void commit() {
-    if (committed) {
-      throw new IllegalStateException("the request was already stored");
-    }
+    checkOpen();
     committed = true;
-    if (!events.isEmpty()) {
-      recorder.store().store(events, queueForExport);
+    if (size() > 0) {
+      recorder.store().store(events, keptLocal, queueForExport, legacyEvents);
     }
   }
 }

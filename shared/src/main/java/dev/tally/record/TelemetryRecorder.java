@@ -2,6 +2,7 @@ package dev.tally.record;
 
 import dev.tally.event.Actor;
 import dev.tally.event.EventInput;
+import dev.tally.privacy.PrivacySignals;
 import java.util.List;
 import java.util.Objects;
 import java.util.logging.Level;
@@ -21,17 +22,20 @@ public final class TelemetryRecorder {
 
   private final EventRecorder recorder;
   private final Actor actor;
+  private final PrivacySignals signals;
   private final boolean bestEffort;
 
-  private TelemetryRecorder(EventRecorder recorder, Actor actor, boolean bestEffort) {
+  private TelemetryRecorder(
+      EventRecorder recorder, Actor actor, PrivacySignals signals, boolean bestEffort) {
     this.recorder = Objects.requireNonNull(recorder, "recorder");
     this.actor = Objects.requireNonNull(actor, "actor");
+    this.signals = Objects.requireNonNull(signals, "signals");
     this.bestEffort = bestEffort;
   }
 
   /** A recorder whose methods throw when an event is invalid or cannot be stored. */
   public static TelemetryRecorder create(EventRecorder recorder) {
-    return new TelemetryRecorder(recorder, Actor.unknown(), false);
+    return new TelemetryRecorder(recorder, Actor.unknown(), PrivacySignals.NONE, false);
   }
 
   /**
@@ -39,12 +43,21 @@ public final class TelemetryRecorder {
    * thrown.
    */
   public static TelemetryRecorder bestEffort(EventRecorder recorder) {
-    return new TelemetryRecorder(recorder, Actor.unknown(), true);
+    return new TelemetryRecorder(recorder, Actor.unknown(), PrivacySignals.NONE, true);
   }
 
   /** The same recorder recording events about {@code actor}. */
   public TelemetryRecorder about(Actor actor) {
-    return new TelemetryRecorder(recorder, actor, bestEffort);
+    return new TelemetryRecorder(recorder, actor, signals, bestEffort);
+  }
+
+  /**
+   * The same recorder for events caused by a browser request that carried these privacy signals
+   * (read them with {@link PrivacySignals#fromHeaders}): where the instance honours them, the
+   * events stay on the instance, as they would through the GraphQL API.
+   */
+  public TelemetryRecorder withSignals(PrivacySignals signals) {
+    return new TelemetryRecorder(recorder, actor, signals, bestEffort);
   }
 
   /**
@@ -61,7 +74,7 @@ public final class TelemetryRecorder {
   /** Records a batch of events, all or nothing. */
   public void recordAll(List<EventInput> events) {
     try {
-      recorder.record(events, actor, null, null);
+      recorder.record(events, actor, signals, null, null);
     } catch (RuntimeException e) {
       if (!bestEffort) {
         throw e;

@@ -26,7 +26,8 @@ public final class EventLogs {
       "event_id, name, feature, action, timestamp, user_id, anonymous_user_id, source, client,"
           + " version, public_argument::text, argument::text, feature_flags::text,"
           + " billing_product_category, interaction_id, url, first_source_url, last_source_url,"
-          + " referrer, cohort_id, device_session_id, session_referrer, session_first_url";
+          + " referrer, cohort_id, device_session_id, session_referrer, session_first_url,"
+          + " kept_local_reason";
 
   private static final Set<String> JSON_COLUMNS =
       Set.of("public_argument", "argument", "feature_flags");

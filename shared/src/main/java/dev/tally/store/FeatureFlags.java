@@ -3,6 +3,7 @@ package dev.tally.store;
 import dev.tally.event.Actor;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.util.Collections;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -25,13 +26,21 @@ public final class FeatureFlags {
 
   /** Every flag's value for the actor, by flag name. Anonymous actors get instance-wide values. */
   public Map<String, Boolean> evaluate(Actor actor) {
+    return evaluateWithOverrides(actor).values();
+  }
+
+  /**
+   * Every flag's value for the actor, and which of them are the actor's own values, in one query.
+   * Anonymous actors get instance-wide values and have no overrides.
+   */
+  public Evaluation evaluateWithOverrides(Actor actor) {
     return Jdbc.withConnection(
         dataSource,
         "evaluate feature flags",
         connection -> {
           try (PreparedStatement query =
               connection.prepareStatement(
-                  "SELECT f.name, coalesce(o.enabled, f.enabled) FROM feature_flags f"
+                  "SELECT f.name, f.enabled, o.enabled FROM feature_flags f"
                       + " LEFT JOIN feature_flag_overrides o"
                       + " ON o.flag_name = f.name AND o.user_id = ?")) {
             if (actor.userId() != null) {
@@ -39,15 +48,42 @@ public final class FeatureFlags {
             } else {
               query.setNull(1, java.sql.Types.BIGINT);
             }
-            Map<String, Boolean> flags = new TreeMap<>();
+            Map<String, Boolean> values = new TreeMap<>();
+            Map<String, Boolean> overrides = new TreeMap<>();
             try (ResultSet rows = query.executeQuery()) {
               while (rows.next()) {
-                flags.put(rows.getString(1), rows.getBoolean(2));
+                String name = rows.getString(1);
+                boolean instance = rows.getBoolean(2);
+                boolean own = rows.getBoolean(3);
+                if (rows.wasNull()) {
+                  values.put(name, instance);
+                } else {
+                  values.put(name, own);
+                  overrides.put(name, own);
+                }
               }
             }
-            return flags;
+            return new Evaluation(values, overrides);
           }
         });
+  }
+
+  /**
+   * Flags evaluated for one actor.
+   *
+   * @param values every flag's value for the actor
+   * @param overrides the flags the actor has a value of their own for, with that value
+   */
+  public record Evaluation(Map<String, Boolean> values, Map<String, Boolean> overrides) {
+    public Evaluation {
+      values = Collections.unmodifiableMap(new TreeMap<>(values));
+      overrides = Collections.unmodifiableMap(new TreeMap<>(overrides));
+    }
+
+    /** The actor's own value of a flag, or empty when the instance-wide value applies. */
+    public Optional<Boolean> override(String name) {
+      return Optional.ofNullable(overrides.get(name));
+    }
   }
 
   /** A flag's instance-wide value; empty when the flag does not exist (then it is off). */
@@ -126,6 +162,76 @@ public final class FeatureFlags {
             return upsert.executeUpdate();
           }
         });
+  }
+
+  /** One user's own value of a flag, or empty when the instance-wide value applies to them. */
+  public Optional<Boolean> override(String name, long userId) {
+    return Jdbc.withConnection(
+        dataSource,
+        "read feature flag " + name + " for user " + userId,
+        connection -> {
+          try (PreparedStatement query =
+              connection.prepareStatement(
+                  "SELECT enabled FROM feature_flag_overrides WHERE flag_name = ? AND user_id = ?")) {
+            query.setString(1, name);
+            query.setLong(2, userId);
+            try (ResultSet rs = query.executeQuery()) {
+              return rs.next() ? Optional.of(rs.getBoolean(1)) : Optional.empty();
+            }
+          }
+        });
+  }
+
+  /**
+   * Sets one user's value of a flag, creating the flag off for everyone else when it does not exist
+   * yet, in one transaction.
+   */
+  public void setOverrideCreatingFlag(String name, long userId, boolean enabled) {
+    Jdbc.inTransaction(
+        dataSource,
+        "set feature flag " + name + " for user " + userId,
+        connection -> {
+          try (PreparedStatement create =
+                  connection.prepareStatement(
+                      "INSERT INTO feature_flags (name, enabled) VALUES (?, false)"
+                          + " ON CONFLICT (name) DO NOTHING");
+              PreparedStatement upsert =
+                  connection.prepareStatement(
+                      "INSERT INTO feature_flag_overrides (flag_name, user_id, enabled)"
+                          + " VALUES (?, ?, ?) ON CONFLICT (flag_name, user_id)"
+                          + " DO UPDATE SET enabled = excluded.enabled, updated_at = now()")) {
+            create.setString(1, name);
+            create.executeUpdate();
+            upsert.setString(1, name);
+            upsert.setLong(2, userId);
+            upsert.setBoolean(3, enabled);
+            return upsert.executeUpdate();
+          }
+        });
+  }
+
+  /**
+   * Removes a user's override when it has the given value, so the instance-wide value applies
+   * again; an override with the other value stays.
+   *
+   * @return whether an override was removed
+   */
+  public boolean removeOverrideIfSetTo(String name, long userId, boolean enabled) {
+    return Jdbc.withConnection(
+            dataSource,
+            "remove feature flag override " + name + " for user " + userId,
+            connection -> {
+              try (PreparedStatement delete =
+                  connection.prepareStatement(
+                      "DELETE FROM feature_flag_overrides"
+                          + " WHERE flag_name = ? AND user_id = ? AND enabled = ?")) {
+                delete.setString(1, name);
+                delete.setLong(2, userId);
+                delete.setBoolean(3, enabled);
+                return delete.executeUpdate();
+              }
+            })
+        > 0;
   }
 
   /** Removes a user's override, so the instance-wide value applies again. */

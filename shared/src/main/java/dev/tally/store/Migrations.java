@@ -14,6 +14,7 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
 import java.util.regex.Matcher;
@@ -145,7 +146,15 @@ public final class Migrations {
 
   private static int migrate(org.flywaydb.core.api.configuration.FluentConfiguration flyway) {
     MigrateResult result =
-        flyway.locations(LOCATION).table(HISTORY_TABLE).loggers("slf4j").load().migrate();
+        flyway
+            .locations(LOCATION)
+            .table(HISTORY_TABLE)
+            .loggers("slf4j")
+            // A session lock rather than one held in an open transaction: CREATE INDEX
+            // CONCURRENTLY waits for every open transaction to end, the lock's too.
+            .configuration(Map.of("flyway.postgresql.transactional.lock", "false"))
+            .load()
+            .migrate();
     return result.migrationsExecuted;
   }
 }

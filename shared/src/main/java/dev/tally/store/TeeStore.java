@@ -2,6 +2,7 @@ package dev.tally.store;
 
 import dev.tally.event.PrivateMetadata;
 import dev.tally.json.Json;
+import dev.tally.legacy.LegacyEvent;
 import dev.tally.proto.telemetrygateway.v1.Event;
 import dev.tally.proto.telemetrygateway.v1.EventMarketingTracking;
 import dev.tally.redact.Redactor;
@@ -12,14 +13,17 @@ import java.sql.Timestamp;
 import java.sql.Types;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 import java.util.UUID;
 import javax.sql.DataSource;
 
 /**
  * Stores recorded events in both places at once: every event in {@code event_logs}, and the
- * redacted event in the export queue when export is on for its user. Both writes share one
- * transaction, so an event is in both tables or in neither.
+ * redacted event in the export queue when export is on for its user and nothing keeps it local.
+ * Both writes share one transaction, so an event is in both tables or in neither. Events of the
+ * pre-V2 mutations ({@link LegacyEvent}) go to {@code event_logs} only, in the same transaction.
  */
 public final class TeeStore {
   /** The {@code source} of events recorded by the server's own code. */
@@ -34,13 +38,25 @@ public final class TeeStore {
           event_id, name, feature, action, timestamp, user_id, anonymous_user_id, source, client,
           version, public_argument, argument, feature_flags, billing_product_category,
           interaction_id, url, first_source_url, last_source_url, referrer, cohort_id,
-          device_session_id, session_referrer, session_first_url)
+          device_session_id, session_referrer, session_first_url, kept_local_reason)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?, ?,
-          ?)
+          ?, ?)
+      """;
+
+  /** A legacy event has a name but no V2 feature and action: the rollups count it by its name. */
+  private static final String INSERT_LEGACY_EVENT_LOG =
+      """
+      INSERT INTO event_logs (
+          event_id, name, timestamp, user_id, anonymous_user_id, source, version, public_argument,
+          argument, feature_flags, interaction_id, url, first_source_url, last_source_url,
+          referrer, cohort_id, device_session_id, session_referrer, session_first_url,
+          kept_local_reason)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       """;
 
   private static final String INSERT_QUEUE =
-      "INSERT INTO telemetry_events_export_queue (id, timestamp, payload_pb) VALUES (?, ?, ?)";
+      "INSERT INTO telemetry_events_export_queue (id, timestamp, payload_pb, user_key)"
+          + " VALUES (?, ?, ?, ?)";
 
   private final DataSource dataSource;
   private final Redactor redactor;
@@ -58,19 +74,57 @@ public final class TeeStore {
    * @throws StoreException when the batch could not be stored; then none of it is
    */
   public void store(List<Event> events, boolean queueForExport) {
-    if (events.isEmpty()) {
+    store(events, null, queueForExport, List.of());
+  }
+
+  /**
+   * Stores the events of one request in one transaction and returns after it committed.
+   *
+   * @param events events built by {@link dev.tally.event.EventBuilder}, with UUID IDs
+   * @param keptLocal why {@code events} stay on the instance, or {@code null}
+   * @param queueForExport whether the redacted {@code events} also go to the export queue; never
+   *     with a {@code keptLocal} reason
+   * @param legacyEvents events of the pre-V2 mutations: {@code event_logs} only, marked {@link
+   *     KeptLocal#LEGACY}
+   * @throws StoreException when they could not be stored; then none of them is
+   */
+  public void store(
+      List<Event> events,
+      KeptLocal keptLocal,
+      boolean queueForExport,
+      List<LegacyEvent> legacyEvents) {
+    if (keptLocal != null && queueForExport) {
+      throw new IllegalArgumentException("an event kept local (" + keptLocal + ") is not queued");
+    }
+    if (events.isEmpty() && legacyEvents.isEmpty()) {
       return;
     }
     Jdbc.inTransaction(
         dataSource,
-        "store " + events.size() + " event(s)",
+        "store " + (events.size() + legacyEvents.size()) + " event(s)",
         connection -> {
-          insertEventLogs(connection, events);
-          if (queueForExport) {
-            insertQueue(connection, events);
+          if (!events.isEmpty()) {
+            insertEventLogs(connection, events, keptLocal);
+            if (queueForExport) {
+              insertQueue(connection, events);
+            }
+          }
+          if (!legacyEvents.isEmpty()) {
+            insertLegacyEventLogs(connection, legacyEvents);
           }
           return null;
         });
+  }
+
+  /**
+   * Whose event a queued row is, as the usage rollups name users: {@code u:<user id>}, {@code
+   * a:<anonymous user id>}, or empty for an event of no known user.
+   */
+  public static String userKey(Long userId, String anonymousUserId) {
+    if (userId != null) {
+      return "u:" + userId;
+    }
+    return anonymousUserId != null ? "a:" + anonymousUserId : "";
   }
 
   private void insertQueue(Connection connection, List<Event> events) throws SQLException {
@@ -79,14 +133,21 @@ public final class TeeStore {
         insert.setObject(1, UUID.fromString(event.getId()));
         insert.setTimestamp(2, timestamp(event));
         insert.setBytes(3, redactor.redact(event).toByteArray());
+        insert.setString(
+            4,
+            userKey(
+                event.getUser().hasUserId() ? event.getUser().getUserId() : null,
+                event.getUser().hasAnonymousUserId()
+                    ? event.getUser().getAnonymousUserId()
+                    : null));
         insert.addBatch();
       }
       insert.executeBatch();
     }
   }
 
-  private static void insertEventLogs(Connection connection, List<Event> events)
-      throws SQLException {
+  private static void insertEventLogs(
+      Connection connection, List<Event> events, KeptLocal keptLocal) throws SQLException {
     try (PreparedStatement insert = connection.prepareStatement(INSERT_EVENT_LOG)) {
       for (Event event : events) {
         int i = 0;
@@ -130,19 +191,66 @@ public final class TeeStore {
             event.getInteraction().hasInteractionId()
                 ? event.getInteraction().getInteractionId()
                 : null);
-        EventMarketingTracking m = event.getMarketingTracking();
-        insert.setString(++i, m.hasUrl() ? m.getUrl() : null);
-        insert.setString(++i, m.hasFirstSourceUrl() ? m.getFirstSourceUrl() : null);
-        insert.setString(++i, m.hasLastSourceUrl() ? m.getLastSourceUrl() : null);
-        insert.setString(++i, m.hasReferrer() ? m.getReferrer() : null);
-        insert.setString(++i, m.hasCohortId() ? m.getCohortId() : null);
-        insert.setString(++i, m.hasDeviceSessionId() ? m.getDeviceSessionId() : null);
-        insert.setString(++i, m.hasSessionReferrer() ? m.getSessionReferrer() : null);
-        insert.setString(++i, m.hasSessionFirstUrl() ? m.getSessionFirstUrl() : null);
+        i = setTracking(insert, i, event.getMarketingTracking());
+        insert.setString(++i, keptLocal == null ? null : keptLocal.column());
         insert.addBatch();
       }
       insert.executeBatch();
     }
+  }
+
+  private static void insertLegacyEventLogs(Connection connection, List<LegacyEvent> events)
+      throws SQLException {
+    try (PreparedStatement insert = connection.prepareStatement(INSERT_LEGACY_EVENT_LOG)) {
+      for (LegacyEvent event : events) {
+        int i = 0;
+        insert.setObject(++i, event.id());
+        insert.setString(++i, event.name());
+        insert.setTimestamp(++i, Timestamp.from(event.timestamp()));
+        if (event.userId() != null) {
+          insert.setLong(++i, event.userId());
+        } else {
+          insert.setNull(++i, Types.BIGINT);
+        }
+        insert.setString(
+            ++i, event.anonymousUserId() != null ? event.anonymousUserId() : UNKNOWN_USER);
+        insert.setString(++i, event.source());
+        insert.setString(++i, event.serverVersion());
+        insert.setString(
+            ++i, event.publicArgument() == null ? "{}" : Json.write(event.publicArgument()));
+        insert.setString(++i, event.argument() == null ? null : Json.write(event.argument()));
+        insert.setString(
+            ++i, event.featureFlags().isEmpty() ? null : Json.write(flags(event.featureFlags())));
+        insert.setString(++i, event.interactionId());
+        i = setTracking(insert, i, event.tracking());
+        insert.setString(++i, KeptLocal.LEGACY.column());
+        insert.addBatch();
+      }
+      insert.executeBatch();
+    }
+  }
+
+  /**
+   * The marketing columns, from {@code url} to {@code session_first_url}, after column {@code i}.
+   */
+  private static int setTracking(PreparedStatement insert, int i, EventMarketingTracking m)
+      throws SQLException {
+    insert.setString(++i, m.hasUrl() ? m.getUrl() : null);
+    insert.setString(++i, m.hasFirstSourceUrl() ? m.getFirstSourceUrl() : null);
+    insert.setString(++i, m.hasLastSourceUrl() ? m.getLastSourceUrl() : null);
+    insert.setString(++i, m.hasReferrer() ? m.getReferrer() : null);
+    insert.setString(++i, m.hasCohortId() ? m.getCohortId() : null);
+    insert.setString(++i, m.hasDeviceSessionId() ? m.getDeviceSessionId() : null);
+    insert.setString(++i, m.hasSessionReferrer() ? m.getSessionReferrer() : null);
+    insert.setString(++i, m.hasSessionFirstUrl() ? m.getSessionFirstUrl() : null);
+    return i;
+  }
+
+  /** Flags as V2 events carry them: {@code "true"} or {@code "false"}, by name. */
+  private static Map<String, String> flags(Map<String, Boolean> flags) {
+    Map<String, String> values = new TreeMap<>();
+    flags.forEach((name, on) -> values.put(name, on ? "true" : "false"));
+    return values;
   }
 
   private static String client(Event event) {

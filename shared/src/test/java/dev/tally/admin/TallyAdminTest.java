@@ -1,14 +1,21 @@
 package dev.tally.admin;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.Timestamp;
 import dev.tally.event.Actor;
+import dev.tally.event.EventBuilder;
+import dev.tally.event.EventContext;
+import dev.tally.event.EventInput;
 import dev.tally.proto.telemetrygateway.v1.Event;
+import dev.tally.redact.Redactor;
+import dev.tally.redact.SensitiveMetadataAllowlist;
 import dev.tally.store.AccessTokens;
 import dev.tally.store.ExportQueue;
 import dev.tally.store.FeatureFlags;
+import dev.tally.store.TeeStore;
 import dev.tally.testing.PostgresExtension;
 import dev.tally.testing.TestDatabase;
 import java.io.ByteArrayOutputStream;
@@ -61,6 +68,9 @@ class TallyAdminTest {
     assertEquals(0, run(db, "create-token", "42", "site-admin"), err.toString());
 
     String token = out.toString().trim();
+    assertEquals(1, out.toString().lines().count(), out.toString());
+    // Quiet: the pool's and the migrations' INFO lines are not shown.
+    assertEquals("", err.toString());
     AccessTokens.Check.Valid valid =
         (AccessTokens.Check.Valid)
             new AccessTokens(db.dataSource(), Clock.systemUTC()).authenticate(token);
@@ -142,5 +152,81 @@ class TallyAdminTest {
     assertTrue(err.toString().contains("usage: TallyAdmin"));
     assertEquals(2, TallyAdmin.run(List.of("migrate"), Map.of(), System.out, new PrintStream(err)));
     assertTrue(err.toString().contains("DATABASE_URL must be set"));
+  }
+
+  @Test
+  void verbose_showsTheLibrariesInfoLogsOnStandardError() {
+    assertEquals(0, run(db, "--verbose", "create-token", "42"), err.toString());
+
+    assertEquals(1, out.toString().lines().count(), out.toString());
+    assertTrue(err.toString().contains("INFO com.zaxxer.hikari"), err.toString());
+  }
+
+  @Test
+  void help_saysWhatEveryCommandDoes_withoutADatabase() {
+    assertEquals(0, TallyAdmin.run(List.of("--help"), Map.of(), stream(out), stream(err)));
+    for (String command : List.of("migrate", "create-token", "set-flag", "set-aside", "erase")) {
+      assertTrue(out.toString().contains("  " + command), out.toString());
+    }
+
+    out.reset();
+    assertEquals(0, TallyAdmin.run(List.of("help", "erase"), Map.of(), stream(out), stream(err)));
+    String help = out.toString();
+    out.reset();
+    assertEquals(0, TallyAdmin.run(List.of("erase", "--help"), Map.of(), stream(out), stream(err)));
+    assertEquals(help, out.toString());
+    assertTrue(help.startsWith("usage: TallyAdmin [--verbose] erase --user ID | --anonymous ID"));
+    assertTrue(help.contains("Deletes everything the instance holds about one person"), help);
+    assertEquals("", err.toString());
+  }
+
+  @Test
+  void wrongArguments_printThatCommandsUsage() {
+    assertEquals(2, run(db, "erase", "--user", "seven"));
+
+    assertTrue(err.toString().contains("a user ID must be a number, got 'seven'"), err.toString());
+    assertTrue(
+        err.toString().contains("usage: TallyAdmin [--verbose] erase --user ID | --anonymous ID"),
+        err.toString());
+    assertEquals("", out.toString());
+  }
+
+  @Test
+  void erase_deletesOnePersonsEvents_andWritesOneAuditLineWithoutTheirId() {
+    TeeStore store =
+        new TeeStore(
+            db.dataSource(),
+            new Redactor(Redactor.Mode.ALLOWLISTED_ONLY, SensitiveMetadataAllowlist.builtIn()));
+    EventBuilder builder = new EventBuilder(Clock.systemUTC(), "1.0.0");
+    for (Actor actor : List.of(Actor.anonymous("visitor-to-erase"), Actor.anonymous("other"))) {
+      store.store(
+          List.of(
+              builder.build(
+                  EventInput.backend("myFeature", "saved", EventInput.Parameters.of(0, Map.of())),
+                  EventContext.of(actor))),
+          true);
+    }
+
+    assertEquals(0, run(db, "erase", "--anonymous", "visitor-to-erase"), err.toString());
+
+    assertEquals(
+        "erased 1 event_logs row(s), 1 queued event(s) not yet exported, 0 exported event(s)"
+            + " still kept, 2 usage rollup row(s)",
+        out.toString().trim());
+    List<String> audit = err.toString().lines().toList();
+    assertEquals(1, audit.size(), err.toString());
+    assertTrue(audit.get(0).contains("\"message\":\"personal data erased\""), audit.get(0));
+    assertTrue(audit.get(0).contains("\"eventLogs\":1"), audit.get(0));
+    assertFalse(audit.get(0).contains("visitor-to-erase"), audit.get(0));
+    assertEquals(
+        0,
+        db.queryLong(
+            "SELECT count(*) FROM event_logs WHERE anonymous_user_id = 'visitor-to-erase'"));
+    assertEquals(
+        1, db.queryLong("SELECT count(*) FROM event_logs WHERE anonymous_user_id = 'other'"));
+  }
+
+  private static PrintStream stream(ByteArrayOutputStream bytes) {
+    return new PrintStream(bytes, true, StandardCharsets.UTF_8);
   }
 }

@@ -12,6 +12,7 @@ import dev.tally.instance.Lazy;
 import dev.tally.json.Json;
 import dev.tally.log.JsonLog;
 import dev.tally.log.RequestTrace;
+import dev.tally.privacy.EventLogsRetention;
 import dev.tally.store.DataSources;
 import dev.tally.store.DatabaseConfig;
 import dev.tally.store.ExportQueue;
@@ -81,6 +82,7 @@ public final class ExportFunction implements HttpFunction {
           new Exporter(
               new ExportQueue(dataSource, clock),
               new ExportRuns(dataSource),
+              new EventLogsRetention(dataSource),
               client,
               config.identifier(),
               Exporter.Settings.of(config),

@@ -32,12 +32,19 @@ final class AdminGate {
    * once, while a request's events are stored only if all of them are valid.
    */
   RequestState admitChange(DataFetchingEnvironment env, String field) {
-    RequestState state = admit(env, field);
+    return change(admit(env, field), field);
+  }
+
+  /**
+   * Lets a change through when the request records nothing; marks the request changed, so that no
+   * later field of it records events either.
+   */
+  static RequestState change(RequestState state, String field) {
     if (!state.recordingFields().isEmpty()) {
       throw new IllegalArgumentException(
           field + " cannot be sent in a request that records events; send it on its own");
     }
-    state.changedByAdmin();
+    state.changed();
     return state;
   }
 }

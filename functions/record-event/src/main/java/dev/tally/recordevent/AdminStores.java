@@ -1,5 +1,7 @@
 package dev.tally.recordevent;
 
+import dev.tally.privacy.Erasure;
+import dev.tally.privacy.ExportOptOut;
 import dev.tally.store.EventLogs;
 import dev.tally.store.ExportQueue;
 import dev.tally.store.ExportRuns;
@@ -9,7 +11,10 @@ import dev.tally.usage.UsageRollup;
 import java.time.Clock;
 import javax.sql.DataSource;
 
-/** What the administrator's fields read and change, over the instance database. */
+/**
+ * What the administrator's fields (and a user's own privacy fields) read and change, over the
+ * instance database.
+ */
 record AdminStores(
     ExportQueue queue,
     ExportRuns runs,
@@ -17,6 +22,8 @@ record AdminStores(
     EventLogs eventLogs,
     UsageRollup rollup,
     UsageQueries usage,
+    Erasure erasure,
+    ExportOptOut optOut,
     Clock clock) {
 
   static AdminStores of(DataSource dataSource, FeatureFlags flags, Clock clock) {
@@ -27,6 +34,8 @@ record AdminStores(
         new EventLogs(dataSource),
         new UsageRollup(dataSource, clock),
         new UsageQueries(dataSource),
+        new Erasure(dataSource, clock),
+        new ExportOptOut(flags),
         clock);
   }
 }

@@ -2,6 +2,7 @@ package dev.tally.recordevent;
 
 import com.google.cloud.functions.HttpRequest;
 import dev.tally.event.Actor;
+import dev.tally.privacy.PrivacySignals;
 import dev.tally.ratelimit.Caller;
 import dev.tally.ratelimit.CallerLimits;
 import dev.tally.store.AccessTokens;
@@ -11,7 +12,9 @@ import java.util.Optional;
 
 /**
  * Establishes who sends a request: the user of its access token, or an anonymous visitor. The user
- * comes from the credentials only, never from the events.
+ * comes from the credentials only, never from the events. It also reads what the request's browser
+ * says about privacy ({@code Sec-GPC}, {@code DNT}), which travels with the user to where the
+ * request's events are stored.
  */
 final class Authenticator {
   static final String ANONYMOUS_UID_HEADER = "X-Sourcegraph-Actor-Anonymous-UID";
@@ -53,7 +56,7 @@ final class Authenticator {
     List<String> forwardedFor = request.getHeaders().getOrDefault("X-Forwarded-For", List.of());
     Caller caller =
         limits.anonymousCaller(forwardedFor.isEmpty() ? null : String.join(",", forwardedFor));
-    return new RequestContext(actor, false, interactionId, traceId, caller);
+    return new RequestContext(actor, false, interactionId, traceId, caller, signals(request));
   }
 
   /**
@@ -72,7 +75,8 @@ final class Authenticator {
           valid.isSiteAdmin(),
           interactionId,
           traceId,
-          Caller.user(valid.userId()));
+          Caller.user(valid.userId()),
+          signals(request));
     }
     throw new UnauthenticatedException(
         switch (((AccessTokens.Check.Rejected) check).reason()) {
@@ -80,6 +84,13 @@ final class Authenticator {
           case EXPIRED -> "the access token has expired";
           case REVOKED -> "the access token has been revoked";
         });
+  }
+
+  /** The request's Global Privacy Control and Do Not Track signals. */
+  static PrivacySignals signals(HttpRequest request) {
+    return PrivacySignals.fromHeaders(
+        request.getFirstHeader(PrivacySignals.GPC_HEADER).orElse(null),
+        request.getFirstHeader(PrivacySignals.DNT_HEADER).orElse(null));
   }
 
   private static String bearerToken(String authorization) {

@@ -61,6 +61,9 @@ final class ErrorMapper implements DataFetcherExceptionHandler {
     if (exception instanceof TelemetryGraphQl.NotPermittedException) {
       return new Failure(exception.getMessage(), "FORBIDDEN", 200, "forbidden");
     }
+    if (exception instanceof TelemetryGraphQl.NotSignedInException) {
+      return new Failure(exception.getMessage(), "UNAUTHENTICATED", 200, "unauthenticated");
+    }
     if (exception instanceof IllegalArgumentException) {
       return new Failure(exception.getMessage(), "BAD_ARGUMENT", 200, "invalid");
     }

@@ -3,6 +3,7 @@ package dev.tally.recordevent;
 import dev.tally.config.Env;
 import dev.tally.config.TelemetryConfig;
 import dev.tally.log.ServiceContext;
+import dev.tally.privacy.PrivacySettings;
 import dev.tally.ratelimit.RateLimitConfig;
 import dev.tally.record.RecordingLimits;
 import dev.tally.store.DatabaseConfig;
@@ -19,6 +20,8 @@ import java.util.stream.Collectors;
  * @param limits bounds on the events of a request
  * @param operationLimits bounds on the shape of a GraphQL document
  * @param rateLimits requests and events per caller and minute
+ * @param privacy which privacy signals keep a request's events local ({@value
+ *     PrivacySettings#HONOR_GPC}, {@value PrivacySettings#HONOR_DNT})
  * @param maxRequestBytes largest request body accepted ({@value #MAX_REQUEST_BYTES})
  * @param allowAnonymous whether requests without an access token may record events ({@value
  *     #ALLOW_ANONYMOUS})
@@ -34,6 +37,7 @@ public record RecordEventConfig(
     RecordingLimits limits,
     OperationLimits operationLimits,
     RateLimitConfig rateLimits,
+    PrivacySettings privacy,
     int maxRequestBytes,
     boolean allowAnonymous,
     Set<String> corsAllowedOrigins,
@@ -56,6 +60,7 @@ public record RecordEventConfig(
         RecordingLimits.fromEnv(environment),
         OperationLimits.fromEnv(environment),
         RateLimitConfig.fromEnv(environment),
+        PrivacySettings.fromEnv(environment),
         env.integer(MAX_REQUEST_BYTES, DEFAULT_MAX_REQUEST_BYTES, 1024, 32 * 1024 * 1024),
         env.bool(ALLOW_ANONYMOUS, true),
         env.parse(

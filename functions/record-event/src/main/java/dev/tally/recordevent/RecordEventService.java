@@ -4,6 +4,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.tally.event.Actor;
 import dev.tally.event.EventBuilder;
 import dev.tally.instance.Lazy;
+import dev.tally.privacy.PrivacySignals;
 import dev.tally.ratelimit.Caller;
 import dev.tally.ratelimit.CallerLimits;
 import dev.tally.record.EventRecorder;
@@ -32,7 +33,8 @@ final class RecordEventService {
             new EventBuilder(clock, config.telemetry().serverVersion()),
             featureFlags,
             new TeeStore(dataSource, config.telemetry().redactor()),
-            config.limits());
+            config.limits(),
+            config.privacy());
     this.limits = new CallerLimits(config.rateLimits(), clock);
     this.authenticator = new Authenticator(config.allowAnonymous(), tokens, limits);
     this.graphQl =
@@ -67,7 +69,8 @@ final class RecordEventService {
         .get()
         .execute(
             new GraphQlRequest("{ __typename }", null, Map.of()),
-            new RequestContext(Actor.unknown(), false, null, null, Caller.UNKNOWN_ADDRESS));
+            new RequestContext(
+                Actor.unknown(), false, null, null, Caller.UNKNOWN_ADDRESS, PrivacySignals.NONE));
   }
 
   /** Builds an event as a request would, storing nothing. */

@@ -1,6 +1,7 @@
 package dev.tally.recordevent;
 
 import dev.tally.event.Actor;
+import dev.tally.privacy.PrivacySignals;
 import dev.tally.ratelimit.Caller;
 
 /**
@@ -11,6 +12,12 @@ import dev.tally.ratelimit.Caller;
  * @param interactionId the {@code X-Sourcegraph-Interaction-ID} header, or {@code null}
  * @param traceId the W3C trace ID of the request, or {@code null}
  * @param caller whom the rate limits count the request against
+ * @param signals the request's privacy signals ({@code Sec-GPC}, {@code DNT})
  */
 record RequestContext(
-    Actor actor, boolean siteAdmin, String interactionId, String traceId, Caller caller) {}
+    Actor actor,
+    boolean siteAdmin,
+    String interactionId,
+    String traceId,
+    Caller caller,
+    PrivacySignals signals) {}

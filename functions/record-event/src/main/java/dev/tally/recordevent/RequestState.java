@@ -18,7 +18,7 @@ final class RequestState {
   private String outcome = "ok";
   private long retryAfterSeconds;
   private boolean adminRequestCounted;
-  private boolean changedByAdmin;
+  private boolean changed;
 
   RequestState(RequestContext context, RecordingRequest recording) {
     this.context = context;
@@ -61,13 +61,32 @@ final class RequestState {
     return first;
   }
 
-  /** Notes that an administrator's mutation changed something in this request. */
-  void changedByAdmin() {
-    changedByAdmin = true;
+  /**
+   * Notes that a mutation changed something in this request (an administrator's change, a user's
+   * opt-out, an erasure): such a request records no events.
+   */
+  void changed() {
+    changed = true;
   }
 
-  boolean changedByAdminAlready() {
-    return changedByAdmin;
+  boolean changedAlready() {
+    return changed;
+  }
+
+  /**
+   * The request's recording, for a field about to gather {@code count} events: counted against the
+   * request's bound before anything is done with them.
+   *
+   * @throws IllegalArgumentException when a mutation of the request already changed something
+   */
+  RecordingRequest recordingFor(int count) {
+    if (changed) {
+      throw new IllegalArgumentException(
+          "a request that changes settings or data (set-aside events, the export switch, an"
+              + " opt-out, an erasure) cannot record events; send them on their own");
+    }
+    recording.checkRoomFor(count);
+    return recording;
   }
 
   int status() {

@@ -41,7 +41,7 @@ import java.util.Map;
  */
 final class TelemetryGraphQl {
   private static final Object NAMESPACE = new Object();
-  private static final Map<String, Object> EMPTY_RESPONSE = Collections.emptyMap();
+  static final Map<String, Object> EMPTY_RESPONSE = Collections.emptyMap();
 
   private final EventRecorder recorder;
   private final CallerLimits limits;
@@ -49,6 +49,8 @@ final class TelemetryGraphQl {
   private final UsageFields usage;
   private final ExportStatusFields export;
   private final RecordedEventField recordedEvent;
+  private final PrivacyFields privacy;
+  private final LegacyFields legacy = new LegacyFields();
   private final GraphQL graphQl;
 
   TelemetryGraphQl(
@@ -63,6 +65,7 @@ final class TelemetryGraphQl {
     this.usage = new UsageFields(stores, gate);
     this.export = new ExportStatusFields(stores, gate);
     this.recordedEvent = new RecordedEventField(stores, gate);
+    this.privacy = new PrivacyFields(stores, gate);
     GraphQLSchema schema = schema();
     this.graphQl =
         GraphQL.newGraphQL(schema)
@@ -88,7 +91,13 @@ final class TelemetryGraphQl {
             .scalar(DateTimeScalar.INSTANCE)
             .scalar(jsonValue)
             .type("Query", type -> type.dataFetcher("telemetry", env -> NAMESPACE))
-            .type("Mutation", type -> type.dataFetcher("telemetry", env -> NAMESPACE))
+            .type(
+                "Mutation",
+                type ->
+                    type.dataFetcher("telemetry", env -> NAMESPACE)
+                        .dataFetcher("logEvent", legacy::logEvent)
+                        .dataFetcher("logEvents", legacy::logEvents)
+                        .dataFetcher("logUserEvent", legacy::logUserEvent))
             .type(
                 "TelemetryMutation",
                 type ->
@@ -96,7 +105,9 @@ final class TelemetryGraphQl {
                         .dataFetcher("recordEvent", this::recordEvent)
                         .dataFetcher("retrySetAsideEvents", admin::retrySetAsideEvents)
                         .dataFetcher("discardSetAsideEvents", admin::discardSetAsideEvents)
-                        .dataFetcher("setExportEnabled", export::setExportEnabled))
+                        .dataFetcher("setExportEnabled", export::setExportEnabled)
+                        .dataFetcher("setExportOptOut", privacy::setExportOptOut)
+                        .dataFetcher("erasePersonalData", privacy::erasePersonalData))
             .type(
                 "TelemetryQuery",
                 type ->
@@ -105,7 +116,8 @@ final class TelemetryGraphQl {
                         .dataFetcher("usage", usage::usage)
                         .dataFetcher("exportStatus", export::exportStatus)
                         .dataFetcher("recordedEvent", recordedEvent::recordedEvent)
-                        .dataFetcher("recordedEvents", recordedEvent::recordedEvents))
+                        .dataFetcher("recordedEvents", recordedEvent::recordedEvents)
+                        .dataFetcher("exportOptOut", privacy::exportOptOut))
             .type(
                 "UsageReport",
                 type ->
@@ -140,7 +152,8 @@ final class TelemetryGraphQl {
   /** Runs one GraphQL request for the given caller, and stores its events if it recorded any. */
   Answer execute(GraphQlRequest request, RequestContext context) {
     RecordingRequest recording =
-        recorder.begin(context.actor(), context.interactionId(), context.traceId());
+        recorder.begin(
+            context.actor(), context.signals(), context.interactionId(), context.traceId());
     RequestState state = new RequestState(context, recording);
     ExecutionInput input =
         ExecutionInput.newExecutionInput()
@@ -235,17 +248,13 @@ final class TelemetryGraphQl {
 
   private Object record(DataFetchingEnvironment env, List<Map<String, Object>> events) {
     RequestState state = env.getGraphQlContext().get(RequestState.class);
-    if (state.changedByAdminAlready()) {
-      throw new IllegalArgumentException(
-          "a request that changes set-aside events cannot record events; send them on their own");
-    }
     // Counted before anything is converted: a request cannot make the server work on more.
-    state.recording().checkRoomFor(events.size());
+    RecordingRequest recording = state.recordingFor(events.size());
     List<EventInput> inputs = new ArrayList<>(events.size());
     for (Map<String, Object> event : events) {
       inputs.add(EventInputs.from(event));
     }
-    state.recording().add(inputs);
+    recording.add(inputs);
     state.gathered(env.getExecutionStepInfo().getPath());
     return EMPTY_RESPONSE;
   }
@@ -253,6 +262,13 @@ final class TelemetryGraphQl {
   /** A query the caller may not run. */
   static final class NotPermittedException extends RuntimeException {
     NotPermittedException(String message) {
+      super(message);
+    }
+  }
+
+  /** A field that needs a signed-in user, asked by an anonymous visitor. */
+  static final class NotSignedInException extends RuntimeException {
+    NotSignedInException(String message) {
       super(message);
     }
   }

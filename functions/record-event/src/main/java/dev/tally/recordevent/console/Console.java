@@ -327,10 +327,25 @@ public final class Console {
     scope.put("exportedAt", event.get("exportedAt"));
     scope.put("stored", Json.writeIndented(stored));
     scope.put("exported", exported == null ? null : Json.writeIndented(exported));
+    scope.put("keptLocal", keptLocalText(stored.get("kept_local_reason")));
     List<String> withheld = exported == null ? List.of() : withheld(stored, exported);
     scope.put("withheld", withheld);
     scope.put("nothingWithheld", exported != null && withheld.isEmpty());
     return page(session.response(), 200, "event", scope);
+  }
+
+  /** Why an event stayed on the instance, in words; {@code null} when nothing kept it. */
+  static String keptLocalText(Object reason) {
+    if (reason == null) {
+      return null;
+    }
+    return switch (reason.toString()) {
+      case "gpc" -> "the visitor's browser sent Global Privacy Control (Sec-GPC: 1)";
+      case "dnt" -> "the visitor's browser sent Do Not Track (DNT: 1), which this instance honours";
+      case "opt_out" -> "its user turned export of their own events off";
+      case "legacy" -> "it was recorded by a pre-V2 mutation (logEvent), which is never exported";
+      default -> reason.toString();
+    };
   }
 
   /**

@@ -1,0 +1,73 @@
+package dev.tally.recordevent;
+
+import dev.tally.legacy.LegacyEventInput;
+import dev.tally.record.RecordingRequest;
+import graphql.schema.DataFetchingEnvironment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The pre-V2 recording mutations older IDE and browser extensions call: {@code logEvent}, {@code
+ * logEvents} and the deprecated {@code logUserEvent}, with the original's arguments. They gather
+ * their events into the request's recording like {@code recordEvents} does: the same per-request
+ * bound, all or nothing with every other recording field, the same rules for text and size. Their
+ * events are kept on the instance only ({@code event_logs}), never queued for export.
+ */
+final class LegacyFields {
+  Object logEvent(DataFetchingEnvironment env) {
+    return gather(env, List.of(from(env.getArguments())));
+  }
+
+  Object logEvents(DataFetchingEnvironment env) {
+    List<Map<String, Object>> events = env.getArgument("events");
+    if (events == null || events.isEmpty()) {
+      // Nothing to record: the original answered such a call without an error.
+      return TelemetryGraphQl.EMPTY_RESPONSE;
+    }
+    List<LegacyEventInput> inputs = new ArrayList<>(events.size());
+    RequestState state = env.getGraphQlContext().get(RequestState.class);
+    // Counted before anything is converted, as recordEvents does.
+    state.recordingFor(events.size());
+    for (Map<String, Object> event : events) {
+      inputs.add(from(event));
+    }
+    return gather(env, inputs);
+  }
+
+  Object logUserEvent(DataFetchingEnvironment env) {
+    String event = env.getArgument("event");
+    String userCookieId = env.getArgument("userCookieID");
+    return gather(env, List.of(LegacyEventInput.userEvent(event, userCookieId)));
+  }
+
+  private static Object gather(DataFetchingEnvironment env, List<LegacyEventInput> inputs) {
+    RequestState state = env.getGraphQlContext().get(RequestState.class);
+    RecordingRequest recording = state.recordingFor(inputs.size());
+    recording.addLegacy(inputs);
+    state.gathered(env.getExecutionStepInfo().getPath());
+    return TelemetryGraphQl.EMPTY_RESPONSE;
+  }
+
+  /** The arguments of {@code logEvent}, or the fields of an {@code Event} input, as coerced. */
+  private static LegacyEventInput from(Map<String, Object> event) {
+    return new LegacyEventInput(
+        (String) event.get("event"),
+        (String) event.get("userCookieID"),
+        (String) event.get("url"),
+        (String) event.get("source"),
+        (String) event.get("firstSourceURL"),
+        (String) event.get("lastSourceURL"),
+        (String) event.get("cohortID"),
+        (String) event.get("referrer"),
+        (String) event.get("originalReferrer"),
+        (String) event.get("sessionReferrer"),
+        (String) event.get("sessionFirstURL"),
+        (String) event.get("deviceSessionID"),
+        (String) event.get("argument"),
+        (String) event.get("publicArgument"),
+        (String) event.get("deviceID"),
+        (Integer) event.get("eventID"),
+        (String) event.get("insertID"));
+  }
+}

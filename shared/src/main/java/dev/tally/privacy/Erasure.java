@@ -1,0 +1,294 @@
+package dev.tally.privacy;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.tally.event.Actor;
+import dev.tally.log.JsonLog;
+import dev.tally.proto.telemetrygateway.v1.Event;
+import dev.tally.proto.telemetrygateway.v1.EventUser;
+import dev.tally.store.Jdbc;
+import dev.tally.store.TeeStore;
+import dev.tally.usage.UsageRollup;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+import javax.sql.DataSource;
+
+/**
+ * Deletes everything the instance holds about one person, named by their user ID or their anonymous
+ * visitor ID: their rows of {@code event_logs}, their events in the export queue (waiting, set
+ * aside, and exported ones still kept), and the usage rollups' rows that name them.
+ *
+ * <p>In bounded chunks: at most {@value #CHUNK} rows per transaction, so that erasing a person with
+ * millions of events never holds long locks or a huge transaction, and recording goes on meanwhile.
+ * Queue rows are found by their {@code user_key}; rows queued before it existed (schema V6) are
+ * decoded, a chunk at a time, to find the person's.
+ *
+ * <p>Kept: the daily event counts of the rollups, which say how many events of a kind were recorded
+ * on a day and not by whom (the rollups are brought up to date first, for at most 10 s, so that
+ * they count the person's events before these go); and the person's own {@code telemetry-export}
+ * choice, so that an opt-out survives erasure. Not reachable from here: copies the gateway already
+ * published.
+ *
+ * <p>Each erasure logs one line, {@code "personal data erased"}, with who asked for it, when, and
+ * the counts: never the person's ID, nor anything of the events.
+ */
+public final class Erasure {
+  /** Most rows deleted (or, for the queue's oldest rows, read) in one transaction. */
+  public static final int CHUNK = 10_000;
+
+  /**
+   * Longest time spent bringing the usage rollups up to date before deleting; events still not
+   * counted then are left out of the daily counts.
+   */
+  private static final Duration ROLLUP_BUDGET = Duration.ofSeconds(10);
+
+  private final DataSource dataSource;
+  private final Clock clock;
+  private final int chunk;
+
+  public Erasure(DataSource dataSource, Clock clock) {
+    this(dataSource, clock, CHUNK);
+  }
+
+  Erasure(DataSource dataSource, Clock clock, int chunk) {
+    this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.chunk = chunk;
+  }
+
+  /**
+   * What one erasure deleted.
+   *
+   * @param eventLogs rows of {@code event_logs}
+   * @param unexported queued events that had not left the instance (waiting or set aside)
+   * @param exported queued events that had already been exported, kept for the retention of
+   *     exported events: copies of them are at the gateway
+   * @param usageRows rows of the usage rollups that named the person (per event and last seen)
+   */
+  public record Result(long eventLogs, long unexported, long exported, long usageRows) {}
+
+  /**
+   * Erases one person's data.
+   *
+   * @param person {@link Actor#user} or {@link Actor#anonymous}
+   * @param erasedBy who asked, for the log line: {@code user:<id>} of an administrator, or {@code
+   *     TallyAdmin}
+   * @throws IllegalArgumentException when {@code person} names nobody, both kinds of ID, or the
+   *     anonymous ID {@code unknown}, which stands for events of no known person
+   * @throws dev.tally.store.StoreException when the database fails; what was deleted until then
+   *     stays deleted, and erasing again finishes the work
+   */
+  public Result erase(Actor person, String erasedBy) {
+    if (person.isUnknown() || (person.userId() != null && person.anonymousUserId() != null)) {
+      throw new IllegalArgumentException("name exactly one person: a user ID or an anonymous ID");
+    }
+    if (TeeStore.UNKNOWN_USER.equals(person.anonymousUserId())) {
+      throw new IllegalArgumentException(
+          "the anonymous ID '"
+              + TeeStore.UNKNOWN_USER
+              + "' stands for events of no known person and cannot be erased as one");
+    }
+    Instant started = clock.instant();
+    long start = System.nanoTime();
+    String key = TeeStore.userKey(person.userId(), person.anonymousUserId());
+
+    // The daily counts name nobody and stay: the person's events are counted into them first.
+    new UsageRollup(dataSource, clock).refresh(ROLLUP_BUDGET);
+    long eventLogs = deleteEventLogs(person);
+    long[] queued = deleteQueuedByKey(key);
+    long[] older = deleteQueuedBeforeKeys(person);
+    long usageRows = deleteUsageRows(key);
+    Result result = new Result(eventLogs, queued[0] + older[0], queued[1] + older[1], usageRows);
+
+    Map<String, Object> fields = new LinkedHashMap<>();
+    fields.put("erasedBy", erasedBy);
+    fields.put("erasedAt", started.toString());
+    fields.put("subject", person.userId() != null ? "user" : "anonymous");
+    fields.put("eventLogs", result.eventLogs());
+    fields.put("unexported", result.unexported());
+    fields.put("exported", result.exported());
+    fields.put("usageRows", result.usageRows());
+    fields.put("durationMs", (System.nanoTime() - start) / 1_000_000);
+    JsonLog.info("personal data erased", fields);
+    return result;
+  }
+
+  private long deleteEventLogs(Actor person) {
+    String where = person.userId() != null ? "user_id = ?" : "anonymous_user_id = ?";
+    String sql =
+        "DELETE FROM event_logs WHERE id IN (SELECT id FROM event_logs WHERE "
+            + where
+            + " LIMIT ?)";
+    long deleted = 0;
+    while (true) {
+      int rows =
+          Jdbc.withConnection(
+              dataSource,
+              "erase a chunk of event_logs",
+              connection -> {
+                try (PreparedStatement delete = connection.prepareStatement(sql)) {
+                  if (person.userId() != null) {
+                    delete.setLong(1, person.userId());
+                  } else {
+                    delete.setString(1, person.anonymousUserId());
+                  }
+                  delete.setInt(2, chunk);
+                  return delete.executeUpdate();
+                }
+              });
+      deleted += rows;
+      if (rows < chunk) {
+        return deleted;
+      }
+    }
+  }
+
+  /** Queued rows with the person's user_key; {unexported, exported}. */
+  private long[] deleteQueuedByKey(String key) {
+    long[] deleted = new long[2];
+    while (true) {
+      long[] step =
+          Jdbc.withConnection(
+              dataSource,
+              "erase a chunk of the export queue",
+              connection -> {
+                try (PreparedStatement delete =
+                    connection.prepareStatement(
+                        "DELETE FROM telemetry_events_export_queue WHERE id IN"
+                            + " (SELECT id FROM telemetry_events_export_queue"
+                            + " WHERE user_key = ? LIMIT ?)"
+                            + " RETURNING exported_at IS NOT NULL")) {
+                  delete.setString(1, key);
+                  delete.setInt(2, chunk);
+                  return countExported(delete);
+                }
+              });
+      deleted[0] += step[0];
+      deleted[1] += step[1];
+      if (step[0] + step[1] < chunk) {
+        return deleted;
+      }
+    }
+  }
+
+  /**
+   * Queued rows from before user_key existed: read a chunk at a time in ID order, decoded, and the
+   * person's deleted; {unexported, exported}. A payload that cannot be decoded names nobody.
+   */
+  private long[] deleteQueuedBeforeKeys(Actor person) {
+    long[] deleted = new long[2];
+    UUID after = new UUID(0, 0);
+    while (true) {
+      UUID from = after;
+      List<UUID> theirs = new ArrayList<>();
+      UUID last =
+          Jdbc.withConnection(
+              dataSource,
+              "read a chunk of the export queue's oldest rows",
+              connection -> {
+                try (PreparedStatement query =
+                    connection.prepareStatement(
+                        "SELECT id, payload_pb FROM telemetry_events_export_queue"
+                            + " WHERE user_key IS NULL AND id > ? ORDER BY id LIMIT ?")) {
+                  query.setObject(1, from);
+                  query.setInt(2, chunk);
+                  UUID seen = null;
+                  try (ResultSet rs = query.executeQuery()) {
+                    while (rs.next()) {
+                      seen = rs.getObject(1, UUID.class);
+                      if (isTheirs(rs.getBytes(2), person)) {
+                        theirs.add(seen);
+                      }
+                    }
+                  }
+                  return seen;
+                }
+              });
+      if (!theirs.isEmpty()) {
+        long[] step =
+            Jdbc.withConnection(
+                dataSource,
+                "erase queued events from before user keys",
+                connection -> {
+                  try (PreparedStatement delete =
+                      connection.prepareStatement(
+                          "DELETE FROM telemetry_events_export_queue WHERE id = ANY (?)"
+                              + " RETURNING exported_at IS NOT NULL")) {
+                    delete.setArray(1, uuidArray(connection, theirs));
+                    return countExported(delete);
+                  }
+                });
+        deleted[0] += step[0];
+        deleted[1] += step[1];
+      }
+      if (last == null) {
+        return deleted;
+      }
+      after = last;
+    }
+  }
+
+  private static boolean isTheirs(byte[] payload, Actor person) {
+    EventUser user;
+    try {
+      user = Event.parseFrom(payload).getUser();
+    } catch (InvalidProtocolBufferException e) {
+      return false;
+    }
+    if (person.userId() != null) {
+      return user.hasUserId() && user.getUserId() == person.userId();
+    }
+    return user.hasAnonymousUserId() && user.getAnonymousUserId().equals(person.anonymousUserId());
+  }
+
+  /**
+   * The rollups' rows that name the person. Under the rollup's own lock: a refresh that counted the
+   * person's rows before they were deleted finishes first, so it cannot bring their keys back.
+   */
+  private long deleteUsageRows(String key) {
+    return Jdbc.inTransaction(
+        dataSource,
+        "erase usage rollup rows",
+        connection -> {
+          try (Statement lock = connection.createStatement()) {
+            lock.execute("SELECT 1 FROM event_usage_rollup_state FOR UPDATE");
+          }
+          long rows = 0;
+          for (String table : List.of("event_usage_users", "event_usage_last_seen")) {
+            try (PreparedStatement delete =
+                connection.prepareStatement("DELETE FROM " + table + " WHERE user_key = ?")) {
+              delete.setString(1, key);
+              rows += delete.executeUpdate();
+            }
+          }
+          return rows;
+        });
+  }
+
+  /** {unexported, exported} of the rows a DELETE ... RETURNING exported_at IS NOT NULL deleted. */
+  private static long[] countExported(PreparedStatement delete) throws SQLException {
+    long[] counts = new long[2];
+    try (ResultSet rs = delete.executeQuery()) {
+      while (rs.next()) {
+        counts[rs.getBoolean(1) ? 1 : 0]++;
+      }
+    }
+    return counts;
+  }
+
+  private static Array uuidArray(Connection connection, List<UUID> ids) throws SQLException {
+    return connection.createArrayOf("uuid", ids.toArray(new UUID[0]));
+  }
+}

@@ -1,0 +1,110 @@
+package dev.tally.privacy;
+
+import dev.tally.store.Jdbc;
+import dev.tally.usage.UsageRollup;
+import java.sql.PreparedStatement;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.Objects;
+import java.util.UUID;
+import javax.sql.DataSource;
+
+/**
+ * Deletes {@code event_logs} rows older than a retention, run by the export function's cleanup
+ * pass.
+ *
+ * <p>A row's age is its arrival on the instance, never the timestamp a client claimed: its {@code
+ * event_id} is a UUIDv7 the server made from its own clock when the event arrived, so the rows that
+ * arrived before a time are those whose ID is below the first UUIDv7 of that millisecond, a range
+ * of the {@code event_id} index. They are deleted in chunks of at most {@value #CHUNK} rows, one
+ * transaction each, for as long as the pass may; what is left is deleted by the next pass.
+ *
+ * <p>The usage rollups' rows that name a user ({@code event_usage_users}, {@code
+ * event_usage_last_seen}) go too once the user's last day lies before the retention; the daily
+ * event counts, which name nobody, stay. So that they stay whole, the rollups are brought up to
+ * date first and only rows they counted are deleted: a row the rollups have not counted yet waits
+ * for a later pass.
+ */
+public final class EventLogsRetention {
+  /** Most rows deleted in one transaction. */
+  public static final int CHUNK = 10_000;
+
+  private static final String DELETE_CHUNK =
+      "DELETE FROM event_logs WHERE id IN (SELECT id FROM event_logs WHERE event_id < ?"
+          + " AND id <= (SELECT rolled_up_to FROM event_usage_rollup_state)"
+          + " ORDER BY event_id LIMIT ?)";
+
+  private final DataSource dataSource;
+  private final UsageRollup rollup;
+  private final int chunk;
+
+  public EventLogsRetention(DataSource dataSource) {
+    this(dataSource, CHUNK);
+  }
+
+  EventLogsRetention(DataSource dataSource, int chunk) {
+    this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+    // Its clock only stamps when the rollups were last brought up to date.
+    this.rollup = new UsageRollup(dataSource, Clock.systemUTC());
+    this.chunk = chunk;
+  }
+
+  /**
+   * Deletes the rows that arrived before {@code cutoff}, chunk after chunk, until none is left or
+   * {@code budget} is spent (a chunk under way is finished, and one always runs). The usage rollups
+   * count what was recorded since they were last brought up to date first, within the same budget.
+   *
+   * @return how many {@code event_logs} rows were deleted
+   * @throws dev.tally.store.StoreException when the database fails; chunks deleted before stay
+   *     deleted
+   */
+  public long prune(Instant cutoff, Duration budget) {
+    long deadline = System.nanoTime() + budget.toNanos();
+    rollup.refresh(budget);
+    UUID below = firstIdOf(cutoff);
+    long deleted = 0;
+    while (true) {
+      int rows =
+          Jdbc.withConnection(
+              dataSource,
+              "delete a chunk of event_logs past the retention",
+              connection -> {
+                try (PreparedStatement delete = connection.prepareStatement(DELETE_CHUNK)) {
+                  delete.setObject(1, below);
+                  delete.setInt(2, chunk);
+                  return delete.executeUpdate();
+                }
+              });
+      deleted += rows;
+      if (rows < chunk || System.nanoTime() >= deadline) {
+        break;
+      }
+    }
+    LocalDate day = cutoff.atOffset(ZoneOffset.UTC).toLocalDate();
+    Jdbc.withConnection(
+        dataSource,
+        "delete usage rollup rows past the retention",
+        connection -> {
+          for (String table : new String[] {"event_usage_users", "event_usage_last_seen"}) {
+            try (PreparedStatement delete =
+                connection.prepareStatement("DELETE FROM " + table + " WHERE last_day < ?")) {
+              delete.setObject(1, day);
+              delete.executeUpdate();
+            }
+          }
+          return null;
+        });
+    return deleted;
+  }
+
+  /**
+   * The smallest UUIDv7 of the millisecond of {@code time}: every event ID made before it is
+   * smaller in PostgreSQL's order of {@code uuid} values (byte by byte), every later one larger.
+   */
+  static UUID firstIdOf(Instant time) {
+    return new UUID((time.toEpochMilli() << 16) | 0x7000L, 0x8000_0000_0000_0000L);
+  }
+}

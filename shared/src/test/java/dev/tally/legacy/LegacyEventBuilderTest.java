@@ -1,0 +1,117 @@
+package dev.tally.legacy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tally.event.Actor;
+import dev.tally.event.EventBuilder;
+import dev.tally.event.EventContext;
+import dev.tally.event.EventLimits;
+import dev.tally.event.InvalidEventException;
+import dev.tally.event.LimitExceededException;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class LegacyEventBuilderTest {
+  private final LegacyEventBuilder builder =
+      new LegacyEventBuilder(new EventBuilder(Clock.systemUTC(), "5.3.0"));
+
+  @Test
+  void build_keepsTheEventOfAnAnonymousVisitorUnderTheirCookieId() {
+    LegacyEvent event =
+        build(
+            input("goToDefinition", "{\"platform\":\"chrome-extension\"}"),
+            Actor.anonymous("header-id"));
+
+    assertEquals("goToDefinition", event.name());
+    assertEquals("cookie-id", event.anonymousUserId());
+    assertNull(event.userId());
+    assertEquals("CODEHOSTINTEGRATION", event.source());
+    assertEquals("https://github.com/a/b", event.tracking().getUrl());
+    assertEquals(Map.of("platform", "chrome-extension"), event.argument());
+    assertEquals(7, event.id().version());
+  }
+
+  @Test
+  void build_givesASignedInUsersEventNoCookieId() {
+    LegacyEvent event = build(input("SearchResultsQueried", null), Actor.user(42));
+
+    assertEquals(42L, event.userId());
+    assertNull(event.anonymousUserId());
+  }
+
+  @Test
+  void build_refusesAnArgumentThatIsNotOneJsonValue() {
+    for (String argument : List.of("{\"a\":", "{} {}", "not json")) {
+      InvalidEventException e =
+          assertThrows(
+              InvalidEventException.class,
+              () -> build(input("x", argument), Actor.anonymous("v")),
+              argument);
+      assertTrue(e.getMessage().startsWith("'argument' must be JSON text"), e.getMessage());
+    }
+  }
+
+  @Test
+  void build_holdsArgumentsToTheRulesOfPrivateMetadata() {
+    String deep = "[".repeat(40) + "]".repeat(40);
+    assertThrows(LimitExceededException.class, () -> build(input("x", deep), Actor.anonymous("v")));
+    InvalidEventException nul =
+        assertThrows(
+            InvalidEventException.class,
+            () -> build(input("x", "{\"a\":\"b\\u0000\"}"), Actor.anonymous("v")));
+    assertTrue(nul.getMessage().contains("argument.a"), nul.getMessage());
+    String big = "{\"a\":\"" + "x".repeat(EventLimits.DEFAULTS.maxPrivateMetadataBytes()) + "\"}";
+    LimitExceededException tooBig =
+        assertThrows(
+            LimitExceededException.class, () -> build(input("x", big), Actor.anonymous("v")));
+    assertTrue(tooBig.getMessage().startsWith("'argument' may take at most"), tooBig.getMessage());
+  }
+
+  @Test
+  void build_refusesAnEmptyNameAndControlCharacters() {
+    assertThrows(InvalidEventException.class, () -> build(input(" ", null), Actor.unknown()));
+    InvalidEventException e =
+        assertThrows(
+            InvalidEventException.class, () -> build(input("a\tb", null), Actor.unknown()));
+    assertTrue(e.getMessage().contains("U+0009"), e.getMessage());
+  }
+
+  @Test
+  void userEvent_hasNoSourceOfItsOwn() {
+    LegacyEvent event =
+        build(LegacyEventInput.userEvent("SEARCHQUERY", "cookie-id"), Actor.unknown());
+
+    assertEquals(LegacyEventInput.UNKNOWN_SOURCE, event.source());
+    assertEquals("cookie-id", event.anonymousUserId());
+  }
+
+  private LegacyEvent build(LegacyEventInput input, Actor actor) {
+    return builder.build(input, EventContext.of(actor), EventLimits.DEFAULTS);
+  }
+
+  private static LegacyEventInput input(String name, String argument) {
+    return new LegacyEventInput(
+        name,
+        "cookie-id",
+        "https://github.com/a/b",
+        "CODEHOSTINTEGRATION",
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        argument,
+        null,
+        null,
+        null,
+        null);
+  }
+}

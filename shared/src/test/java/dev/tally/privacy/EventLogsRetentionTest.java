@@ -1,0 +1,149 @@
+package dev.tally.privacy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tally.event.Actor;
+import dev.tally.event.EventBuilder;
+import dev.tally.event.EventContext;
+import dev.tally.event.EventInput;
+import dev.tally.proto.telemetrygateway.v1.Event;
+import dev.tally.redact.Redactor;
+import dev.tally.redact.SensitiveMetadataAllowlist;
+import dev.tally.store.TeeStore;
+import dev.tally.testing.MutableClock;
+import dev.tally.testing.PostgresExtension;
+import dev.tally.testing.TestDatabase;
+import dev.tally.usage.UsageRollup;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** The retention of event_logs against a real PostgreSQL: rows go by when they arrived. */
+@ExtendWith(PostgresExtension.class)
+class EventLogsRetentionTest {
+  private static final Instant NOW = Instant.parse("2024-06-30T12:00:00Z");
+  private static final Instant CUTOFF = NOW.minus(Duration.ofDays(30));
+
+  private final TestDatabase db;
+  private final MutableClock clock = new MutableClock(NOW.minus(Duration.ofDays(45)));
+  private final EventBuilder builder = new EventBuilder(clock, "5.3.0");
+  private final TeeStore store;
+
+  EventLogsRetentionTest(TestDatabase db) {
+    this.db = db;
+    this.store =
+        new TeeStore(
+            db.dataSource(),
+            new Redactor(Redactor.Mode.ALLOWLISTED_ONLY, SensitiveMetadataAllowlist.builtIn()));
+  }
+
+  @BeforeEach
+  void emptyTables() {
+    db.execute(
+        "TRUNCATE event_logs, event_usage_daily, event_usage_users, event_usage_last_seen"
+            + " RESTART IDENTITY;"
+            + " UPDATE event_usage_rollup_state SET rolled_up_to = 0, refreshed_at = NULL");
+  }
+
+  @Test
+  void prune_deletesWhatArrivedBeforeTheCutoff_inChunks_whateverTheClientsTimestamp() {
+    record(7, "old", Actor.user(1), null);
+    clock.set(CUTOFF.minusMillis(1));
+    record(1, "justBefore", Actor.user(1), null);
+    clock.set(CUTOFF);
+    record(1, "atTheCutoff", Actor.user(2), null);
+    clock.set(NOW);
+    // A client may claim any time: an event that arrived now is kept however old it says it is.
+    record(3, "new", Actor.user(2), NOW.minus(Duration.ofDays(60)));
+
+    long deleted = new EventLogsRetention(db.dataSource(), 3).prune(CUTOFF, Duration.ofMinutes(1));
+
+    assertEquals(8, deleted);
+    assertEquals(0, count("old") + count("justBefore"));
+    assertEquals(1, count("atTheCutoff"));
+    assertEquals(3, count("new"));
+  }
+
+  @Test
+  void prune_stopsAfterTheChunkThatSpentItsBudget_andTheNextPassGoesOn() {
+    record(7, "old", Actor.user(1), null);
+    clock.set(NOW);
+    EventLogsRetention retention = new EventLogsRetention(db.dataSource(), 3);
+
+    assertEquals(3, retention.prune(CUTOFF, Duration.ZERO));
+    assertEquals(4, count("old"));
+    assertEquals(4, retention.prune(CUTOFF, Duration.ofMinutes(1)));
+    assertEquals(0, count("old"));
+  }
+
+  @Test
+  void prune_deletesUsageRowsOfUsersLastSeenBeforeTheCutoff_andKeepsTheDailyCounts() {
+    record(2, "old", Actor.user(1), null);
+    clock.set(NOW);
+    record(2, "new", Actor.user(2), null);
+    new UsageRollup(db.dataSource(), clock).refresh(Duration.ofSeconds(10));
+
+    new EventLogsRetention(db.dataSource()).prune(CUTOFF, Duration.ofMinutes(1));
+
+    assertEquals(0, db.queryLong("SELECT count(*) FROM event_usage_users WHERE user_key = 'u:1'"));
+    assertEquals(
+        0, db.queryLong("SELECT count(*) FROM event_usage_last_seen WHERE user_key = 'u:1'"));
+    assertEquals(
+        1, db.queryLong("SELECT count(*) FROM event_usage_last_seen WHERE user_key = 'u:2'"));
+    assertEquals(4, db.queryLong("SELECT sum(events) FROM event_usage_daily"));
+  }
+
+  @Test
+  void firstIdOf_ordersBetweenTheIdsOfTheMillisecondsAround() {
+    UUID first = EventLogsRetention.firstIdOf(CUTOFF);
+    clock.set(CUTOFF.minusMillis(1));
+    UUID before = UUID.fromString(builder.build(input("saved", null), context()).getId());
+    clock.set(CUTOFF);
+    UUID at = UUID.fromString(builder.build(input("saved", null), context()).getId());
+
+    assertEquals(7, first.version());
+    assertTrue(compareAsPostgres(before, first) < 0);
+    assertTrue(compareAsPostgres(first, at) <= 0);
+  }
+
+  /** PostgreSQL orders uuid values byte by byte, as unsigned numbers. */
+  private static int compareAsPostgres(UUID a, UUID b) {
+    int high = Long.compareUnsigned(a.getMostSignificantBits(), b.getMostSignificantBits());
+    return high != 0
+        ? high
+        : Long.compareUnsigned(a.getLeastSignificantBits(), b.getLeastSignificantBits());
+  }
+
+  private void record(int count, String action, Actor actor, Instant claimed) {
+    List<Event> events = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      events.add(builder.build(input(action, claimed), EventContext.of(actor)));
+    }
+    store.store(events, false);
+  }
+
+  private static EventInput input(String action, Instant claimed) {
+    return new EventInput(
+        "myFeature",
+        action,
+        claimed,
+        new EventInput.Client("VSCode", "1.90.0"),
+        EventInput.Parameters.of(0, Map.of()),
+        null);
+  }
+
+  private static EventContext context() {
+    return EventContext.of(Actor.unknown());
+  }
+
+  private long count(String action) {
+    return db.queryLong("SELECT count(*) FROM event_logs WHERE action = '" + action + "'");
+  }
+}
