@@ -156,7 +156,7 @@ public final class RecordEventFunction implements HttpFunction {
       return error(response, 429, e.getMessage() + "; nothing of this request was recorded");
     }
 
-    TelemetryGraphQl.Answer answer = instance.graphQl().execute(graphQlRequest, context);
+    TelemetryGraphQl.Answer answer = instance.execute(graphQlRequest, context);
     log.put("outcome", answer.outcome());
     log.put("events", answer.eventsRecorded());
     if (answer.retryAfterSeconds() > 0) {

@@ -23,6 +23,7 @@ final class RecordEventService {
   private final EventRecorder recorder;
   private final CallerLimits limits;
   private final Authenticator authenticator;
+  private final ClientMutation clientMutation;
   private final Lazy<TelemetryGraphQl> graphQl;
 
   RecordEventService(RecordEventConfig config, DataSource dataSource, Clock clock) {
@@ -37,6 +38,7 @@ final class RecordEventService {
             config.privacy());
     this.limits = new CallerLimits(config.rateLimits(), clock);
     this.authenticator = new Authenticator(config.allowAnonymous(), tokens, limits);
+    this.clientMutation = new ClientMutation(recorder, limits);
     this.graphQl =
         new Lazy<>(
             () ->
@@ -84,6 +86,16 @@ final class RecordEventService {
 
   CallerLimits limits() {
     return limits;
+  }
+
+  /**
+   * Runs one GraphQL request: the clients' mutation with valid events without the engine ({@link
+   * ClientMutation}), anything else through it.
+   */
+  TelemetryGraphQl.Answer execute(GraphQlRequest request, RequestContext context) {
+    return clientMutation
+        .record(request, context)
+        .orElseGet(() -> graphQl.get().execute(request, context));
   }
 
   TelemetryGraphQl graphQl() {
