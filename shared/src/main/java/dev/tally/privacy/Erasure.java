@@ -7,6 +7,7 @@ import dev.tally.proto.telemetrygateway.v1.Event;
 import dev.tally.proto.telemetrygateway.v1.EventUser;
 import dev.tally.store.Jdbc;
 import dev.tally.store.TeeStore;
+import dev.tally.usage.UsageRollup;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -14,6 +15,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -34,8 +36,10 @@ import javax.sql.DataSource;
  * decoded, a chunk at a time, to find the person's.
  *
  * <p>Kept: the daily event counts of the rollups, which say how many events of a kind were recorded
- * on a day and not by whom; and the person's own {@code telemetry-export} choice, so that an
- * opt-out survives erasure. Not reachable from here: copies the gateway already published.
+ * on a day and not by whom (the rollups are brought up to date first, for at most 10 s, so that
+ * they count the person's events before these go); and the person's own {@code telemetry-export}
+ * choice, so that an opt-out survives erasure. Not reachable from here: copies the gateway already
+ * published.
  *
  * <p>Each erasure logs one line, {@code "personal data erased"}, with who asked for it, when, and
  * the counts: never the person's ID, nor anything of the events.
@@ -43,6 +47,12 @@ import javax.sql.DataSource;
 public final class Erasure {
   /** Most rows deleted (or, for the queue's oldest rows, read) in one transaction. */
   public static final int CHUNK = 10_000;
+
+  /**
+   * Longest time spent bringing the usage rollups up to date before deleting; events still not
+   * counted then are left out of the daily counts.
+   */
+  private static final Duration ROLLUP_BUDGET = Duration.ofSeconds(10);
 
   private final DataSource dataSource;
   private final Clock clock;
@@ -94,6 +104,8 @@ public final class Erasure {
     long start = System.nanoTime();
     String key = TeeStore.userKey(person.userId(), person.anonymousUserId());
 
+    // The daily counts name nobody and stay: the person's events are counted into them first.
+    new UsageRollup(dataSource, clock).refresh(ROLLUP_BUDGET);
     long eventLogs = deleteEventLogs(person);
     long[] queued = deleteQueuedByKey(key);
     long[] older = deleteQueuedBeforeKeys(person);

@@ -1,7 +1,9 @@
 package dev.tally.privacy;
 
 import dev.tally.store.Jdbc;
+import dev.tally.usage.UsageRollup;
 import java.sql.PreparedStatement;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -22,7 +24,9 @@ import javax.sql.DataSource;
  *
  * <p>The usage rollups' rows that name a user ({@code event_usage_users}, {@code
  * event_usage_last_seen}) go too once the user's last day lies before the retention; the daily
- * event counts, which name nobody, stay.
+ * event counts, which name nobody, stay. So that they stay whole, the rollups are brought up to
+ * date first and only rows they counted are deleted: a row the rollups have not counted yet waits
+ * for a later pass.
  */
 public final class EventLogsRetention {
   /** Most rows deleted in one transaction. */
@@ -30,9 +34,11 @@ public final class EventLogsRetention {
 
   private static final String DELETE_CHUNK =
       "DELETE FROM event_logs WHERE id IN (SELECT id FROM event_logs WHERE event_id < ?"
+          + " AND id <= (SELECT rolled_up_to FROM event_usage_rollup_state)"
           + " ORDER BY event_id LIMIT ?)";
 
   private final DataSource dataSource;
+  private final UsageRollup rollup;
   private final int chunk;
 
   public EventLogsRetention(DataSource dataSource) {
@@ -41,12 +47,15 @@ public final class EventLogsRetention {
 
   EventLogsRetention(DataSource dataSource, int chunk) {
     this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+    // Its clock only stamps when the rollups were last brought up to date.
+    this.rollup = new UsageRollup(dataSource, Clock.systemUTC());
     this.chunk = chunk;
   }
 
   /**
    * Deletes the rows that arrived before {@code cutoff}, chunk after chunk, until none is left or
-   * {@code budget} is spent (a chunk under way is finished, and one always runs).
+   * {@code budget} is spent (a chunk under way is finished, and one always runs). The usage rollups
+   * count what was recorded since they were last brought up to date first, within the same budget.
    *
    * @return how many {@code event_logs} rows were deleted
    * @throws dev.tally.store.StoreException when the database fails; chunks deleted before stay
@@ -54,6 +63,7 @@ public final class EventLogsRetention {
    */
   public long prune(Instant cutoff, Duration budget) {
     long deadline = System.nanoTime() + budget.toNanos();
+    rollup.refresh(budget);
     UUID below = firstIdOf(cutoff);
     long deleted = 0;
     while (true) {

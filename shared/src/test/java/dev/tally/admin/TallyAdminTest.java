@@ -211,7 +211,7 @@ class TallyAdminTest {
 
     assertEquals(
         "erased 1 event_logs row(s), 1 queued event(s) not yet exported, 0 exported event(s)"
-            + " still kept, 0 usage rollup row(s)",
+            + " still kept, 2 usage rollup row(s)",
         out.toString().trim());
     List<String> audit = err.toString().lines().toList();
     assertEquals(1, audit.size(), err.toString());

@@ -119,6 +119,19 @@ class ErasureTest {
   }
 
   @Test
+  void erase_countsThePersonsEventsIntoTheDailyCountsBeforeDeletingThem() {
+    record(3, Actor.user(7));
+    record(2, Actor.user(8));
+
+    erasure.erase(Actor.user(7), "user:1");
+
+    // Nobody read usage before the erasure: the daily counts still hold all five events.
+    new UsageRollup(db.dataSource(), Clock.systemUTC()).refresh(Duration.ofSeconds(10));
+    assertEquals(5, db.queryLong("SELECT sum(events) FROM event_usage_daily"));
+    assertEquals(0, db.queryLong("SELECT count(*) FROM event_usage_users WHERE user_key = 'u:7'"));
+  }
+
+  @Test
   void erase_someoneWithNothingStored_deletesNothing() {
     record(2, Actor.user(8));
 
