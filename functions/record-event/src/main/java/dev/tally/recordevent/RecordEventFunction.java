@@ -50,8 +50,8 @@ public final class RecordEventFunction implements HttpFunction {
         new Lazy<>(() -> RecordEventService.create(config))
             .warmUpInBackground(
                 RecordEventService::warmUpDatabase,
-                RecordEventService::warmUpGraphQl,
-                RecordEventService::warmUpEvents));
+                RecordEventService::warmUpEvents,
+                RecordEventService::warmUpGraphQlAfterFirstAnswer));
     JsonLog.install(config.log());
   }
 
@@ -163,6 +163,7 @@ public final class RecordEventFunction implements HttpFunction {
       response.appendHeader("Retry-After", String.valueOf(answer.retryAfterSeconds()));
     }
     write(response, answer.status(), answer.body());
+    instance.answered();
     return answer.status();
   }
 

@@ -13,7 +13,10 @@ import dev.tally.store.DataSources;
 import dev.tally.store.FeatureFlags;
 import dev.tally.store.TeeStore;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 
 /** Everything a record-event instance needs, created once per instance. */
@@ -25,6 +28,10 @@ final class RecordEventService {
   private final Authenticator authenticator;
   private final ClientMutation clientMutation;
   private final Lazy<TelemetryGraphQl> graphQl;
+  private final CountDownLatch firstAnswer = new CountDownLatch(1);
+
+  /** How long the schema's warm-up waits for a first request before it builds anyway. */
+  static final Duration GRAPHQL_WARM_UP_DELAY = Duration.ofSeconds(2);
 
   RecordEventService(RecordEventConfig config, DataSource dataSource, Clock clock) {
     this.tokens = new AccessTokens(dataSource, clock);
@@ -63,6 +70,26 @@ final class RecordEventService {
   void warmUpDatabase() {
     tokens.authenticate("warm-up-token-that-matches-nothing");
     featureFlags.evaluate(Actor.unknown());
+  }
+
+  /**
+   * Builds the GraphQL schema once the first request was answered, or after {@link
+   * #GRAPHQL_WARM_UP_DELAY} without one: the clients' mutation needs no schema ({@link
+   * ClientMutation}), so the first request does not share the cores with building it.
+   */
+  void warmUpGraphQlAfterFirstAnswer() {
+    try {
+      firstAnswer.await(GRAPHQL_WARM_UP_DELAY.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return;
+    }
+    warmUpGraphQl();
+  }
+
+  /** Notes that a request was answered. */
+  void answered() {
+    firstAnswer.countDown();
   }
 
   /** Builds the GraphQL schema and executes a query. */
