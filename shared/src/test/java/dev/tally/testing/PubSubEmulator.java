@@ -161,6 +161,14 @@ public final class PubSubEmulator implements AutoCloseable {
   }
 
   /** The emulator runs as a child of its start script: stop both, whatever happens. */
+  /** The emulator's processes: the one started and those it started. */
+  public List<Long> processIds() {
+    List<Long> ids = new ArrayList<>();
+    ids.add(process.pid());
+    process.descendants().forEach(child -> ids.add(child.pid()));
+    return ids;
+  }
+
   private static void kill(Process process) {
     process.descendants().forEach(ProcessHandle::destroyForcibly);
     process.destroyForcibly();

@@ -50,8 +50,8 @@ public final class RecordEventFunction implements HttpFunction {
         new Lazy<>(() -> RecordEventService.create(config))
             .warmUpInBackground(
                 RecordEventService::warmUpDatabase,
-                RecordEventService::warmUpGraphQl,
-                RecordEventService::warmUpEvents));
+                RecordEventService::warmUpEvents,
+                RecordEventService::warmUpGraphQlAfterFirstAnswer));
     JsonLog.install(config.log());
   }
 
@@ -156,13 +156,14 @@ public final class RecordEventFunction implements HttpFunction {
       return error(response, 429, e.getMessage() + "; nothing of this request was recorded");
     }
 
-    TelemetryGraphQl.Answer answer = instance.graphQl().execute(graphQlRequest, context);
+    TelemetryGraphQl.Answer answer = instance.execute(graphQlRequest, context);
     log.put("outcome", answer.outcome());
     log.put("events", answer.eventsRecorded());
     if (answer.retryAfterSeconds() > 0) {
       response.appendHeader("Retry-After", String.valueOf(answer.retryAfterSeconds()));
     }
     write(response, answer.status(), answer.body());
+    instance.answered();
     return answer.status();
   }
 

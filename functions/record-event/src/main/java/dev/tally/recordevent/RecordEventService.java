@@ -13,7 +13,10 @@ import dev.tally.store.DataSources;
 import dev.tally.store.FeatureFlags;
 import dev.tally.store.TeeStore;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 
 /** Everything a record-event instance needs, created once per instance. */
@@ -23,7 +26,12 @@ final class RecordEventService {
   private final EventRecorder recorder;
   private final CallerLimits limits;
   private final Authenticator authenticator;
+  private final ClientMutation clientMutation;
   private final Lazy<TelemetryGraphQl> graphQl;
+  private final CountDownLatch firstAnswer = new CountDownLatch(1);
+
+  /** How long the schema's warm-up waits for a first request before it builds anyway. */
+  static final Duration GRAPHQL_WARM_UP_DELAY = Duration.ofSeconds(2);
 
   RecordEventService(RecordEventConfig config, DataSource dataSource, Clock clock) {
     this.tokens = new AccessTokens(dataSource, clock);
@@ -37,6 +45,7 @@ final class RecordEventService {
             config.privacy());
     this.limits = new CallerLimits(config.rateLimits(), clock);
     this.authenticator = new Authenticator(config.allowAnonymous(), tokens, limits);
+    this.clientMutation = new ClientMutation(recorder, limits);
     this.graphQl =
         new Lazy<>(
             () ->
@@ -63,6 +72,26 @@ final class RecordEventService {
     featureFlags.evaluate(Actor.unknown());
   }
 
+  /**
+   * Builds the GraphQL schema once the first request was answered, or after {@link
+   * #GRAPHQL_WARM_UP_DELAY} without one: the clients' mutation needs no schema ({@link
+   * ClientMutation}), so the first request does not share the cores with building it.
+   */
+  void warmUpGraphQlAfterFirstAnswer() {
+    try {
+      firstAnswer.await(GRAPHQL_WARM_UP_DELAY.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return;
+    }
+    warmUpGraphQl();
+  }
+
+  /** Notes that a request was answered. */
+  void answered() {
+    firstAnswer.countDown();
+  }
+
   /** Builds the GraphQL schema and executes a query. */
   void warmUpGraphQl() {
     graphQl
@@ -84,6 +113,16 @@ final class RecordEventService {
 
   CallerLimits limits() {
     return limits;
+  }
+
+  /**
+   * Runs one GraphQL request: the clients' mutation with valid events without the engine ({@link
+   * ClientMutation}), anything else through it.
+   */
+  TelemetryGraphQl.Answer execute(GraphQlRequest request, RequestContext context) {
+    return clientMutation
+        .record(request, context)
+        .orElseGet(() -> graphQl.get().execute(request, context));
   }
 
   TelemetryGraphQl graphQl() {

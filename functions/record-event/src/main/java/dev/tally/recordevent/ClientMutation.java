@@ -1,0 +1,263 @@
+package dev.tally.recordevent;
+
+import dev.tally.event.EventInput;
+import dev.tally.ratelimit.CallerLimits;
+import dev.tally.record.EventRecorder;
+import dev.tally.record.RecordingRequest;
+import graphql.GraphQLContext;
+import graphql.scalars.datetime.DateTimeScalar;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Records the one request nearly every request is: the telemetry clients' persisted mutation
+ * {@value #DOCUMENT}, with valid events, answered without graphql-java's engine. A cold instance
+ * answers it before the GraphQL schema is built, and a warm one skips parsing, validation and
+ * execution.
+ *
+ * <p>It takes only what it plainly accepts: that document (the same tokens, however spaced), {@code
+ * operationName} absent or {@code ExportTelemetryEvents}, variables holding only {@code events}, a
+ * list of objects whose fields have exactly the types of {@code TelemetryEventInput} (text as JSON
+ * strings, {@code version} as a JSON integer of 32 bits, timestamps as the {@code DateTime} scalar
+ * reads them, no field the schema does not have), within the request's bound, each event valid. For
+ * everything else, and for every failure, it answers nothing and the request goes to the engine,
+ * which refuses or records it, so that errors are the engine's, word for word. What it stores and
+ * answers for what it takes is what the engine stores and answers: the same conversion ({@link
+ * EventInputs}), the same recording and limits, the same body ({@code
+ * ClientMutationDifferentialTest} compares the two on random requests).
+ *
+ * <p>The document's shape (3 fields, 3 deep, 26 tokens) is within every bound {@link
+ * OperationLimits} accepts, so it needs no check.
+ */
+final class ClientMutation {
+  /** The mutation as the clients send it. */
+  static final String DOCUMENT =
+      "mutation ExportTelemetryEvents($events: [TelemetryEventInput!]!) {"
+          + " telemetry { recordEvents(events: $events) { alwaysNil } } }";
+
+  static final String OPERATION = "ExportTelemetryEvents";
+
+  private static final String TOKENS = tokens(DOCUMENT);
+
+  private static final Set<String> EVENT_FIELDS =
+      Set.of("timestamp", "feature", "action", "source", "parameters", "marketingTracking");
+  private static final Set<String> SOURCE_FIELDS = Set.of("client", "clientVersion");
+  private static final Set<String> PARAMETER_FIELDS =
+      Set.of("version", "metadata", "privateMetadata", "billingMetadata", "interactionID");
+  private static final Set<String> BILLING_FIELDS = Set.of("product", "category");
+  private static final Set<String> METADATA_FIELDS = Set.of("key", "value");
+  private static final Set<String> TRACKING_FIELDS =
+      Set.of(
+          "url",
+          "firstSourceURL",
+          "cohortID",
+          "referrer",
+          "lastSourceURL",
+          "deviceSessionID",
+          "sessionReferrer",
+          "sessionFirstURL");
+
+  private final EventRecorder recorder;
+  private final CallerLimits limits;
+
+  ClientMutation(EventRecorder recorder, CallerLimits limits) {
+    this.recorder = recorder;
+    this.limits = limits;
+  }
+
+  /**
+   * Records the request if it is the clients' mutation with valid events, and answers it as the
+   * engine would; empty when the engine must take it (nothing was stored then).
+   */
+  Optional<TelemetryGraphQl.Answer> record(GraphQlRequest request, RequestContext context) {
+    List<Map<String, Object>> events = events(request);
+    if (events == null) {
+      return Optional.empty();
+    }
+    RecordingRequest recording =
+        recorder.begin(
+            context.actor(), context.signals(), context.interactionId(), context.traceId());
+    try {
+      recording.checkRoomFor(events.size());
+      List<EventInput> inputs = new ArrayList<>(events.size());
+      for (Map<String, Object> event : events) {
+        inputs.add(EventInputs.from(event));
+      }
+      recording.add(inputs);
+      limits.events(context.caller(), recording.size());
+      recording.commit();
+    } catch (RuntimeException e) {
+      // Refused or failed: nothing was stored, and the engine's answer says why in its words.
+      return Optional.empty();
+    }
+    return Optional.of(new TelemetryGraphQl.Answer(200, "ok", answer(), recording.size(), 0));
+  }
+
+  /** {@code {"data":{"telemetry":{"recordEvents":{"alwaysNil":null}}}}}. */
+  private static Map<String, Object> answer() {
+    Map<String, Object> emptyResponse = new LinkedHashMap<>();
+    emptyResponse.put("alwaysNil", null);
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("data", Map.of("telemetry", Map.of("recordEvents", emptyResponse)));
+    return body;
+  }
+
+  /**
+   * The request's events when it is the clients' mutation and every event has exactly the input
+   * type's shape, as the engine's coercion gives them to the resolver (a timestamp as the {@code
+   * DateTime} scalar reads it); otherwise {@code null}.
+   */
+  static List<Map<String, Object>> events(GraphQlRequest request) {
+    if (request.operationName() != null && !request.operationName().equals(OPERATION)) {
+      return null;
+    }
+    Map<String, Object> variables = request.variables();
+    if (variables.size() != 1
+        || !(variables.get("events") instanceof List<?> events)
+        || events.isEmpty()
+        || !TOKENS.equals(tokens(request.query()))) {
+      return null;
+    }
+    List<Map<String, Object>> coerced = new ArrayList<>(events.size());
+    for (Object event : events) {
+      Map<String, Object> input = event(event);
+      if (input == null) {
+        return null;
+      }
+      coerced.add(input);
+    }
+    return coerced;
+  }
+
+  /** The event as the engine's coercion gives it, or {@code null} when it is not plainly one. */
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> event(Object value) {
+    if (!(value instanceof Map<?, ?> event)
+        || !EVENT_FIELDS.containsAll(event.keySet())
+        || !(event.get("feature") instanceof String)
+        || !(event.get("action") instanceof String)
+        || !isObject(event.get("source"), SOURCE_FIELDS, Set.of("client"))
+        || !isParameters(event.get("parameters"))
+        || (event.get("marketingTracking") != null
+            && !isObject(event.get("marketingTracking"), TRACKING_FIELDS, Set.of()))) {
+      return null;
+    }
+    Object timestamp = event.get("timestamp");
+    if (timestamp == null) {
+      return (Map<String, Object>) event;
+    }
+    Object read = timestamp(timestamp);
+    if (read == null) {
+      return null;
+    }
+    Map<String, Object> coerced = new LinkedHashMap<>((Map<String, Object>) event);
+    coerced.put("timestamp", read);
+    return coerced;
+  }
+
+  private static boolean isParameters(Object value) {
+    if (!(value instanceof Map<?, ?> parameters)
+        || !PARAMETER_FIELDS.containsAll(parameters.keySet())
+        || !(parameters.get("version") instanceof Integer)
+        || !isNullOrString(parameters.get("interactionID"))) {
+      return false;
+    }
+    Object billing = parameters.get("billingMetadata");
+    if (billing != null && !isObject(billing, BILLING_FIELDS, BILLING_FIELDS)) {
+      return false;
+    }
+    Object metadata = parameters.get("metadata");
+    if (metadata == null) {
+      return true;
+    }
+    if (!(metadata instanceof List<?> entries)) {
+      return false;
+    }
+    for (Object entry : entries) {
+      if (!(entry instanceof Map<?, ?> pair)
+          || !METADATA_FIELDS.containsAll(pair.keySet())
+          || !(pair.get("key") instanceof String)
+          || pair.get("value") == null) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * An object of string fields: only {@code fields}, the {@code required} ones present, every value
+   * a string or null.
+   */
+  private static boolean isObject(Object value, Set<String> fields, Set<String> required) {
+    if (!(value instanceof Map<?, ?> object) || !fields.containsAll(object.keySet())) {
+      return false;
+    }
+    for (String field : required) {
+      if (!(object.get(field) instanceof String)) {
+        return false;
+      }
+    }
+    for (Object field : object.values()) {
+      if (!isNullOrString(field)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static boolean isNullOrString(Object value) {
+    return value == null || value instanceof String;
+  }
+
+  /** What the {@code DateTime} scalar reads of a timestamp, or {@code null} when it refuses it. */
+  private static Object timestamp(Object value) {
+    if (!(value instanceof String)) {
+      return null;
+    }
+    try {
+      return DateTimeScalar.INSTANCE
+          .getCoercing()
+          .parseValue(value, GraphQLContext.getDefault(), Locale.getDefault());
+    } catch (RuntimeException e) {
+      return null;
+    }
+  }
+
+  /**
+   * The document's tokens, as compact as GraphQL lets them be written: whitespace and commas
+   * between tokens are ignored, and a space is kept only between two names. A document with a
+   * comment or a string literal does not match (the clients' has neither).
+   */
+  static String tokens(String document) {
+    StringBuilder tokens = new StringBuilder(DOCUMENT.length());
+    boolean gap = false;
+    for (int i = 0; i < document.length(); i++) {
+      char c = document.charAt(i);
+      if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == ',' || c == '\uFEFF') {
+        gap = true;
+        continue;
+      }
+      if (c == '#' || c == '"' || tokens.length() > DOCUMENT.length()) {
+        return "";
+      }
+      if (gap
+          && !tokens.isEmpty()
+          && isNameChar(tokens.charAt(tokens.length() - 1))
+          && isNameChar(c)) {
+        tokens.append(' ');
+      }
+      gap = false;
+      tokens.append(c);
+    }
+    return tokens.toString();
+  }
+
+  private static boolean isNameChar(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+  }
+}
