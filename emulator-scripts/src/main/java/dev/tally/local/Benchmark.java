@@ -393,20 +393,8 @@ public final class Benchmark {
     recordEnv.put("JAVA_TOOL_OPTIONS", MEMORY_FLAGS);
     recordEnv.put("TELEMETRY_RATE_LIMIT_REQUESTS_PER_MINUTE", "0");
     recordEnv.put("TELEMETRY_RATE_LIMIT_EVENTS_PER_MINUTE", "0");
-    try (FunctionProcess gateway =
-            FunctionProcess.start(
-                "gateway",
-                "dev.tally.gatewayfn.GatewayFunction",
-                gatewayEnv(),
-                FunctionProcess.freePort(),
-                work.resolve("live-gateway.log"));
-        FunctionProcess export =
-            FunctionProcess.start(
-                "export",
-                "dev.tally.exportfn.ExportFunction",
-                exportEnv(gateway.uri("").toString()),
-                FunctionProcess.freePort(),
-                work.resolve("live-export.log"));
+    try (FunctionProcess gateway = startGateway("live-gateway");
+        FunctionProcess export = startExport(gateway, "live-export");
         FunctionProcess recordEvent =
             FunctionProcess.start(
                 "record-event",
@@ -559,20 +547,8 @@ public final class Benchmark {
                 .build());
     List<double[]> runs = new ArrayList<>();
     int events = 0;
-    try (FunctionProcess gateway =
-            FunctionProcess.start(
-                "gateway",
-                "dev.tally.gatewayfn.GatewayFunction",
-                gatewayEnv(),
-                FunctionProcess.freePort(),
-                work.resolve("gateway.log"));
-        FunctionProcess export =
-            FunctionProcess.start(
-                "export",
-                "dev.tally.exportfn.ExportFunction",
-                exportEnv(gateway.uri("").toString()),
-                FunctionProcess.freePort(),
-                work.resolve("export.log"));
+    try (FunctionProcess gateway = startGateway("gateway");
+        FunctionProcess export = startExport(gateway, "export");
         PubSubEventPublisher publisher =
             PubSubEventPublisher.create(
                 "tally-bench", "direct", emulator.hostPort(), Duration.ofSeconds(60), 4)) {
@@ -709,6 +685,26 @@ public final class Benchmark {
     env.put("DATABASE_URL", database.url());
     env.put("DATABASE_USER", database.user());
     return env;
+  }
+
+  /** The gateway function in the invoker, publishing to the emulator, logging to {@code log}. */
+  private FunctionProcess startGateway(String log) throws IOException {
+    return FunctionProcess.start(
+        "gateway",
+        "dev.tally.gatewayfn.GatewayFunction",
+        gatewayEnv(),
+        FunctionProcess.freePort(),
+        work.resolve(log + ".log"));
+  }
+
+  /** The export function in the invoker, exporting to {@code gateway}. */
+  private FunctionProcess startExport(FunctionProcess gateway, String log) throws IOException {
+    return FunctionProcess.start(
+        "export",
+        "dev.tally.exportfn.ExportFunction",
+        exportEnv(gateway.uri("").toString()),
+        FunctionProcess.freePort(),
+        work.resolve(log + ".log"));
   }
 
   private Map<String, String> gatewayEnv() {

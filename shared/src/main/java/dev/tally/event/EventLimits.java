@@ -259,16 +259,22 @@ public record EventLimits(
     }
 
     private void checkDepth(String path, int depth) {
-      if (depth > maxPrivateMetadataDepth) {
-        throw new LimitExceededException(
-            "JSON values may nest objects and lists at most "
-                + maxPrivateMetadataDepth
-                + " levels deep, but '"
-                + path
-                + "' is at level "
-                + depth,
-            MAX_PRIVATE_METADATA_DEPTH);
-      }
+      EventLimits.this.checkDepth("JSON values", path, depth);
+    }
+  }
+
+  /** Refuses a value nested deeper than {@link #maxPrivateMetadataDepth()}. */
+  private void checkDepth(String what, String path, int depth) {
+    if (depth > maxPrivateMetadataDepth) {
+      throw new LimitExceededException(
+          what
+              + " may nest objects and lists at most "
+              + maxPrivateMetadataDepth
+              + " levels deep, but '"
+              + path
+              + "' is at level "
+              + depth,
+          MAX_PRIVATE_METADATA_DEPTH);
     }
   }
 
@@ -313,16 +319,7 @@ public record EventLimits(
     }
 
     private void checkDepth(String path, int depth) {
-      if (depth > maxPrivateMetadataDepth) {
-        throw new LimitExceededException(
-            "private metadata may nest objects and lists at most "
-                + maxPrivateMetadataDepth
-                + " levels deep, but '"
-                + path
-                + "' is at level "
-                + depth,
-            MAX_PRIVATE_METADATA_DEPTH);
-      }
+      EventLimits.this.checkDepth("private metadata", path, depth);
     }
   }
 

@@ -7,7 +7,9 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -70,5 +72,23 @@ final class GraphQlClient {
         HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
     JsonNode json = response.body().isEmpty() ? JSON.nullNode() : JSON.readTree(response.body());
     return new Answer(response.statusCode(), json, response.body());
+  }
+
+  /** {@code count} valid V2 events as a client sends them, in the mutation's variables. */
+  static List<Map<String, Object>> clientEvents(int count) {
+    List<Map<String, Object>> events = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      events.add(
+          Map.of(
+              "feature",
+              "cody.chat",
+              "action",
+              "submitted",
+              "source",
+              Map.of("client", "VSCode", "clientVersion", "1.90.0"),
+              "parameters",
+              Map.of("version", 1)));
+    }
+    return events;
   }
 }

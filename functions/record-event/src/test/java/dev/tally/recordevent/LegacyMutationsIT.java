@@ -349,7 +349,7 @@ class LegacyMutationsIT {
                   + " logEvents(events: $legacy) { alwaysNil } }";
       Map<String, Object> variables = new LinkedHashMap<>();
       variables.put("legacy", webAppEvents(3));
-      variables.put("events", v2Events(3));
+      variables.put("events", GraphQlClient.clientEvents(3));
 
       GraphQlClient.Answer answer = client.post(query, variables);
 
@@ -410,25 +410,8 @@ class LegacyMutationsIT {
     @SuppressWarnings("unchecked")
     Map<String, Object> variables =
         GraphQlClient.JSON.convertValue(body.get("variables"), LinkedHashMap.class);
-    variables.put("events", v2Events(v2Events));
+    variables.put("events", GraphQlClient.clientEvents(v2Events));
     return variables;
-  }
-
-  private static List<Map<String, Object>> v2Events(int count) {
-    List<Map<String, Object>> events = new ArrayList<>();
-    for (int i = 0; i < count; i++) {
-      events.add(
-          Map.of(
-              "feature",
-              "cody.chat",
-              "action",
-              "submitted",
-              "source",
-              Map.of("client", "VSCode", "clientVersion", "1.90.0"),
-              "parameters",
-              Map.of("version", 1)));
-    }
-    return events;
   }
 
   /** {@code count} events of the web app's body, by the web app's first event. */

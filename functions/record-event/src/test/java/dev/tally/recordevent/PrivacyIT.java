@@ -539,7 +539,7 @@ class PrivacyIT {
             "mutation($events: [TelemetryEventInput!]!) { telemetry {"
                 + " recordEvents(events: $events) { alwaysNil }"
                 + " setExportOptOut(optOut: true) { alwaysNil } } }",
-            Map.of("events", events(1)),
+            Map.of("events", GraphQlClient.clientEvents(1)),
             token(personToken));
 
     assertEquals(
@@ -563,7 +563,7 @@ class PrivacyIT {
             "mutation($events: [TelemetryEventInput!]!) { telemetry {"
                 + " setExportOptOut(optOut: true) { alwaysNil }"
                 + " recordEvents(events: $events) { alwaysNil } } }",
-            Map.of("events", events(1)),
+            Map.of("events", GraphQlClient.clientEvents(1)),
             token(personToken));
 
     assertTrue(answer.firstError().contains("cannot record events"), answer.text());
@@ -586,30 +586,14 @@ class PrivacyIT {
     return new String[] {Authenticator.ANONYMOUS_UID_HEADER, visitor};
   }
 
-  private static List<Map<String, Object>> events(int count) {
-    List<Map<String, Object>> events = new ArrayList<>();
-    for (int i = 0; i < count; i++) {
-      events.add(
-          Map.of(
-              "feature",
-              "cody.chat",
-              "action",
-              "submitted",
-              "source",
-              Map.of("client", "VSCode", "clientVersion", "1.90.0"),
-              "parameters",
-              Map.of("version", 1)));
-    }
-    return events;
-  }
-
   /** Records {@code count} events in one request; {@code caller} and more headers as pairs. */
   private static void record(GraphQlClient to, int count, String[] caller, String... headers)
       throws Exception {
     String[] all = new String[caller.length + headers.length];
     System.arraycopy(caller, 0, all, 0, caller.length);
     System.arraycopy(headers, 0, all, caller.length, headers.length);
-    GraphQlClient.Answer answer = to.post(RECORD_EVENTS, Map.of("events", events(count)), all);
+    GraphQlClient.Answer answer =
+        to.post(RECORD_EVENTS, Map.of("events", GraphQlClient.clientEvents(count)), all);
     assertEquals(200, answer.status(), answer.text());
     assertFalse(answer.hasErrors(), answer.text());
   }
