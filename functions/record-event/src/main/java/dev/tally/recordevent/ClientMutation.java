@@ -4,6 +4,7 @@ import dev.tally.event.EventInput;
 import dev.tally.ratelimit.CallerLimits;
 import dev.tally.record.EventRecorder;
 import dev.tally.record.RecordingRequest;
+import dev.tally.store.StoreException;
 import graphql.GraphQLContext;
 import graphql.scalars.datetime.DateTimeScalar;
 import java.util.ArrayList;
@@ -73,6 +74,8 @@ final class ClientMutation {
   /**
    * Records the request if it is the clients' mutation with valid events, and answers it as the
    * engine would; empty when the engine must take it (nothing was stored then).
+   *
+   * @throws StoreException when the database fails; nothing was stored
    */
   Optional<TelemetryGraphQl.Answer> record(GraphQlRequest request, RequestContext context) {
     List<Map<String, Object>> events = events(request);
@@ -91,8 +94,12 @@ final class ClientMutation {
       recording.add(inputs);
       limits.events(context.caller(), recording.size());
       recording.commit();
+    } catch (StoreException e) {
+      // The database failed: answered at once as a database failure outside GraphQL is (503),
+      // rather than through the engine, which would make the request wait for it a second time.
+      throw e;
     } catch (RuntimeException e) {
-      // Refused or failed: nothing was stored, and the engine's answer says why in its words.
+      // Refused: nothing was stored, and the engine's answer says why in its words.
       return Optional.empty();
     }
     return Optional.of(new TelemetryGraphQl.Answer(200, "ok", answer(), recording.size(), 0));

@@ -29,6 +29,7 @@ class RecordEventLockdownIT {
           + " } } }\"}";
 
   private static FunctionProcess function;
+  private static FunctionProcess anonymousFunction;
 
   @BeforeAll
   static void start() throws Exception {
@@ -43,11 +44,21 @@ class RecordEventLockdownIT {
                 "TELEMETRY_ALLOW_ANONYMOUS", "false",
                 "GOOGLE_CLOUD_PROJECT", "tally-project",
                 "K_REVISION", "record-event-00042-abc"));
+    anonymousFunction =
+        FunctionProcess.start(
+            "record-event",
+            "dev.tally.recordevent.RecordEventFunction",
+            Map.of(
+                "DATABASE_URL",
+                "jdbc:postgresql://127.0.0.1:" + deadPort + "/tally",
+                "DATABASE_CONNECT_TIMEOUT",
+                "500ms"));
   }
 
   @AfterAll
   static void stop() throws Exception {
     function.close();
+    anonymousFunction.close();
   }
 
   private static HttpResponse<String> post(String... headers) throws Exception {
@@ -83,6 +94,43 @@ class RecordEventLockdownIT {
     HttpResponse<String> response = post("Authorization", "token tly_some_token_value_000000");
 
     assertEquals(503, response.statusCode());
+    assertEquals(
+        "the instance database is unavailable and nothing was recorded; retry later",
+        firstError(response));
+  }
+
+  @Test
+  void aDatabaseThatIsDown_isA503ForTheClientsMutationFromAnAnonymousVisitor() throws Exception {
+    String body =
+        JSON.writeValueAsString(
+            Map.of(
+                "query",
+                RecordEventIT.MUTATION,
+                "variables",
+                Map.of(
+                    "events",
+                    List.of(
+                        Map.of(
+                            "feature",
+                            "cody.chat",
+                            "action",
+                            "submitted",
+                            "source",
+                            Map.of("client", "VSCode"),
+                            "parameters",
+                            Map.of("version", 1))))));
+    HttpResponse<String> response =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(anonymousFunction.uri("/.api/graphql"))
+                    .timeout(Duration.ofSeconds(30))
+                    .header("Content-Type", "application/json")
+                    .header("X-Sourcegraph-Actor-Anonymous-UID", "visitor-1")
+                    .POST(HttpRequest.BodyPublishers.ofString(body))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+
+    assertEquals(503, response.statusCode(), response.body());
     assertEquals(
         "the instance database is unavailable and nothing was recorded; retry later",
         firstError(response));
