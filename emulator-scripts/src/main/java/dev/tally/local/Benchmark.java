@@ -232,23 +232,7 @@ public final class Benchmark {
         String body = mutation(batch);
         for (int clients : new int[] {1, 4}) {
           truncate();
-          Load viaFunction =
-              load(
-                  clients,
-                  batch,
-                  i -> {
-                    HttpResponse<String> response =
-                        http.send(
-                            HttpRequest.newBuilder(uri)
-                                .header("Content-Type", "application/json")
-                                .header("Authorization", "token " + TOKEN)
-                                .POST(HttpRequest.BodyPublishers.ofString(body))
-                                .build(),
-                            HttpResponse.BodyHandlers.ofString());
-                    if (response.statusCode() != 200 || response.body().contains("errors")) {
-                      throw new IllegalStateException(response.body());
-                    }
-                  });
+          Load viaFunction = load(clients, batch, i -> send(http, uri, body));
           truncate();
           Load direct =
               load(

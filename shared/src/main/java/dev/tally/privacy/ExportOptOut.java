@@ -31,7 +31,7 @@ public final class ExportOptOut {
    */
   public void set(long userId, boolean optOut) {
     if (optOut) {
-      flags.setOverrideCreatingFlag(FeatureFlags.TELEMETRY_EXPORT, userId, false);
+      flags.setOverride(FeatureFlags.TELEMETRY_EXPORT, userId, false);
     } else {
       flags.removeOverrideIfSetTo(FeatureFlags.TELEMETRY_EXPORT, userId, false);
     }

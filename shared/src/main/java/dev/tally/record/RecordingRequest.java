@@ -15,6 +15,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * The events of one request, gathered batch by batch and then stored together or not at all. The
@@ -70,20 +71,14 @@ public final class RecordingRequest {
     checkRoomFor(inputs.size());
     EventContext context = context();
     Instant now = recorder.builder().clock().instant();
-    List<Event> built = new ArrayList<>(inputs.size());
-    for (int i = 0; i < inputs.size(); i++) {
-      String where = inputs.size() == 1 ? "" : "events[" + i + "]: ";
-      try {
-        Event event = recorder.builder().build(inputs.get(i), context);
-        recorder.limits().events().check(event, now);
-        built.add(event);
-      } catch (InvalidEventException e) {
-        throw where.isEmpty() ? e : e.at(where);
-      } catch (LimitExceededException e) {
-        throw where.isEmpty() ? e : e.at(where);
-      }
-    }
-    events.addAll(built);
+    events.addAll(
+        build(
+            inputs,
+            input -> {
+              Event event = recorder.builder().build(input, context);
+              recorder.limits().events().check(event, now);
+              return event;
+            }));
   }
 
   /**
@@ -104,19 +99,29 @@ public final class RecordingRequest {
     }
     checkRoomFor(inputs.size());
     EventContext context = context();
-    List<LegacyEvent> built = new ArrayList<>(inputs.size());
+    legacyEvents.addAll(
+        build(
+            inputs,
+            input -> recorder.legacyBuilder().build(input, context, recorder.limits().events())));
+  }
+
+  /**
+   * Builds every input of a batch, or none: the first refusal is thrown, naming the event by its
+   * position ({@code events[2]: ...}) when the batch has several.
+   */
+  private static <I, E> List<E> build(List<I> inputs, Function<I, E> build) {
+    List<E> built = new ArrayList<>(inputs.size());
     for (int i = 0; i < inputs.size(); i++) {
       String where = inputs.size() == 1 ? "" : "events[" + i + "]: ";
       try {
-        built.add(
-            recorder.legacyBuilder().build(inputs.get(i), context, recorder.limits().events()));
+        built.add(build.apply(inputs.get(i)));
       } catch (InvalidEventException e) {
         throw where.isEmpty() ? e : e.at(where);
       } catch (LimitExceededException e) {
         throw where.isEmpty() ? e : e.at(where);
       }
     }
-    legacyEvents.addAll(built);
+    return built;
   }
 
   /** The context of the request's events; with it, whether they may be queued, decided once. */

@@ -142,28 +142,6 @@ public final class FeatureFlags {
         });
   }
 
-  /**
-   * Sets one user's value of a flag. The flag must exist; create it with {@link #set} (an
-   * override-only flag is usually created off).
-   */
-  public void setOverride(String name, long userId, boolean enabled) {
-    Jdbc.withConnection(
-        dataSource,
-        "set feature flag " + name + " for user " + userId,
-        connection -> {
-          try (PreparedStatement upsert =
-              connection.prepareStatement(
-                  "INSERT INTO feature_flag_overrides (flag_name, user_id, enabled) VALUES (?, ?, ?)"
-                      + " ON CONFLICT (flag_name, user_id) DO UPDATE SET enabled = excluded.enabled,"
-                      + " updated_at = now()")) {
-            upsert.setString(1, name);
-            upsert.setLong(2, userId);
-            upsert.setBoolean(3, enabled);
-            return upsert.executeUpdate();
-          }
-        });
-  }
-
   /** One user's own value of a flag, or empty when the instance-wide value applies to them. */
   public Optional<Boolean> override(String name, long userId) {
     return Jdbc.withConnection(
@@ -186,7 +164,7 @@ public final class FeatureFlags {
    * Sets one user's value of a flag, creating the flag off for everyone else when it does not exist
    * yet, in one transaction.
    */
-  public void setOverrideCreatingFlag(String name, long userId, boolean enabled) {
+  public void setOverride(String name, long userId, boolean enabled) {
     Jdbc.inTransaction(
         dataSource,
         "set feature flag " + name + " for user " + userId,

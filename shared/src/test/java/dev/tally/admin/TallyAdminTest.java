@@ -88,6 +88,15 @@ class TallyAdminTest {
     assertEquals(true, flags.evaluate(Actor.user(7)).get("telemetry-export"));
   }
 
+  @Test
+  void setFlag_forOneUser_createsAFlagThatDoesNotExistYetOffForEveryoneElse() {
+    assertEquals(0, run(db, "set-flag", "new-search", "true", "7"), err.toString());
+
+    FeatureFlags flags = new FeatureFlags(db.dataSource());
+    assertEquals(false, flags.evaluate(Actor.user(1)).get("new-search"));
+    assertEquals(true, flags.evaluate(Actor.user(7)).get("new-search"));
+  }
+
   /** Queues {@code count} events and sets them aside as the exporter would, oldest first. */
   private List<UUID> setAside(int count) {
     ExportQueue queue = new ExportQueue(db.dataSource(), Clock.systemUTC());
