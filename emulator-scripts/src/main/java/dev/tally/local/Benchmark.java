@@ -616,6 +616,8 @@ public final class Benchmark {
                 .build());
     List<double[]> runs = new ArrayList<>();
     int events = 0;
+    long[] pipelineTicks = new long[5];
+    long[] directTicks = new long[5];
     try (FunctionProcess gateway = startGateway("gateway");
         FunctionProcess export = startExport(gateway, "export");
         PubSubEventPublisher publisher =
@@ -643,17 +645,28 @@ public final class Benchmark {
         List<Event> queued = fillQueue(exportEvents);
         events = queued.size();
         double directSeconds = 0;
+        long[] directCpu = null;
         if (r % 2 == 1) {
+          long[] before = exportCpu(export, gateway);
           directSeconds = publishDirectly(publisher, metadataJson, queued);
+          directCpu = since(before, exportCpu(export, gateway));
         }
+        long[] before = exportCpu(export, gateway);
         long start = System.nanoTime();
         JsonNode run = post(export.uri("/"));
         double exportSeconds = (System.nanoTime() - start) / 1e9;
+        long[] pipelineCpu = since(before, exportCpu(export, gateway));
         if (run.path("exported").asInt() != queued.size()) {
           throw new IllegalStateException("export did not drain the queue: " + run);
         }
         if (r % 2 == 0) {
+          long[] directBefore = exportCpu(export, gateway);
           directSeconds = publishDirectly(publisher, metadataJson, queued);
+          directCpu = since(directBefore, exportCpu(export, gateway));
+        }
+        for (int part = 0; part < pipelineCpu.length; part++) {
+          pipelineTicks[part] += pipelineCpu[part];
+          directTicks[part] += directCpu[part];
         }
         runs.add(
             new double[] {
@@ -698,6 +711,57 @@ public final class Benchmark {
                     .toList())));
     System.out.println(lines.get(lines.size() - 1));
     lines.add("");
+    // Clock ticks (1/100 s) of all runs, in milliseconds per 1,000 events.
+    double perThousand = 10.0 * 1000 / ((double) events * runs.size());
+    lines.add(
+        "CPU time per 1,000 events over the runs (ms): each process of the pipeline, and of the"
+            + " direct side the benchmark's JVM (printing and publishing) and the emulator.");
+    lines.add("");
+    lines.add("| side | export | gateway | emulator | PostgreSQL | benchmark JVM | total |");
+    lines.add("|---|---:|---:|---:|---:|---:|---:|");
+    for (int side = 0; side < 2; side++) {
+      long[] ticks = side == 0 ? pipelineTicks : directTicks;
+      long total = 0;
+      for (long part : ticks) {
+        total += part;
+      }
+      lines.add(
+          String.format(
+              Locale.ROOT,
+              "| %s | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f |",
+              side == 0 ? "pipeline" : "direct Publisher",
+              ticks[0] * perThousand,
+              ticks[1] * perThousand,
+              ticks[2] * perThousand,
+              ticks[3] * perThousand,
+              ticks[4] * perThousand,
+              total * perThousand));
+      System.out.println(lines.get(lines.size() - 1));
+    }
+    lines.add("");
+  }
+
+  /** CPU clock ticks so far of export, gateway, the emulator, PostgreSQL and this JVM. */
+  private long[] exportCpu(FunctionProcess export, FunctionProcess gateway) throws IOException {
+    long emulatorTicks = 0;
+    for (long pid : emulator.processIds()) {
+      emulatorTicks += cpuTicks(pid);
+    }
+    return new long[] {
+      cpuTicks(export.pid()),
+      cpuTicks(gateway.pid()),
+      emulatorTicks,
+      postgresTicks(),
+      cpuTicks(ProcessHandle.current().pid())
+    };
+  }
+
+  private static long[] since(long[] before, long[] after) {
+    long[] used = new long[before.length];
+    for (int i = 0; i < used.length; i++) {
+      used[i] = after[i] - before[i];
+    }
+    return used;
   }
 
   /** Publishes the events' messages straight to the emulator; returns the seconds it took. */

@@ -79,8 +79,11 @@ public final class EventMessages {
    *     timestamp, NaN or infinity in a {@code Struct})
    */
   public static byte[] data(String metadataJson, Event event) {
-    return ("{\"metadata\":" + metadataJson + ",\"event\":" + print(event) + "}")
-        .getBytes(StandardCharsets.UTF_8);
+    // Printed into one buffer, sized for a typical event, and encoded once.
+    StringBuilder data = new StringBuilder(metadataJson.length() + 1024);
+    data.append("{\"metadata\":").append(metadataJson).append(",\"event\":");
+    EventJson.append(event, data);
+    return data.append('}').toString().getBytes(StandardCharsets.UTF_8);
   }
 
   /**
