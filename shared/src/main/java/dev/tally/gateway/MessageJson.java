@@ -11,6 +11,8 @@ import dev.tally.proto.telemetrygateway.v1.EventMarketingTracking;
 import dev.tally.proto.telemetrygateway.v1.EventParameters;
 import dev.tally.proto.telemetrygateway.v1.EventSource;
 import dev.tally.proto.telemetrygateway.v1.EventUser;
+import dev.tally.proto.telemetrygateway.v1.Identifier;
+import dev.tally.proto.telemetrygateway.v1.RecordEventsRequestMetadata;
 import java.io.IOException;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
@@ -27,16 +29,82 @@ import java.util.Map;
  * name; 64-bit integers as strings; doubles as {@link Double#toString} or {@code "NaN"}, {@code
  * "Infinity"}, {@code "-Infinity"}; strings escaped as Gson escapes them (the HTML characters too).
  * What is rare is left to {@link JsonFormat}: a {@code Struct} of private metadata, and timestamps
- * before 1970 (the general printer's calendar is Julian before 1582). {@code EventJsonTest}
- * compares the two on random events.
+ * before 1970 (the general printer's calendar is Julian before 1582), loaded only when needed.
+ * {@code MessageJsonTest} compares the two on random messages.
  */
-final class EventJson {
-  private static final JsonFormat.Printer GENERAL =
-      JsonFormat.printer().omittingInsignificantWhitespace();
+final class MessageJson {
 
   private static final char[] HEX = "0123456789abcdef".toCharArray();
 
-  private EventJson() {}
+  private MessageJson() {}
+
+  /** The general printer, for what is rare: loaded on first use. */
+  private static final class General {
+    static final JsonFormat.Printer PRINTER =
+        JsonFormat.printer().omittingInsignificantWhitespace();
+  }
+
+  /** Appends the metadata's JSON. */
+  static void metadata(RecordEventsRequestMetadata metadata, StringBuilder out) {
+    Fields fields = new Fields(out);
+    if (!metadata.getRequestId().isEmpty()) {
+      fields.name("requestId").string(metadata.getRequestId());
+    }
+    if (metadata.hasIdentifier()) {
+      fields.name("identifier");
+      identifier(metadata.getIdentifier(), out);
+    }
+    fields.end();
+  }
+
+  private static void identifier(Identifier identifier, StringBuilder out) {
+    Fields fields = new Fields(out);
+    switch (identifier.getIdentifierCase()) {
+      case LICENSED_INSTANCE -> {
+        Identifier.LicensedInstanceIdentifier licensed = identifier.getLicensedInstance();
+        fields.name("licensedInstance");
+        Fields object = new Fields(out);
+        if (!licensed.getLicenseKey().isEmpty()) {
+          object.name("licenseKey").string(licensed.getLicenseKey());
+        }
+        if (!licensed.getInstanceId().isEmpty()) {
+          object.name("instanceId").string(licensed.getInstanceId());
+        }
+        if (!licensed.getExternalUrl().isEmpty()) {
+          object.name("externalUrl").string(licensed.getExternalUrl());
+        }
+        object.end();
+      }
+      case UNLICENSED_INSTANCE -> {
+        Identifier.UnlicensedInstanceIdentifier unlicensed = identifier.getUnlicensedInstance();
+        fields.name("unlicensedInstance");
+        Fields object = new Fields(out);
+        if (!unlicensed.getInstanceId().isEmpty()) {
+          object.name("instanceId").string(unlicensed.getInstanceId());
+        }
+        if (!unlicensed.getExternalUrl().isEmpty()) {
+          object.name("externalUrl").string(unlicensed.getExternalUrl());
+        }
+        object.end();
+      }
+      case MANAGED_SERVICE -> {
+        Identifier.ManagedServiceIdentifier service = identifier.getManagedService();
+        fields.name("managedService");
+        Fields object = new Fields(out);
+        if (!service.getServiceId().isEmpty()) {
+          object.name("serviceId").string(service.getServiceId());
+        }
+        if (service.hasServiceEnvironment()) {
+          object.name("serviceEnvironment").string(service.getServiceEnvironment());
+        }
+        object.end();
+      }
+      case IDENTIFIER_NOT_SET -> {
+        // nothing to print
+      }
+    }
+    fields.end();
+  }
 
   /**
    * Appends the event's JSON.
@@ -44,7 +112,7 @@ final class EventJson {
    * @throws IllegalArgumentException when it cannot be printed: an invalid timestamp, or a number
    *     in its private metadata that JSON cannot hold (NaN, infinity)
    */
-  static void append(Event event, StringBuilder out) {
+  static void event(Event event, StringBuilder out) {
     Fields fields = new Fields(out);
     if (!event.getId().isEmpty()) {
       fields.name("id").string(event.getId());
@@ -128,7 +196,7 @@ final class EventJson {
     if (parameters.hasPrivateMetadata()) {
       fields.name("privateMetadata");
       try {
-        GENERAL.appendTo(parameters.getPrivateMetadata(), out);
+        General.PRINTER.appendTo(parameters.getPrivateMetadata(), out);
       } catch (IOException e) {
         throw new IllegalArgumentException(
             "cannot print the private metadata: " + e.getMessage(), e);
@@ -340,14 +408,14 @@ final class EventJson {
         out.append(',');
       }
       first = false;
-      EventJson.string(name, out);
+      MessageJson.string(name, out);
       out.append(':');
       return this;
     }
 
     /** A string value for the field just named. */
     void string(String value) {
-      EventJson.string(value, out);
+      MessageJson.string(value, out);
     }
 
     void end() {

@@ -19,11 +19,13 @@ import dev.tally.proto.telemetrygateway.v1.EventMarketingTracking;
 import dev.tally.proto.telemetrygateway.v1.EventParameters;
 import dev.tally.proto.telemetrygateway.v1.EventSource;
 import dev.tally.proto.telemetrygateway.v1.EventUser;
+import dev.tally.proto.telemetrygateway.v1.Identifier;
+import dev.tally.proto.telemetrygateway.v1.RecordEventsRequestMetadata;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
-/** {@link EventJson} against protobuf's own JSON printer, on random events. */
-class EventJsonTest {
+/** {@link MessageJson} against protobuf's own JSON printer, on random events and metadata. */
+class MessageJsonTest {
   private static final JsonFormat.Printer LIBRARY =
       JsonFormat.printer().omittingInsignificantWhitespace();
 
@@ -45,6 +47,51 @@ class EventJsonTest {
     }
     // The comparison means something only if most events printed.
     assertTrue(printed > 4_000, "printed: " + printed);
+  }
+
+  @Test
+  void randomMetadata_printsAsTheLibraryPrintsIt() throws InvalidProtocolBufferException {
+    Random random = new Random(20261130);
+    for (int i = 0; i < 2_000; i++) {
+      Events events = new Events(random);
+      RecordEventsRequestMetadata.Builder metadata = RecordEventsRequestMetadata.newBuilder();
+      if (events.often()) {
+        metadata.setRequestId(events.maybeEmpty());
+      }
+      switch (random.nextInt(5)) {
+        case 0 ->
+            metadata.setIdentifier(
+                Identifier.newBuilder()
+                    .setLicensedInstance(
+                        Identifier.LicensedInstanceIdentifier.newBuilder()
+                            .setLicenseKey(events.maybeEmpty())
+                            .setInstanceId(events.maybeEmpty())
+                            .setExternalUrl(events.maybeEmpty())));
+        case 1 ->
+            metadata.setIdentifier(
+                Identifier.newBuilder()
+                    .setUnlicensedInstance(
+                        Identifier.UnlicensedInstanceIdentifier.newBuilder()
+                            .setInstanceId(events.maybeEmpty())
+                            .setExternalUrl(events.maybeEmpty())));
+        case 2 -> {
+          Identifier.ManagedServiceIdentifier.Builder service =
+              Identifier.ManagedServiceIdentifier.newBuilder().setServiceId(events.maybeEmpty());
+          if (events.often()) {
+            service.setServiceEnvironment(events.maybeEmpty());
+          }
+          metadata.setIdentifier(Identifier.newBuilder().setManagedService(service));
+        }
+        case 3 -> metadata.setIdentifier(Identifier.getDefaultInstance());
+        default -> {
+          // no identifier
+        }
+      }
+      RecordEventsRequestMetadata built = metadata.build();
+      StringBuilder out = new StringBuilder();
+      MessageJson.metadata(built, out);
+      assertEquals(LIBRARY.print(built), out.toString(), built.toString());
+    }
   }
 
   @Test
@@ -104,7 +151,7 @@ class EventJsonTest {
 
   private static String print(Event event) {
     StringBuilder out = new StringBuilder();
-    EventJson.append(event, out);
+    MessageJson.event(event, out);
     return out.toString();
   }
 
@@ -310,11 +357,11 @@ class EventJsonTest {
       return text.toString();
     }
 
-    private String maybeEmpty() {
+    String maybeEmpty() {
       return random.nextInt(5) == 0 ? "" : text();
     }
 
-    private boolean often() {
+    boolean often() {
       return random.nextInt(4) != 0;
     }
 
