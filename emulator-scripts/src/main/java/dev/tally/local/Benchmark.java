@@ -158,13 +158,17 @@ public final class Benchmark {
       console();
       return;
     }
-    if (pipelineOnly) {
-      export();
-      liveStack();
-      return;
-    }
-    if (ingestOnly) {
-      ingest();
+    if (pipelineOnly || ingestOnly) {
+      if (ingestOnly) {
+        ingest();
+      } else {
+        export();
+        liveStack();
+      }
+      memory();
+      lines.stream()
+          .filter(line -> line.startsWith("| ") && line.contains("MiB"))
+          .forEach(System.out::println);
       return;
     }
     ingest();

@@ -23,6 +23,7 @@ public final class RecordingPublisher implements EventPublisher {
   private final Predicate<String> holds;
   private final List<CompletableFuture<String>> held = new ArrayList<>();
   private volatile int releaseAt = Integer.MAX_VALUE;
+  private int mostHeldAtOnce;
 
   /** A publisher that answers every message at once, failing those {@code fails} matches. */
   public RecordingPublisher(Predicate<String> fails) {
@@ -52,6 +53,8 @@ public final class RecordingPublisher implements EventPublisher {
       synchronized (held) {
         held.add(publish);
         release = held.size() >= releaseAt;
+        mostHeldAtOnce =
+            Math.max(mostHeldAtOnce, (int) held.stream().filter(p -> !p.isDone()).count());
       }
       if (release) {
         release();
@@ -75,6 +78,22 @@ public final class RecordingPublisher implements EventPublisher {
   public RecordingPublisher releasingWhenHolding(int count) {
     releaseAt = count;
     return this;
+  }
+
+  /** The most publishes that were held, unanswered, at the same time. */
+  public int mostHeldAtOnce() {
+    synchronized (held) {
+      return mostHeldAtOnce;
+    }
+  }
+
+  /** Completes the oldest publish still held. */
+  public void releaseOldest() {
+    CompletableFuture<String> oldest;
+    synchronized (held) {
+      oldest = held.stream().filter(publish -> !publish.isDone()).findFirst().orElseThrow();
+    }
+    oldest.complete("released");
   }
 
   /** Completes the publishes held so far, the last one first. */

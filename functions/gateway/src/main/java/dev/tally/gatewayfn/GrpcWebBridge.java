@@ -32,13 +32,20 @@ import java.util.concurrent.TimeoutException;
  * responses and closing status as gRPC-web. No gRPC server or channel is involved; the statuses are
  * those the native service gives.
  *
- * <p>Client streams are half-duplex: every request message is at hand when the call starts, so
- * every events message of a {@code RecordEvents} call starts publishing at once, and the answers
- * follow in the order of the messages.
+ * <p>Client streams are half-duplex: every request message is at hand when the call starts, so the
+ * events messages of a {@code RecordEvents} call publish {@value #FRAMES_IN_FLIGHT} at a time, each
+ * starting as soon as a place is free, and the answers follow in the order of the messages.
  */
 final class GrpcWebBridge {
   static final String RECORD_EVENTS = TelemeteryGatewayServiceGrpc.SERVICE_NAME + "/RecordEvents";
   static final String RECORD_EVENT = TelemeteryGatewayServiceGrpc.SERVICE_NAME + "/RecordEvent";
+
+  /**
+   * Events messages of one call publishing at once: enough to keep Pub/Sub busy while the next
+   * frame is read, and a bound on the events one call holds parsed, whatever the request's size (an
+   * 8 MiB request may carry eight frames of 1 MiB).
+   */
+  static final int FRAMES_IN_FLIGHT = 2;
 
   /** Whom the warm-up call claims to be: never its sender, so that it is refused. */
   private static final InstanceTokens.Sender WARM_UP_SENDER =
@@ -128,29 +135,33 @@ final class GrpcWebBridge {
   }
 
   /**
-   * Takes every message, which starts publishing each events message at once, then waits for their
-   * answers in order. A message the call refuses ends it: later ones are not read.
+   * Takes the messages in order, each events message starting to publish as soon as it is taken,
+   * with at most {@value #FRAMES_IN_FLIGHT} of them publishing at once, and answers them in order.
+   * A message the call refuses ends it: later ones are not read.
    */
   private Outcome recordEvents(InstanceTokens.Sender sender, List<byte[]> messages, long deadline) {
     RecordEventsCall call = calls.recordEvents(sender);
     List<CompletableFuture<RecordEventsResponse>> answers = new ArrayList<>();
+    List<byte[]> responses = new ArrayList<>();
     Status status = Status.OK;
-    for (byte[] message : messages) {
-      try {
-        call.next(GatewayCalls.parse(RecordEventsRequest.parser(), message))
-            .ifPresent(answers::add);
-      } catch (StatusRuntimeException e) {
-        status = e.getStatus();
-        break;
+    try {
+      for (byte[] message : messages) {
+        if (answers.size() - responses.size() >= FRAMES_IN_FLIGHT) {
+          responses.add(await(answers.get(responses.size()), deadline).toByteArray());
+        }
+        try {
+          call.next(GatewayCalls.parse(RecordEventsRequest.parser(), message))
+              .ifPresent(answers::add);
+        } catch (StatusRuntimeException e) {
+          status = e.getStatus();
+          break;
+        }
       }
-    }
-    List<byte[]> responses = new ArrayList<>(answers.size());
-    for (CompletableFuture<RecordEventsResponse> answer : answers) {
-      try {
-        responses.add(await(answer, deadline).toByteArray());
-      } catch (StatusRuntimeException e) {
-        return new Outcome(responses, e.getStatus());
+      while (responses.size() < answers.size()) {
+        responses.add(await(answers.get(responses.size()), deadline).toByteArray());
       }
+    } catch (StatusRuntimeException e) {
+      return new Outcome(responses, e.getStatus());
     }
     return new Outcome(responses, status);
   }

@@ -22,6 +22,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -165,11 +168,11 @@ class GrpcWebBridgeTest {
   }
 
   @Test
-  void recordEvents_publishesEveryEventsFrameAtOnce() throws Exception {
-    // Answers the publishes only once three are waiting together: frames published one after the
+  void recordEvents_publishesTwoEventsFramesAtOnce() throws Exception {
+    // Answers the publishes only once two are waiting together: frames published one after the
     // other would each wait out the publish timeout, and nothing would be acknowledged.
     RecordingPublisher together =
-        new RecordingPublisher(data -> false, data -> true).releasingWhenHolding(3);
+        new RecordingPublisher(data -> false, data -> true).releasingWhenHolding(2);
 
     Answer answer =
         call(
@@ -178,10 +181,59 @@ class GrpcWebBridgeTest {
             metadata("instance-1"),
             events(event("a", "ok.feature")),
             events(event("b", "ok.feature")),
-            events(event("c", "ok.feature")));
+            events(event("c", "ok.feature")),
+            events(event("d", "ok.feature")));
 
     assertEquals("0 ", answer.statusLine());
-    assertEquals(List.of(List.of("a"), List.of("b"), List.of("c")), answer.acknowledged());
+    assertEquals(
+        List.of(List.of("a"), List.of("b"), List.of("c"), List.of("d")), answer.acknowledged());
+  }
+
+  @Test
+  void recordEvents_publishesNoMoreThanTwoEventsFramesAtOnce() throws Exception {
+    // Holds every publish until the test answers the oldest: a third frame may start only once
+    // the first is answered.
+    RecordingPublisher holding = new RecordingPublisher(data -> false, data -> true);
+    GrpcWebBridge bridge = bridge(holding, Duration.ofMinutes(1));
+    CompletableFuture<Answer> answer =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return call(
+                    bridge,
+                    RECORD_EVENTS,
+                    metadata("instance-1"),
+                    events(event("a", "ok.feature")),
+                    events(event("b", "ok.feature")),
+                    events(event("c", "ok.feature")),
+                    events(event("d", "ok.feature")));
+              } catch (Exception e) {
+                throw new CompletionException(e);
+              }
+            });
+
+    for (int answered = 0; answered < 4; answered++) {
+      awaitHeld(holding, Math.min(GrpcWebBridge.FRAMES_IN_FLIGHT, 4 - answered));
+      holding.releaseOldest();
+    }
+
+    Answer done = answer.get(30, TimeUnit.SECONDS);
+    assertEquals("0 ", done.statusLine());
+    assertEquals(
+        List.of(List.of("a"), List.of("b"), List.of("c"), List.of("d")), done.acknowledged());
+    assertEquals(GrpcWebBridge.FRAMES_IN_FLIGHT, holding.mostHeldAtOnce());
+  }
+
+  /** Waits until {@code count} publishes are held (at most 30 s). */
+  private static void awaitHeld(RecordingPublisher publisher, int count)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (publisher.held() < count) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("never held " + count + " publishes: " + publisher.held());
+      }
+      Thread.sleep(1);
+    }
   }
 
   @Test
