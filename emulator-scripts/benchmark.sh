@@ -2,11 +2,13 @@
 # Measures Tally against the machine's own limits and writes the figures to BENCHMARKS.md.
 # Not part of the test suite: run it on an otherwise quiet machine.
 #
-# usage: emulator-scripts/benchmark.sh [--quick] [--cold-start] [--console] [--pipeline] [--no-build]
+# usage: emulator-scripts/benchmark.sh [--quick] [--cold-start] [--console] [--pipeline] [--ingest]
+#                                      [--no-build]
 #   --cold-start  measure only the cold starts and print them; BENCHMARKS.md is left as it is
 #   --console     measure only the console's usage page over 10 million event_logs rows (1 million
 #                 with --quick) and print it; BENCHMARKS.md is left as it is
 #   --pipeline    measure only the live stack and the export and print them; the same
+#   --ingest      measure only the ingest rows and print them; the same
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -16,7 +18,7 @@ build=true
 for arg in "$@"; do
   case "$arg" in
     --no-build) build=false ;;
-    --quick | --cold-start | --console | --pipeline) args+=("$arg") ;;
+    --quick | --cold-start | --console | --pipeline | --ingest) args+=("$arg") ;;
     *)
       echo "unknown option: $arg" >&2
       exit 2

@@ -101,6 +101,7 @@ public final class Benchmark {
   private final int consoleRows;
   private final List<String> lines = new ArrayList<>();
   private final Map<String, Long> peakRss = new LinkedHashMap<>();
+  private final List<String> cpuLines = new ArrayList<>();
 
   private EmbeddedPostgres postgres;
   private DatabaseConfig database;
@@ -128,15 +129,21 @@ public final class Benchmark {
     boolean coldStartOnly = Arrays.asList(args).contains("--cold-start");
     boolean consoleOnly = Arrays.asList(args).contains("--console");
     boolean pipelineOnly = Arrays.asList(args).contains("--pipeline");
+    boolean ingestOnly = Arrays.asList(args).contains("--ingest");
     Benchmark benchmark = new Benchmark(root, quick);
     try {
-      benchmark.run(quick, coldStartOnly, consoleOnly, pipelineOnly);
+      benchmark.run(quick, coldStartOnly, consoleOnly, pipelineOnly, ingestOnly);
     } finally {
       benchmark.stop();
     }
   }
 
-  private void run(boolean quick, boolean coldStartOnly, boolean consoleOnly, boolean pipelineOnly)
+  private void run(
+      boolean quick,
+      boolean coldStartOnly,
+      boolean consoleOnly,
+      boolean pipelineOnly,
+      boolean ingestOnly)
       throws Exception {
     System.setProperty(
         "tally.invoker.jar",
@@ -151,9 +158,17 @@ public final class Benchmark {
       console();
       return;
     }
-    if (pipelineOnly) {
-      export();
-      liveStack();
+    if (pipelineOnly || ingestOnly) {
+      if (ingestOnly) {
+        ingest();
+      } else {
+        export();
+        liveStack();
+      }
+      memory();
+      lines.stream()
+          .filter(line -> line.startsWith("| ") && line.contains("MiB"))
+          .forEach(System.out::println);
       return;
     }
     ingest();
@@ -200,7 +215,15 @@ public final class Benchmark {
 
   // ---------------------------------------------------------------- ingest
 
-  private record Load(double eventsPerSecond, double p50Millis, double p99Millis) {}
+  /**
+   * What a load achieved; {@code cpu} is the CPU time used while it was measured, in milliseconds
+   * per 1,000 events, of the function ({@code function}, 0 when there is none), of PostgreSQL and
+   * of this JVM (the load's clients).
+   */
+  private record Load(double eventsPerSecond, double p50Millis, double p99Millis, Cpu cpu) {}
+
+  /** CPU milliseconds per 1,000 events of the parts of a load. */
+  private record Cpu(double function, double postgres, double clients) {}
 
   private void ingest() throws Exception {
     lines.add("## Ingest: record-event (HTTP, GraphQL) beside batched JDBC into the same tables");
@@ -232,12 +255,13 @@ public final class Benchmark {
         String body = mutation(batch);
         for (int clients : new int[] {1, 4}) {
           truncate();
-          Load viaFunction = load(clients, batch, i -> send(http, uri, body));
+          Load viaFunction = load(clients, batch, function.pid(), i -> send(http, uri, body));
           truncate();
           Load direct =
               load(
                   clients,
                   batch,
+                  0,
                   i -> {
                     List<Event> events = new ArrayList<>(batch);
                     for (int e = 0; e < batch; e++) {
@@ -268,10 +292,38 @@ public final class Benchmark {
                   direct.p99Millis(),
                   100 * viaFunction.eventsPerSecond() / direct.eventsPerSecond()));
           System.out.println(lines.get(lines.size() - 1));
+          cpuLines.add(
+              String.format(
+                  Locale.ROOT,
+                  "| %d | %d | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f |",
+                  batch,
+                  clients,
+                  viaFunction.cpu().function(),
+                  viaFunction.cpu().postgres(),
+                  viaFunction.cpu().clients(),
+                  direct.cpu().postgres(),
+                  direct.cpu().clients(),
+                  viaFunction.cpu().function()
+                      + viaFunction.cpu().postgres()
+                      - direct.cpu().postgres()
+                      - direct.cpu().clients()));
+          System.out.println(cpuLines.get(cpuLines.size() - 1));
         }
       }
       peakRss.put("record-event (ingest load)", peakRssKb(function.pid()));
     }
+    lines.add("");
+    lines.add(
+        "CPU time per 1,000 events while measured (ms): record-event's process, PostgreSQL's"
+            + " processes, and the benchmark's JVM (the HTTP clients on one side; building the"
+            + " events and the JDBC inserts on the other); \"record-event's extra\" is record-event"
+            + " and PostgreSQL on its side less PostgreSQL and the JVM on the direct side.");
+    lines.add("");
+    lines.add(
+        "| batch | clients | record-event | PostgreSQL | HTTP clients | direct: PostgreSQL |"
+            + " direct: JVM | record-event's extra |");
+    lines.add("|---:|---:|---:|---:|---:|---:|---:|---:|");
+    lines.addAll(cpuLines);
     lines.add("");
   }
 
@@ -279,13 +331,18 @@ public final class Benchmark {
     void send(int i) throws Exception;
   }
 
-  /** Runs {@code clients} loops of requests, warms up, then measures for {@link #measure}. */
-  private Load load(int clients, int eventsPerRequest, Request request) throws Exception {
-    return load(clients, eventsPerRequest, request, measure);
+  /**
+   * Runs {@code clients} loops of requests, warms up, then measures for {@link #measure}, with the
+   * CPU used by {@code functionPid} (0 for none), PostgreSQL and this JVM meanwhile.
+   */
+  private Load load(int clients, int eventsPerRequest, long functionPid, Request request)
+      throws Exception {
+    return load(clients, eventsPerRequest, functionPid, request, measure);
   }
 
   /** Runs {@code clients} loops of requests, warms up, then measures for {@code measure}. */
-  private Load load(int clients, int eventsPerRequest, Request request, Duration measure)
+  private Load load(
+      int clients, int eventsPerRequest, long functionPid, Request request, Duration measure)
       throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(clients);
     long warmUpEnd = System.nanoTime() + warmUp.toNanos();
@@ -309,6 +366,11 @@ public final class Benchmark {
                 }
               }));
     }
+    long self = ProcessHandle.current().pid();
+    TimeUnit.NANOSECONDS.sleep(warmUpEnd - System.nanoTime());
+    long[] before = {functionPid == 0 ? 0 : cpuTicks(functionPid), postgresTicks(), cpuTicks(self)};
+    TimeUnit.NANOSECONDS.sleep(end - System.nanoTime());
+    long[] after = {functionPid == 0 ? 0 : cpuTicks(functionPid), postgresTicks(), cpuTicks(self)};
     List<Long> all = new ArrayList<>();
     for (Future<List<Long>> worker : workers) {
       all.addAll(worker.get());
@@ -316,10 +378,37 @@ public final class Benchmark {
     pool.shutdown();
     all.sort(Long::compare);
     double seconds = measure.toNanos() / 1e9;
+    // Clock ticks (1/100 s) per 1,000 events, in milliseconds.
+    double perThousand = all.isEmpty() ? Double.NaN : 10.0 * 1000 / (all.size() * eventsPerRequest);
     return new Load(
         all.size() * (double) eventsPerRequest / seconds,
         percentile(all, 0.50) / 1e6,
-        percentile(all, 0.99) / 1e6);
+        percentile(all, 0.99) / 1e6,
+        new Cpu(
+            (after[0] - before[0]) * perThousand,
+            (after[1] - before[1]) * perThousand,
+            (after[2] - before[2]) * perThousand));
+  }
+
+  /** Clock ticks used by PostgreSQL's processes that are running now. */
+  private static long postgresTicks() throws IOException {
+    long ticks = 0;
+    try (Stream<Path> processes = Files.list(Path.of("/proc"))) {
+      for (Path process : processes.toList()) {
+        String name = process.getFileName().toString();
+        if (!name.chars().allMatch(Character::isDigit)) {
+          continue;
+        }
+        try {
+          if (Files.readString(process.resolve("comm")).trim().equals("postgres")) {
+            ticks += cpuTicks(Long.parseLong(name));
+          }
+        } catch (IOException gone) {
+          // the process ended meanwhile
+        }
+      }
+    }
+    return ticks;
   }
 
   private static double percentile(List<Long> sorted, double p) {
@@ -433,7 +522,7 @@ public final class Benchmark {
         long recordTicks;
         long pipelineTicks;
         try {
-          load = load(4, batch, i -> send(http, uri, body), liveMeasure);
+          load = load(4, batch, recordEvent.pid(), i -> send(http, uri, body), liveMeasure);
           machineAfter = machineTicks();
           recordTicks = cpuTicks(recordEvent.pid()) - recordBefore;
           pipelineTicks = cpuTicks(export.pid()) + cpuTicks(gateway.pid()) - pipelineBefore;
@@ -531,6 +620,8 @@ public final class Benchmark {
                 .build());
     List<double[]> runs = new ArrayList<>();
     int events = 0;
+    long[] pipelineTicks = new long[5];
+    long[] directTicks = new long[5];
     try (FunctionProcess gateway = startGateway("gateway");
         FunctionProcess export = startExport(gateway, "export");
         PubSubEventPublisher publisher =
@@ -558,17 +649,28 @@ public final class Benchmark {
         List<Event> queued = fillQueue(exportEvents);
         events = queued.size();
         double directSeconds = 0;
+        long[] directCpu = null;
         if (r % 2 == 1) {
+          long[] before = exportCpu(export, gateway);
           directSeconds = publishDirectly(publisher, metadataJson, queued);
+          directCpu = since(before, exportCpu(export, gateway));
         }
+        long[] before = exportCpu(export, gateway);
         long start = System.nanoTime();
         JsonNode run = post(export.uri("/"));
         double exportSeconds = (System.nanoTime() - start) / 1e9;
+        long[] pipelineCpu = since(before, exportCpu(export, gateway));
         if (run.path("exported").asInt() != queued.size()) {
           throw new IllegalStateException("export did not drain the queue: " + run);
         }
         if (r % 2 == 0) {
+          long[] directBefore = exportCpu(export, gateway);
           directSeconds = publishDirectly(publisher, metadataJson, queued);
+          directCpu = since(directBefore, exportCpu(export, gateway));
+        }
+        for (int part = 0; part < pipelineCpu.length; part++) {
+          pipelineTicks[part] += pipelineCpu[part];
+          directTicks[part] += directCpu[part];
         }
         runs.add(
             new double[] {
@@ -613,6 +715,57 @@ public final class Benchmark {
                     .toList())));
     System.out.println(lines.get(lines.size() - 1));
     lines.add("");
+    // Clock ticks (1/100 s) of all runs, in milliseconds per 1,000 events.
+    double perThousand = 10.0 * 1000 / ((double) events * runs.size());
+    lines.add(
+        "CPU time per 1,000 events over the runs (ms): each process of the pipeline, and of the"
+            + " direct side the benchmark's JVM (printing and publishing) and the emulator.");
+    lines.add("");
+    lines.add("| side | export | gateway | emulator | PostgreSQL | benchmark JVM | total |");
+    lines.add("|---|---:|---:|---:|---:|---:|---:|");
+    for (int side = 0; side < 2; side++) {
+      long[] ticks = side == 0 ? pipelineTicks : directTicks;
+      long total = 0;
+      for (long part : ticks) {
+        total += part;
+      }
+      lines.add(
+          String.format(
+              Locale.ROOT,
+              "| %s | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f |",
+              side == 0 ? "pipeline" : "direct Publisher",
+              ticks[0] * perThousand,
+              ticks[1] * perThousand,
+              ticks[2] * perThousand,
+              ticks[3] * perThousand,
+              ticks[4] * perThousand,
+              total * perThousand));
+      System.out.println(lines.get(lines.size() - 1));
+    }
+    lines.add("");
+  }
+
+  /** CPU clock ticks so far of export, gateway, the emulator, PostgreSQL and this JVM. */
+  private long[] exportCpu(FunctionProcess export, FunctionProcess gateway) throws IOException {
+    long emulatorTicks = 0;
+    for (long pid : emulator.processIds()) {
+      emulatorTicks += cpuTicks(pid);
+    }
+    return new long[] {
+      cpuTicks(export.pid()),
+      cpuTicks(gateway.pid()),
+      emulatorTicks,
+      postgresTicks(),
+      cpuTicks(ProcessHandle.current().pid())
+    };
+  }
+
+  private static long[] since(long[] before, long[] after) {
+    long[] used = new long[before.length];
+    for (int i = 0; i < used.length; i++) {
+      used[i] = after[i] - before[i];
+    }
+    return used;
   }
 
   /** Publishes the events' messages straight to the emulator; returns the seconds it took. */

@@ -1,8 +1,5 @@
 package dev.tally.gateway;
 
-import com.google.protobuf.InvalidProtocolBufferException;
-import com.google.protobuf.MessageOrBuilder;
-import com.google.protobuf.util.JsonFormat;
 import com.google.protobuf.util.Timestamps;
 import dev.tally.event.Actor;
 import dev.tally.event.EventBuilder;
@@ -41,9 +38,6 @@ public final class EventMessages {
   /** Prefix that replaces a license key in published metadata. */
   public static final String LICENSE_KEY_HASH_PREFIX = "sha256:";
 
-  private static final JsonFormat.Printer JSON =
-      JsonFormat.printer().omittingInsignificantWhitespace();
-
   private EventMessages() {}
 
   /**
@@ -69,7 +63,9 @@ public final class EventMessages {
 
   /** The JSON of already {@linkplain #publishable publishable} metadata, printed once per call. */
   public static String metadataJson(RecordEventsRequestMetadata publishableMetadata) {
-    return print(publishableMetadata);
+    StringBuilder json = new StringBuilder(256);
+    MessageJson.metadata(publishableMetadata, json);
+    return json.toString();
   }
 
   /**
@@ -79,8 +75,11 @@ public final class EventMessages {
    *     timestamp, NaN or infinity in a {@code Struct})
    */
   public static byte[] data(String metadataJson, Event event) {
-    return ("{\"metadata\":" + metadataJson + ",\"event\":" + print(event) + "}")
-        .getBytes(StandardCharsets.UTF_8);
+    // Printed into one buffer, sized for a typical event, and encoded once.
+    StringBuilder data = new StringBuilder(metadataJson.length() + 1024);
+    data.append("{\"metadata\":").append(metadataJson).append(",\"event\":");
+    MessageJson.event(event, data);
+    return data.append('}').toString().getBytes(StandardCharsets.UTF_8);
   }
 
   /**
@@ -210,13 +209,5 @@ public final class EventMessages {
       case MANAGED_SERVICE -> identifier.getManagedService().getServiceId();
       case IDENTIFIER_NOT_SET -> "unknown";
     };
-  }
-
-  private static String print(MessageOrBuilder message) {
-    try {
-      return JSON.print(message);
-    } catch (InvalidProtocolBufferException e) {
-      throw new IllegalArgumentException("cannot print " + message.getClass().getSimpleName(), e);
-    }
   }
 }

@@ -1,48 +1,39 @@
 package dev.tally.gateway;
 
 import com.google.protobuf.Message;
-import dev.tally.proto.telemetrygateway.v1.Identifier;
 import dev.tally.proto.telemetrygateway.v1.RecordEventRequest;
 import dev.tally.proto.telemetrygateway.v1.RecordEventResponse;
 import dev.tally.proto.telemetrygateway.v1.RecordEventsRequest;
-import dev.tally.proto.telemetrygateway.v1.RecordEventsRequestMetadata;
 import dev.tally.proto.telemetrygateway.v1.RecordEventsResponse;
 import dev.tally.proto.telemetrygateway.v1.TelemeteryGatewayServiceGrpc;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerMethodDefinition;
 import io.grpc.ServerServiceDefinition;
-import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.ProtoUtils;
 import io.grpc.stub.StreamObserver;
-import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /**
- * The gateway's gRPC service. Calls must come through {@link InstanceAuthInterceptor}, which
- * establishes who is sending; a token may only send as its own kind of sender (instance or managed
- * service) and ID.
+ * The gateway as a grpc-java service, for the native gRPC server: an adapter that runs each call
+ * with {@link GatewayCalls}. Calls must come through {@link InstanceAuthInterceptor}, which
+ * establishes who is sending ({@link InstanceAuthInterceptor#SENDER}); a token may only send as its
+ * own kind of sender (instance or managed service) and ID.
  */
 public final class GatewayService
     extends TelemeteryGatewayServiceGrpc.TelemeteryGatewayServiceImplBase {
-  /**
-   * How deeply nested a request may be. Protobuf reads 100 levels by default, counted from the
-   * request, so an event an instance could read and send (100 levels from the event) would fail its
-   * whole frame here, two levels further down; with 200 every such event is read, and judged on its
-   * own.
-   */
-  static final int MAX_NESTING = 200;
+  private final GatewayCalls calls;
 
-  private final EventIngester ingester;
-
-  public GatewayService(EventIngester ingester) {
-    this.ingester = Objects.requireNonNull(ingester, "ingester");
+  public GatewayService(GatewayCalls calls) {
+    this.calls = Objects.requireNonNull(calls, "calls");
   }
 
   /**
    * The service to serve: {@link #bindService()} but reading requests nested up to {@value
-   * #MAX_NESTING} levels.
+   * GatewayCalls#MAX_NESTING} levels.
    */
   public ServerServiceDefinition definition() {
     ServerServiceDefinition generated = bindService();
@@ -65,7 +56,7 @@ public final class GatewayService
     MethodDescriptor.Marshaller<ReqT> deeper =
         (MethodDescriptor.Marshaller<ReqT>)
             ProtoUtils.marshallerWithRecursionLimit(
-                (Message) marshaller.getMessagePrototype(), MAX_NESTING);
+                (Message) marshaller.getMessagePrototype(), GatewayCalls.MAX_NESTING);
     return ServerMethodDefinition.create(
         descriptor.toBuilder().setRequestMarshaller(deeper).build(), method.getServerCallHandler());
   }
@@ -73,52 +64,26 @@ public final class GatewayService
   @Override
   public StreamObserver<RecordEventsRequest> recordEvents(
       StreamObserver<RecordEventsResponse> responses) {
-    InstanceTokens.Sender sender = InstanceAuthInterceptor.SENDER.get();
+    RecordEventsCall call = calls.recordEvents(InstanceAuthInterceptor.SENDER.get());
     return new StreamObserver<>() {
-      private RecordEventsRequestMetadata metadata;
-      private String metadataJson;
       private boolean done;
-      // Batches are published concurrently; their answers go out in order, one after the other.
-      private CompletableFuture<Void> answered = CompletableFuture.completedFuture(null);
 
       @Override
       public void onNext(RecordEventsRequest request) {
         if (done) {
           return;
         }
+        Optional<CompletableFuture<RecordEventsResponse>> response;
         try {
-          switch (request.getPayloadCase()) {
-            case METADATA -> {
-              if (metadata != null) {
-                throw Status.INVALID_ARGUMENT
-                    .withDescription("received metadata more than once")
-                    .asRuntimeException();
-              }
-              metadata = checkedMetadata(request.getMetadata(), sender);
-              metadataJson = EventMessages.metadataJson(EventMessages.publishable(metadata));
-            }
-            case EVENTS -> {
-              if (metadata == null) {
-                throw Status.INVALID_ARGUMENT
-                    .withDescription("got events when metadata not yet received")
-                    .asRuntimeException();
-              }
-              EventIngester.Result result =
-                  ingester.ingest(metadata, metadataJson, request.getEvents().getEventsList());
-              responses.onNext(
-                  RecordEventsResponse.newBuilder()
-                      .addAllSucceededEvents(result.succeeded())
-                      .build());
-            }
-            case PAYLOAD_NOT_SET ->
-                throw Status.INVALID_ARGUMENT
-                    .withDescription("a request must carry metadata or events")
-                    .asRuntimeException();
-          }
+          response = call.next(request);
         } catch (StatusRuntimeException e) {
           done = true;
-          answered.whenComplete((ignored, error) -> responses.onError(e));
+          responses.onError(e);
+          return;
         }
+        // Answered before the next message is taken: grpc delivers the next one only once this
+        // returns, which bounds what a client has in flight.
+        response.ifPresent(published -> responses.onNext(published.join()));
       }
 
       @Override
@@ -130,18 +95,7 @@ public final class GatewayService
       public void onCompleted() {
         if (!done) {
           done = true;
-          answered.whenComplete(
-              (ignored, error) -> {
-                if (error == null) {
-                  responses.onCompleted();
-                } else {
-                  responses.onError(
-                      Status.INTERNAL
-                          .withDescription("publishing failed unexpectedly")
-                          .withCause(error)
-                          .asRuntimeException());
-                }
-              });
+          responses.onCompleted();
         }
       }
     };
@@ -150,74 +104,26 @@ public final class GatewayService
   @Override
   public void recordEvent(
       RecordEventRequest request, StreamObserver<RecordEventResponse> response) {
+    RecordEventResponse answer;
     try {
-      RecordEventsRequestMetadata metadata =
-          checkedMetadata(request.getMetadata(), InstanceAuthInterceptor.SENDER.get());
-      if (!request.hasEvent()) {
-        throw Status.INVALID_ARGUMENT.withDescription("'event' must be set").asRuntimeException();
-      }
-      EventIngester.Result result =
-          ingester.ingest(
-              metadata,
-              EventMessages.metadataJson(EventMessages.publishable(metadata)),
-              List.of(request.getEvent()));
-      if (result.failed() > 0) {
-        throw Status.UNAVAILABLE
-            .withDescription("the event could not be published; send it again")
-            .asRuntimeException();
-      }
-      if (result.published() == 0) {
-        // Rejected for good: tell the caller why rather than pretend it was recorded.
-        throw Status.INVALID_ARGUMENT
-            .withDescription(
-                "the event is invalid: "
-                    + result.rejections().stream()
-                        .map(EventIngester.Rejection::reason)
-                        .findFirst()
-                        .orElse("it cannot be published"))
-            .asRuntimeException();
-      }
-      response.onNext(RecordEventResponse.getDefaultInstance());
-      response.onCompleted();
+      answer = await(calls.recordEvent(InstanceAuthInterceptor.SENDER.get(), request));
     } catch (StatusRuntimeException e) {
       response.onError(e);
+      return;
     }
+    response.onNext(answer);
+    response.onCompleted();
   }
 
-  /**
-   * The metadata if it names a known kind of sender, with the identifiers that kind needs, and that
-   * sender, kind and ID, is the one the token belongs to. A licensed or unlicensed instance needs
-   * an instance token, a managed service a service token.
-   */
-  static RecordEventsRequestMetadata checkedMetadata(
-      RecordEventsRequestMetadata metadata, InstanceTokens.Sender sender) {
-    Identifier identifier = metadata.getIdentifier();
-    String claimed =
-        switch (identifier.getIdentifierCase()) {
-          case LICENSED_INSTANCE -> identifier.getLicensedInstance().getInstanceId();
-          case UNLICENSED_INSTANCE -> identifier.getUnlicensedInstance().getInstanceId();
-          case MANAGED_SERVICE -> identifier.getManagedService().getServiceId();
-          case IDENTIFIER_NOT_SET ->
-              throw Status.UNIMPLEMENTED
-                  .withDescription("unsupported or missing identifier kind")
-                  .asRuntimeException();
-        };
-    InstanceTokens.Kind kind =
-        identifier.hasManagedService() ? InstanceTokens.Kind.SERVICE : InstanceTokens.Kind.INSTANCE;
-    if (claimed.isEmpty()) {
-      throw Status.INVALID_ARGUMENT
-          .withDescription(
-              identifier.hasManagedService()
-                  ? "managed service requires 'service_id'"
-                  : "instance requires 'instance_id'")
-          .asRuntimeException();
+  /** The future's value; a {@link StatusRuntimeException} it failed with is thrown as it is. */
+  private static <T> T await(CompletableFuture<T> future) {
+    try {
+      return future.join();
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof StatusRuntimeException status) {
+        throw status;
+      }
+      throw e;
     }
-    InstanceTokens.Sender claimedSender = new InstanceTokens.Sender(kind, claimed);
-    if (!claimedSender.equals(sender)) {
-      throw Status.PERMISSION_DENIED
-          .withDescription("the token does not belong to " + claimedSender)
-          .asRuntimeException();
-    }
-    return metadata;
   }
 }

@@ -1,5 +1,6 @@
 package dev.tally.gateway;
 
+import io.grpc.Status;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -102,6 +103,34 @@ public final class InstanceTokens {
       return Optional.empty();
     }
     return Optional.ofNullable(senderByHash.get(sha256Hex(token)));
+  }
+
+  /**
+   * Who sent a call, or why that cannot be told.
+   *
+   * @param sender the token's sender, or {@code null}
+   * @param refusal the {@code UNAUTHENTICATED} status when there is no sender, else {@code null}
+   */
+  public record Authentication(Sender sender, Status refusal) {}
+
+  /** Checks an {@code Authorization} header's bearer token, which may be {@code null}. */
+  public Authentication authenticate(String authorization) {
+    if (authorization == null) {
+      return refusal("send the instance token as 'Authorization: Bearer <token>'");
+    }
+    String[] parts = authorization.trim().split("\\s+", 2);
+    if (parts.length != 2 || !parts[0].toLowerCase(Locale.ROOT).equals("bearer")) {
+      return refusal("the Authorization header must be 'Bearer <token>'");
+    }
+    Optional<Sender> sender = senderOf(parts[1].trim());
+    if (sender.isEmpty()) {
+      return refusal("the instance token is not valid");
+    }
+    return new Authentication(sender.get(), null);
+  }
+
+  private static Authentication refusal(String message) {
+    return new Authentication(null, Status.UNAUTHENTICATED.withDescription(message));
   }
 
   /** How many tokens are configured. */

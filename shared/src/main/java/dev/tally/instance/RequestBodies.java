@@ -2,6 +2,7 @@ package dev.tally.instance;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.Arrays;
 
 /** Reads request bodies without ever holding more than a limit in memory. */
 public final class RequestBodies {
@@ -30,7 +31,27 @@ public final class RequestBodies {
         discard(in, declaredLength <= MAX_DISCARDED_BYTES ? declaredLength : 0);
         return null;
       }
-      byte[] bytes = in.readNBytes(limit + 1);
+      byte[] bytes;
+      if (declaredLength >= 0) {
+        // The usual case: read straight into an array of the declared size, no chunks to join.
+        byte[] declared = new byte[(int) declaredLength];
+        int read = in.readNBytes(declared, 0, declared.length);
+        if (read < declared.length) {
+          return Arrays.copyOf(declared, read);
+        }
+        int next = in.read();
+        if (next < 0) {
+          return declared;
+        }
+        // Longer than declared (a server does not let that through): judged by what it holds.
+        byte[] rest = in.readNBytes(limit - declared.length);
+        bytes = new byte[declared.length + 1 + rest.length];
+        System.arraycopy(declared, 0, bytes, 0, declared.length);
+        bytes[declared.length] = (byte) next;
+        System.arraycopy(rest, 0, bytes, declared.length + 1, rest.length);
+      } else {
+        bytes = in.readNBytes(limit + 1);
+      }
       if (bytes.length > limit) {
         discard(in, MAX_DISCARDED_BYTES - bytes.length);
         return null;

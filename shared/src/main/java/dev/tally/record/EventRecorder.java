@@ -71,7 +71,26 @@ public final class EventRecorder {
    */
   public RecordingRequest begin(
       Actor actor, PrivacySignals signals, String interactionId, String traceId) {
-    return new RecordingRequest(this, actor, signals, interactionId, traceId);
+    return begin(actor, null, signals, interactionId, traceId);
+  }
+
+  /**
+   * Starts gathering the events of one request about one actor whose feature flags were already
+   * evaluated for this request (with the check of its access token, {@link
+   * dev.tally.store.AccessTokens#authenticateWithFlags}).
+   *
+   * @param flags the actor's flags, or {@code null} to evaluate them with the first batch
+   * @param signals what the request's browser said about privacy
+   * @param interactionId the request's interaction ID, or {@code null}
+   * @param traceId the request's trace ID, or {@code null}
+   */
+  public RecordingRequest begin(
+      Actor actor,
+      FeatureFlags.Evaluation flags,
+      PrivacySignals signals,
+      String interactionId,
+      String traceId) {
+    return new RecordingRequest(this, actor, flags, signals, interactionId, traceId);
   }
 
   /**

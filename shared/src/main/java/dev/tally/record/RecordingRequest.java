@@ -24,13 +24,16 @@ import java.util.function.Function;
  *
  * <p>Whether the request's V2 events are queued for export is decided once, with the first batch:
  * the user's {@code telemetry-export} value, unless the privacy rule keeps them local (the user's
- * own "off", or a privacy signal the instance honours). Legacy events are never queued.
+ * own "off", or a privacy signal the instance honours). Legacy events are never queued. The flags
+ * are those given at the start, when the request's token check read them, or else read with the
+ * first batch.
  *
  * <p>Not thread-safe: one request adds its batches one after the other.
  */
 public final class RecordingRequest {
   private final EventRecorder recorder;
   private final Actor actor;
+  private final FeatureFlags.Evaluation flags;
   private final PrivacySignals signals;
   private final String interactionId;
   private final String traceId;
@@ -44,11 +47,13 @@ public final class RecordingRequest {
   RecordingRequest(
       EventRecorder recorder,
       Actor actor,
+      FeatureFlags.Evaluation flags,
       PrivacySignals signals,
       String interactionId,
       String traceId) {
     this.recorder = recorder;
     this.actor = actor;
+    this.flags = flags;
     this.signals = signals;
     this.interactionId = interactionId;
     this.traceId = traceId;
@@ -127,7 +132,8 @@ public final class RecordingRequest {
   /** The context of the request's events; with it, whether they may be queued, decided once. */
   private EventContext context() {
     if (context == null) {
-      FeatureFlags.Evaluation flags = recorder.featureFlags().evaluateWithOverrides(actor);
+      FeatureFlags.Evaluation flags =
+          this.flags != null ? this.flags : recorder.featureFlags().evaluateWithOverrides(actor);
       context = new EventContext(actor, flags.values(), interactionId, traceId);
       keptLocal =
           recorder

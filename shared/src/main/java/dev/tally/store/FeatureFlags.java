@@ -3,6 +3,7 @@ package dev.tally.store;
 import dev.tally.event.Actor;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.Collections;
 import java.util.Map;
 import java.util.Objects;
@@ -41,31 +42,59 @@ public final class FeatureFlags {
           try (PreparedStatement query =
               connection.prepareStatement(
                   "SELECT f.name, f.enabled, o.enabled FROM feature_flags f"
-                      + " LEFT JOIN feature_flag_overrides o"
-                      + " ON o.flag_name = f.name AND o.user_id = ?")) {
+                      + joinOverridesOf("?"))) {
             if (actor.userId() != null) {
               query.setLong(1, actor.userId());
             } else {
               query.setNull(1, java.sql.Types.BIGINT);
             }
-            Map<String, Boolean> values = new TreeMap<>();
-            Map<String, Boolean> overrides = new TreeMap<>();
+            Gathering flags = new Gathering();
             try (ResultSet rows = query.executeQuery()) {
               while (rows.next()) {
-                String name = rows.getString(1);
-                boolean instance = rows.getBoolean(2);
-                boolean own = rows.getBoolean(3);
-                if (rows.wasNull()) {
-                  values.put(name, instance);
-                } else {
-                  values.put(name, own);
-                  overrides.put(name, own);
-                }
+                flags.add(rows, 1);
               }
             }
-            return new Evaluation(values, overrides);
+            return flags.evaluation();
           }
         });
+  }
+
+  /**
+   * Joins to {@code feature_flags f} the overrides {@code o} of the user {@code userId} (an SQL
+   * expression); selecting {@code f.name, f.enabled, o.enabled} gives the rows {@link Gathering}
+   * reads.
+   */
+  static String joinOverridesOf(String userId) {
+    return " LEFT JOIN feature_flag_overrides o ON o.flag_name = f.name AND o.user_id = " + userId;
+  }
+
+  /**
+   * Gathers an evaluation from rows of a flag's name, its instance-wide value and the user's own
+   * value (or {@code NULL}); a row without a name (an outer join that found no flag) adds nothing.
+   */
+  static final class Gathering {
+    private final Map<String, Boolean> values = new TreeMap<>();
+    private final Map<String, Boolean> overrides = new TreeMap<>();
+
+    /** Adds the row's flag, read from the columns {@code first}, {@code first + 1}, {@code + 2}. */
+    void add(ResultSet row, int first) throws SQLException {
+      String name = row.getString(first);
+      if (name == null) {
+        return;
+      }
+      boolean instance = row.getBoolean(first + 1);
+      boolean own = row.getBoolean(first + 2);
+      if (row.wasNull()) {
+        values.put(name, instance);
+      } else {
+        values.put(name, own);
+        overrides.put(name, own);
+      }
+    }
+
+    Evaluation evaluation() {
+      return new Evaluation(values, overrides);
+    }
   }
 
   /**

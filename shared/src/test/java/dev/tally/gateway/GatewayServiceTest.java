@@ -54,7 +54,8 @@ class GatewayServiceTest {
             .addService(
                 ServerInterceptors.intercept(
                     new GatewayService(
-                            new EventIngester(publisher, deadLetters, Duration.ofSeconds(5)))
+                            new GatewayCalls(
+                                new EventIngester(publisher, deadLetters, Duration.ofSeconds(5))))
                         .definition(),
                     new InstanceAuthInterceptor(
                         InstanceTokens.parse(

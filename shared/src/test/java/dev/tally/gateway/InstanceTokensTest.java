@@ -64,4 +64,26 @@ class InstanceTokensTest {
     assertThrows(
         IllegalArgumentException.class, () -> InstanceTokens.parse("a=" + hash + ",b=" + hash));
   }
+
+  @Test
+  void authenticate_findsTheBearerTokensSenderOrSaysWhatIsWrong() {
+    InstanceTokens tokens =
+        InstanceTokens.parse("instance-a=" + InstanceTokens.sha256Hex("token-a"));
+
+    assertEquals(instance("instance-a"), tokens.authenticate(" bearer   token-a ").sender());
+    assertEquals(
+        "UNAUTHENTICATED: send the instance token as 'Authorization: Bearer <token>'",
+        refusal(tokens.authenticate(null)));
+    assertEquals(
+        "UNAUTHENTICATED: the Authorization header must be 'Bearer <token>'",
+        refusal(tokens.authenticate("Basic dG9rZW4tYQ==")));
+    assertEquals(
+        "UNAUTHENTICATED: the instance token is not valid",
+        refusal(tokens.authenticate("Bearer token-b")));
+  }
+
+  private static String refusal(InstanceTokens.Authentication authentication) {
+    assertEquals(null, authentication.sender());
+    return authentication.refusal().getCode() + ": " + authentication.refusal().getDescription();
+  }
 }

@@ -10,6 +10,7 @@ import dev.tally.event.EventInput;
 import dev.tally.event.EventLimits;
 import dev.tally.event.InvalidEventException;
 import dev.tally.event.LimitExceededException;
+import dev.tally.privacy.PrivacySignals;
 import dev.tally.proto.telemetrygateway.v1.Event;
 import dev.tally.redact.Redactor;
 import dev.tally.redact.SensitiveMetadataAllowlist;
@@ -125,6 +126,29 @@ class EventRecorderTest {
     assertEquals(
         Map.of("telemetry-export", "true", "new-search", "true"),
         events.get(0).getFeatureFlags().getFlagsMap());
+  }
+
+  @Test
+  void flagsGivenAtTheStart_areTheOnesTheEventsCarryAndExportFollows() {
+    flags.set(FeatureFlags.TELEMETRY_EXPORT, true);
+    FeatureFlags.Evaluation readWithTheToken = flags.evaluateWithOverrides(Actor.user(1));
+    // Changed after they were read: the request keeps what it read.
+    flags.set(FeatureFlags.TELEMETRY_EXPORT, false);
+
+    RecordingRequest request =
+        recorder.begin(Actor.user(1), readWithTheToken, PrivacySignals.NONE, null, null);
+    request.add(twoEvents());
+    request.commit();
+
+    assertEquals(2, queued());
+    assertEquals(
+        Map.of("telemetry-export", "true"),
+        request.events().get(0).getFeatureFlags().getFlagsMap());
+    RecordingRequest readAtFirstBatch =
+        recorder.begin(Actor.user(1), null, PrivacySignals.NONE, null, null);
+    readAtFirstBatch.add(twoEvents());
+    readAtFirstBatch.commit();
+    assertEquals(2, queued(), "without given flags, the request reads the current ones");
   }
 
   @Test

@@ -3,13 +3,16 @@ package dev.tally.store;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tally.event.Actor;
 import dev.tally.testing.MutableClock;
 import dev.tally.testing.PostgresExtension;
 import dev.tally.testing.TestDatabase;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -77,6 +80,55 @@ class AccessTokensTest {
     assertEquals(
         new AccessTokens.Check.Rejected(AccessTokens.Check.Reason.REVOKED),
         tokens.authenticate(created.token()));
+  }
+
+  @Test
+  void authenticateWithFlags_givesTheUsersFlagsAsTheirOwnEvaluationDoes() {
+    FeatureFlags flags = new FeatureFlags(db.dataSource());
+    AccessTokens.CreatedToken created = tokens.create(7, Set.of(AccessTokens.USER_ALL), null, "");
+    AccessTokens.Check.Valid noFlagsYet =
+        (AccessTokens.Check.Valid) tokens.authenticateWithFlags(created.token());
+    assertEquals(new FeatureFlags.Evaluation(Map.of(), Map.of()), noFlagsYet.flags());
+    assertEquals(7, noFlagsYet.userId());
+    flags.set(FeatureFlags.TELEMETRY_EXPORT, true);
+    flags.set("other-flag", true);
+    flags.setOverride("other-flag", 7, false);
+    flags.setOverride(FeatureFlags.TELEMETRY_EXPORT, 8, false);
+
+    AccessTokens.Check.Valid valid =
+        (AccessTokens.Check.Valid) tokens.authenticateWithFlags(created.token());
+
+    assertEquals(flags.evaluateWithOverrides(Actor.user(7)), valid.flags());
+    assertEquals(
+        Map.of(FeatureFlags.TELEMETRY_EXPORT, true, "other-flag", false), valid.flags().values());
+    assertEquals(Map.of("other-flag", false), valid.flags().overrides());
+    assertEquals(Set.of(AccessTokens.USER_ALL), valid.scopes());
+    assertNull(((AccessTokens.Check.Valid) tokens.authenticate(created.token())).flags());
+  }
+
+  @Test
+  void authenticateWithFlags_refusesTokensAsAuthenticateDoes() {
+    new FeatureFlags(db.dataSource()).set(FeatureFlags.TELEMETRY_EXPORT, true);
+    AccessTokens.CreatedToken expiring =
+        tokens.create(
+            7, Set.of(AccessTokens.USER_ALL), clock.instant().plus(Duration.ofHours(1)), "");
+    AccessTokens.CreatedToken revoked = tokens.create(7, Set.of(AccessTokens.USER_ALL), null, "");
+    tokens.revoke(revoked.id());
+    clock.advance(Duration.ofHours(1));
+
+    assertEquals(
+        new AccessTokens.Check.Rejected(AccessTokens.Check.Reason.EXPIRED),
+        tokens.authenticateWithFlags(expiring.token()));
+    assertEquals(
+        new AccessTokens.Check.Rejected(AccessTokens.Check.Reason.REVOKED),
+        tokens.authenticateWithFlags(revoked.token()));
+    assertEquals(
+        new AccessTokens.Check.Rejected(AccessTokens.Check.Reason.UNKNOWN),
+        tokens.authenticateWithFlags(
+            "tly_0000000000000000000000000000000000000000000000000000000000000000"));
+    assertEquals(
+        new AccessTokens.Check.Rejected(AccessTokens.Check.Reason.UNKNOWN),
+        tokens.authenticateWithFlags(" "));
   }
 
   @Test

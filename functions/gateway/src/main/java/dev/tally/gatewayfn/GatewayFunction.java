@@ -4,13 +4,13 @@ import com.google.cloud.functions.HttpFunction;
 import com.google.cloud.functions.HttpRequest;
 import com.google.cloud.functions.HttpResponse;
 import dev.tally.gateway.EventMessages;
+import dev.tally.gateway.GatewayCalls;
 import dev.tally.gateway.GatewayConfig;
-import dev.tally.gateway.InstanceAuthInterceptor;
+import dev.tally.gateway.InstanceTokens;
 import dev.tally.instance.Lazy;
 import dev.tally.instance.RequestBodies;
 import dev.tally.log.JsonLog;
 import dev.tally.log.RequestTrace;
-import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -26,7 +26,8 @@ import java.util.function.Supplier;
  *
  * <p>Entry point: {@code dev.tally.gatewayfn.GatewayFunction}. gRPC errors are answered with HTTP
  * 200 and a {@code grpc-status}, as gRPC-web requires. The sender's token is checked before the
- * body is read: an unauthenticated request costs no more than its headers.
+ * body is read: an unauthenticated request costs no more than its headers. The call itself runs in
+ * {@link GrpcWebBridge}, on the request's thread and within its trace.
  */
 public final class GatewayFunction implements HttpFunction {
   private static final long CALL_TIMEOUT_MILLIS = 120_000;
@@ -56,7 +57,7 @@ public final class GatewayFunction implements HttpFunction {
     return start(
         config,
         GatewayRuntime::new,
-        service -> new GrpcWebBridge(service, CALL_TIMEOUT_MILLIS, config.maxFramesPerCall()));
+        calls -> new GrpcWebBridge(calls, CALL_TIMEOUT_MILLIS, config.maxFramesPerCall()));
   }
 
   /**
@@ -66,11 +67,11 @@ public final class GatewayFunction implements HttpFunction {
   static GrpcWebBridge start(
       GatewayConfig config,
       Function<GatewayConfig, GatewayRuntime> runtimes,
-      Function<ServerServiceDefinition, GrpcWebBridge> bridges) {
+      Function<GatewayCalls, GrpcWebBridge> bridges) {
     GatewayRuntime runtime = runtimes.apply(config);
     GrpcWebBridge bridge;
     try {
-      bridge = bridges.apply(runtime.service());
+      bridge = bridges.apply(runtime.calls());
     } catch (RuntimeException | Error e) {
       GatewayRuntime.closeAfterFailure(runtime, e);
       throw e;
@@ -80,7 +81,6 @@ public final class GatewayFunction implements HttpFunction {
             new Thread(
                 () -> {
                   try {
-                    bridge.close();
                     runtime.close();
                   } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
@@ -138,9 +138,8 @@ public final class GatewayFunction implements HttpFunction {
     }
     long declaredBytes = request.getContentLength();
     // Who sends is known from the header alone: an unknown sender's body is never read.
-    InstanceAuthInterceptor.Authentication authentication =
-        InstanceAuthInterceptor.authenticate(
-            config.tokens(), request.getFirstHeader("Authorization").orElse(null));
+    InstanceTokens.Authentication authentication =
+        config.tokens().authenticate(request.getFirstHeader("Authorization").orElse(null));
     byte[] body = null;
     GrpcWebBridge.Response answer;
     if (authentication.sender() == null) {
@@ -159,16 +158,15 @@ public final class GatewayFunction implements HttpFunction {
                         + GatewayConfig.MAX_REQUEST_BYTES
                         + "); send smaller batches"));
       } else {
-        Map<String, String> headers = new LinkedHashMap<>();
-        request
-            .getHeaders()
-            .forEach(
-                (name, values) -> {
-                  if (!values.isEmpty()) {
-                    headers.put(name.toLowerCase(Locale.ROOT), values.get(0));
-                  }
-                });
-        answer = bridge.get().handle(request.getPath(), text, headers, body);
+        answer =
+            bridge
+                .get()
+                .handle(
+                    request.getPath(),
+                    text,
+                    request.getFirstHeader("grpc-timeout").orElse(null),
+                    authentication.sender(),
+                    body);
       }
     }
     if (body == null) {

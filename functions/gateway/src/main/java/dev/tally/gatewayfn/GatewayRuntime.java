@@ -2,9 +2,11 @@ package dev.tally.gatewayfn;
 
 import dev.tally.gateway.ClosableEventPublisher;
 import dev.tally.gateway.EventIngester;
+import dev.tally.gateway.GatewayCalls;
 import dev.tally.gateway.GatewayConfig;
 import dev.tally.gateway.GatewayService;
 import dev.tally.gateway.InstanceAuthInterceptor;
+import dev.tally.gateway.InstanceTokens;
 import dev.tally.gateway.PubSubEventPublisher;
 import dev.tally.gateway.RequestTraceInterceptor;
 import dev.tally.log.JsonLog;
@@ -13,9 +15,12 @@ import io.grpc.ServerServiceDefinition;
 import java.util.Map;
 
 /**
- * What a gateway process holds for its lifetime: the Pub/Sub publishers and the authenticated
- * service built on them. Closing publishes what is pending. A start that fails closes what it had
- * opened, so that a retried start leaks nothing.
+ * What a gateway process holds for its lifetime: the Pub/Sub publishers, the calls that publish
+ * through them ({@link GatewayCalls}) and the senders' tokens. Closing publishes what is pending. A
+ * start that fails closes what it had opened, so that a retried start leaks nothing.
+ *
+ * <p>The function runs the calls directly; only the native server asks for the grpc-java service
+ * ({@link #service}), so that the function never loads grpc's server classes.
  */
 final class GatewayRuntime implements AutoCloseable {
   /** Opens a publisher to a topic of the configured project. */
@@ -26,7 +31,8 @@ final class GatewayRuntime implements AutoCloseable {
 
   private final ClosableEventPublisher publisher;
   private final ClosableEventPublisher deadLetters;
-  private final ServerServiceDefinition service;
+  private final InstanceTokens tokens;
+  private final GatewayCalls calls;
 
   GatewayRuntime(GatewayConfig config) {
     this(
@@ -47,13 +53,7 @@ final class GatewayRuntime implements AutoCloseable {
       if (config.deadLetterTopicId() != null) {
         dead = publishers.open(config.deadLetterTopicId(), 1);
       }
-      this.service =
-          ServerInterceptors.intercept(
-              new GatewayService(new EventIngester(main, dead, config.publishTimeout()))
-                  .definition(),
-              new InstanceAuthInterceptor(config.tokens()),
-              // Last, so that it runs first: the whole call within its trace.
-              new RequestTraceInterceptor());
+      this.calls = new GatewayCalls(new EventIngester(main, dead, config.publishTimeout()));
     } catch (RuntimeException | Error e) {
       closeAfterFailure(dead, e);
       closeAfterFailure(main, e);
@@ -61,6 +61,7 @@ final class GatewayRuntime implements AutoCloseable {
     }
     this.publisher = main;
     this.deadLetters = dead;
+    this.tokens = config.tokens();
     JsonLog.info(
         "gateway ready",
         Map.of(
@@ -84,9 +85,18 @@ final class GatewayRuntime implements AutoCloseable {
     }
   }
 
-  /** The gateway service behind its authentication. */
+  /** What the gateway's calls do, for the function's gRPC-web handler. */
+  GatewayCalls calls() {
+    return calls;
+  }
+
+  /** The gateway as a grpc-java service behind its authentication, for the native server. */
   ServerServiceDefinition service() {
-    return service;
+    return ServerInterceptors.intercept(
+        new GatewayService(calls).definition(),
+        new InstanceAuthInterceptor(tokens),
+        // Last, so that it runs first: the whole call within its trace.
+        new RequestTraceInterceptor());
   }
 
   @Override

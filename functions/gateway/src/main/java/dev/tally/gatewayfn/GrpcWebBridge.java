@@ -1,71 +1,57 @@
 package dev.tally.gatewayfn;
 
+import dev.tally.gateway.GatewayCalls;
 import dev.tally.gateway.GatewayConfig;
+import dev.tally.gateway.InstanceTokens;
+import dev.tally.gateway.RecordEventsCall;
 import dev.tally.grpcweb.GrpcWebFrames;
-import io.grpc.CallOptions;
-import io.grpc.ClientCall;
-import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
-import io.grpc.MethodDescriptor;
-import io.grpc.Server;
-import io.grpc.ServerMethodDefinition;
-import io.grpc.ServerServiceDefinition;
+import dev.tally.log.JsonLog;
+import dev.tally.proto.telemetrygateway.v1.Identifier;
+import dev.tally.proto.telemetrygateway.v1.RecordEventRequest;
+import dev.tally.proto.telemetrygateway.v1.RecordEventsRequest;
+import dev.tally.proto.telemetrygateway.v1.RecordEventsRequestMetadata;
+import dev.tally.proto.telemetrygateway.v1.RecordEventsResponse;
+import dev.tally.proto.telemetrygateway.v1.TelemeteryGatewayServiceGrpc;
 import io.grpc.Status;
-import io.grpc.inprocess.InProcessChannelBuilder;
-import io.grpc.inprocess.InProcessServerBuilder;
-import java.io.ByteArrayInputStream;
+import io.grpc.StatusRuntimeException;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Serves gRPC-web requests with a grpc-java service: each request becomes a call on an in-process
- * server, so the service, its interceptors and its statuses are exactly those of native gRPC.
- * Client streams are half-duplex: all request messages are sent, then all responses come back.
+ * Answers gRPC-web requests by running the gateway's calls ({@link GatewayCalls}) directly: it
+ * decodes the body's frames, reads each message as the method's request, and frames the call's
+ * responses and closing status as gRPC-web. No gRPC server or channel is involved; the statuses are
+ * those the native service gives.
+ *
+ * <p>Client streams are half-duplex: every request message is at hand when the call starts, so the
+ * events messages of a {@code RecordEvents} call publish {@value #FRAMES_IN_FLIGHT} at a time, each
+ * starting as soon as a place is free, and the answers follow in the order of the messages.
  */
-final class GrpcWebBridge implements AutoCloseable {
-  private static final MethodDescriptor.Marshaller<byte[]> BYTES =
-      new MethodDescriptor.Marshaller<>() {
-        @Override
-        public InputStream stream(byte[] value) {
-          return new ByteArrayInputStream(value);
-        }
+final class GrpcWebBridge {
+  static final String RECORD_EVENTS = TelemeteryGatewayServiceGrpc.SERVICE_NAME + "/RecordEvents";
+  static final String RECORD_EVENT = TelemeteryGatewayServiceGrpc.SERVICE_NAME + "/RecordEvent";
 
-        @Override
-        public byte[] parse(InputStream stream) {
-          try {
-            return stream.readAllBytes();
-          } catch (IOException e) {
-            throw new UncheckedIOException(e);
-          }
-        }
-      };
+  /**
+   * Events messages of one call publishing at once: enough to keep Pub/Sub busy while the next
+   * frame is read, and a bound on the events one call holds parsed, whatever the request's size (an
+   * 8 MiB request may carry eight frames of 1 MiB).
+   */
+  static final int FRAMES_IN_FLIGHT = 2;
 
-  /** Request headers passed on to the service as gRPC metadata. */
-  private static final List<String> FORWARDED_HEADERS =
-      List.of(
-          "authorization",
-          "x-request-id",
-          "user-agent",
-          "x-user-agent",
-          "traceparent",
-          "x-cloud-trace-context");
+  /** Whom the warm-up call claims to be: never its sender, so that it is refused. */
+  private static final InstanceTokens.Sender WARM_UP_SENDER =
+      new InstanceTokens.Sender(InstanceTokens.Kind.SERVICE, "warm-up");
 
-  private final Server server;
-  private final ManagedChannel channel;
-  private final Map<String, MethodDescriptor<byte[], byte[]>> methods = new LinkedHashMap<>();
+  private final GatewayCalls calls;
   private final long defaultTimeoutMillis;
   private final int maxFrames;
 
@@ -73,23 +59,8 @@ final class GrpcWebBridge implements AutoCloseable {
    * @param defaultTimeoutMillis longest a call may take, whatever its {@code grpc-timeout} asks
    * @param maxFrames most frames one request may hold
    */
-  GrpcWebBridge(ServerServiceDefinition service, long defaultTimeoutMillis, int maxFrames) {
-    String name = "gateway-" + UUID.randomUUID();
-    try {
-      this.server = InProcessServerBuilder.forName(name).addService(service).build().start();
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot start the in-process gRPC server", e);
-    }
-    try {
-      this.channel = InProcessChannelBuilder.forName(name).build();
-      for (ServerMethodDefinition<?, ?> method : service.getMethods()) {
-        MethodDescriptor<?, ?> descriptor = method.getMethodDescriptor();
-        methods.put(descriptor.getFullMethodName(), descriptor.toBuilder(BYTES, BYTES).build());
-      }
-    } catch (RuntimeException | Error e) {
-      server.shutdownNow();
-      throw e;
-    }
+  GrpcWebBridge(GatewayCalls calls, long defaultTimeoutMillis, int maxFrames) {
+    this.calls = calls;
     this.defaultTimeoutMillis = defaultTimeoutMillis;
     this.maxFrames = maxFrames;
   }
@@ -97,15 +68,21 @@ final class GrpcWebBridge implements AutoCloseable {
   /** A gRPC-web response: HTTP headers (the gRPC status of a trailers-only answer) and body. */
   record Response(Map<String, String> headers, byte[] body) {}
 
+  /** What a call gave: its responses, in order, and the status it ended with. */
+  private record Outcome(List<byte[]> responses, Status status) {}
+
   /**
    * Runs one call.
    *
    * @param path the request path; it ends with {@code /<service>/<method>}
    * @param text whether the body is base64 ({@code application/grpc-web-text})
-   * @param headers request headers, names in lower case
+   * @param grpcTimeout the {@code grpc-timeout} header, or {@code null}
+   * @param sender who the request's token belongs to
    */
-  Response handle(String path, boolean text, Map<String, String> headers, byte[] body) {
-    MethodDescriptor<byte[], byte[]> method = method(path);
+  Response handle(
+      String path, boolean text, String grpcTimeout, InstanceTokens.Sender sender, byte[] body) {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis(grpcTimeout));
+    String method = method(path);
     if (method == null) {
       return trailersOnly(Status.UNIMPLEMENTED.withDescription("unknown method " + path));
     }
@@ -131,73 +108,138 @@ final class GrpcWebBridge implements AutoCloseable {
                   + GatewayConfig.MAX_FRAMES_PER_CALL
                   + "); send fewer, larger frames or smaller batches"));
     }
-    if (method.getType().clientSendsOneMessage() && messages.size() != 1) {
+    if (method.equals(RECORD_EVENT) && messages.size() != 1) {
       return trailersOnly(
           Status.INVALID_ARGUMENT.withDescription(
-              method.getBareMethodName() + " takes exactly one message, got " + messages.size()));
+              "RecordEvent takes exactly one message, got " + messages.size()));
     }
 
-    long timeoutMillis = timeoutMillis(headers.get("grpc-timeout"));
-    Metadata metadata = new Metadata();
-    for (String name : FORWARDED_HEADERS) {
-      String value = headers.get(name);
-      if (value != null) {
-        metadata.put(Metadata.Key.of(name, Metadata.ASCII_STRING_MARSHALLER), value);
-      }
-    }
-    Collector collector = new Collector();
-    ClientCall<byte[], byte[]> call =
-        channel.newCall(
-            method, CallOptions.DEFAULT.withDeadlineAfter(timeoutMillis, TimeUnit.MILLISECONDS));
-    call.start(collector, metadata);
-    call.request(Integer.MAX_VALUE);
-    for (byte[] message : messages) {
-      call.sendMessage(message);
-    }
-    call.halfClose();
-
-    Status status;
+    Outcome outcome;
     try {
-      status = collector.closed.get(timeoutMillis + 5_000, TimeUnit.MILLISECONDS);
-    } catch (TimeoutException e) {
-      call.cancel("gRPC-web request timed out", e);
-      status = Status.DEADLINE_EXCEEDED.withDescription("the call did not finish in time");
-    } catch (ExecutionException e) {
-      status = Status.INTERNAL.withDescription("the call failed").withCause(e.getCause());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      call.cancel("interrupted", e);
-      status = Status.CANCELLED.withDescription("interrupted");
+      outcome =
+          method.equals(RECORD_EVENTS)
+              ? recordEvents(sender, messages, deadline)
+              : recordEvent(sender, messages.get(0), deadline);
+    } catch (RuntimeException e) {
+      outcome = new Outcome(List.of(), failedUnexpectedly(e));
     }
-    if (collector.messages.isEmpty() && !status.isOk()) {
-      return trailersOnly(status);
+    if (outcome.responses().isEmpty() && !outcome.status().isOk()) {
+      return trailersOnly(outcome.status());
     }
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    synchronized (collector.messages) {
-      for (byte[] message : collector.messages) {
-        out.writeBytes(GrpcWebFrames.frame(GrpcWebFrames.DATA, message));
-      }
+    for (byte[] response : outcome.responses()) {
+      out.writeBytes(GrpcWebFrames.frame(GrpcWebFrames.DATA, response));
     }
-    out.writeBytes(GrpcWebFrames.trailers(statusHeaders(status)));
+    out.writeBytes(GrpcWebFrames.trailers(statusHeaders(outcome.status())));
     return new Response(Map.of(), out.toByteArray());
   }
 
-  /** Runs one refused call through the whole path, so that the first real call is not the first. */
-  void warmUp() {
-    handle(
-        "/" + methods.keySet().iterator().next(),
-        false,
-        Map.of(),
-        GrpcWebFrames.frame(GrpcWebFrames.DATA, new byte[0]));
+  /**
+   * Takes the messages in order, each events message starting to publish as soon as it is taken,
+   * with at most {@value #FRAMES_IN_FLIGHT} of them publishing at once, and answers them in order.
+   * A message the call refuses ends it: later ones are not read.
+   */
+  private Outcome recordEvents(InstanceTokens.Sender sender, List<byte[]> messages, long deadline) {
+    RecordEventsCall call = calls.recordEvents(sender);
+    List<CompletableFuture<RecordEventsResponse>> answers = new ArrayList<>();
+    List<byte[]> responses = new ArrayList<>();
+    Status status = Status.OK;
+    try {
+      for (byte[] message : messages) {
+        if (answers.size() - responses.size() >= FRAMES_IN_FLIGHT) {
+          responses.add(await(answers.get(responses.size()), deadline).toByteArray());
+        }
+        try {
+          call.next(GatewayCalls.parse(RecordEventsRequest.parser(), message))
+              .ifPresent(answers::add);
+        } catch (StatusRuntimeException e) {
+          status = e.getStatus();
+          break;
+        }
+      }
+      while (responses.size() < answers.size()) {
+        responses.add(await(answers.get(responses.size()), deadline).toByteArray());
+      }
+    } catch (StatusRuntimeException e) {
+      return new Outcome(responses, e.getStatus());
+    }
+    return new Outcome(responses, status);
   }
 
-  private MethodDescriptor<byte[], byte[]> method(String path) {
+  private Outcome recordEvent(InstanceTokens.Sender sender, byte[] message, long deadline) {
+    try {
+      RecordEventRequest request = GatewayCalls.parse(RecordEventRequest.parser(), message);
+      return new Outcome(
+          List.of(await(calls.recordEvent(sender, request), deadline).toByteArray()), Status.OK);
+    } catch (StatusRuntimeException e) {
+      return new Outcome(List.of(), e.getStatus());
+    }
+  }
+
+  /**
+   * A call's response, once it is complete, if it is by the call's deadline.
+   *
+   * @throws StatusRuntimeException the status the call ends with instead: the one the response
+   *     failed with, or {@code DEADLINE_EXCEEDED}
+   */
+  private static <T> T await(CompletableFuture<T> response, long deadline) {
+    try {
+      return response.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      // What was handed to Pub/Sub may still be published: a duplicate when sent again.
+      throw Status.DEADLINE_EXCEEDED
+          .withDescription("the call did not finish within its deadline")
+          .asRuntimeException();
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof StatusRuntimeException refused) {
+        throw refused;
+      }
+      throw failedUnexpectedly(e.getCause()).asRuntimeException();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw Status.CANCELLED.withDescription("interrupted").asRuntimeException();
+    }
+  }
+
+  /** A failure no sender can cause: logged with its stack trace, answered with {@code UNKNOWN}. */
+  private static Status failedUnexpectedly(Throwable error) {
+    JsonLog.error("gRPC-web call failed", error, Map.of());
+    return Status.UNKNOWN.withDescription("the call failed unexpectedly").withCause(error);
+  }
+
+  /**
+   * Runs one refused call through the whole path (frames, message, metadata check, answer), so that
+   * the first real call is not the first.
+   */
+  Response warmUp() {
+    RecordEventsRequest metadata =
+        RecordEventsRequest.newBuilder()
+            .setMetadata(
+                RecordEventsRequestMetadata.newBuilder()
+                    .setRequestId("warm-up")
+                    .setIdentifier(
+                        Identifier.newBuilder()
+                            .setUnlicensedInstance(
+                                Identifier.UnlicensedInstanceIdentifier.newBuilder()
+                                    .setInstanceId(WARM_UP_SENDER.id()))))
+            .build();
+    return handle(
+        "/" + RECORD_EVENTS,
+        false,
+        null,
+        WARM_UP_SENDER,
+        GrpcWebFrames.frame(GrpcWebFrames.DATA, metadata.toByteArray()));
+  }
+
+  /** The method's full name ({@code <service>/<method>}), or {@code null} when it has none. */
+  private static String method(String path) {
     int second = path.lastIndexOf('/');
     int first = second <= 0 ? -1 : path.lastIndexOf('/', second - 1);
     if (first < 0) {
       return null;
     }
-    return methods.get(path.substring(first + 1));
+    String method = path.substring(first + 1);
+    return method.equals(RECORD_EVENTS) || method.equals(RECORD_EVENT) ? method : null;
   }
 
   private long timeoutMillis(String grpcTimeout) {
@@ -236,29 +278,5 @@ final class GrpcWebBridge implements AutoCloseable {
   /** Base64 of a binary body, for {@code -text} responses. */
   static byte[] toText(byte[] body) {
     return Base64.getEncoder().encodeToString(body).getBytes(StandardCharsets.US_ASCII);
-  }
-
-  @Override
-  public void close() throws InterruptedException {
-    channel.shutdown().awaitTermination(5, TimeUnit.SECONDS);
-    server.shutdown().awaitTermination(5, TimeUnit.SECONDS);
-  }
-
-  /** Gathers a call's responses and its closing status. */
-  private static final class Collector extends ClientCall.Listener<byte[]> {
-    final List<byte[]> messages = new ArrayList<>();
-    final CompletableFuture<Status> closed = new CompletableFuture<>();
-
-    @Override
-    public void onMessage(byte[] message) {
-      synchronized (messages) {
-        messages.add(message);
-      }
-    }
-
-    @Override
-    public void onClose(Status status, Metadata trailers) {
-      closed.complete(status);
-    }
   }
 }

@@ -32,6 +32,8 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -158,21 +160,27 @@ class GatewayIT {
     RecordEventsRequestMetadata metadata =
         metadata(INSTANCE).toBuilder().setRequestId(requestId).build();
 
+    List<byte[]> frames =
+        List.of(
+            RecordEventsRequest.newBuilder().setMetadata(metadata).build().toByteArray(),
+            eventsFrame(event("traced.call", EventParameters.newBuilder())),
+            eventsFrame(event("traced.call", EventParameters.newBuilder())));
+
     GrpcWebClient.Result result =
         CLIENT.call(
             function.uri("/"),
             RECORD_EVENTS,
-            stream(metadata, List.of(event("traced.call", EventParameters.newBuilder()))),
+            frames,
             Map.of("Authorization", "Bearer " + TOKEN, "X-Cloud-Trace-Context", trace + "/42;o=1"),
             false,
             Duration.ofSeconds(30));
     assertTrue(result.isOk(), result.grpcMessage());
 
-    // The batch's line (written where the publish completes) and the HTTP request's line, which
-    // is written once the answer is sent: wait for both.
+    // Each batch's line (written where its publishes complete, the two batches publishing at
+    // once) and the HTTP request's line, which is written once the answer is sent: wait for all.
     List<JsonNode> lines = new java.util.ArrayList<>();
     long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (lines.size() < 2 && System.nanoTime() < deadline) {
+    while (lines.size() < 3 && System.nanoTime() < deadline) {
       lines.clear();
       for (String line : function.output().split("\n")) {
         if (line.endsWith("}") && line.contains(trace)) {
@@ -183,7 +191,7 @@ class GatewayIT {
     }
 
     assertEquals(
-        List.of("gateway batch", "gateway request"),
+        List.of("gateway batch", "gateway batch", "gateway request"),
         lines.stream().map(l -> l.path("message").asText()).sorted().toList(),
         function.output());
     for (JsonNode line : lines) {
@@ -360,6 +368,42 @@ class GatewayIT {
             false,
             Duration.ofSeconds(10));
     assertEquals(12, unknownMethod.grpcStatus(), "UNIMPLEMENTED");
+  }
+
+  @Test
+  void classes_aGrpcWebCallLoadsNoGrpcServer() throws Exception {
+    Path classLog = FunctionProcess.logFile("gateway-classes");
+    Map<String, String> logged = new HashMap<>(env);
+    logged.put("JAVA_TOOL_OPTIONS", "-Xlog:class+load=info:file=" + classLog);
+    try (FunctionProcess fresh =
+        FunctionProcess.start("gateway", "dev.tally.gatewayfn.GatewayFunction", logged)) {
+      List<Event> events = List.of(event("class.check", EventParameters.newBuilder()));
+      GrpcWebClient.Result result =
+          CLIENT.call(
+              fresh.uri("/"),
+              RECORD_EVENTS,
+              stream(metadata(INSTANCE), events),
+              Map.of("Authorization", "Bearer " + TOKEN),
+              false,
+              Duration.ofSeconds(30));
+      assertTrue(result.isOk(), result.grpcMessage());
+      assertEquals(ids(events), acknowledged(result));
+      awaitLine(fresh, "instance warm"); // the warm-up's refused call ran too
+
+      String classes = Files.readString(classLog);
+      assertTrue(classes.contains("dev.tally.gatewayfn.GrpcWebBridge "), "the log lists classes");
+      for (String server :
+          List.of(
+              "io.grpc.internal.Server",
+              "io.grpc.inprocess.",
+              "io.grpc.ServerInterceptors",
+              "io.grpc.stub.ServerCalls",
+              "io.grpc.ServerServiceDefinition",
+              "dev.tally.gateway.GatewayService ",
+              "dev.tally.gateway.InstanceAuthInterceptor ")) {
+        assertFalse(classes.contains(server), server + " was loaded");
+      }
+    }
   }
 
   @Test

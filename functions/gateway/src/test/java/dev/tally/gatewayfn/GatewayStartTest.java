@@ -77,8 +77,8 @@ class GatewayStartTest {
             GatewayFunction.start(
                 CONFIG,
                 config -> new GatewayRuntime(config, publishers),
-                service -> {
-                  throw new IllegalStateException("cannot start the in-process server");
+                calls -> {
+                  throw new IllegalStateException("cannot start the bridge");
                 }));
 
     assertEquals(List.of("events", "dead-letters"), publishers.opened);
@@ -86,7 +86,7 @@ class GatewayStartTest {
   }
 
   @Test
-  void start_retriedAfterFailedStartsHoldsOnlyWhatTheLastStartOpened() throws Exception {
+  void start_retriedAfterFailedStartsHoldsOnlyWhatTheLastStartOpened() {
     CountingPublishers publishers = new CountingPublishers(Set.of());
     AtomicInteger attempts = new AtomicInteger();
     Lazy<GrpcWebBridge> bridge =
@@ -95,20 +95,19 @@ class GatewayStartTest {
                 GatewayFunction.start(
                     CONFIG,
                     config -> new GatewayRuntime(config, publishers),
-                    service -> {
+                    calls -> {
                       if (attempts.incrementAndGet() <= 3) {
                         throw new IllegalStateException("not yet");
                       }
-                      return new GrpcWebBridge(service, 1000, 10);
+                      return new GrpcWebBridge(calls, 1000, 10);
                     }));
 
     for (int i = 0; i < 3; i++) {
       assertThrows(IllegalStateException.class, bridge::get);
     }
-    GrpcWebBridge started = bridge.get();
+    bridge.get();
 
     assertEquals(8, publishers.opened.size(), "four starts, two publishers each");
     assertEquals(2, publishers.stillOpen(), "only the last start's publishers are open");
-    started.close();
   }
 }

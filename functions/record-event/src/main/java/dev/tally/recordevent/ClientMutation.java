@@ -45,13 +45,8 @@ final class ClientMutation {
 
   private static final String TOKENS = tokens(DOCUMENT);
 
-  private static final Set<String> EVENT_FIELDS =
-      Set.of("timestamp", "feature", "action", "source", "parameters", "marketingTracking");
   private static final Set<String> SOURCE_FIELDS = Set.of("client", "clientVersion");
-  private static final Set<String> PARAMETER_FIELDS =
-      Set.of("version", "metadata", "privateMetadata", "billingMetadata", "interactionID");
   private static final Set<String> BILLING_FIELDS = Set.of("product", "category");
-  private static final Set<String> METADATA_FIELDS = Set.of("key", "value");
   private static final Set<String> TRACKING_FIELDS =
       Set.of(
           "url",
@@ -82,9 +77,16 @@ final class ClientMutation {
     if (events == null) {
       return Optional.empty();
     }
+    // The flags read with the token are those the engine would read with the first batch: this
+    // document changes nothing before it records. (The engine reads them again: a request may
+    // change a user's export setting in a field before the one that records.)
     RecordingRequest recording =
         recorder.begin(
-            context.actor(), context.signals(), context.interactionId(), context.traceId());
+            context.actor(),
+            context.flags(),
+            context.signals(),
+            context.interactionId(),
+            context.traceId());
     try {
       recording.checkRoomFor(events.size());
       List<EventInput> inputs = new ArrayList<>(events.size());
@@ -144,17 +146,37 @@ final class ClientMutation {
   /** The event as the engine's coercion gives it, or {@code null} when it is not plainly one. */
   @SuppressWarnings("unchecked")
   private static Map<String, Object> event(Object value) {
-    if (!(value instanceof Map<?, ?> event)
-        || !EVENT_FIELDS.containsAll(event.keySet())
-        || !(event.get("feature") instanceof String)
-        || !(event.get("action") instanceof String)
-        || !isObject(event.get("source"), SOURCE_FIELDS, Set.of("client"))
-        || !isParameters(event.get("parameters"))
-        || (event.get("marketingTracking") != null
-            && !isObject(event.get("marketingTracking"), TRACKING_FIELDS, Set.of()))) {
+    if (!(value instanceof Map<?, ?> event)) {
       return null;
     }
-    Object timestamp = event.get("timestamp");
+    // One pass over the fields: each known one read as it comes, any other refuses the event.
+    Object feature = null;
+    Object action = null;
+    Object source = null;
+    Object parameters = null;
+    Object tracking = null;
+    Object timestamp = null;
+    for (Map.Entry<?, ?> field : event.entrySet()) {
+      Object fieldValue = field.getValue();
+      switch (name(field.getKey())) {
+        case "feature" -> feature = fieldValue;
+        case "action" -> action = fieldValue;
+        case "source" -> source = fieldValue;
+        case "parameters" -> parameters = fieldValue;
+        case "marketingTracking" -> tracking = fieldValue;
+        case "timestamp" -> timestamp = fieldValue;
+        default -> {
+          return null;
+        }
+      }
+    }
+    if (!(feature instanceof String)
+        || !(action instanceof String)
+        || !isObject(source, SOURCE_FIELDS, "client")
+        || !isParameters(parameters)
+        || (tracking != null && !isObject(tracking, TRACKING_FIELDS))) {
+      return null;
+    }
     if (timestamp == null) {
       return (Map<String, Object>) event;
     }
@@ -168,17 +190,33 @@ final class ClientMutation {
   }
 
   private static boolean isParameters(Object value) {
-    if (!(value instanceof Map<?, ?> parameters)
-        || !PARAMETER_FIELDS.containsAll(parameters.keySet())
-        || !(parameters.get("version") instanceof Integer)
-        || !isNullOrString(parameters.get("interactionID"))) {
+    if (!(value instanceof Map<?, ?> parameters)) {
       return false;
     }
-    Object billing = parameters.get("billingMetadata");
-    if (billing != null && !isObject(billing, BILLING_FIELDS, BILLING_FIELDS)) {
+    Object version = null;
+    Object metadata = null;
+    Object billing = null;
+    Object interactionId = null;
+    for (Map.Entry<?, ?> field : parameters.entrySet()) {
+      Object fieldValue = field.getValue();
+      switch (name(field.getKey())) {
+        case "version" -> version = fieldValue;
+        case "metadata" -> metadata = fieldValue;
+        case "billingMetadata" -> billing = fieldValue;
+        case "interactionID" -> interactionId = fieldValue;
+        case "privateMetadata" -> {
+          // any JSON value: the recorder's rules judge it
+        }
+        default -> {
+          return false;
+        }
+      }
+    }
+    if (!(version instanceof Integer)
+        || !isNullOrString(interactionId)
+        || (billing != null && !isObject(billing, BILLING_FIELDS, "product", "category"))) {
       return false;
     }
-    Object metadata = parameters.get("metadata");
     if (metadata == null) {
       return true;
     }
@@ -186,35 +224,56 @@ final class ClientMutation {
       return false;
     }
     for (Object entry : entries) {
-      if (!(entry instanceof Map<?, ?> pair)
-          || !METADATA_FIELDS.containsAll(pair.keySet())
-          || !(pair.get("key") instanceof String)
-          || pair.get("value") == null) {
+      if (!isMetadataEntry(entry)) {
         return false;
       }
     }
     return true;
   }
 
+  /** {@code {key: String!, value: JSONValue!}}. */
+  private static boolean isMetadataEntry(Object value) {
+    if (!(value instanceof Map<?, ?> pair)) {
+      return false;
+    }
+    Object key = null;
+    Object entryValue = null;
+    for (Map.Entry<?, ?> field : pair.entrySet()) {
+      switch (name(field.getKey())) {
+        case "key" -> key = field.getValue();
+        case "value" -> entryValue = field.getValue();
+        default -> {
+          return false;
+        }
+      }
+    }
+    return key instanceof String && entryValue != null;
+  }
+
   /**
    * An object of string fields: only {@code fields}, the {@code required} ones present, every value
    * a string or null.
    */
-  private static boolean isObject(Object value, Set<String> fields, Set<String> required) {
-    if (!(value instanceof Map<?, ?> object) || !fields.containsAll(object.keySet())) {
+  private static boolean isObject(Object value, Set<String> fields, String... required) {
+    if (!(value instanceof Map<?, ?> object)) {
       return false;
+    }
+    for (Map.Entry<?, ?> field : object.entrySet()) {
+      if (!fields.contains(field.getKey()) || !isNullOrString(field.getValue())) {
+        return false;
+      }
     }
     for (String field : required) {
       if (!(object.get(field) instanceof String)) {
         return false;
       }
     }
-    for (Object field : object.values()) {
-      if (!isNullOrString(field)) {
-        return false;
-      }
-    }
     return true;
+  }
+
+  /** A field's name; JSON objects have string keys only, anything else matches no field. */
+  private static String name(Object key) {
+    return key instanceof String name ? name : "";
   }
 
   private static boolean isNullOrString(Object value) {

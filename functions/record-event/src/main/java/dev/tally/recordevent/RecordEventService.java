@@ -68,7 +68,7 @@ final class RecordEventService {
 
   /** Opens a database connection and runs the read queries of a request. */
   void warmUpDatabase() {
-    tokens.authenticate("warm-up-token-that-matches-nothing");
+    tokens.authenticateWithFlags("warm-up-token-that-matches-nothing");
     featureFlags.evaluate(Actor.unknown());
   }
 

@@ -15,6 +15,7 @@ import dev.tally.record.EventRecorder;
 import dev.tally.record.RecordingLimits;
 import dev.tally.redact.Redactor;
 import dev.tally.redact.SensitiveMetadataAllowlist;
+import dev.tally.store.AccessTokens;
 import dev.tally.store.FeatureFlags;
 import dev.tally.store.TeeStore;
 import dev.tally.testing.MutableClock;
@@ -29,6 +30,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -46,12 +48,30 @@ class ClientMutationDifferentialTest {
   private final TestDatabase db;
   private final ClientMutation clientMutation;
   private final TelemetryGraphQl engine;
+  private final RequestContext signedIn;
 
   ClientMutationDifferentialTest(TestDatabase db) {
     this.db = db;
     MutableClock clock = new MutableClock(NOW);
     FeatureFlags flags = new FeatureFlags(db.dataSource());
     flags.set(FeatureFlags.TELEMETRY_EXPORT, true);
+    flags.set("new-search", false);
+    flags.setOverride("new-search", 7, true);
+    // As the Authenticator reads a signed-in request: the user's flags with the token's check.
+    AccessTokens tokens = new AccessTokens(db.dataSource(), clock);
+    AccessTokens.Check.Valid check =
+        (AccessTokens.Check.Valid)
+            tokens.authenticateWithFlags(
+                tokens.create(7, Set.of(AccessTokens.USER_ALL), null, "differential").token());
+    this.signedIn =
+        new RequestContext(
+            Actor.user(check.userId()),
+            false,
+            "interaction-1",
+            null,
+            Caller.user(check.userId()),
+            PrivacySignals.NONE,
+            check.flags());
     EventRecorder recorder =
         new EventRecorder(
             new EventBuilder(clock, "5.3.0"),
@@ -124,10 +144,9 @@ class ClientMutationDifferentialTest {
             .equals(ClientMutation.tokens(ClientMutation.DOCUMENT)));
   }
 
-  private static RequestContext context(boolean signedIn) {
+  private RequestContext context(boolean signedIn) {
     return signedIn
-        ? new RequestContext(
-            Actor.user(7), false, "interaction-1", null, Caller.user(7), PrivacySignals.NONE)
+        ? this.signedIn
         : new RequestContext(
             Actor.anonymous("visitor-1"),
             false,
