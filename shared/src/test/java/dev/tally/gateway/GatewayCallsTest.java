@@ -2,6 +2,7 @@ package dev.tally.gateway;
 
 import static dev.tally.gateway.GatewayServiceTest.event;
 import static dev.tally.gateway.GatewayServiceTest.events;
+import static dev.tally.gateway.GatewayServiceTest.managedService;
 import static dev.tally.gateway.GatewayServiceTest.metadata;
 import static dev.tally.gateway.GatewayServiceTest.metadataRequest;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -13,7 +14,6 @@ import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
 import dev.tally.proto.telemetrygateway.v1.Event;
 import dev.tally.proto.telemetrygateway.v1.EventParameters;
-import dev.tally.proto.telemetrygateway.v1.Identifier;
 import dev.tally.proto.telemetrygateway.v1.RecordEventRequest;
 import dev.tally.proto.telemetrygateway.v1.RecordEventResponse;
 import dev.tally.proto.telemetrygateway.v1.RecordEventsRequest;
@@ -219,19 +219,6 @@ class GatewayCallsTest {
     return RecordEventRequest.newBuilder()
         .setMetadata(metadata("instance-1"))
         .setEvent(event)
-        .build();
-  }
-
-  private static RecordEventsRequest managedService(String serviceId) {
-    return RecordEventsRequest.newBuilder()
-        .setMetadata(
-            RecordEventsRequestMetadata.newBuilder()
-                .setRequestId("r")
-                .setIdentifier(
-                    Identifier.newBuilder()
-                        .setManagedService(
-                            Identifier.ManagedServiceIdentifier.newBuilder()
-                                .setServiceId(serviceId))))
         .build();
   }
 

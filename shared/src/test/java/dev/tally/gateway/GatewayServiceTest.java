@@ -367,7 +367,7 @@ class GatewayServiceTest {
     assertEquals(1, publisher.published.size(), "only the service's own event");
   }
 
-  private static RecordEventsRequest managedService(String serviceId) {
+  static RecordEventsRequest managedService(String serviceId) {
     return RecordEventsRequest.newBuilder()
         .setMetadata(
             RecordEventsRequestMetadata.newBuilder()
