@@ -22,7 +22,6 @@ public final class RecordingPublisher implements EventPublisher {
   private final Predicate<String> fails;
   private final Predicate<String> holds;
   private final List<CompletableFuture<String>> held = new ArrayList<>();
-  private volatile int releaseAt = Integer.MAX_VALUE;
   private int mostHeldAtOnce;
 
   /** A publisher that answers every message at once, failing those {@code fails} matches. */
@@ -49,15 +48,10 @@ public final class RecordingPublisher implements EventPublisher {
     String id = "m" + published.size();
     if (holds.test(text)) {
       CompletableFuture<String> publish = new CompletableFuture<>();
-      boolean release;
       synchronized (held) {
         held.add(publish);
-        release = held.size() >= releaseAt;
         mostHeldAtOnce =
             Math.max(mostHeldAtOnce, (int) held.stream().filter(p -> !p.isDone()).count());
-      }
-      if (release) {
-        release();
       }
       return publish;
     }
@@ -69,15 +63,6 @@ public final class RecordingPublisher implements EventPublisher {
     synchronized (held) {
       return (int) held.stream().filter(publish -> !publish.isDone()).count();
     }
-  }
-
-  /**
-   * Releases the held publishes by themselves once {@code count} are held: what only publishes
-   * started together can reach.
-   */
-  public RecordingPublisher releasingWhenHolding(int count) {
-    releaseAt = count;
-    return this;
   }
 
   /** The most publishes that were held, unanswered, at the same time. */
