@@ -5,15 +5,13 @@ import static dev.tally.gateway.GatewayServiceTest.events;
 import static dev.tally.gateway.GatewayServiceTest.managedService;
 import static dev.tally.gateway.GatewayServiceTest.metadata;
 import static dev.tally.gateway.GatewayServiceTest.metadataRequest;
+import static dev.tally.gateway.GatewayServiceTest.nested;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.google.protobuf.Struct;
-import com.google.protobuf.Value;
 import dev.tally.proto.telemetrygateway.v1.Event;
-import dev.tally.proto.telemetrygateway.v1.EventParameters;
 import dev.tally.proto.telemetrygateway.v1.RecordEventRequest;
 import dev.tally.proto.telemetrygateway.v1.RecordEventResponse;
 import dev.tally.proto.telemetrygateway.v1.RecordEventsRequest;
@@ -219,20 +217,6 @@ class GatewayCallsTest {
     return RecordEventRequest.newBuilder()
         .setMetadata(metadata("instance-1"))
         .setEvent(event)
-        .build();
-  }
-
-  /** An event whose private metadata nests {@code levels} Structs, 3 message levels each. */
-  private static Event nested(String id, int levels) {
-    Value value = Value.newBuilder().setStringValue("bottom").build();
-    for (int i = 0; i < levels; i++) {
-      value =
-          Value.newBuilder().setStructValue(Struct.newBuilder().putFields("next", value)).build();
-    }
-    return event(id, "ok.feature").toBuilder()
-        .setParameters(
-            EventParameters.newBuilder()
-                .setPrivateMetadata(Struct.newBuilder().putFields("top", value)))
         .build();
   }
 }

@@ -246,7 +246,7 @@ class GatewayServiceTest {
   }
 
   /** An event whose private metadata nests {@code levels} Structs, 3 message levels each. */
-  private static Event nested(String id, int levels) {
+  static Event nested(String id, int levels) {
     Value value = Value.newBuilder().setStringValue("bottom").build();
     for (int i = 0; i < levels; i++) {
       value =
