@@ -231,19 +231,7 @@ public final class Benchmark {
     lines.add(
         "| batch | clients | record-event events/s | p50 ms | p99 ms | direct JDBC events/s | p50 ms | p99 ms | ratio |");
     lines.add("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-    Map<String, String> env = new LinkedHashMap<>(databaseEnv());
-    env.put("DATABASE_POOL_SIZE", "4");
-    env.put("JAVA_TOOL_OPTIONS", MEMORY_FLAGS);
-    // One token drives the whole load: the per-caller rate limits would measure themselves.
-    env.put("TELEMETRY_RATE_LIMIT_REQUESTS_PER_MINUTE", "0");
-    env.put("TELEMETRY_RATE_LIMIT_EVENTS_PER_MINUTE", "0");
-    try (FunctionProcess function =
-        FunctionProcess.start(
-            "record-event",
-            "dev.tally.recordevent.RecordEventFunction",
-            env,
-            FunctionProcess.freePort(),
-            work.resolve("record-event.log"))) {
+    try (FunctionProcess function = startRecordEvent("record-event")) {
       URI uri = function.uri("/.api/graphql");
       HttpClient http = HttpClient.newHttpClient();
       TeeStore store =
@@ -461,20 +449,9 @@ public final class Benchmark {
         "| pipeline | batch | clients | events/s | p50 ms | p99 ms | export runs | exported | longest run |"
             + " machine CPU busy | record-event CPU | export + gateway CPU |");
     lines.add("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-    Map<String, String> recordEnv = new LinkedHashMap<>(databaseEnv());
-    recordEnv.put("DATABASE_POOL_SIZE", "4");
-    recordEnv.put("JAVA_TOOL_OPTIONS", MEMORY_FLAGS);
-    recordEnv.put("TELEMETRY_RATE_LIMIT_REQUESTS_PER_MINUTE", "0");
-    recordEnv.put("TELEMETRY_RATE_LIMIT_EVENTS_PER_MINUTE", "0");
     try (FunctionProcess gateway = startGateway("live-gateway");
         FunctionProcess export = startExport(gateway, "live-export");
-        FunctionProcess recordEvent =
-            FunctionProcess.start(
-                "record-event",
-                "dev.tally.recordevent.RecordEventFunction",
-                recordEnv,
-                FunctionProcess.freePort(),
-                work.resolve("live-record-event.log"))) {
+        FunctionProcess recordEvent = startRecordEvent("live-record-event")) {
       URI uri = recordEvent.uri("/.api/graphql");
       HttpClient http = HttpClient.newHttpClient();
       for (int row = 0; row < 4; row++) {
@@ -822,6 +799,22 @@ public final class Benchmark {
     env.put("DATABASE_URL", database.url());
     env.put("DATABASE_USER", database.user());
     return env;
+  }
+
+  /** record-event in the invoker, as the loads drive it, logging to {@code log}. */
+  private FunctionProcess startRecordEvent(String log) throws IOException {
+    Map<String, String> env = new LinkedHashMap<>(databaseEnv());
+    env.put("DATABASE_POOL_SIZE", "4");
+    env.put("JAVA_TOOL_OPTIONS", MEMORY_FLAGS);
+    // One token drives the whole load: the per-caller rate limits would measure themselves.
+    env.put("TELEMETRY_RATE_LIMIT_REQUESTS_PER_MINUTE", "0");
+    env.put("TELEMETRY_RATE_LIMIT_EVENTS_PER_MINUTE", "0");
+    return FunctionProcess.start(
+        "record-event",
+        "dev.tally.recordevent.RecordEventFunction",
+        env,
+        FunctionProcess.freePort(),
+        work.resolve(log + ".log"));
   }
 
   /** The gateway function in the invoker, publishing to the emulator, logging to {@code log}. */
