@@ -197,7 +197,7 @@ public record EventLimits(
                       MARKETING_IDS.contains(field.getNumber())
                           ? TextBounds.MARKETING_ID_BYTES
                           : TextBounds.URL_BYTES,
-                      "'marketingTracking." + field.getJsonName() + "'"));
+                      "'marketingTracking." + inputName(field.getNumber()) + "'"));
     }
   }
 
@@ -206,6 +206,21 @@ public record EventLimits(
       Set.of(
           EventMarketingTracking.COHORT_ID_FIELD_NUMBER,
           EventMarketingTracking.DEVICE_SESSION_ID_FIELD_NUMBER);
+
+  /** A marketing field's name as clients send it ({@code TelemetryEventMarketingTrackingInput}). */
+  private static String inputName(int fieldNumber) {
+    return switch (fieldNumber) {
+      case EventMarketingTracking.URL_FIELD_NUMBER -> "url";
+      case EventMarketingTracking.FIRST_SOURCE_URL_FIELD_NUMBER -> "firstSourceURL";
+      case EventMarketingTracking.COHORT_ID_FIELD_NUMBER -> "cohortID";
+      case EventMarketingTracking.REFERRER_FIELD_NUMBER -> "referrer";
+      case EventMarketingTracking.LAST_SOURCE_URL_FIELD_NUMBER -> "lastSourceURL";
+      case EventMarketingTracking.DEVICE_SESSION_ID_FIELD_NUMBER -> "deviceSessionID";
+      case EventMarketingTracking.SESSION_REFERRER_FIELD_NUMBER -> "sessionReferrer";
+      case EventMarketingTracking.SESSION_FIRST_URL_FIELD_NUMBER -> "sessionFirstURL";
+      default -> "field " + fieldNumber;
+    };
+  }
 
   private static void text(String value, int maxBytes, String field) {
     StorableText.check(value, field);

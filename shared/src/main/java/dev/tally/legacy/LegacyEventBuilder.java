@@ -145,7 +145,7 @@ public final class LegacyEventBuilder {
       throw new InvalidEventException("'event' must be the name of the event, got none");
     }
     if (name.length() > MAX_NAME_LENGTH) {
-      throw new InvalidEventException(
+      throw new LimitExceededException(
           "'event' may be at most " + MAX_NAME_LENGTH + " characters long, got " + name.length());
     }
     StorableText.check(name, "'event'");

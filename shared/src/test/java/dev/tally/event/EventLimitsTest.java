@@ -314,8 +314,8 @@ class EventLimitsTest {
         "category | 128 | 'parameters.billingMetadata.category'",
         "url | 8192 | 'marketingTracking.url'",
         "referrer | 8192 | 'marketingTracking.referrer'",
-        "cohortId | 256 | 'marketingTracking.cohortId'",
-        "deviceSessionId | 256 | 'marketingTracking.deviceSessionId'",
+        "cohortId | 256 | 'marketingTracking.cohortID'",
+        "deviceSessionId | 256 | 'marketingTracking.deviceSessionID'",
       })
   void everyTextOfAnEvent_isBoundedInBytes_andRefusedOverItNamingTheField(
       String field, int bound, String named) {
