@@ -312,6 +312,7 @@ resource "google_cloudfunctions2_function" "record_event" {
       TELEMETRY_RATE_LIMIT_EVENTS_PER_MINUTE         = tostring(var.rate_limits.events_per_minute)
       TELEMETRY_RATE_LIMIT_ADMIN_REQUESTS_PER_MINUTE = tostring(var.rate_limits.admin_requests_per_minute)
       TELEMETRY_TRUSTED_PROXIES                      = tostring(var.rate_limits.trusted_proxies)
+      TELEMETRY_CONSOLE_SIGN_IN_ATTEMPTS_PER_MINUTE  = tostring(var.console_sign_in_attempts_per_minute)
       TELEMETRY_HONOR_GPC                            = tostring(var.honor_gpc)
       TELEMETRY_HONOR_DNT                            = tostring(var.honor_dnt)
     }

@@ -361,6 +361,17 @@ variable "rate_limits" {
   }
 }
 
+variable "console_sign_in_attempts_per_minute" {
+  description = "TELEMETRY_CONSOLE_SIGN_IN_ATTEMPTS_PER_MINUTE: sign-in attempts the console accepts per client address and minute, per function instance, counted before the token is looked up (the address as rate_limits reads it); 0 turns the limit off."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.console_sign_in_attempts_per_minute >= 0 && var.console_sign_in_attempts_per_minute <= 100000000 && floor(var.console_sign_in_attempts_per_minute) == var.console_sign_in_attempts_per_minute
+    error_message = "console_sign_in_attempts_per_minute must be a whole number from 0 (no limit) to 100000000."
+  }
+}
+
 # --- export ---
 
 variable "export_enabled" {

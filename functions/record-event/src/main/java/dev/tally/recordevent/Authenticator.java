@@ -91,6 +91,20 @@ final class Authenticator {
         });
   }
 
+  /**
+   * The context of a request whose credentials were checked elsewhere: a console session, checked
+   * with its access token's state on every request.
+   */
+  RequestContext signedIn(long userId, boolean siteAdmin, HttpRequest request) {
+    return new RequestContext(
+        Actor.user(userId),
+        siteAdmin,
+        request.getFirstHeader(INTERACTION_ID_HEADER).orElse(null),
+        request.getFirstHeader("traceparent").map(Authenticator::traceId).orElse(null),
+        Caller.user(userId),
+        signals(request));
+  }
+
   /** The request's Global Privacy Control and Do Not Track signals. */
   static PrivacySignals signals(HttpRequest request) {
     return PrivacySignals.fromHeaders(

@@ -59,7 +59,7 @@ public final class RecordEventFunction implements HttpFunction {
     this.config = config;
     this.cors = new Cors(config);
     this.service = service;
-    this.console = new ConsoleRoute(service);
+    this.console = new ConsoleRoute(config, service);
   }
 
   @Override

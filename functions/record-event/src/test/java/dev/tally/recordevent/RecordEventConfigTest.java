@@ -38,6 +38,31 @@ class RecordEventConfigTest {
   }
 
   @Test
+  void fromEnv_readsTheConsolesSignInLimit() {
+    assertEquals(
+        10, RecordEventConfig.fromEnv(Map.of("DATABASE_URL", DB)).consoleSignInAttemptsPerMinute());
+    assertEquals(
+        0,
+        RecordEventConfig.fromEnv(
+                Map.of("DATABASE_URL", DB, "TELEMETRY_CONSOLE_SIGN_IN_ATTEMPTS_PER_MINUTE", "0"))
+            .consoleSignInAttemptsPerMinute(),
+        "0 turns it off");
+    ConfigException bad =
+        assertThrows(
+            ConfigException.class,
+            () ->
+                RecordEventConfig.fromEnv(
+                    Map.of(
+                        "DATABASE_URL",
+                        DB,
+                        "TELEMETRY_CONSOLE_SIGN_IN_ATTEMPTS_PER_MINUTE",
+                        "-1")));
+    assertTrue(
+        bad.getMessage().startsWith("TELEMETRY_CONSOLE_SIGN_IN_ATTEMPTS_PER_MINUTE must be"),
+        bad.getMessage());
+  }
+
+  @Test
   void fromEnv_readsAllowedOrigins() {
     RecordEventConfig config =
         RecordEventConfig.fromEnv(
