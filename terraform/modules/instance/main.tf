@@ -146,6 +146,7 @@ resource "google_sql_database_instance" "tally" {
     disk_type                   = "PD_SSD"
     disk_size                   = var.database_disk_size_gb
     disk_autoresize             = true
+    disk_autoresize_limit       = var.database_disk_autoresize_limit_gb # it never shrinks
     user_labels                 = local.labels
 
     backup_configuration {

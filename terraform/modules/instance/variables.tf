@@ -102,6 +102,18 @@ variable "database_disk_size_gb" {
   }
 }
 
+variable "database_disk_autoresize_limit_gb" {
+  description = "Largest size in GB the disk may grow to (disk_autoresize_limit). Cloud SQL grows the disk as it fills and never shrinks it, so without a cap a flood of events is a bill that stays. At the cap, writes fail (record-event answers 503) until the disk is raised or rows are pruned (event_logs_retention_days). 0 removes the cap."
+  type        = number
+  default     = 100
+
+  # Refers to another variable: Terraform 1.9 or later. 65536 GB is Cloud SQL's largest disk.
+  validation {
+    condition     = floor(var.database_disk_autoresize_limit_gb) == var.database_disk_autoresize_limit_gb && (var.database_disk_autoresize_limit_gb == 0 || (var.database_disk_autoresize_limit_gb >= var.database_disk_size_gb && var.database_disk_autoresize_limit_gb <= 65536))
+    error_message = "database_disk_autoresize_limit_gb must be 0 (no cap) or a whole number of GB from database_disk_size_gb to 65536."
+  }
+}
+
 variable "database_point_in_time_recovery" {
   description = "Keep write-ahead logs for point-in-time recovery (costs storage). Daily backups are always on."
   type        = bool
