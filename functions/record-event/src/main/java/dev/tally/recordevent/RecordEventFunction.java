@@ -142,13 +142,14 @@ public final class RecordEventFunction implements HttpFunction {
       return unread(response, 401, e.getMessage());
     }
 
-    byte[] body =
-        RequestBodies.readAtMost(
+    RequestBodies.Read read =
+        RequestBodies.read(
             request.getInputStream(), request.getContentLength(), config.maxRequestBytes());
+    byte[] body = read.body();
     try {
-      // A body too large was read and dropped: at least one byte more than the limit.
-      gate.bodyRead(request, context, body == null ? config.maxRequestBytes() + 1L : body.length);
+      gate.bodyRead(request, context, read.bytesRead());
     } catch (RateLimitedException e) {
+      // A body over the size limit gets its 413, which says more; it was counted all the same.
       if (body != null) {
         return rateLimited(response, log, e, false);
       }
