@@ -819,9 +819,11 @@ public final class Benchmark {
     Map<String, String> env = new LinkedHashMap<>(databaseEnv());
     env.put("DATABASE_POOL_SIZE", "4");
     env.put("JAVA_TOOL_OPTIONS", MEMORY_FLAGS);
-    // One token drives the whole load: the per-caller rate limits would measure themselves.
+    // One token from one address drives the whole load: the rate limits would measure themselves.
     env.put("TELEMETRY_RATE_LIMIT_REQUESTS_PER_MINUTE", "0");
     env.put("TELEMETRY_RATE_LIMIT_EVENTS_PER_MINUTE", "0");
+    env.put("TELEMETRY_RATE_LIMIT_BYTES_PER_MINUTE", "0");
+    env.put("TELEMETRY_RATE_LIMIT_ADDRESS_REQUESTS_PER_MINUTE", "0");
     return FunctionProcess.start(
         "record-event",
         "dev.tally.recordevent.RecordEventFunction",

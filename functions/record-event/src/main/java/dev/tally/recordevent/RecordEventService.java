@@ -37,7 +37,12 @@ final class RecordEventService {
   /** How long the schema's warm-up waits for a first request before it builds anyway. */
   static final Duration GRAPHQL_WARM_UP_DELAY = Duration.ofSeconds(2);
 
-  RecordEventService(RecordEventConfig config, DataSource dataSource, Clock clock) {
+  /**
+   * @param limits the instance's rate limits, shared with what counts a request before it reaches
+   *     the service ({@link RequestGate})
+   */
+  RecordEventService(
+      RecordEventConfig config, DataSource dataSource, Clock clock, CallerLimits limits) {
     this.dataSource = dataSource;
     this.clock = clock;
     this.tokens = new AccessTokens(dataSource, clock);
@@ -49,7 +54,7 @@ final class RecordEventService {
             new TeeStore(dataSource, config.telemetry().redactor()),
             config.limits(),
             config.privacy());
-    this.limits = new CallerLimits(config.rateLimits(), clock);
+    this.limits = limits;
     this.authenticator = new Authenticator(config.allowAnonymous(), tokens, limits);
     this.clientMutation = new ClientMutation(recorder, limits);
     this.graphQl =
@@ -63,10 +68,10 @@ final class RecordEventService {
   }
 
   /** The service of a deployed instance: a connection pool from the configuration. */
-  static RecordEventService create(RecordEventConfig config) {
+  static RecordEventService create(RecordEventConfig config, CallerLimits limits) {
     HikariDataSource dataSource = DataSources.pooled(config.database(), "record-event");
     Runtime.getRuntime().addShutdownHook(new Thread(dataSource::close, "close-pool"));
-    return new RecordEventService(config, dataSource, Clock.systemUTC());
+    return new RecordEventService(config, dataSource, Clock.systemUTC(), limits);
   }
 
   // The warm-up steps: each runs what the first request would run for the first time, without

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tally.recordevent.console.ConsoleBackend;
 import dev.tally.recordevent.console.FakeRequest;
+import dev.tally.ratelimit.CallerLimits;
 import dev.tally.store.AccessTokens;
 import dev.tally.store.ConsoleSessions;
 import dev.tally.testing.MutableClock;
@@ -43,8 +44,10 @@ class ConsoleGraphQlTest {
   private ConsoleGraphQl console(Map<String, String> settings) {
     Map<String, String> env = new HashMap<>(settings);
     env.put("DATABASE_URL", db.url());
+    RecordEventConfig config = RecordEventConfig.fromEnv(env);
     RecordEventService service =
-        new RecordEventService(RecordEventConfig.fromEnv(env), db.dataSource(), clock);
+        new RecordEventService(
+            config, db.dataSource(), clock, new CallerLimits(config.rateLimits(), clock));
     return new ConsoleGraphQl(() -> service);
   }
 
