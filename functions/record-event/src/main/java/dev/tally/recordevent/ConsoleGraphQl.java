@@ -1,6 +1,7 @@
 package dev.tally.recordevent;
 
 import com.google.cloud.functions.HttpRequest;
+import dev.tally.ratelimit.Caller;
 import dev.tally.ratelimit.RateLimitedException;
 import dev.tally.recordevent.console.Console;
 import dev.tally.recordevent.console.ConsoleBackend;
@@ -42,10 +43,15 @@ final class ConsoleGraphQl implements ConsoleBackend {
   public SignIn signIn(HttpRequest request, String token, String query) {
     try {
       RecordEventService instance = service.get();
+      Caller address = address(instance, request);
       RequestContext context;
       try {
+        instance.limits().tokenLookup(address);
         context = instance.authenticator().authenticateToken(token, request);
+      } catch (RateLimitedException e) {
+        return new SignIn(error(429, e.getMessage(), "RATE_LIMITED", e.retryAfterSeconds()), null);
       } catch (Authenticator.UnauthenticatedException e) {
+        instance.limits().failedAuthentication(address);
         return new SignIn(error(401, e.getMessage(), "UNAUTHENTICATED", 0), null);
       }
       Answer answer = run(instance, context, query, Map.of());
@@ -72,8 +78,18 @@ final class ConsoleGraphQl implements ConsoleBackend {
       HttpRequest request, String sessionId, String query, Map<String, Object> variables) {
     try {
       RecordEventService instance = service.get();
+      // A session is looked up as a token is: not while the address's refused ones are spent.
+      Caller address = address(instance, request);
+      try {
+        instance.limits().tokenLookup(address);
+      } catch (RateLimitedException e) {
+        return error(429, e.getMessage(), "RATE_LIMITED", e.retryAfterSeconds());
+      }
       ConsoleSessions.Check check = instance.consoleSessions().check(sessionId);
       if (check instanceof ConsoleSessions.Check.Rejected rejected) {
+        if (rejected.reason() == ConsoleSessions.Check.Reason.UNKNOWN) {
+          instance.limits().failedAuthentication(address);
+        }
         return error(401, refusal(rejected.reason()), "UNAUTHENTICATED", 0);
       }
       ConsoleSessions.Check.Valid valid = (ConsoleSessions.Check.Valid) check;
@@ -93,6 +109,11 @@ final class ConsoleGraphQl implements ConsoleBackend {
     } catch (StoreException e) {
       return storeFailure(e);
     }
+  }
+
+  /** The address a request came from, as the rate limits count it. */
+  private static Caller address(RecordEventService instance, HttpRequest request) {
+    return instance.limits().anonymousCaller(Authenticator.forwardedFor(request));
   }
 
   /** A request of an authenticated caller: its rate limit, then the schema. */

@@ -93,7 +93,12 @@ public final class RecordEventFunction implements HttpFunction {
       if (config.consoleEnabled() && isConsolePath(request.getPath())) {
         log.put("outcome", "console");
         log.put("path", request.getPath());
-        status = console.handle(request, response);
+        try {
+          gate.admitAddress(request);
+          status = console.handle(request, response);
+        } catch (RateLimitedException e) {
+          status = rateLimited(response, log, e, true);
+        }
       } else {
         status = handle(request, response, log);
       }

@@ -54,6 +54,16 @@ final class RequestGate {
   }
 
   /**
+   * Counts a request of the console against its address's requests: its pages look sessions up and
+   * read what the instance holds.
+   *
+   * @throws RateLimitedException over the budget; the body must be left unread
+   */
+  void admitAddress(HttpRequest request) {
+    limits.addressRequest(limits.anonymousCaller(Authenticator.forwardedFor(request)));
+  }
+
+  /**
    * Counts a body once read, when its length was not declared.
    *
    * @throws RateLimitedException when the caller did not have the bytes left

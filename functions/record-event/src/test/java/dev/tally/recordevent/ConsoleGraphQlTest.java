@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tally.ratelimit.CallerLimits;
 import dev.tally.recordevent.console.ConsoleBackend;
 import dev.tally.recordevent.console.FakeRequest;
-import dev.tally.ratelimit.CallerLimits;
 import dev.tally.store.AccessTokens;
 import dev.tally.store.ConsoleSessions;
 import dev.tally.testing.MutableClock;
@@ -133,6 +133,30 @@ class ConsoleGraphQlTest {
 
     assertRefused(ask(console, session), "signed out");
     assertEquals(200, ask(console, other).status(), "another sign-in of the same token");
+  }
+
+  @Test
+  void sessionsThatAreNotKnown_countAsRefusedTokensOfTheirAddress() {
+    ConsoleGraphQl console =
+        console(Map.of("TELEMETRY_RATE_LIMIT_FAILED_AUTHENTICATIONS_PER_MINUTE", "3"));
+    String session = signIn(console, tokens.create(1, ADMIN, null, "admin").token());
+    for (int i = 0; i < 3; i++) {
+      assertRefused(ask(console, "x".repeat(43)), "not known here");
+    }
+
+    // The address spent its refused lookups: the next one is not looked up, even a good one.
+    ConsoleBackend.Answer flooded = ask(console, session);
+    assertEquals(429, flooded.status(), flooded.body().toString());
+    assertEquals("RATE_LIMITED", flooded.errorCode());
+    assertTrue(
+        flooded.errorMessage().contains("TELEMETRY_RATE_LIMIT_FAILED_AUTHENTICATIONS_PER_MINUTE"),
+        flooded.errorMessage());
+    ConsoleBackend.SignIn signIn =
+        console.signIn(request(), tokens.create(1, ADMIN, null, "").token(), QUERY);
+    assertEquals(429, signIn.answer().status());
+
+    clock.advance(Duration.ofMinutes(1));
+    assertEquals(200, ask(console, session).status(), "a minute later");
   }
 
   @Test
