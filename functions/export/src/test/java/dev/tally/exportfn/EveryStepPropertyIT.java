@@ -105,7 +105,10 @@ class EveryStepPropertyIT {
     // The bounds under test are the event's, not the callers' rates.
     for (String limit :
         List.of(
+            "TELEMETRY_RATE_LIMIT_ADDRESS_REQUESTS_PER_MINUTE",
             "TELEMETRY_RATE_LIMIT_REQUESTS_PER_MINUTE",
+            "TELEMETRY_RATE_LIMIT_BYTES_PER_MINUTE",
+            "TELEMETRY_RATE_LIMIT_ANONYMOUS_BYTES_PER_MINUTE",
             "TELEMETRY_RATE_LIMIT_EVENTS_PER_MINUTE",
             "TELEMETRY_RATE_LIMIT_ADMIN_REQUESTS_PER_MINUTE")) {
       recordEnv.put(limit, "0");
