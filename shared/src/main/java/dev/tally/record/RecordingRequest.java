@@ -23,10 +23,10 @@ import java.util.function.Function;
  * alike: a request cannot multiply it by recording through several fields.
  *
  * <p>Whether the request's V2 events are queued for export is decided once, with the first batch:
- * the user's {@code telemetry-export} value, unless the privacy rule keeps them local (the user's
- * own "off", or a privacy signal the instance honours). Legacy events are never queued. The flags
- * are those given at the start, when the request's token check read them, or else read with the
- * first batch.
+ * the user's {@code telemetry-export} value (the instance's, or an administrator's per-user value),
+ * unless the privacy rule keeps them local (the user's own opt-out, or a privacy signal the
+ * instance honours). Legacy events are never queued. The flags and the opt-out are those given at
+ * the start, when the request's token check read them, or else read with the first batch.
  *
  * <p>Not thread-safe: one request adds its batches one after the other.
  */
@@ -135,11 +135,7 @@ public final class RecordingRequest {
       FeatureFlags.Evaluation flags =
           this.flags != null ? this.flags : recorder.featureFlags().evaluateWithOverrides(actor);
       context = new EventContext(actor, flags.values(), interactionId, traceId);
-      keptLocal =
-          recorder
-              .privacy()
-              .keptLocal(signals, flags.override(FeatureFlags.TELEMETRY_EXPORT))
-              .orElse(null);
+      keptLocal = recorder.privacy().keptLocal(signals, flags.exportOptOut()).orElse(null);
       queueForExport =
           keptLocal == null && flags.values().getOrDefault(FeatureFlags.TELEMETRY_EXPORT, false);
     }
