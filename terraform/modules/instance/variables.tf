@@ -430,7 +430,7 @@ variable "instance_id" {
 }
 
 variable "license_key" {
-  description = "TELEMETRY_GATEWAY_EXPORTER_LICENSE_KEY: makes the identifier a licensed instance. Stored in Secret Manager when set."
+  description = "TELEMETRY_GATEWAY_EXPORTER_LICENSE_KEY: makes the identifier a licensed instance; the gateway must then list this instance's token as licensed-instance:ID (modules/gateway instance_tokens), or it refuses the exports. Stored in Secret Manager when set."
   type        = string
   default     = null
   sensitive   = true

@@ -32,6 +32,7 @@ import javax.sql.DataSource;
  * list-tokens [USER_ID]                    list access tokens (never the tokens themselves)
  * revoke-token ID...                       revoke access tokens and end their console sessions
  * set-flag NAME true|false [USER_ID]       set a feature flag, or one user's override
+ * unset-flag NAME USER_ID                  remove one user's override: the instance's value applies
  * set-aside list [N]                       list the newest N events set aside from export
  * set-aside retry ID...|--all              export set-aside events again
  * set-aside discard ID...                  delete set-aside events for good
@@ -92,7 +93,15 @@ public final class TallyAdmin {
               "set-flag NAME true|false [USER_ID]",
               """
               Sets a feature flag for the whole instance, or one user's own value of it. The flag
-              telemetry-export turns export to the gateway on or off."""),
+              telemetry-export turns export to the gateway on or off. A user's own export opt-out
+              (setExportOptOut) is kept apart: it keeps their events local whatever the flag says,
+              and only they can remove it."""),
+          new Command(
+              "unset-flag",
+              "unset-flag NAME USER_ID",
+              """
+              Removes one user's own value of a feature flag, so that the instance's value applies
+              to them again. A user's own export opt-out is not touched."""),
           new Command(
               "set-aside",
               "set-aside list [N] | retry ID...|--all | discard ID...",
@@ -254,6 +263,17 @@ public final class TallyAdmin {
               rest.get(0) + " = " + enabled + (rest.size() == 3 ? " for user " + rest.get(2) : ""));
           return 0;
         }
+        case "unset-flag" -> {
+          boolean removed =
+              new FeatureFlags(dataSource).removeOverride(rest.get(0), Long.parseLong(rest.get(1)));
+          out.println(
+              rest.get(0)
+                  + (removed ? " unset" : " had no value of its own")
+                  + " for user "
+                  + rest.get(1)
+                  + ": the instance's value applies");
+          return 0;
+        }
         case "set-aside" -> {
           return setAside(command, rest, new ExportQueue(dataSource, Clock.systemUTC()), out, err);
         }
@@ -307,6 +327,9 @@ public final class TallyAdmin {
           return "";
         }
         return args.size() == 3 ? userId(args.get(2)) : null;
+      }
+      case "unset-flag" -> {
+        return args.size() == 2 ? userId(args.get(1)) : "";
       }
       case "set-aside" -> {
         return args.isEmpty() || !List.of("list", "retry", "discard").contains(args.get(0))

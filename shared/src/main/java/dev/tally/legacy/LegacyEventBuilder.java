@@ -34,10 +34,13 @@ import java.util.function.Consumer;
  *       EventLimits#maxPrivateMetadataBytes()} bytes as stored.
  *   <li><b>Size:</b> the event, counted as the UTF-8 bytes of all its text and stored JSON, may
  *       take at most {@link EventLimits#maxEventBytes()}.
- *   <li><b>User:</b> the request's signed-in user wins over {@code userCookieID}; only when nobody
- *       is signed in is {@code userCookieID} the anonymous visitor ID (a blank one leaves the
- *       request's own anonymous ID, if any). A signed-in user's row never carries the cookie ID, so
- *       that it does not link the visitor to the account.
+ *   <li><b>User:</b> the request's signed-in user wins over {@code userCookieID}: a signed-in
+ *       user's row never carries the cookie ID, so that it does not link the visitor to the
+ *       account. Otherwise the event is the context's anonymous visitor's, and a {@code
+ *       userCookieID} naming another visitor is refused: a request records the events of one
+ *       visitor (its {@code X-Sourcegraph-Actor-Anonymous-UID} header, or else its first {@code
+ *       userCookieID}, which the request's recording makes the context's). Only when the context
+ *       names nobody is {@code userCookieID} the visitor ID; a blank one names nobody.
  * </ul>
  *
  * <p>Thread-safe.
@@ -121,9 +124,16 @@ public final class LegacyEventBuilder {
     Actor actor = context.actor();
     String anonymousUserId = null;
     if (actor.userId() == null) {
-      String cookie = input.userCookieId();
-      anonymousUserId =
-          cookie != null && !cookie.isBlank() ? cookie.trim() : actor.anonymousUserId();
+      String cookie = input.cookieVisitorId();
+      String visitor = actor.anonymousUserId();
+      if (cookie != null && visitor != null && !cookie.equals(visitor)) {
+        throw new InvalidEventException(
+            "'userCookieID' names another visitor than the request's (its"
+                + " X-Sourcegraph-Actor-Anonymous-UID header, or the first userCookieID it"
+                + " sent): a request records the events of one visitor; send each visitor's"
+                + " events in requests of their own");
+      }
+      anonymousUserId = visitor != null ? visitor : cookie;
     }
     return new LegacyEvent(
         events.newId(),

@@ -172,9 +172,9 @@ public final class AccessTokens {
 
   /**
    * Checks a token as {@link #authenticate(String)} does and, when it is valid, evaluates every
-   * feature flag for its user as {@link FeatureFlags#evaluateWithOverrides} does ({@link
-   * Check.Valid#flags()}), in the same query: a request that records events needs both, and one
-   * round trip to the database costs less than two.
+   * feature flag for its user, with their export opt-out, as {@link
+   * FeatureFlags#evaluateWithOverrides} does ({@link Check.Valid#flags()}), in the same query: a
+   * request that records events needs both, and one round trip to the database costs less than two.
    */
   public Check authenticateWithFlags(String token) {
     return authenticate(token, true);
@@ -191,10 +191,10 @@ public final class AccessTokens {
           try (PreparedStatement query =
               connection.prepareStatement(
                   withFlags
-                      ? "SELECT t.user_id, t.scopes, t.expires_at, t.revoked_at,"
-                          + " f.name, f.enabled, o.enabled"
-                          + " FROM access_tokens t LEFT JOIN feature_flags f ON true"
-                          + FeatureFlags.joinOverridesOf("t.user_id")
+                      ? "SELECT t.user_id, t.scopes, t.expires_at, t.revoked_at, "
+                          + FeatureFlags.FLAG_COLUMNS
+                          + " FROM access_tokens t"
+                          + FeatureFlags.joinFlagsOf("t.user_id")
                           + " WHERE t.token_sha256 = ?"
                       : "SELECT user_id, scopes, expires_at, revoked_at FROM access_tokens"
                           + " WHERE token_sha256 = ?")) {

@@ -9,6 +9,7 @@ import dev.tally.event.Actor;
 import dev.tally.event.EventBuilder;
 import dev.tally.event.EventContext;
 import dev.tally.event.EventInput;
+import dev.tally.privacy.ExportOptOut;
 import dev.tally.proto.telemetrygateway.v1.Event;
 import dev.tally.redact.Redactor;
 import dev.tally.redact.SensitiveMetadataAllowlist;
@@ -200,6 +201,29 @@ class TallyAdminTest {
     assertEquals(true, flags.evaluate(Actor.user(7)).get("new-search"));
   }
 
+  @Test
+  void unsetFlag_givesAUserTheInstanceValueAgain_andLeavesTheirOwnOptOut() {
+    FeatureFlags flags = new FeatureFlags(db.dataSource());
+    flags.set("telemetry-export", true);
+    flags.setOverride("telemetry-export", 31, false);
+    new ExportOptOut(db.dataSource()).set(31, true);
+
+    assertEquals(0, run(db, "unset-flag", "telemetry-export", "31"), err.toString());
+    assertEquals(0, run(db, "unset-flag", "telemetry-export", "32"), err.toString());
+
+    assertEquals(
+        "telemetry-export unset for user 31: the instance's value applies\n"
+            + "telemetry-export had no value of its own for user 32: the instance's value"
+            + " applies\n",
+        out.toString());
+    FeatureFlags.Evaluation evaluation = flags.evaluateWithOverrides(Actor.user(31));
+    assertEquals(Map.of(), evaluation.overrides());
+    assertEquals(true, evaluation.values().get("telemetry-export"));
+    assertTrue(evaluation.exportOptOut(), "the user's own opt-out is theirs to remove");
+    assertEquals(2, run(db, "unset-flag", "telemetry-export"));
+    assertEquals(2, run(db, "unset-flag", "telemetry-export", "x"));
+  }
+
   /** Queues {@code count} events and sets them aside as the exporter would, oldest first. */
   private List<UUID> setAside(int count) {
     ExportQueue queue = new ExportQueue(db.dataSource(), Clock.systemUTC());
@@ -284,6 +308,7 @@ class TallyAdminTest {
             "list-tokens",
             "revoke-token",
             "set-flag",
+            "unset-flag",
             "set-aside",
             "erase")) {
       assertTrue(out.toString().contains("  " + command), out.toString());

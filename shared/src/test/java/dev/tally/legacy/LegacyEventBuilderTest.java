@@ -1,6 +1,7 @@
 package dev.tally.legacy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -23,9 +24,7 @@ class LegacyEventBuilderTest {
   @Test
   void build_keepsTheEventOfAnAnonymousVisitorUnderTheirCookieId() {
     LegacyEvent event =
-        build(
-            input("goToDefinition", "{\"platform\":\"chrome-extension\"}"),
-            Actor.anonymous("header-id"));
+        build(input("goToDefinition", "{\"platform\":\"chrome-extension\"}"), Actor.unknown());
 
     assertEquals("goToDefinition", event.name());
     assertEquals("cookie-id", event.anonymousUserId());
@@ -34,6 +33,25 @@ class LegacyEventBuilderTest {
     assertEquals("https://github.com/a/b", event.tracking().getUrl());
     assertEquals(Map.of("platform", "chrome-extension"), event.argument());
     assertEquals(7, event.id().version());
+  }
+
+  @Test
+  void build_acceptsACookieIdNamingTheRequestsOwnVisitor() {
+    LegacyEvent event = build(input("goToDefinition", null), Actor.anonymous("cookie-id"));
+
+    assertEquals("cookie-id", event.anonymousUserId());
+  }
+
+  @Test
+  void build_refusesACookieIdNamingAnotherVisitorThanTheRequests() {
+    InvalidEventException e =
+        assertThrows(
+            InvalidEventException.class,
+            () -> build(input("goToDefinition", null), Actor.anonymous("header-id")));
+
+    assertTrue(e.getMessage().startsWith("'userCookieID' names another visitor"), e.getMessage());
+    assertTrue(e.getMessage().contains("X-Sourcegraph-Actor-Anonymous-UID"), e.getMessage());
+    assertFalse(e.getMessage().contains("cookie-id"), "the message repeats no visitor ID");
   }
 
   @Test

@@ -76,8 +76,8 @@ public final class Console {
   static final String EXPORT_QUERY =
       """
       query ConsoleExport { telemetry {
-        exportStatus { enabled usersOverridingOn usersOverridingOff backlog oldestUnexportedSeconds
-          exportedKept setAside
+        exportStatus { enabled usersOverridingOn usersOverridingOff usersOptedOut backlog
+          oldestUnexportedSeconds exportedKept setAside
           recentRuns(first: 20) { startedAt durationMs exported failed setAside backlog error } }
         setAsideEvents(first: 50) { totalCount
           nodes { id setAsideAt reason attempts failures lastError } } } }
