@@ -38,9 +38,10 @@ import java.util.function.Consumer;
  *       user's row never carries the cookie ID, so that it does not link the visitor to the
  *       account. Otherwise the event is the context's anonymous visitor's, and a {@code
  *       userCookieID} naming another visitor is refused: a request records the events of one
- *       visitor (its {@code X-Sourcegraph-Actor-Anonymous-UID} header, or else its first {@code
- *       userCookieID}, which the request's recording makes the context's). Only when the context
- *       names nobody is {@code userCookieID} the visitor ID; a blank one names nobody.
+ *       visitor (its first {@code userCookieID}, or else its {@code
+ *       X-Sourcegraph-Actor-Anonymous-UID} header, which the request's recording makes the
+ *       context's). Only when the context names nobody is {@code userCookieID} the visitor ID; a
+ *       blank one names nobody.
  * </ul>
  *
  * <p>Thread-safe.
@@ -128,10 +129,9 @@ public final class LegacyEventBuilder {
       String visitor = actor.anonymousUserId();
       if (cookie != null && visitor != null && !cookie.equals(visitor)) {
         throw new InvalidEventException(
-            "'userCookieID' names another visitor than the request's (its"
-                + " X-Sourcegraph-Actor-Anonymous-UID header, or the first userCookieID it"
-                + " sent): a request records the events of one visitor; send each visitor's"
-                + " events in requests of their own");
+            "'userCookieID' names another visitor than the request's (the first"
+                + " userCookieID it sent): a request records the events of one visitor; send"
+                + " each visitor's events in requests of their own");
       }
       anonymousUserId = visitor != null ? visitor : cookie;
     }

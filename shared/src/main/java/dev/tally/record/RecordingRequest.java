@@ -28,11 +28,11 @@ import java.util.function.Function;
  * instance honours). Legacy events are never queued. The flags and the opt-out are those given at
  * the start, when the request's token check read them, or else read with the first batch.
  *
- * <p>A request records the events of one anonymous visitor at most: the one its credentials name
- * (the {@code X-Sourcegraph-Actor-Anonymous-UID} header), or else the first {@code userCookieID}
- * among its legacy events, which every later legacy event without one is then recorded under too; a
- * legacy event naming another visitor refuses its batch. A signed-in request's events are its
- * user's, whatever {@code userCookieID} says.
+ * <p>A request records the legacy events of one anonymous visitor at most: the first {@code
+ * userCookieID} among them (which wins over the {@code X-Sourcegraph-Actor-Anonymous-UID} header,
+ * as in the original server), under which its later legacy events without one are recorded too;
+ * without one, the header's visitor. A legacy event naming another visitor refuses its batch. A
+ * signed-in request's events are its user's, whatever {@code userCookieID} says.
  *
  * <p>Not thread-safe: one request adds its batches one after the other.
  */
@@ -60,7 +60,9 @@ public final class RecordingRequest {
       String traceId) {
     this.recorder = recorder;
     this.actor = actor;
-    this.visitor = actor;
+    // A signed-in request's legacy events are its user's; an anonymous one's are chosen by the
+    // first legacy batch (visitorOf).
+    this.visitor = actor.userId() != null ? actor : null;
     this.flags = flags;
     this.signals = signals;
     this.interactionId = interactionId;
@@ -127,11 +129,13 @@ public final class RecordingRequest {
   }
 
   /**
-   * Who the request's legacy events are about, once this batch is added: the request's user or
-   * visitor when it has one, or else the first visitor a {@code userCookieID} of the request names.
+   * Who the request's legacy events are about, once this batch is added: its user when signed in;
+   * else the visitor an earlier batch chose; else the first visitor a {@code userCookieID} of this
+   * batch names (the cookie ID wins over the header, as in the original server); else the request's
+   * own visitor (its header), or nobody.
    */
   private Actor visitorOf(List<LegacyEventInput> inputs) {
-    if (!visitor.isUnknown()) {
+    if (visitor != null) {
       return visitor;
     }
     for (LegacyEventInput input : inputs) {
@@ -140,7 +144,7 @@ public final class RecordingRequest {
         return Actor.anonymous(cookie);
       }
     }
-    return visitor;
+    return actor;
   }
 
   /**

@@ -50,7 +50,7 @@ class LegacyEventBuilderTest {
             () -> build(input("goToDefinition", null), Actor.anonymous("header-id")));
 
     assertTrue(e.getMessage().startsWith("'userCookieID' names another visitor"), e.getMessage());
-    assertTrue(e.getMessage().contains("X-Sourcegraph-Actor-Anonymous-UID"), e.getMessage());
+    assertTrue(e.getMessage().contains("the first userCookieID it sent"), e.getMessage());
     assertFalse(e.getMessage().contains("cookie-id"), "the message repeats no visitor ID");
   }
 

@@ -23,8 +23,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * A request records the events of one anonymous visitor at most, however many legacy events name
- * one with {@code userCookieID}: the request's own (its header), or else the first one named.
+ * A request records the legacy events of one anonymous visitor at most, however many name one with
+ * {@code userCookieID}: the first one named, or else the request's own (its header).
  */
 @ExtendWith(PostgresExtension.class)
 class OneVisitorPerRequestTest {
@@ -97,15 +97,25 @@ class OneVisitorPerRequestTest {
   }
 
   @Test
-  void theHeadersVisitor_isTheRequests_andACookieIdNamingAnotherIsRefused() {
+  void theFirstCookieId_winsOverTheHeader_asInTheOriginalServer() {
     RecordingRequest request = recorder.begin(Actor.anonymous("from-header"), null, null);
 
-    request.addLegacy(List.of(event("same", "from-header"), event("none", null)));
+    request.addLegacy(List.of(event("none", null), event("cookie", "from-cookie")));
     assertThrows(
-        InvalidEventException.class, () -> request.addLegacy(List.of(event("other", "cookie"))));
+        InvalidEventException.class, () -> request.addLegacy(List.of(event("other", "another"))));
     request.commit();
 
-    assertEquals(List.of("same:from-header", "none:from-header"), storedVisitors());
+    assertEquals(List.of("none:from-cookie", "cookie:from-cookie"), storedVisitors());
+  }
+
+  @Test
+  void withoutACookieId_theHeadersVisitorIsTheRequests() {
+    RecordingRequest request = recorder.begin(Actor.anonymous("from-header"), null, null);
+
+    request.addLegacy(List.of(event("none", null), event("blank", " ")));
+    request.commit();
+
+    assertEquals(List.of("none:from-header", "blank:from-header"), storedVisitors());
   }
 
   @Test
