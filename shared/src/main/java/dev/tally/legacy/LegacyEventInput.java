@@ -45,7 +45,9 @@ public record LegacyEventInput(
    * {@code null} when it is absent or blank.
    */
   public String cookieVisitorId() {
-    return userCookieId == null || userCookieId.isBlank() ? null : userCookieId.trim();
+    // trim, not isBlank: a value of control characters only is no ID either.
+    String trimmed = userCookieId == null ? "" : userCookieId.trim();
+    return trimmed.isEmpty() ? null : trimmed;
   }
 
   /**

@@ -109,6 +109,16 @@ class OneVisitorPerRequestTest {
   }
 
   @Test
+  void aCookieIdOfControlCharactersOnly_namesNobody() {
+    RecordingRequest request = recorder.begin(Actor.unknown(), null, null);
+
+    request.addLegacy(List.of(event("controls", "\u0001\u0002 ")));
+    request.commit();
+
+    assertEquals(List.of("controls:unknown"), storedVisitors());
+  }
+
+  @Test
   void withoutACookieId_theHeadersVisitorIsTheRequests() {
     RecordingRequest request = recorder.begin(Actor.anonymous("from-header"), null, null);
 

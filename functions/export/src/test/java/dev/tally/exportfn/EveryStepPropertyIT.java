@@ -781,8 +781,8 @@ class EveryStepPropertyIT {
     input.put("source", "WEB");
     input.put("argument", "{\"n\":" + random.nextInt(100) + "}");
     String visitor = (String) input.get("userCookieID");
-    // A blank cookie ID leaves the event with no visitor: keep one.
-    if (visitor.isBlank()) {
+    // A cookie ID of blanks and control characters only leaves the event with no visitor.
+    if (visitor.trim().isEmpty()) {
       visitor = "v" + visitor;
       input.put("userCookieID", visitor);
     }

@@ -54,8 +54,9 @@ final class Authenticator {
     Actor actor =
         request
             .getFirstHeader(ANONYMOUS_UID_HEADER)
-            .filter(uid -> !uid.isBlank())
-            .map(uid -> Actor.anonymous(uid.trim()))
+            .map(String::trim)
+            .filter(uid -> !uid.isEmpty())
+            .map(Actor::anonymous)
             .orElse(Actor.unknown());
     Caller caller = limits.anonymousCaller(forwardedFor(request));
     return new RequestContext(actor, false, interactionId, traceId, caller, signals(request));
