@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.tally.gateway.InstanceTokens;
 import dev.tally.store.DataSources;
 import dev.tally.store.DatabaseConfig;
 import dev.tally.store.FeatureFlags;
@@ -56,9 +55,6 @@ import org.junit.jupiter.api.Test;
  * recovery there would break the other test classes' connections.
  */
 class DatabaseCrashIT {
-  private static final String TOKEN = "crash-test-token";
-  private static final String INSTANCE = "instance-crash";
-  private static final String SUBSCRIPTION = "events-sub";
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int CLIENTS = 4;
   private static final int EVENTS_PER_REQUEST = 10;
@@ -71,10 +67,7 @@ class DatabaseCrashIT {
 
   private static EmbeddedPostgres postgres;
   private static String databaseUrl;
-  private static PubSubEmulator emulator;
-  private static final List<FunctionProcess> functions = new ArrayList<>();
-  private static FunctionProcess recordEvent;
-  private static FunctionProcess export;
+  private static Pipeline pipeline;
 
   private final HttpClient http = HttpClient.newHttpClient();
   private final AtomicLong nextSeq = new AtomicLong();
@@ -98,54 +91,20 @@ class DatabaseCrashIT {
       new FeatureFlags(dataSource).set(FeatureFlags.TELEMETRY_EXPORT, true);
     }
 
-    emulator = PubSubEmulator.start();
-    emulator.createTopic("events");
-    emulator.createSubscription(SUBSCRIPTION, "events");
-    FunctionProcess gateway =
-        FunctionProcess.start(
-            "gateway",
-            "dev.tally.gatewayfn.GatewayFunction",
+    // One address sends everything here: no caller's limit is what is tested.
+    pipeline =
+        Pipeline.start(
+            databaseUrl,
+            "postgres",
             Map.of(
-                "PUBSUB_PROJECT_ID",
-                PubSubEmulator.PROJECT,
-                "PUBSUB_EMULATOR_HOST",
-                emulator.hostPort(),
-                "TELEMETRY_GATEWAY_TOPIC",
-                "events",
-                "TELEMETRY_GATEWAY_INSTANCE_TOKENS",
-                INSTANCE + "=" + InstanceTokens.sha256Hex(TOKEN)));
-    functions.add(gateway);
-    recordEvent =
-        FunctionProcess.start(
-            "record-event",
-            "dev.tally.recordevent.RecordEventFunction",
-            Map.of(
-                "DATABASE_URL", databaseUrl,
-                "DATABASE_USER", "postgres",
-                // One address sends everything here: no caller's limit is what is tested.
                 "TELEMETRY_RATE_LIMIT_REQUESTS_PER_MINUTE", "0",
                 "TELEMETRY_RATE_LIMIT_EVENTS_PER_MINUTE", "0"));
-    functions.add(recordEvent);
-    export =
-        FunctionProcess.start(
-            "export",
-            "dev.tally.exportfn.ExportFunction",
-            Map.of(
-                "DATABASE_URL", databaseUrl,
-                "DATABASE_USER", "postgres",
-                "TELEMETRY_GATEWAY_EXPORTER_EXPORT_ADDR", gateway.uri("").toString(),
-                "TELEMETRY_GATEWAY_EXPORTER_TOKEN", TOKEN,
-                "TELEMETRY_GATEWAY_EXPORTER_INSTANCE_ID", INSTANCE));
-    functions.add(export);
   }
 
   @AfterAll
   static void stop() throws Exception {
-    for (FunctionProcess function : functions) {
-      function.close();
-    }
-    if (emulator != null) {
-      emulator.close();
+    if (pipeline != null) {
+      pipeline.close();
     }
     if (postgres != null) {
       postgres.close();
@@ -156,7 +115,7 @@ class DatabaseCrashIT {
   void acknowledgedEvents_areStoredAndPublishedAfterDatabaseBackendsAreKilledMidLoad()
       throws Exception {
     // An export before the crashes: its pool then holds a connection that crash recovery ends.
-    assertEquals(0, runExport().path("backlog").asInt());
+    assertEquals(0, pipeline.runExport().path("backlog").asInt());
 
     ExecutorService clients = Executors.newFixedThreadPool(CLIENTS);
     List<Future<?>> running = new ArrayList<>();
@@ -182,15 +141,16 @@ class DatabaseCrashIT {
     Set<Long> stored = storedSeqs();
     assertEquals(List.of(), sample(missing(acknowledged, stored)), "not in event_logs; " + load);
 
-    JsonNode run = runExport();
+    JsonNode run = pipeline.runExport();
     for (int runs = 1; run.path("backlog").asInt() > 0; runs++) {
       assertTrue(runs < 20, "export drains the queue: " + run);
-      run = runExport();
+      run = pipeline.runExport();
     }
     Set<Long> published = new HashSet<>();
     long deadline = System.nanoTime() + WAIT.toNanos();
     while (!published.containsAll(acknowledged) && System.nanoTime() < deadline) {
-      for (PubSubEmulator.Message message : emulator.pull(SUBSCRIPTION, 1, Duration.ofSeconds(5))) {
+      for (PubSubEmulator.Message message :
+          pipeline.emulator().pull(Pipeline.SUBSCRIPTION, 1, Duration.ofSeconds(5))) {
         JsonNode event = JSON.readTree(message.data()).path("event");
         published.add(event.path("parameters").path("metadata").path("seq").asLong());
       }
@@ -222,7 +182,7 @@ class DatabaseCrashIT {
                 Map.of("version", 0, "metadata", List.of(Map.of("key", "seq", "value", seq)))));
       }
       HttpRequest request =
-          HttpRequest.newBuilder(recordEvent.uri("/.api/graphql"))
+          HttpRequest.newBuilder(pipeline.recordEvent().uri("/.api/graphql"))
               .timeout(WAIT)
               .header("Content-Type", "application/json")
               .POST(
@@ -325,18 +285,6 @@ class DatabaseCrashIT {
         fail("interrupted waiting: " + what);
       }
     }
-  }
-
-  private JsonNode runExport() throws IOException, InterruptedException {
-    HttpResponse<String> response =
-        http.send(
-            HttpRequest.newBuilder(export.uri("/"))
-                .timeout(Duration.ofMinutes(2))
-                .POST(HttpRequest.BodyPublishers.noBody())
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
-    assertEquals(200, response.statusCode(), response.body());
-    return JSON.readTree(response.body());
   }
 
   private static Set<Long> storedSeqs() throws SQLException {

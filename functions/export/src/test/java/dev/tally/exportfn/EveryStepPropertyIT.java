@@ -2,7 +2,6 @@ package dev.tally.exportfn;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.tally.gateway.InstanceTokens;
 import dev.tally.privacy.EventLogsRetention;
 import dev.tally.store.AccessTokens;
 import dev.tally.store.FeatureFlags;
@@ -60,8 +59,6 @@ import net.jqwik.api.statistics.Statistics;
 class EveryStepPropertyIT {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final HttpClient HTTP = HttpClient.newHttpClient();
-  private static final String GATEWAY_TOKEN = "every-step-gateway-token";
-  private static final String INSTANCE = "every-step";
   private static final String V2_MUTATION =
       "mutation($e: [TelemetryEventInput!]!) { telemetry { recordEvents(events: $e) {"
           + " alwaysNil } } }";
@@ -69,10 +66,9 @@ class EveryStepPropertyIT {
       "mutation($e: [Event!]) { logEvents(events: $e) { alwaysNil } }";
 
   private static TestDatabase db;
+  private static Pipeline pipeline;
   private static PubSubEmulator emulator;
-  private static final List<FunctionProcess> functions = new ArrayList<>();
   private static FunctionProcess recordEvent;
-  private static FunctionProcess export;
   private static String userToken;
   private static String adminToken;
   private static String consoleCookie;
@@ -80,26 +76,7 @@ class EveryStepPropertyIT {
   @BeforeContainer
   static void start() throws Exception {
     db = TestDatabase.onOwnServer();
-    emulator = PubSubEmulator.start();
-    emulator.createTopic("events");
-    emulator.createSubscription("events-sub", "events");
-    FunctionProcess gateway =
-        FunctionProcess.start(
-            "gateway",
-            "dev.tally.gatewayfn.GatewayFunction",
-            Map.of(
-                "PUBSUB_PROJECT_ID",
-                PubSubEmulator.PROJECT,
-                "PUBSUB_EMULATOR_HOST",
-                emulator.hostPort(),
-                "TELEMETRY_GATEWAY_TOPIC",
-                "events",
-                "TELEMETRY_GATEWAY_INSTANCE_TOKENS",
-                INSTANCE + "=" + InstanceTokens.sha256Hex(GATEWAY_TOKEN)));
-    functions.add(gateway);
     Map<String, String> recordEnv = new HashMap<>();
-    recordEnv.put("DATABASE_URL", db.url());
-    recordEnv.put("DATABASE_USER", db.user());
     // Everything an event holds travels to Pub/Sub, so that every value is checked there.
     recordEnv.put("TELEMETRY_EXPORT_ALL_SENSITIVE_METADATA", "true");
     // The bounds under test are the event's, not the callers' rates.
@@ -113,21 +90,9 @@ class EveryStepPropertyIT {
             "TELEMETRY_RATE_LIMIT_ADMIN_REQUESTS_PER_MINUTE")) {
       recordEnv.put(limit, "0");
     }
-    recordEvent =
-        FunctionProcess.start(
-            "record-event", "dev.tally.recordevent.RecordEventFunction", recordEnv);
-    functions.add(recordEvent);
-    export =
-        FunctionProcess.start(
-            "export",
-            "dev.tally.exportfn.ExportFunction",
-            Map.of(
-                "DATABASE_URL", db.url(),
-                "DATABASE_USER", db.user(),
-                "TELEMETRY_GATEWAY_EXPORTER_EXPORT_ADDR", gateway.uri("").toString(),
-                "TELEMETRY_GATEWAY_EXPORTER_TOKEN", GATEWAY_TOKEN,
-                "TELEMETRY_GATEWAY_EXPORTER_INSTANCE_ID", INSTANCE));
-    functions.add(export);
+    pipeline = Pipeline.start(db.url(), db.user(), recordEnv);
+    recordEvent = pipeline.recordEvent();
+    emulator = pipeline.emulator();
     new FeatureFlags(db.dataSource()).set(FeatureFlags.TELEMETRY_EXPORT, true);
     AccessTokens tokens = new AccessTokens(db.dataSource(), Clock.systemUTC());
     userToken = tokens.create(7, Set.of(AccessTokens.USER_ALL), null, "user").token();
@@ -140,11 +105,8 @@ class EveryStepPropertyIT {
 
   @AfterContainer
   static void stop() throws Exception {
-    for (FunctionProcess function : functions) {
-      function.close();
-    }
-    if (emulator != null) {
-      emulator.close();
+    if (pipeline != null) {
+      pipeline.close();
     }
     if (db != null) {
       db.close();
@@ -158,7 +120,7 @@ class EveryStepPropertyIT {
             + " event_usage_users, event_usage_last_seen RESTART IDENTITY;"
             + " UPDATE event_usage_rollup_state SET rolled_up_to = 0");
     // Copies of earlier tries' events that Pub/Sub delivered again.
-    emulator.pull("events-sub", Integer.MAX_VALUE, Duration.ZERO);
+    emulator.pull(Pipeline.SUBSCRIPTION, Integer.MAX_VALUE, Duration.ZERO);
   }
 
   // ---------------------------------------------------------------- the property
@@ -369,15 +331,7 @@ class EveryStepPropertyIT {
     }
     long exported = 0;
     for (int run = 0; run < 5; run++) {
-      HttpResponse<String> answer =
-          HTTP.send(
-              HttpRequest.newBuilder(export.uri("/"))
-                  .timeout(Duration.ofMinutes(2))
-                  .POST(HttpRequest.BodyPublishers.noBody())
-                  .build(),
-              HttpResponse.BodyHandlers.ofString());
-      check(answer.statusCode() == 200, "the export run answered " + describe(answer));
-      JsonNode line = JSON.readTree(answer.body());
+      JsonNode line = pipeline.runExport();
       exported += line.path("exported").asLong();
       if (line.path("backlog").asLong(-1) == 0) {
         break;
@@ -389,7 +343,7 @@ class EveryStepPropertyIT {
     long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
     while (!published.keySet().containsAll(expected.keySet()) && System.nanoTime() < deadline) {
       for (PubSubEmulator.Message message :
-          emulator.pull("events-sub", expected.size(), Duration.ofSeconds(5))) {
+          emulator.pull(Pipeline.SUBSCRIPTION, expected.size(), Duration.ofSeconds(5))) {
         checkAttributes(message.attributes());
         JsonNode event = JSON.readTree(message.data()).path("event");
         published.put(event.path("id").asText(), event);
