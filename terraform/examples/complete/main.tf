@@ -93,6 +93,8 @@ module "gateway" {
     bucket = google_storage_bucket.sources.name
     object = google_storage_bucket_object.function["gateway"].name
   }
+  # An unlicensed instance. Give the instance module a license_key and list this entry as
+  # "licensed-instance:${var.instance_id}" instead: only such a token may publish as licensed.
   instance_tokens = {
     (var.instance_id) = sha256(random_password.gateway_token.result)
   }

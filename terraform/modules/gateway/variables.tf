@@ -34,7 +34,7 @@ variable "source_object" {
 }
 
 variable "instance_tokens" {
-  description = "TELEMETRY_GATEWAY_INSTANCE_TOKENS: sender => lowercase hex SHA-256 of its bearer token (printf %s \"$TOKEN\" | sha256sum). A sender is instance:ID (a licensed or unlicensed instance), service:ID (a managed service), or a bare ID, which means instance:ID. Stored in Secret Manager as sender=hash,sender2=hash2."
+  description = "TELEMETRY_GATEWAY_INSTANCE_TOKENS: sender => lowercase hex SHA-256 of its bearer token (printf %s \"$TOKEN\" | sha256sum). A sender is instance:ID (an unlicensed instance), licensed-instance:ID (a licensed instance: the only kind that may publish as licensed_instance, and also as unlicensed), service:ID (a managed service), or a bare ID, which means instance:ID. An instance with a license key needs licensed-instance:ID; with instance:ID its exports are refused (PERMISSION_DENIED). Stored in Secret Manager as sender=hash,sender2=hash2."
   type        = map(string)
   sensitive   = true
 

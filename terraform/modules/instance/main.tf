@@ -146,6 +146,7 @@ resource "google_sql_database_instance" "tally" {
     disk_type                   = "PD_SSD"
     disk_size                   = var.database_disk_size_gb
     disk_autoresize             = true
+    disk_autoresize_limit       = var.database_disk_autoresize_limit_gb # it never shrinks
     user_labels                 = local.labels
 
     backup_configuration {
@@ -284,36 +285,41 @@ resource "google_cloudfunctions2_function" "record_event" {
     all_traffic_on_latest_revision   = true
 
     environment_variables = {
-      GOOGLE_CLOUD_PROJECT                           = var.project_id
-      DATABASE_URL                                   = local.database_url
-      DATABASE_USER                                  = google_sql_user.tally.name
-      DATABASE_POOL_SIZE                             = tostring(var.record_event_database_pool_size)
-      DATABASE_CONNECT_TIMEOUT                       = var.database_connect_timeout
-      DATABASE_MIGRATE_ON_START                      = tostring(var.migrate_on_start)
-      TELEMETRY_SERVER_VERSION                       = var.server_version
-      TELEMETRY_SENSITIVE_METADATA_ALLOWLIST         = join(",", var.sensitive_metadata_allowlist)
-      TELEMETRY_EXPORT_ALL_SENSITIVE_METADATA        = tostring(var.export_all_sensitive_metadata)
-      TELEMETRY_ALLOW_ANONYMOUS                      = tostring(var.allow_anonymous)
-      TELEMETRY_CORS_ALLOWED_ORIGINS                 = join(",", var.cors_allowed_origins)
-      TELEMETRY_MAX_REQUEST_BYTES                    = tostring(var.recording_limits.max_request_bytes)
-      TELEMETRY_MAX_EVENTS_PER_REQUEST               = tostring(var.recording_limits.max_events_per_request)
-      TELEMETRY_MAX_EVENT_BYTES                      = tostring(var.recording_limits.max_event_bytes)
-      TELEMETRY_MAX_PRIVATE_METADATA_BYTES           = tostring(var.recording_limits.max_private_metadata_bytes)
-      TELEMETRY_MAX_METADATA_KEYS                    = tostring(var.recording_limits.max_metadata_keys)
-      TELEMETRY_MAX_METADATA_KEY_BYTES               = tostring(var.recording_limits.max_metadata_key_bytes)
-      TELEMETRY_MAX_PRIVATE_METADATA_DEPTH           = tostring(var.recording_limits.max_private_metadata_depth)
-      TELEMETRY_MAX_PRIVATE_METADATA_KEYS            = tostring(var.recording_limits.max_private_metadata_keys)
-      TELEMETRY_TIMESTAMP_MAX_PAST                   = var.recording_limits.timestamp_max_past
-      TELEMETRY_TIMESTAMP_MAX_FUTURE                 = var.recording_limits.timestamp_max_future
-      TELEMETRY_GRAPHQL_MAX_TOKENS                   = tostring(var.recording_limits.graphql_max_tokens)
-      TELEMETRY_GRAPHQL_MAX_FIELDS                   = tostring(var.recording_limits.graphql_max_fields)
-      TELEMETRY_GRAPHQL_MAX_DEPTH                    = tostring(var.recording_limits.graphql_max_depth)
-      TELEMETRY_RATE_LIMIT_REQUESTS_PER_MINUTE       = tostring(var.rate_limits.requests_per_minute)
-      TELEMETRY_RATE_LIMIT_EVENTS_PER_MINUTE         = tostring(var.rate_limits.events_per_minute)
-      TELEMETRY_RATE_LIMIT_ADMIN_REQUESTS_PER_MINUTE = tostring(var.rate_limits.admin_requests_per_minute)
-      TELEMETRY_TRUSTED_PROXIES                      = tostring(var.rate_limits.trusted_proxies)
-      TELEMETRY_HONOR_GPC                            = tostring(var.honor_gpc)
-      TELEMETRY_HONOR_DNT                            = tostring(var.honor_dnt)
+      GOOGLE_CLOUD_PROJECT                                   = var.project_id
+      DATABASE_URL                                           = local.database_url
+      DATABASE_USER                                          = google_sql_user.tally.name
+      DATABASE_POOL_SIZE                                     = tostring(var.record_event_database_pool_size)
+      DATABASE_CONNECT_TIMEOUT                               = var.database_connect_timeout
+      DATABASE_MIGRATE_ON_START                              = tostring(var.migrate_on_start)
+      TELEMETRY_SERVER_VERSION                               = var.server_version
+      TELEMETRY_SENSITIVE_METADATA_ALLOWLIST                 = join(",", var.sensitive_metadata_allowlist)
+      TELEMETRY_EXPORT_ALL_SENSITIVE_METADATA                = tostring(var.export_all_sensitive_metadata)
+      TELEMETRY_ALLOW_ANONYMOUS                              = tostring(var.allow_anonymous)
+      TELEMETRY_CORS_ALLOWED_ORIGINS                         = join(",", var.cors_allowed_origins)
+      TELEMETRY_MAX_REQUEST_BYTES                            = tostring(var.recording_limits.max_request_bytes)
+      TELEMETRY_MAX_EVENTS_PER_REQUEST                       = tostring(var.recording_limits.max_events_per_request)
+      TELEMETRY_MAX_EVENT_BYTES                              = tostring(var.recording_limits.max_event_bytes)
+      TELEMETRY_MAX_PRIVATE_METADATA_BYTES                   = tostring(var.recording_limits.max_private_metadata_bytes)
+      TELEMETRY_MAX_METADATA_KEYS                            = tostring(var.recording_limits.max_metadata_keys)
+      TELEMETRY_MAX_METADATA_KEY_BYTES                       = tostring(var.recording_limits.max_metadata_key_bytes)
+      TELEMETRY_MAX_PRIVATE_METADATA_DEPTH                   = tostring(var.recording_limits.max_private_metadata_depth)
+      TELEMETRY_MAX_PRIVATE_METADATA_KEYS                    = tostring(var.recording_limits.max_private_metadata_keys)
+      TELEMETRY_TIMESTAMP_MAX_PAST                           = var.recording_limits.timestamp_max_past
+      TELEMETRY_TIMESTAMP_MAX_FUTURE                         = var.recording_limits.timestamp_max_future
+      TELEMETRY_GRAPHQL_MAX_TOKENS                           = tostring(var.recording_limits.graphql_max_tokens)
+      TELEMETRY_GRAPHQL_MAX_FIELDS                           = tostring(var.recording_limits.graphql_max_fields)
+      TELEMETRY_GRAPHQL_MAX_DEPTH                            = tostring(var.recording_limits.graphql_max_depth)
+      TELEMETRY_RATE_LIMIT_REQUESTS_PER_MINUTE               = tostring(var.rate_limits.requests_per_minute)
+      TELEMETRY_RATE_LIMIT_EVENTS_PER_MINUTE                 = tostring(var.rate_limits.events_per_minute)
+      TELEMETRY_RATE_LIMIT_ADMIN_REQUESTS_PER_MINUTE         = tostring(var.rate_limits.admin_requests_per_minute)
+      TELEMETRY_TRUSTED_PROXIES                              = tostring(var.rate_limits.trusted_proxies)
+      TELEMETRY_RATE_LIMIT_ADDRESS_REQUESTS_PER_MINUTE       = tostring(var.rate_limits.address_requests_per_minute)
+      TELEMETRY_RATE_LIMIT_FAILED_AUTHENTICATIONS_PER_MINUTE = tostring(var.rate_limits.failed_authentications_per_minute)
+      TELEMETRY_RATE_LIMIT_BYTES_PER_MINUTE                  = tostring(var.rate_limits.bytes_per_minute)
+      TELEMETRY_RATE_LIMIT_ANONYMOUS_BYTES_PER_MINUTE        = tostring(var.rate_limits.anonymous_bytes_per_minute)
+      TELEMETRY_CONSOLE_SIGN_IN_ATTEMPTS_PER_MINUTE          = tostring(var.console_sign_in_attempts_per_minute)
+      TELEMETRY_HONOR_GPC                                    = tostring(var.honor_gpc)
+      TELEMETRY_HONOR_DNT                                    = tostring(var.honor_dnt)
     }
 
     secret_environment_variables {

@@ -102,6 +102,18 @@ variable "database_disk_size_gb" {
   }
 }
 
+variable "database_disk_autoresize_limit_gb" {
+  description = "Largest size in GB the disk may grow to (disk_autoresize_limit). Cloud SQL grows the disk as it fills and never shrinks it, so without a cap a flood of events is a bill that stays. At the cap, writes fail (record-event answers 503) until the disk is raised or rows are pruned (event_logs_retention_days). 0 removes the cap."
+  type        = number
+  default     = 100
+
+  # Refers to another variable: Terraform 1.9 or later. 65536 GB is Cloud SQL's largest disk.
+  validation {
+    condition     = floor(var.database_disk_autoresize_limit_gb) == var.database_disk_autoresize_limit_gb && (var.database_disk_autoresize_limit_gb == 0 || (var.database_disk_autoresize_limit_gb >= var.database_disk_size_gb && var.database_disk_autoresize_limit_gb <= 65536))
+    error_message = "database_disk_autoresize_limit_gb must be 0 (no cap) or a whole number of GB from database_disk_size_gb to 65536."
+  }
+}
+
 variable "database_point_in_time_recovery" {
   description = "Keep write-ahead logs for point-in-time recovery (costs storage). Daily backups are always on."
   type        = bool
@@ -340,12 +352,16 @@ variable "recording_limits" {
 }
 
 variable "rate_limits" {
-  description = "Rate limits of record-event per caller (a signed-in user, or an anonymous caller's address) and function instance; 0 turns one off: TELEMETRY_RATE_LIMIT_REQUESTS_PER_MINUTE, TELEMETRY_RATE_LIMIT_EVENTS_PER_MINUTE, TELEMETRY_RATE_LIMIT_ADMIN_REQUESTS_PER_MINUTE. trusted_proxies (TELEMETRY_TRUSTED_PROXIES) counts proxies of yours in front of the function that append to X-Forwarded-For, such as an external Application Load Balancer (1)."
+  description = "Rate limits of record-event per function instance; 0 turns one off (README, record-event limits). Per caller (a signed-in user, or an anonymous caller's address): TELEMETRY_RATE_LIMIT_REQUESTS_PER_MINUTE, TELEMETRY_RATE_LIMIT_EVENTS_PER_MINUTE, TELEMETRY_RATE_LIMIT_ADMIN_REQUESTS_PER_MINUTE, TELEMETRY_RATE_LIMIT_BYTES_PER_MINUTE (request body bytes of a signed-in user), TELEMETRY_RATE_LIMIT_ANONYMOUS_BYTES_PER_MINUTE (of an anonymous caller). Per address, whoever sends, before the body is read: TELEMETRY_RATE_LIMIT_ADDRESS_REQUESTS_PER_MINUTE, TELEMETRY_RATE_LIMIT_FAILED_AUTHENTICATIONS_PER_MINUTE (refused access tokens; once spent, the address's tokens are refused before they are looked up). trusted_proxies (TELEMETRY_TRUSTED_PROXIES) counts proxies of yours in front of the function that append to X-Forwarded-For, such as an external Application Load Balancer (1)."
   type = object({
-    requests_per_minute       = optional(number, 1200)
-    events_per_minute         = optional(number, 30000)
-    admin_requests_per_minute = optional(number, 120)
-    trusted_proxies           = optional(number, 0)
+    requests_per_minute               = optional(number, 1200)
+    events_per_minute                 = optional(number, 30000)
+    admin_requests_per_minute         = optional(number, 120)
+    trusted_proxies                   = optional(number, 0)
+    address_requests_per_minute       = optional(number, 12000)
+    failed_authentications_per_minute = optional(number, 600)
+    bytes_per_minute                  = optional(number, 8388608)
+    anonymous_bytes_per_minute        = optional(number, 4194304)
   })
   default = {}
 
@@ -355,9 +371,24 @@ variable "rate_limits" {
       && var.rate_limits.events_per_minute >= 0 && var.rate_limits.events_per_minute <= 100000000
       && var.rate_limits.admin_requests_per_minute >= 0 && var.rate_limits.admin_requests_per_minute <= 100000000
       && var.rate_limits.trusted_proxies >= 0 && var.rate_limits.trusted_proxies <= 10
+      && var.rate_limits.address_requests_per_minute >= 0 && var.rate_limits.address_requests_per_minute <= 100000000
+      && var.rate_limits.failed_authentications_per_minute >= 0 && var.rate_limits.failed_authentications_per_minute <= 100000000
+      && var.rate_limits.bytes_per_minute >= 0 && var.rate_limits.bytes_per_minute <= 2147483647
+      && var.rate_limits.anonymous_bytes_per_minute >= 0 && var.rate_limits.anonymous_bytes_per_minute <= 2147483647
       && alltrue([for v in values(var.rate_limits) : floor(v) == v])
     )
-    error_message = "rate_limits must be whole numbers: each limit 0..100000000 (0 turns it off), trusted_proxies 0..10."
+    error_message = "rate_limits must be whole numbers: each count 0..100000000 and each of bytes_per_minute, anonymous_bytes_per_minute 0..2147483647 (0 turns a limit off), trusted_proxies 0..10."
+  }
+}
+
+variable "console_sign_in_attempts_per_minute" {
+  description = "TELEMETRY_CONSOLE_SIGN_IN_ATTEMPTS_PER_MINUTE: sign-in attempts the console accepts per client address and minute, per function instance, counted before the token is looked up (the address as rate_limits reads it); 0 turns the limit off."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.console_sign_in_attempts_per_minute >= 0 && var.console_sign_in_attempts_per_minute <= 100000000 && floor(var.console_sign_in_attempts_per_minute) == var.console_sign_in_attempts_per_minute
+    error_message = "console_sign_in_attempts_per_minute must be a whole number from 0 (no limit) to 100000000."
   }
 }
 
@@ -399,7 +430,7 @@ variable "instance_id" {
 }
 
 variable "license_key" {
-  description = "TELEMETRY_GATEWAY_EXPORTER_LICENSE_KEY: makes the identifier a licensed instance. Stored in Secret Manager when set."
+  description = "TELEMETRY_GATEWAY_EXPORTER_LICENSE_KEY: makes the identifier a licensed instance; the gateway must then list this instance's token as licensed-instance:ID (modules/gateway instance_tokens), or it refuses the exports. Stored in Secret Manager when set."
   type        = string
   default     = null
   sensitive   = true

@@ -9,6 +9,7 @@ import dev.tally.store.DatabaseConfig;
 import dev.tally.store.FeatureFlags;
 import dev.tally.store.Migrations;
 import dev.tally.testing.FunctionProcess;
+import dev.tally.testing.PostgresDurability;
 import dev.tally.testing.PubSubEmulator;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
@@ -204,8 +205,10 @@ public final class LocalStack {
       return new DatabaseConfig(
           settings.databaseUrl(), settings.databaseUser(), settings.databasePassword(), 2, false);
     }
+    // Durable as Cloud SQL is: what the stack acknowledged survives a crash of the database.
     EmbeddedPostgres postgres =
-        EmbeddedPostgres.builder()
+        PostgresDurability.DURABLE
+            .applyTo(EmbeddedPostgres.builder())
             .setPort(settings.port("POSTGRES_PORT"))
             .setDataDirectory(settings.localDir().resolve("postgres"))
             .setCleanDataDirectory(false)

@@ -163,6 +163,49 @@ class VariableBoundsTest {
     assertEquals(expected, actual);
   }
 
+  /**
+   * A Terraform-only rule: the database disk's growth cap is off (0) or lies between the disk's
+   * initial size and Cloud SQL's largest disk, in whole GB; the default caps it.
+   */
+  @Test
+  void diskAutoresizeLimit_isOffOrBetweenTheDiskSizeAndCloudSqlsLargest() throws Exception {
+    ModuleVariables instance =
+        ModuleVariables.of(DeployedFunctions.TERRAFORM.resolve("modules/instance"));
+    String limit = "database_disk_autoresize_limit_gb";
+    String size = "database_disk_size_gb";
+    Map<String, Map<String, Object>> cases = new LinkedHashMap<>();
+    cases.put("the default, 100 GB", Map.of(limit, 100));
+    cases.put("0: no cap", Map.of(limit, 0));
+    cases.put("the disk size itself", Map.of(limit, 50, size, 50));
+    cases.put("65536 GB", Map.of(limit, 65_536));
+    cases.put("below the disk size", Map.of(limit, 40, size, 50));
+    cases.put("above Cloud SQL's largest disk", Map.of(limit, 65_537));
+    cases.put("a fraction", Map.of(limit, 100.5));
+    cases.put("negative", Map.of(limit, -1));
+    List<Probe> probes = new ArrayList<>();
+    cases.values().forEach(values -> probes.add(new Probe(instance, values)));
+
+    List<String> errors = VariableValidations.errors(temp, probes);
+    List<String> actual = new ArrayList<>();
+    List<String> names = List.copyOf(cases.keySet());
+    for (int i = 0; i < names.size(); i++) {
+      actual.add(names.get(i) + (errors.get(i) == null ? ": accepted" : ": refused"));
+    }
+
+    assertEquals(
+        List.of(
+            "the default, 100 GB: accepted",
+            "0: no cap: accepted",
+            "the disk size itself: accepted",
+            "65536 GB: accepted",
+            "below the disk size: refused",
+            "above Cloud SQL's largest disk: refused",
+            "a fraction: refused",
+            "negative: refused"),
+        actual);
+    assertEquals("100", instance.variable(limit).defaultValue(), "capped by default");
+  }
+
   // --- the check ---
 
   /** What was checked ("module/variable -> ENV") and what is wrong. */

@@ -17,6 +17,10 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -138,6 +142,25 @@ class LocalStackIT {
 
     assertEquals(200, usage.statusCode(), usage.body());
     assertTrue(usage.body().contains("id=\"events-chart\""), usage.body());
+  }
+
+  @Test
+  void embeddedDatabase_keepsWhatItAcknowledgedAsCloudSqlDoes() throws Exception {
+    Map<String, String> shown = new LinkedHashMap<>();
+    try (Connection connection =
+            DriverManager.getConnection(
+                stack.get("DATABASE_URL"), stack.get("DATABASE_USER"), null);
+        Statement statement = connection.createStatement()) {
+      for (String setting : List.of("fsync", "synchronous_commit", "full_page_writes")) {
+        try (ResultSet rs = statement.executeQuery("SHOW " + setting)) {
+          assertTrue(rs.next());
+          shown.put(setting, rs.getString(1));
+        }
+      }
+    }
+
+    assertEquals(
+        Map.of("fsync", "on", "synchronous_commit", "on", "full_page_writes", "on"), shown);
   }
 
   @Test

@@ -12,6 +12,8 @@ import dev.tally.store.FeatureFlags;
 import dev.tally.store.Migrations;
 import java.io.PrintStream;
 import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -27,7 +29,10 @@ import javax.sql.DataSource;
  * <pre>
  * migrate                                  apply pending schema migrations
  * create-token USER_ID [site-admin]        create an access token and print it
+ * list-tokens [USER_ID]                    list access tokens (never the tokens themselves)
+ * revoke-token ID...                       revoke access tokens and end their console sessions
  * set-flag NAME true|false [USER_ID]       set a feature flag, or one user's override
+ * unset-flag NAME USER_ID                  remove one user's override: the instance's value applies
  * set-aside list [N]                       list the newest N events set aside from export
  * set-aside retry ID...|--all              export set-aside events again
  * set-aside discard ID...                  delete set-aside events for good
@@ -70,11 +75,33 @@ public final class TallyAdmin {
               asked, and prints it: the only time the token is shown. The database keeps its
               hash only."""),
           new Command(
+              "list-tokens",
+              "list-tokens [USER_ID]",
+              """
+              Lists the access tokens of one user, or of every user, oldest first: ID, user,
+              scopes, when created, when they expire (never, or a time) and when they were
+              revoked, and their note. Never the token or its hash, which cannot be shown."""),
+          new Command(
+              "revoke-token",
+              "revoke-token ID...",
+              """
+              Revokes access tokens by ID (list-tokens shows them): each stops working at once,
+              and so does every console session signed in with it. Prints, for each, how many of
+              its console sessions ended. Exits with 1 when an ID names no token."""),
+          new Command(
               "set-flag",
               "set-flag NAME true|false [USER_ID]",
               """
               Sets a feature flag for the whole instance, or one user's own value of it. The flag
-              telemetry-export turns export to the gateway on or off."""),
+              telemetry-export turns export to the gateway on or off. A user's own export opt-out
+              (setExportOptOut) is kept apart: it keeps their events local whatever the flag says,
+              and only they can remove it."""),
+          new Command(
+              "unset-flag",
+              "unset-flag NAME USER_ID",
+              """
+              Removes one user's own value of a feature flag, so that the instance's value applies
+              to them again. A user's own export opt-out is not touched."""),
           new Command(
               "set-aside",
               "set-aside list [N] | retry ID...|--all | discard ID...",
@@ -218,6 +245,12 @@ public final class TallyAdmin {
           out.println(token.token());
           return 0;
         }
+        case "list-tokens" -> {
+          return listTokens(rest, new AccessTokens(dataSource, Clock.systemUTC()), out);
+        }
+        case "revoke-token" -> {
+          return revokeTokens(rest, new AccessTokens(dataSource, Clock.systemUTC()), out, err);
+        }
         case "set-flag" -> {
           FeatureFlags flags = new FeatureFlags(dataSource);
           boolean enabled = Boolean.parseBoolean(rest.get(1));
@@ -228,6 +261,17 @@ public final class TallyAdmin {
           }
           out.println(
               rest.get(0) + " = " + enabled + (rest.size() == 3 ? " for user " + rest.get(2) : ""));
+          return 0;
+        }
+        case "unset-flag" -> {
+          boolean removed =
+              new FeatureFlags(dataSource).removeOverride(rest.get(0), Long.parseLong(rest.get(1)));
+          out.println(
+              rest.get(0)
+                  + (removed ? " unset" : " had no value of its own")
+                  + " for user "
+                  + rest.get(1)
+                  + ": the instance's value applies");
           return 0;
         }
         case "set-aside" -> {
@@ -261,11 +305,31 @@ public final class TallyAdmin {
         }
         return userId(args.get(0));
       }
+      case "list-tokens" -> {
+        if (args.size() > 1) {
+          return "";
+        }
+        return args.isEmpty() ? null : userId(args.get(0));
+      }
+      case "revoke-token" -> {
+        if (args.isEmpty()) {
+          return "name the tokens by ID (list-tokens shows them)";
+        }
+        for (String arg : args) {
+          if (!arg.matches("[0-9]{1,18}")) {
+            return "a token ID must be a number, got '" + arg + "'";
+          }
+        }
+        return null;
+      }
       case "set-flag" -> {
         if (args.size() < 2 || args.size() > 3 || !List.of("true", "false").contains(args.get(1))) {
           return "";
         }
         return args.size() == 3 ? userId(args.get(2)) : null;
+      }
+      case "unset-flag" -> {
+        return args.size() == 2 ? userId(args.get(1)) : "";
       }
       case "set-aside" -> {
         return args.isEmpty() || !List.of("list", "retry", "discard").contains(args.get(0))
@@ -294,6 +358,78 @@ public final class TallyAdmin {
     } catch (NumberFormatException e) {
       return "a user ID must be a number, got '" + arg + "'";
     }
+  }
+
+  /** {@code list-tokens [USER_ID]}: a table, one token a line. */
+  private static int listTokens(List<String> args, AccessTokens tokens, PrintStream out) {
+    List<AccessTokens.Listed> listed =
+        tokens.list(args.isEmpty() ? null : Long.parseLong(args.get(0).trim()));
+    out.println(
+        listed.size()
+            + " access token(s)"
+            + (args.isEmpty() ? "" : " of user " + args.get(0).trim())
+            + (listed.isEmpty() ? "" : ":"));
+    if (listed.isEmpty()) {
+      return 0;
+    }
+    List<List<String>> rows = new ArrayList<>();
+    rows.add(List.of("ID", "USER", "SCOPES", "CREATED", "EXPIRES", "REVOKED", "NOTE"));
+    for (AccessTokens.Listed token : listed) {
+      rows.add(
+          List.of(
+              String.valueOf(token.id()),
+              String.valueOf(token.userId()),
+              String.join(",", token.scopes()),
+              time(token.createdAt(), "?"),
+              time(token.expiresAt(), "never"),
+              time(token.revokedAt(), "-"),
+              printable(token.note())));
+    }
+    int[] widths = new int[rows.get(0).size()];
+    for (List<String> row : rows) {
+      for (int i = 0; i < widths.length; i++) {
+        widths[i] = Math.max(widths[i], row.get(i).length());
+      }
+    }
+    for (List<String> row : rows) {
+      StringBuilder line = new StringBuilder();
+      for (int i = 0; i < widths.length; i++) {
+        String cell = row.get(i);
+        line.append(i == widths.length - 1 ? cell : String.format("%-" + widths[i] + "s  ", cell));
+      }
+      out.println(line.toString().stripTrailing());
+    }
+    return 0;
+  }
+
+  private static String time(Instant instant, String none) {
+    return instant == null ? none : instant.truncatedTo(ChronoUnit.SECONDS).toString();
+  }
+
+  /** A note as one line of text: control characters (a terminal's escapes) become spaces. */
+  private static String printable(String note) {
+    return note == null ? "" : note.replaceAll("\\p{Cntrl}", " ");
+  }
+
+  /** {@code revoke-token ID...}: each token, and how many of its console sessions ended. */
+  private static int revokeTokens(
+      List<String> args, AccessTokens tokens, PrintStream out, PrintStream err) {
+    int status = 0;
+    for (String arg : args) {
+      long id = Long.parseLong(arg);
+      AccessTokens.Revocation revocation = tokens.revoke(id);
+      String sessions = "; " + revocation.consoleSessionsEnded() + " console session(s) ended";
+      switch (revocation.before()) {
+        case VALID -> out.println("revoked token " + id + sessions);
+        case EXPIRED -> out.println("revoked token " + id + " (it had expired)" + sessions);
+        case REVOKED -> out.println("token " + id + " was revoked already" + sessions);
+        case NO_SUCH_TOKEN -> {
+          err.println("no access token with ID " + id);
+          status = 1;
+        }
+      }
+    }
+    return status;
   }
 
   /** {@code set-aside list [N]}, {@code retry ID...|--all}, {@code discard ID...}. */

@@ -6,10 +6,12 @@ import com.google.protobuf.Value;
 import dev.tally.proto.telemetrygateway.v1.Event;
 import dev.tally.proto.telemetrygateway.v1.EventMarketingTracking;
 import dev.tally.proto.telemetrygateway.v1.EventParameters;
+import dev.tally.proto.telemetrygateway.v1.EventSource;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Bounds on one recorded event, chosen so that whatever is stored can also be exported: every step
@@ -109,7 +111,8 @@ public record EventLimits(
 
   /**
    * Checks a built event: its timestamp lies in the window around {@code now}, all its text can be
-   * stored ({@link StorableText}), and it keeps within every bound.
+   * stored ({@link StorableText}) and keeps within its bound ({@link TextBounds}), and it keeps
+   * within every bound of its own.
    *
    * @throws InvalidEventException naming the field when the timestamp or a text is refused
    * @throws LimitExceededException naming the bound and its setting when one is exceeded
@@ -162,25 +165,66 @@ public record EventLimits(
 
   private static void checkText(Event event) {
     if (event.getSource().hasClient()) {
-      StorableText.check(event.getSource().getClient().getName(), "'source.client'");
-      StorableText.check(event.getSource().getClient().getVersion(), "'source.clientVersion'");
+      EventSource.Client client = event.getSource().getClient();
+      text(client.getName(), TextBounds.CLIENT_BYTES, "'source.client'");
+      text(client.getVersion(), TextBounds.CLIENT_VERSION_BYTES, "'source.clientVersion'");
     }
-    StorableText.check(event.getUser().getAnonymousUserId(), "the anonymous user ID");
-    StorableText.check(event.getInteraction().getInteractionId(), "the interaction ID");
+    text(
+        event.getUser().getAnonymousUserId(),
+        TextBounds.ANONYMOUS_USER_ID_BYTES,
+        "the anonymous user ID (X-Sourcegraph-Actor-Anonymous-UID)");
+    text(
+        event.getInteraction().getInteractionId(),
+        TextBounds.INTERACTION_ID_BYTES,
+        "the interaction ID");
     EventParameters parameters = event.getParameters();
-    StorableText.check(
-        parameters.getBillingMetadata().getProduct(), "'parameters.billingMetadata.product'");
-    StorableText.check(
-        parameters.getBillingMetadata().getCategory(), "'parameters.billingMetadata.category'");
+    text(
+        parameters.getBillingMetadata().getProduct(),
+        TextBounds.BILLING_BYTES,
+        "'parameters.billingMetadata.product'");
+    text(
+        parameters.getBillingMetadata().getCategory(),
+        TextBounds.BILLING_BYTES,
+        "'parameters.billingMetadata.category'");
     if (event.hasMarketingTracking()) {
       EventMarketingTracking tracking = event.getMarketingTracking();
       tracking
           .getAllFields()
           .forEach(
               (field, value) ->
-                  StorableText.check(
-                      (String) value, "'marketingTracking." + field.getJsonName() + "'"));
+                  text(
+                      (String) value,
+                      MARKETING_IDS.contains(field.getNumber())
+                          ? TextBounds.MARKETING_ID_BYTES
+                          : TextBounds.URL_BYTES,
+                      "'marketingTracking." + inputName(field.getNumber()) + "'"));
     }
+  }
+
+  /** The marketing fields that hold an identifier, not a URL: bounded as identifiers. */
+  private static final Set<Integer> MARKETING_IDS =
+      Set.of(
+          EventMarketingTracking.COHORT_ID_FIELD_NUMBER,
+          EventMarketingTracking.DEVICE_SESSION_ID_FIELD_NUMBER);
+
+  /** A marketing field's name as clients send it ({@code TelemetryEventMarketingTrackingInput}). */
+  private static String inputName(int fieldNumber) {
+    return switch (fieldNumber) {
+      case EventMarketingTracking.URL_FIELD_NUMBER -> "url";
+      case EventMarketingTracking.FIRST_SOURCE_URL_FIELD_NUMBER -> "firstSourceURL";
+      case EventMarketingTracking.COHORT_ID_FIELD_NUMBER -> "cohortID";
+      case EventMarketingTracking.REFERRER_FIELD_NUMBER -> "referrer";
+      case EventMarketingTracking.LAST_SOURCE_URL_FIELD_NUMBER -> "lastSourceURL";
+      case EventMarketingTracking.DEVICE_SESSION_ID_FIELD_NUMBER -> "deviceSessionID";
+      case EventMarketingTracking.SESSION_REFERRER_FIELD_NUMBER -> "sessionReferrer";
+      case EventMarketingTracking.SESSION_FIRST_URL_FIELD_NUMBER -> "sessionFirstURL";
+      default -> "field " + fieldNumber;
+    };
+  }
+
+  private static void text(String value, int maxBytes, String field) {
+    StorableText.check(value, field);
+    TextBounds.check(value, maxBytes, field);
   }
 
   private void checkMetadata(Map<String, Double> metadata) {

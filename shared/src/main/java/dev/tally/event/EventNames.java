@@ -19,12 +19,20 @@ public final class EventNames {
   /**
    * Checks both names of an event.
    *
-   * @throws InvalidEventException naming the first field that breaks the rules
+   * @throws LimitExceededException naming the first field that is too long
+   * @throws InvalidEventException naming the first field that breaks another rule
    */
   public static void check(String feature, String action) {
-    Optional<String> problem = problem("feature", feature).or(() -> problem("action", action));
+    checkName("feature", feature);
+    checkName("action", action);
+  }
+
+  private static void checkName(String field, String value) {
+    Optional<String> problem = problem(field, value);
     if (problem.isPresent()) {
-      throw new InvalidEventException(problem.get());
+      throw value != null && value.length() > MAX_LENGTH
+          ? new LimitExceededException(problem.get())
+          : new InvalidEventException(problem.get());
     }
   }
 

@@ -1,8 +1,9 @@
 package dev.tally.event;
 
 /**
- * A request or an event larger than a configured bound allows; nothing of the request was stored.
- * The message names the bound, its setting and what was found.
+ * A request or an event larger than a bound allows; nothing of the request was stored. The message
+ * names the bound and what was found; {@link #setting()} the variable that sets it, unless the
+ * bound is fixed ({@link TextBounds}).
  */
 public final class LimitExceededException extends RuntimeException {
   private final String setting;
@@ -12,7 +13,12 @@ public final class LimitExceededException extends RuntimeException {
     this.setting = setting;
   }
 
-  /** The configuration variable that sets the exceeded bound. */
+  /** Over a bound that no setting changes. */
+  public LimitExceededException(String message) {
+    this(message, null);
+  }
+
+  /** The configuration variable that sets the exceeded bound, or {@code null} for a fixed one. */
   public String setting() {
     return setting;
   }

@@ -113,8 +113,10 @@ public final class GatewayCalls {
 
   /**
    * The metadata if it names a known kind of sender, with the identifiers that kind needs, and that
-   * sender, kind and ID, is the one the token belongs to. A licensed or unlicensed instance needs
-   * an instance token, a managed service a service token.
+   * sender, kind and ID, is one the token may publish as: a licensed instance needs a licensed
+   * instance's token, an unlicensed instance an instance's token of either kind, a managed service
+   * a service token. The gateway cannot validate a license key: without this, the holder of an
+   * unlicensed instance's token could publish as licensed by sending any key.
    */
   static RecordEventsRequestMetadata checkedMetadata(
       RecordEventsRequestMetadata metadata, InstanceTokens.Sender sender) {
@@ -130,7 +132,11 @@ public final class GatewayCalls {
                   .asRuntimeException();
         };
     InstanceTokens.Kind kind =
-        identifier.hasManagedService() ? InstanceTokens.Kind.SERVICE : InstanceTokens.Kind.INSTANCE;
+        switch (identifier.getIdentifierCase()) {
+          case LICENSED_INSTANCE -> InstanceTokens.Kind.LICENSED_INSTANCE;
+          case MANAGED_SERVICE -> InstanceTokens.Kind.SERVICE;
+          default -> InstanceTokens.Kind.INSTANCE;
+        };
     if (claimed.isEmpty()) {
       throw Status.INVALID_ARGUMENT
           .withDescription(
@@ -140,11 +146,26 @@ public final class GatewayCalls {
           .asRuntimeException();
     }
     InstanceTokens.Sender claimedSender = new InstanceTokens.Sender(kind, claimed);
-    if (!claimedSender.equals(sender)) {
+    if (sender.mayPublishAs(claimedSender)) {
+      return metadata;
+    }
+    if (kind == InstanceTokens.Kind.LICENSED_INSTANCE
+        && sender.kind() == InstanceTokens.Kind.INSTANCE
+        && sender.id().equals(claimed)) {
       throw Status.PERMISSION_DENIED
-          .withDescription("the token does not belong to " + claimedSender)
+          .withDescription(
+              "the token of instance '"
+                  + claimed
+                  + "' may publish only as an unlicensed instance (the gateway cannot check a"
+                  + " license key): to publish as a licensed instance, the gateway's operator"
+                  + " lists the token as licensed-instance:"
+                  + claimed
+                  + "=<the token's SHA-256> in "
+                  + GatewayConfig.TOKENS)
           .asRuntimeException();
     }
-    return metadata;
+    throw Status.PERMISSION_DENIED
+        .withDescription("the token does not belong to " + claimedSender)
+        .asRuntimeException();
   }
 }

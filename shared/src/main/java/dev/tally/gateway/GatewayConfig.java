@@ -56,7 +56,7 @@ public record GatewayConfig(
         env.parse(
             TOKENS,
             InstanceTokens.parse(""),
-            "a comma-separated list of [instance:|service:]ID=SHA256_HEX entries",
+            "a comma-separated list of [instance:|licensed-instance:|service:]ID=SHA256_HEX entries",
             InstanceTokens::parse);
     return new GatewayConfig(
         project,

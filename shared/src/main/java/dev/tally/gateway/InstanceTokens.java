@@ -13,26 +13,42 @@ import java.util.Optional;
 
 /**
  * The tokens senders authenticate with, each bound to one sender: a kind and an ID, the instance ID
- * of an instance (licensed or not) or the service ID of a managed service. Only SHA-256 hashes of
- * the tokens are configured.
+ * of an unlicensed or a licensed instance, or the service ID of a managed service. Only SHA-256
+ * hashes of the tokens are configured.
+ *
+ * <p>The gateway cannot validate a license key, so whether an instance may publish as licensed is
+ * the token's to say: only a {@code licensed-instance:ID} token may, and an {@code instance:ID}
+ * token (or a bare {@code ID}) publishes as an unlicensed instance only.
  */
 public final class InstanceTokens {
   /** What kind of sender a token belongs to. */
   public enum Kind {
-    /** A licensed or unlicensed instance, by its instance ID. */
-    INSTANCE("instance"),
+    /** An unlicensed instance, by its instance ID. */
+    INSTANCE("instance", "instance"),
+    /**
+     * A licensed instance, by its instance ID: it may also publish as an unlicensed instance (a
+     * lapsed license is a downgrade, not another sender).
+     */
+    LICENSED_INSTANCE("licensed-instance", "licensed instance"),
     /** A managed service, by its service ID. */
-    SERVICE("service");
+    SERVICE("service", "service");
 
     private final String prefix;
+    private final String noun;
 
-    Kind(String prefix) {
+    Kind(String prefix, String noun) {
       this.prefix = prefix;
+      this.noun = noun;
     }
 
-    /** {@code instance} or {@code service}: the entry's prefix and what messages call it. */
+    /** {@code instance}, {@code licensed-instance} or {@code service}: the entry's prefix. */
     public String label() {
       return prefix;
+    }
+
+    /** What messages call it: {@code instance}, {@code licensed instance} or {@code service}. */
+    public String noun() {
+      return noun;
     }
   }
 
@@ -43,9 +59,19 @@ public final class InstanceTokens {
       Objects.requireNonNull(id, "id");
     }
 
+    /**
+     * Whether this token's sender may publish as {@code claimed}: the same ID, and the same kind,
+     * or an unlicensed instance where the token is a licensed instance's.
+     */
+    public boolean mayPublishAs(Sender claimed) {
+      return id.equals(claimed.id())
+          && (kind == claimed.kind()
+              || (kind == Kind.LICENSED_INSTANCE && claimed.kind() == Kind.INSTANCE));
+    }
+
     @Override
     public String toString() {
-      return kind.label() + " '" + id + "'";
+      return kind.noun() + " '" + id + "'";
     }
   }
 
@@ -56,9 +82,9 @@ public final class InstanceTokens {
   }
 
   /**
-   * Parses {@code instance:ID=sha256hex,service:ID2=sha256hex}, where {@code sha256hex} is the hex
-   * SHA-256 of the token. An entry without a kind, {@code ID=sha256hex}, is an instance's. Blank
-   * means no token is accepted.
+   * Parses {@code instance:ID=sha256hex,licensed-instance:ID2=sha256hex,service:ID3=sha256hex},
+   * where {@code sha256hex} is the hex SHA-256 of the token. An entry without a kind, {@code
+   * ID=sha256hex}, is an (unlicensed) instance's. Blank means no token is accepted.
    *
    * @throws IllegalArgumentException naming the malformed entry, never its hash
    */
@@ -76,7 +102,8 @@ public final class InstanceTokens {
           throw new IllegalArgumentException(
               "entry '"
                   + (equals < 0 ? trimmed : name + "=...")
-                  + "' must be [instance:|service:]ID=<64 hex digits of the token's SHA-256>");
+                  + "' must be [instance:|licensed-instance:|service:]ID=<64 hex digits of the"
+                  + " token's SHA-256>");
         }
         if (senderByHash.put(hash, sender) != null) {
           throw new IllegalArgumentException("the token of " + sender + " is listed twice");

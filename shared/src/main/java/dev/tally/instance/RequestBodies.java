@@ -17,19 +17,37 @@ public final class RequestBodies {
   private RequestBodies() {}
 
   /**
-   * The body, or {@code null} when it is longer than {@code limit} bytes. A longer body is read to
-   * its end and dropped (up to {@value #MAX_DISCARDED_BYTES} bytes) before the caller answers: a
-   * connection closed with unread data is reset, and a sender still sending would lose the answer
-   * that says what to fix. Answer such a request with {@code Connection: close}.
+   * A body read within a limit.
+   *
+   * @param body the body, or {@code null} when it was longer than the limit
+   * @param bytesRead how many bytes were read in all, those read and dropped included: what the
+   *     body cost to receive
+   */
+  public record Read(byte[] body, long bytesRead) {}
+
+  /**
+   * The body, or {@code null} when it is longer than {@code limit} bytes; see {@link #read}.
    *
    * @param declaredLength the request's Content-Length, or a negative number when unknown
    */
   public static byte[] readAtMost(InputStream body, long declaredLength, int limit)
       throws IOException {
+    return read(body, declaredLength, limit).body();
+  }
+
+  /**
+   * Reads the body if it holds at most {@code limit} bytes. A longer body is read to its end and
+   * dropped (up to {@value #MAX_DISCARDED_BYTES} bytes) before the caller answers: a connection
+   * closed with unread data is reset, and a sender still sending would lose the answer that says
+   * what to fix. Answer such a request with {@code Connection: close}.
+   *
+   * @param declaredLength the request's Content-Length, or a negative number when unknown
+   */
+  public static Read read(InputStream body, long declaredLength, int limit) throws IOException {
     try (InputStream in = body) {
       if (declaredLength > limit) {
-        discard(in, declaredLength <= MAX_DISCARDED_BYTES ? declaredLength : 0);
-        return null;
+        return new Read(
+            null, discard(in, declaredLength <= MAX_DISCARDED_BYTES ? declaredLength : 0));
       }
       byte[] bytes;
       if (declaredLength >= 0) {
@@ -37,11 +55,11 @@ public final class RequestBodies {
         byte[] declared = new byte[(int) declaredLength];
         int read = in.readNBytes(declared, 0, declared.length);
         if (read < declared.length) {
-          return Arrays.copyOf(declared, read);
+          return new Read(Arrays.copyOf(declared, read), read);
         }
         int next = in.read();
         if (next < 0) {
-          return declared;
+          return new Read(declared, declared.length);
         }
         // Longer than declared (a server does not let that through): judged by what it holds.
         byte[] rest = in.readNBytes(limit - declared.length);
@@ -53,23 +71,23 @@ public final class RequestBodies {
         bytes = in.readNBytes(limit + 1);
       }
       if (bytes.length > limit) {
-        discard(in, MAX_DISCARDED_BYTES - bytes.length);
-        return null;
+        return new Read(null, bytes.length + discard(in, MAX_DISCARDED_BYTES - bytes.length));
       }
-      return bytes;
+      return new Read(bytes, bytes.length);
     }
   }
 
-  /** Reads and drops at most {@code bytes} bytes, fewer when the body ends first. */
-  private static void discard(InputStream in, long bytes) throws IOException {
+  /** Reads and drops at most {@code bytes} bytes, fewer when the body ends first; how many. */
+  private static long discard(InputStream in, long bytes) throws IOException {
     byte[] buffer = new byte[CHUNK];
     long left = bytes;
     while (left > 0) {
       int read = in.read(buffer, 0, (int) Math.min(buffer.length, left));
       if (read < 0) {
-        return;
+        break;
       }
       left -= read;
     }
+    return bytes - left;
   }
 }

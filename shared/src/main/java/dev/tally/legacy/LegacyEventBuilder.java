@@ -9,6 +9,7 @@ import dev.tally.event.EventLimits;
 import dev.tally.event.InvalidEventException;
 import dev.tally.event.LimitExceededException;
 import dev.tally.event.StorableText;
+import dev.tally.event.TextBounds;
 import dev.tally.json.Json;
 import dev.tally.proto.telemetrygateway.v1.EventMarketingTracking;
 import java.io.IOException;
@@ -25,17 +26,22 @@ import java.util.function.Consumer;
  *       goToDefinition.preloaded} are not V2 feature and action names, and are not held to their
  *       pattern).
  *   <li><b>Text:</b> every string the client sent, stored or not, must be text PostgreSQL can hold
- *       unchanged ({@link StorableText}), with the field named in the error.
+ *       unchanged ({@link StorableText}) and keep within its bound ({@link TextBounds}), with the
+ *       field named in the error.
  *   <li><b>Arguments:</b> {@code argument} and {@code publicArgument} are JSON text: each must
  *       parse as one JSON value, and is then held to the rules of private metadata ({@link
  *       EventLimits#checkJson}); {@code argument} may take at most {@link
  *       EventLimits#maxPrivateMetadataBytes()} bytes as stored.
  *   <li><b>Size:</b> the event, counted as the UTF-8 bytes of all its text and stored JSON, may
  *       take at most {@link EventLimits#maxEventBytes()}.
- *   <li><b>User:</b> the request's signed-in user wins over {@code userCookieID}; only when nobody
- *       is signed in is {@code userCookieID} the anonymous visitor ID (a blank one leaves the
- *       request's own anonymous ID, if any). A signed-in user's row never carries the cookie ID, so
- *       that it does not link the visitor to the account.
+ *   <li><b>User:</b> the request's signed-in user wins over {@code userCookieID}: a signed-in
+ *       user's row never carries the cookie ID, so that it does not link the visitor to the
+ *       account. Otherwise the event is the context's anonymous visitor's, and a {@code
+ *       userCookieID} naming another visitor is refused: a request records the events of one
+ *       visitor (its first {@code userCookieID}, or else its {@code
+ *       X-Sourcegraph-Actor-Anonymous-UID} header, which the request's recording makes the
+ *       context's). Only when the context names nobody is {@code userCookieID} the visitor ID; a
+ *       blank one names nobody.
  * </ul>
  *
  * <p>Thread-safe.
@@ -63,22 +69,25 @@ public final class LegacyEventBuilder {
   public LegacyEvent build(LegacyEventInput input, EventContext context, EventLimits limits) {
     checkName(input.event());
     Size size = new Size();
-    size.text(input.event(), "'event'");
-    size.text(input.userCookieId(), "'userCookieID'");
-    size.text(input.url(), "'url'");
-    size.text(input.source(), "'source'");
-    size.text(input.firstSourceUrl(), "'firstSourceURL'");
-    size.text(input.lastSourceUrl(), "'lastSourceURL'");
-    size.text(input.cohortId(), "'cohortID'");
-    size.text(input.referrer(), "'referrer'");
-    size.text(input.originalReferrer(), "'originalReferrer'");
-    size.text(input.sessionReferrer(), "'sessionReferrer'");
-    size.text(input.sessionFirstUrl(), "'sessionFirstURL'");
-    size.text(input.deviceSessionId(), "'deviceSessionID'");
-    size.text(input.deviceId(), "'deviceID'");
-    size.text(input.insertId(), "'insertID'");
-    StorableText.check(
-        context.interactionId() == null ? "" : context.interactionId(), "the interaction ID");
+    size.text(input.event(), MAX_NAME_LENGTH * 4, "'event'");
+    size.text(input.userCookieId(), TextBounds.ANONYMOUS_USER_ID_BYTES, "'userCookieID'");
+    size.text(input.url(), TextBounds.URL_BYTES, "'url'");
+    size.text(input.source(), TextBounds.CLIENT_BYTES, "'source'");
+    size.text(input.firstSourceUrl(), TextBounds.URL_BYTES, "'firstSourceURL'");
+    size.text(input.lastSourceUrl(), TextBounds.URL_BYTES, "'lastSourceURL'");
+    size.text(input.cohortId(), TextBounds.MARKETING_ID_BYTES, "'cohortID'");
+    size.text(input.referrer(), TextBounds.URL_BYTES, "'referrer'");
+    size.text(input.originalReferrer(), TextBounds.URL_BYTES, "'originalReferrer'");
+    size.text(input.sessionReferrer(), TextBounds.URL_BYTES, "'sessionReferrer'");
+    size.text(input.sessionFirstUrl(), TextBounds.URL_BYTES, "'sessionFirstURL'");
+    size.text(input.deviceSessionId(), TextBounds.MARKETING_ID_BYTES, "'deviceSessionID'");
+    size.text(input.deviceId(), TextBounds.MARKETING_ID_BYTES, "'deviceID'");
+    size.text(input.insertId(), TextBounds.MARKETING_ID_BYTES, "'insertID'");
+    checkText(
+        context.actor().anonymousUserId(),
+        TextBounds.ANONYMOUS_USER_ID_BYTES,
+        "the anonymous user ID (X-Sourcegraph-Actor-Anonymous-UID)");
+    checkText(context.interactionId(), TextBounds.INTERACTION_ID_BYTES, "the interaction ID");
 
     Object argument = json(input.argument(), "argument", limits);
     Object publicArgument = json(input.publicArgument(), "publicArgument", limits);
@@ -116,9 +125,15 @@ public final class LegacyEventBuilder {
     Actor actor = context.actor();
     String anonymousUserId = null;
     if (actor.userId() == null) {
-      String cookie = input.userCookieId();
-      anonymousUserId =
-          cookie != null && !cookie.isBlank() ? cookie.trim() : actor.anonymousUserId();
+      String cookie = input.cookieVisitorId();
+      String visitor = actor.anonymousUserId();
+      if (cookie != null && visitor != null && !cookie.equals(visitor)) {
+        throw new InvalidEventException(
+            "'userCookieID' names another visitor than the request's (the first"
+                + " userCookieID it sent): a request records the events of one visitor; send"
+                + " each visitor's events in requests of their own");
+      }
+      anonymousUserId = visitor != null ? visitor : cookie;
     }
     return new LegacyEvent(
         events.newId(),
@@ -140,7 +155,7 @@ public final class LegacyEventBuilder {
       throw new InvalidEventException("'event' must be the name of the event, got none");
     }
     if (name.length() > MAX_NAME_LENGTH) {
-      throw new InvalidEventException(
+      throw new LimitExceededException(
           "'event' may be at most " + MAX_NAME_LENGTH + " characters long, got " + name.length());
     }
     StorableText.check(name, "'event'");
@@ -193,13 +208,21 @@ public final class LegacyEventBuilder {
     }
   }
 
+  /** Checks text that may be absent: storable, and within its bound. */
+  private static void checkText(String value, int maxBytes, String field) {
+    if (value != null) {
+      StorableText.check(value, field);
+      TextBounds.check(value, maxBytes, field);
+    }
+  }
+
   /** The UTF-8 bytes of an event's text, each text checked as it is counted. */
   private static final class Size {
     long bytes;
 
-    void text(String value, String field) {
+    void text(String value, int maxBytes, String field) {
       if (value != null) {
-        StorableText.check(value, field);
+        checkText(value, maxBytes, field);
         bytes += StorableText.utf8Length(value);
       }
     }

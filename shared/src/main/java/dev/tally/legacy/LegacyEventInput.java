@@ -6,7 +6,7 @@ package dev.tally.legacy;
  *
  * @param event the event's name, such as {@code SearchResultsQueried}
  * @param userCookieId the anonymous visitor ID the client keeps; the request's signed-in user wins
- *     over it
+ *     over it, and a request names one visitor at most
  * @param url the page the event happened on
  * @param source where it came from: a value of the GraphQL enum {@code EventSource} ({@code WEB},
  *     {@code CODEHOSTINTEGRATION}, ...), or {@code null} for {@code logUserEvent}, which has none
@@ -39,6 +39,16 @@ public record LegacyEventInput(
 
   /** The {@code source} of events of {@code logUserEvent}, which names none. */
   public static final String UNKNOWN_SOURCE = "UNKNOWN";
+
+  /**
+   * The anonymous visitor the event names: {@code userCookieID} without surrounding blanks, or
+   * {@code null} when it is absent or blank.
+   */
+  public String cookieVisitorId() {
+    // trim, not isBlank: a value of control characters only is no ID either.
+    String trimmed = userCookieId == null ? "" : userCookieId.trim();
+    return trimmed.isEmpty() ? null : trimmed;
+  }
 
   /**
    * The event of the deprecated {@code logUserEvent(event: UserEvent!, userCookieID: String!)}: a

@@ -6,6 +6,7 @@ import dev.tally.log.JsonLog;
 import dev.tally.proto.telemetrygateway.v1.Event;
 import dev.tally.proto.telemetrygateway.v1.EventUser;
 import dev.tally.store.Jdbc;
+import dev.tally.store.StoreException;
 import dev.tally.store.TeeStore;
 import dev.tally.usage.UsageRollup;
 import java.sql.Array;
@@ -37,9 +38,9 @@ import javax.sql.DataSource;
  *
  * <p>Kept: the daily event counts of the rollups, which say how many events of a kind were recorded
  * on a day and not by whom (the rollups are brought up to date first, for at most 10 s, so that
- * they count the person's events before these go); and the person's own {@code telemetry-export}
- * choice, so that an opt-out survives erasure. Not reachable from here: copies the gateway already
- * published.
+ * they count the person's events before these go; an erasure never waits on that succeeding); and
+ * the person's own {@code telemetry-export} choice, so that an opt-out survives erasure. Not
+ * reachable from here: copies the gateway already published.
  *
  * <p>Each erasure logs one line, {@code "personal data erased"}, with who asked for it, when, and
  * the counts: never the person's ID, nor anything of the events.
@@ -105,7 +106,9 @@ public final class Erasure {
     String key = TeeStore.userKey(person.userId(), person.anonymousUserId());
 
     // The daily counts name nobody and stay: the person's events are counted into them first.
-    new UsageRollup(dataSource, clock).refresh(ROLLUP_BUDGET);
+    // Erasure never depends on that: when counting fails, the person's uncounted events are left
+    // out of the daily counts, and the erasure goes on.
+    boolean counted = countFirst();
     long eventLogs = deleteEventLogs(person);
     long[] queued = deleteQueuedByKey(key);
     long[] older = deleteQueuedBeforeKeys(person);
@@ -120,9 +123,23 @@ public final class Erasure {
     fields.put("unexported", result.unexported());
     fields.put("exported", result.exported());
     fields.put("usageRows", result.usageRows());
+    fields.put("countedFirst", counted);
     fields.put("durationMs", (System.nanoTime() - start) / 1_000_000);
     JsonLog.info("personal data erased", fields);
     return result;
+  }
+
+  /** Brings the usage rollups up to date; whether that succeeded (a failure is logged). */
+  private boolean countFirst() {
+    try {
+      return new UsageRollup(dataSource, clock).refresh(ROLLUP_BUDGET).pending() == 0;
+    } catch (StoreException e) {
+      JsonLog.error(
+          "erasure: could not bring the usage rollups up to date first; erasing all the same",
+          e,
+          Map.of("sqlState", String.valueOf(e.sqlState())));
+      return false;
+    }
   }
 
   private long deleteEventLogs(Actor person) {

@@ -1,6 +1,8 @@
 package dev.tally.privacy;
 
+import dev.tally.log.JsonLog;
 import dev.tally.store.Jdbc;
+import dev.tally.store.StoreException;
 import dev.tally.usage.UsageRollup;
 import java.sql.PreparedStatement;
 import java.time.Clock;
@@ -8,6 +10,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
 import javax.sql.DataSource;
@@ -63,7 +66,15 @@ public final class EventLogsRetention {
    */
   public long prune(Instant cutoff, Duration budget) {
     long deadline = System.nanoTime() + budget.toNanos();
-    rollup.refresh(budget);
+    try {
+      rollup.refresh(budget);
+    } catch (StoreException e) {
+      // The rows counted before stay deletable: retention goes on with them.
+      JsonLog.error(
+          "retention: could not bring the usage rollups up to date; deleting the rows they count",
+          e,
+          Map.of("sqlState", String.valueOf(e.sqlState())));
+    }
     UUID below = firstIdOf(cutoff);
     long deleted = 0;
     while (true) {

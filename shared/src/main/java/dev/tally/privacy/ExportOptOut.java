@@ -1,39 +1,80 @@
 package dev.tally.privacy;
 
-import dev.tally.store.FeatureFlags;
+import dev.tally.store.Jdbc;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.util.Objects;
+import javax.sql.DataSource;
 
 /**
- * A signed-in user's own choice not to have their events exported, stored as their override of
- * {@code telemetry-export}: {@code false} is "off", whatever the instance's value. Their events are
- * still recorded on the instance, marked {@code opt_out}.
+ * A signed-in user's own choice not to have their events exported, stored on its own ({@code
+ * export_opt_outs}), apart from the administrator's per-user values of {@code telemetry-export}.
+ * While it is set, the user's events are still recorded on the instance, marked {@code opt_out},
+ * and never queued, whatever the flag says for them.
  *
- * <p>Opting back in removes that "off" rather than setting {@code true}: the instance's value
- * applies again, so a user can undo their own refusal but cannot turn export on for themselves
- * where the administrator has it off. An administrator's per-user "on" ({@code TallyAdmin set-flag
- * telemetry-export true USER_ID}) is not touched by opting back in.
+ * <p>Opting back in removes only the user's own choice: the flag's value for them applies again,
+ * the instance's or an administrator's per-user value ({@code TallyAdmin set-flag telemetry-export
+ * true|false USER_ID}), which the user can neither set nor remove. So a user can undo their own
+ * refusal but cannot turn export on where an administrator has it off, and an administrator's "on"
+ * does not override a user's refusal. The recording path reads the choice with the user's flags
+ * ({@link dev.tally.store.FeatureFlags.Evaluation#exportOptOut()}); erasure keeps it.
  */
 public final class ExportOptOut {
-  private final FeatureFlags flags;
+  private final DataSource dataSource;
 
-  public ExportOptOut(FeatureFlags flags) {
-    this.flags = Objects.requireNonNull(flags, "flags");
+  public ExportOptOut(DataSource dataSource) {
+    this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
   }
 
   /** Whether the user turned export of their events off. */
   public boolean isOptedOut(long userId) {
-    return flags.override(FeatureFlags.TELEMETRY_EXPORT, userId).map(on -> !on).orElse(false);
+    return Jdbc.withConnection(
+        dataSource,
+        "read the export opt-out of user " + userId,
+        connection -> {
+          try (PreparedStatement query =
+              connection.prepareStatement("SELECT 1 FROM export_opt_outs WHERE user_id = ?")) {
+            query.setLong(1, userId);
+            try (ResultSet rs = query.executeQuery()) {
+              return rs.next();
+            }
+          }
+        });
   }
 
   /**
-   * Turns export of the user's events off, or back to the instance's value; takes effect for events
-   * recorded from then on.
+   * Turns export of the user's events off, or removes that choice; takes effect for events recorded
+   * from then on. Opting out again keeps the time of the first opt-out.
    */
   public void set(long userId, boolean optOut) {
-    if (optOut) {
-      flags.setOverride(FeatureFlags.TELEMETRY_EXPORT, userId, false);
-    } else {
-      flags.removeOverrideIfSetTo(FeatureFlags.TELEMETRY_EXPORT, userId, false);
-    }
+    Jdbc.withConnection(
+        dataSource,
+        "set the export opt-out of user " + userId,
+        connection -> {
+          try (PreparedStatement change =
+              connection.prepareStatement(
+                  optOut
+                      ? "INSERT INTO export_opt_outs (user_id) VALUES (?)"
+                          + " ON CONFLICT (user_id) DO NOTHING"
+                      : "DELETE FROM export_opt_outs WHERE user_id = ?")) {
+            change.setLong(1, userId);
+            return change.executeUpdate();
+          }
+        });
+  }
+
+  /** How many users opted out. */
+  public int count() {
+    return Jdbc.withConnection(
+        dataSource,
+        "count export opt-outs",
+        connection -> {
+          try (PreparedStatement query =
+                  connection.prepareStatement("SELECT count(*) FROM export_opt_outs");
+              ResultSet rs = query.executeQuery()) {
+            rs.next();
+            return rs.getInt(1);
+          }
+        });
   }
 }

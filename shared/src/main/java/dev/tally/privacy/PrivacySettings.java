@@ -32,16 +32,17 @@ public record PrivacySettings(boolean honorGpc, boolean honorDnt) {
 
   /**
    * Why the V2 events of a request stay on the instance, whatever export would do with them; empty
-   * when nothing keeps them (they are then queued if export is on for their user). In this order:
-   * the user's own "off" ({@link KeptLocal#OPT_OUT}), then Global Privacy Control, then Do Not
-   * Track, each where honoured. Events of the legacy mutations are always {@link KeptLocal#LEGACY}.
+   * when nothing keeps them (they are then queued if export is on for their user: the instance's
+   * value of {@code telemetry-export}, or an administrator's per-user value). In this order: the
+   * user's own opt-out ({@link KeptLocal#OPT_OUT}), then Global Privacy Control, then Do Not Track,
+   * each where honoured. Events of the legacy mutations are always {@link KeptLocal#LEGACY}.
    *
    * @param signals what the request's browser said
-   * @param ownExportValue the user's own value of {@code telemetry-export}, empty when they have
-   *     none (anonymous visitors never have one)
+   * @param exportOptOut whether the signed-in user turned export of their own events off ({@link
+   *     ExportOptOut}; anonymous visitors never have)
    */
-  public Optional<KeptLocal> keptLocal(PrivacySignals signals, Optional<Boolean> ownExportValue) {
-    if (ownExportValue.isPresent() && !ownExportValue.get()) {
+  public Optional<KeptLocal> keptLocal(PrivacySignals signals, boolean exportOptOut) {
+    if (exportOptOut) {
       return Optional.of(KeptLocal.OPT_OUT);
     }
     if (honorGpc && signals.globalPrivacyControl()) {

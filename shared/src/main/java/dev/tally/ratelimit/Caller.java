@@ -17,9 +17,16 @@ public record Caller(String key) {
   /** Anonymous callers whose address is not known share this one bucket. */
   public static final Caller UNKNOWN_ADDRESS = new Caller("address:unknown");
 
+  private static final String USER_PREFIX = "user:";
+
   /** A signed-in user. */
   public static Caller user(long userId) {
-    return new Caller("user:" + userId);
+    return new Caller(USER_PREFIX + userId);
+  }
+
+  /** Whether this is a signed-in user rather than an address. */
+  public boolean signedIn() {
+    return key.startsWith(USER_PREFIX);
   }
 
   /**

@@ -43,28 +43,86 @@ public final class RateLimiter {
     return perMinute > 0;
   }
 
+  /** Tokens per caller and minute; {@code 0} when off. */
+  public int perMinute() {
+    return perMinute;
+  }
+
   /**
    * Takes {@code cost} tokens from {@code caller}'s bucket if it holds them; takes nothing if not.
    * A cost above a minute's worth is charged as a minute's worth, so that it can pass once the
    * bucket is full.
    */
-  public Decision tryAcquire(String caller, int cost) {
+  public Decision tryAcquire(String caller, long cost) {
     if (perMinute == 0) {
       return Decision.ALLOWED;
     }
-    double wanted = Math.min(Math.max(cost, 1), perMinute);
+    double wanted = wanted(cost);
     long now = clock.millis();
     synchronized (buckets) {
-      Bucket bucket = buckets.computeIfAbsent(caller, k -> new Bucket(perMinute, now));
-      bucket.refill(now, perMinute);
+      Bucket bucket = bucket(caller, now);
       if (bucket.tokens >= wanted) {
         bucket.tokens -= wanted;
         return Decision.ALLOWED;
       }
-      double missing = wanted - bucket.tokens;
-      long waitMillis = (long) Math.ceil(missing * 60_000 / perMinute);
-      return new Decision(false, Duration.ofMillis(waitMillis));
+      return refused(wanted - bucket.tokens);
     }
+  }
+
+  /**
+   * Whether {@code caller}'s bucket holds at least one token, taking nothing: a check before work
+   * whose cost is known only afterwards ({@link #charge}). A caller without a bucket has a full one
+   * and gets none here.
+   */
+  public Decision check(String caller) {
+    if (perMinute == 0) {
+      return Decision.ALLOWED;
+    }
+    long now = clock.millis();
+    synchronized (buckets) {
+      Bucket bucket = buckets.get(caller);
+      if (bucket == null) {
+        return Decision.ALLOWED;
+      }
+      bucket.refill(now, perMinute);
+      return bucket.tokens >= 1 ? Decision.ALLOWED : refused(1 - bucket.tokens);
+    }
+  }
+
+  /**
+   * Charges {@code cost} tokens for work already done, whether or not the bucket holds them: the
+   * bucket may go into debt, down to minus a minute's worth, and {@link #check} refuses the caller
+   * until the debt is paid back. Refused when the bucket did not hold the cost, which is then
+   * charged all the same. A cost above a minute's worth is charged as a minute's worth.
+   */
+  public Decision charge(String caller, long cost) {
+    if (perMinute == 0) {
+      return Decision.ALLOWED;
+    }
+    double wanted = wanted(cost);
+    long now = clock.millis();
+    synchronized (buckets) {
+      Bucket bucket = bucket(caller, now);
+      boolean held = bucket.tokens >= wanted;
+      bucket.tokens = Math.max(-perMinute, bucket.tokens - wanted);
+      // Refused: the same cost fits again once the debt is paid and the cost refilled.
+      return held ? Decision.ALLOWED : refused(wanted - bucket.tokens);
+    }
+  }
+
+  private double wanted(long cost) {
+    return Math.min(Math.max(cost, 1), perMinute);
+  }
+
+  private Bucket bucket(String caller, long now) {
+    Bucket bucket = buckets.computeIfAbsent(caller, k -> new Bucket(perMinute, now));
+    bucket.refill(now, perMinute);
+    return bucket;
+  }
+
+  private Decision refused(double missing) {
+    long waitMillis = (long) Math.ceil(missing * 60_000 / perMinute);
+    return new Decision(false, Duration.ofMillis(waitMillis));
   }
 
   /** How many callers have a bucket. */

@@ -23,10 +23,16 @@ import java.util.function.Function;
  * alike: a request cannot multiply it by recording through several fields.
  *
  * <p>Whether the request's V2 events are queued for export is decided once, with the first batch:
- * the user's {@code telemetry-export} value, unless the privacy rule keeps them local (the user's
- * own "off", or a privacy signal the instance honours). Legacy events are never queued. The flags
- * are those given at the start, when the request's token check read them, or else read with the
- * first batch.
+ * the user's {@code telemetry-export} value (the instance's, or an administrator's per-user value),
+ * unless the privacy rule keeps them local (the user's own opt-out, or a privacy signal the
+ * instance honours). Legacy events are never queued. The flags and the opt-out are those given at
+ * the start, when the request's token check read them, or else read with the first batch.
+ *
+ * <p>A request records the legacy events of one anonymous visitor at most: the first {@code
+ * userCookieID} among them (which wins over the {@code X-Sourcegraph-Actor-Anonymous-UID} header,
+ * as in the original server), under which its later legacy events without one are recorded too;
+ * without one, the header's visitor. A legacy event naming another visitor refuses its batch. A
+ * signed-in request's events are its user's, whatever {@code userCookieID} says.
  *
  * <p>Not thread-safe: one request adds its batches one after the other.
  */
@@ -40,6 +46,7 @@ public final class RecordingRequest {
   private final List<Event> events = new ArrayList<>();
   private final List<LegacyEvent> legacyEvents = new ArrayList<>();
   private EventContext context;
+  private Actor visitor;
   private KeptLocal keptLocal;
   private boolean queueForExport;
   private boolean committed;
@@ -53,6 +60,9 @@ public final class RecordingRequest {
       String traceId) {
     this.recorder = recorder;
     this.actor = actor;
+    // A signed-in request's legacy events are its user's; an anonymous one's are chosen by the
+    // first legacy batch (visitorOf).
+    this.visitor = actor.userId() != null ? actor : null;
     this.flags = flags;
     this.signals = signals;
     this.interactionId = interactionId;
@@ -93,7 +103,8 @@ public final class RecordingRequest {
    * batch adds nothing.
    *
    * @throws InvalidEventException when an event is invalid, naming it by its position in the batch
-   *     when there are several
+   *     when there are several; among them an event whose {@code userCookieID} names another
+   *     visitor than the request's
    * @throws LimitExceededException when the request's events would exceed the per-request bound, or
    *     an event is over a bound of its own
    */
@@ -104,10 +115,36 @@ public final class RecordingRequest {
     }
     checkRoomFor(inputs.size());
     EventContext context = context();
+    Actor visitor = visitorOf(inputs);
+    EventContext legacyContext =
+        visitor == actor
+            ? context
+            : new EventContext(visitor, context.featureFlags(), interactionId, traceId);
     legacyEvents.addAll(
         build(
             inputs,
-            input -> recorder.legacyBuilder().build(input, context, recorder.limits().events())));
+            input ->
+                recorder.legacyBuilder().build(input, legacyContext, recorder.limits().events())));
+    this.visitor = visitor;
+  }
+
+  /**
+   * Who the request's legacy events are about, once this batch is added: its user when signed in;
+   * else the visitor an earlier batch chose; else the first visitor a {@code userCookieID} of this
+   * batch names (the cookie ID wins over the header, as in the original server); else the request's
+   * own visitor (its header), or nobody.
+   */
+  private Actor visitorOf(List<LegacyEventInput> inputs) {
+    if (visitor != null) {
+      return visitor;
+    }
+    for (LegacyEventInput input : inputs) {
+      String cookie = input.cookieVisitorId();
+      if (cookie != null) {
+        return Actor.anonymous(cookie);
+      }
+    }
+    return actor;
   }
 
   /**
@@ -135,11 +172,7 @@ public final class RecordingRequest {
       FeatureFlags.Evaluation flags =
           this.flags != null ? this.flags : recorder.featureFlags().evaluateWithOverrides(actor);
       context = new EventContext(actor, flags.values(), interactionId, traceId);
-      keptLocal =
-          recorder
-              .privacy()
-              .keptLocal(signals, flags.override(FeatureFlags.TELEMETRY_EXPORT))
-              .orElse(null);
+      keptLocal = recorder.privacy().keptLocal(signals, flags.exportOptOut()).orElse(null);
       queueForExport =
           keptLocal == null && flags.values().getOrDefault(FeatureFlags.TELEMETRY_EXPORT, false);
     }

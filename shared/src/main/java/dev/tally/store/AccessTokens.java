@@ -8,8 +8,10 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import javax.sql.DataSource;
@@ -84,18 +86,81 @@ public final class AccessTokens {
         });
   }
 
-  /** Revokes a token; it stops working at once. */
-  public void revoke(long id) {
-    Jdbc.withConnection(
+  /**
+   * Revokes a token: it stops working at once, and so do the console sessions opened with it.
+   *
+   * @return what the token was, and how many of its console sessions that still worked ended
+   */
+  public Revocation revoke(long id) {
+    return Jdbc.inTransaction(
         dataSource,
         "revoke access token " + id,
         connection -> {
+          Instant now = clock.instant();
+          Revocation.Before before;
+          try (PreparedStatement query =
+              connection.prepareStatement(
+                  "SELECT expires_at, revoked_at FROM access_tokens WHERE id = ? FOR UPDATE")) {
+            query.setLong(1, id);
+            try (ResultSet rs = query.executeQuery()) {
+              if (!rs.next()) {
+                return new Revocation(Revocation.Before.NO_SUCH_TOKEN, 0);
+              }
+              Instant expiresAt = Jdbc.instant(rs.getTimestamp(1));
+              before =
+                  rs.getTimestamp(2) != null
+                      ? Revocation.Before.REVOKED
+                      : expiresAt != null && !now.isBefore(expiresAt)
+                          ? Revocation.Before.EXPIRED
+                          : Revocation.Before.VALID;
+            }
+          }
           try (PreparedStatement update =
               connection.prepareStatement(
                   "UPDATE access_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")) {
-            update.setTimestamp(1, Jdbc.timestamp(clock.instant()));
+            update.setTimestamp(1, Jdbc.timestamp(now));
             update.setLong(2, id);
-            return update.executeUpdate();
+            update.executeUpdate();
+          }
+          return new Revocation(before, ConsoleSessions.endAllOf(connection, id, now));
+        });
+  }
+
+  /**
+   * The tokens of one user, or of every user, oldest first: what they are, never the token or its
+   * hash.
+   *
+   * @param userId whose tokens, or {@code null} for all
+   */
+  public List<Listed> list(Long userId) {
+    return Jdbc.withConnection(
+        dataSource,
+        "list access tokens",
+        connection -> {
+          try (PreparedStatement query =
+              connection.prepareStatement(
+                  "SELECT id, user_id, scopes, note, created_at, expires_at, revoked_at"
+                      + " FROM access_tokens"
+                      + (userId == null ? "" : " WHERE user_id = ?")
+                      + " ORDER BY id")) {
+            if (userId != null) {
+              query.setLong(1, userId);
+            }
+            List<Listed> tokens = new ArrayList<>();
+            try (ResultSet rs = query.executeQuery()) {
+              while (rs.next()) {
+                tokens.add(
+                    new Listed(
+                        rs.getLong(1),
+                        rs.getLong(2),
+                        List.of((String[]) rs.getArray(3).getArray()),
+                        rs.getString(4),
+                        Jdbc.instant(rs.getTimestamp(5)),
+                        Jdbc.instant(rs.getTimestamp(6)),
+                        Jdbc.instant(rs.getTimestamp(7))));
+              }
+            }
+            return tokens;
           }
         });
   }
@@ -107,9 +172,9 @@ public final class AccessTokens {
 
   /**
    * Checks a token as {@link #authenticate(String)} does and, when it is valid, evaluates every
-   * feature flag for its user as {@link FeatureFlags#evaluateWithOverrides} does ({@link
-   * Check.Valid#flags()}), in the same query: a request that records events needs both, and one
-   * round trip to the database costs less than two.
+   * feature flag for its user, with their export opt-out, as {@link
+   * FeatureFlags#evaluateWithOverrides} does ({@link Check.Valid#flags()}), in the same query: a
+   * request that records events needs both, and one round trip to the database costs less than two.
    */
   public Check authenticateWithFlags(String token) {
     return authenticate(token, true);
@@ -126,10 +191,10 @@ public final class AccessTokens {
           try (PreparedStatement query =
               connection.prepareStatement(
                   withFlags
-                      ? "SELECT t.user_id, t.scopes, t.expires_at, t.revoked_at,"
-                          + " f.name, f.enabled, o.enabled"
-                          + " FROM access_tokens t LEFT JOIN feature_flags f ON true"
-                          + FeatureFlags.joinOverridesOf("t.user_id")
+                      ? "SELECT t.user_id, t.scopes, t.expires_at, t.revoked_at, "
+                          + FeatureFlags.FLAG_COLUMNS
+                          + " FROM access_tokens t"
+                          + FeatureFlags.joinFlagsOf("t.user_id")
                           + " WHERE t.token_sha256 = ?"
                       : "SELECT user_id, scopes, expires_at, revoked_at FROM access_tokens"
                           + " WHERE token_sha256 = ?")) {
@@ -173,6 +238,37 @@ public final class AccessTokens {
     @Override
     public String toString() {
       return "CreatedToken[id=" + id + "]";
+    }
+  }
+
+  /**
+   * A token as {@link #list} shows it.
+   *
+   * @param expiresAt when it stops working, or {@code null} for never
+   * @param revokedAt when it was revoked, or {@code null}
+   */
+  public record Listed(
+      long id,
+      long userId,
+      List<String> scopes,
+      String note,
+      Instant createdAt,
+      Instant expiresAt,
+      Instant revokedAt) {}
+
+  /**
+   * What {@link #revoke} did.
+   *
+   * @param before what the token was until then
+   * @param consoleSessionsEnded how many console sessions opened with it still worked and ended
+   */
+  public record Revocation(Before before, int consoleSessionsEnded) {
+    /** A token's state before it was revoked. */
+    public enum Before {
+      VALID,
+      EXPIRED,
+      REVOKED,
+      NO_SUCH_TOKEN
     }
   }
 

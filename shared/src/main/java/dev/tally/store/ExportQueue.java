@@ -10,6 +10,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -17,11 +18,13 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Function;
 import javax.sql.DataSource;
 
 /**
@@ -339,72 +342,33 @@ public final class ExportQueue {
   }
 
   /**
-   * Set-aside events, newest first, a page at a time, with why they were set aside.
+   * Set-aside events, newest first, a page at a time, with why they were set aside. A page holds at
+   * most {@code first} events and ends early rather than read more than {@value
+   * #PAGE_PAYLOAD_BYTES} bytes of payloads (it always holds one event when there is one).
    *
-   * @param first how many events to return
+   * @param first how many events to return at most
    * @param after the {@link SetAsidePage#endCursor()} of the previous page, or {@code null}
    * @throws IllegalArgumentException when {@code after} is not a cursor of a listing
    */
   public SetAsidePage listSetAside(int first, String after) {
-    if (first < 0) {
-      throw new IllegalArgumentException("'first' must not be negative, got " + first);
-    }
-    Cursor cursor = after == null ? null : Cursor.decode(after);
-    return Jdbc.withConnection(
-        dataSource,
-        "list set-aside events",
-        connection -> {
-          long total;
-          try (PreparedStatement count =
-                  connection.prepareStatement(
-                      "SELECT count(*) FROM telemetry_events_export_queue"
-                          + " WHERE set_aside_at IS NOT NULL");
-              ResultSet rs = count.executeQuery()) {
-            rs.next();
-            total = rs.getLong(1);
-          }
-          String sql =
-              "SELECT id, set_aside_at, set_aside_reason, attempts, failures, last_error,"
-                  + " payload_pb FROM telemetry_events_export_queue"
-                  + " WHERE set_aside_at IS NOT NULL"
-                  + (cursor == null ? "" : " AND (set_aside_at, id) < (?, ?)")
-                  + " ORDER BY set_aside_at DESC, id DESC LIMIT ?";
-          List<SetAsideEvent> nodes = new ArrayList<>();
-          boolean hasNext = false;
-          try (PreparedStatement query = connection.prepareStatement(sql)) {
-            int i = 0;
-            if (cursor != null) {
-              query.setTimestamp(++i, Jdbc.timestamp(cursor.at()));
-              query.setObject(++i, cursor.id());
-            }
-            query.setInt(++i, first + 1);
-            try (ResultSet rs = query.executeQuery()) {
-              while (rs.next()) {
-                if (nodes.size() == first) {
-                  hasNext = true;
-                  break;
-                }
-                nodes.add(
-                    new SetAsideEvent(
-                        rs.getObject(1, UUID.class),
-                        Jdbc.instant(rs.getTimestamp(2)),
-                        rs.getString(3),
-                        rs.getInt(4),
-                        rs.getInt(5),
-                        rs.getString(6),
-                        decodable(rs.getBytes(7))));
-              }
-            }
-          }
-          String endCursor =
-              nodes.isEmpty()
-                  ? null
-                  : new Cursor(
-                          nodes.get(nodes.size() - 1).setAsideAt(),
-                          nodes.get(nodes.size() - 1).id())
-                      .encode();
-          return new SetAsidePage(nodes, total, hasNext, endCursor);
-        });
+    Page<SetAsideEvent> page =
+        page(
+            "list set-aside events",
+            "set_aside_at",
+            "id, set_aside_at, set_aside_reason, attempts, failures, last_error, payload_pb",
+            first,
+            after,
+            rs ->
+                new SetAsideEvent(
+                    rs.getObject(1, UUID.class),
+                    Jdbc.instant(rs.getTimestamp(2)),
+                    rs.getString(3),
+                    rs.getInt(4),
+                    rs.getInt(5),
+                    rs.getString(6),
+                    decodable(rs.getBytes(7))),
+            event -> new Cursor(event.setAsideAt(), event.id()));
+    return new SetAsidePage(page.nodes(), page.total(), page.hasNext(), page.endCursor());
   }
 
   /**
@@ -484,64 +448,134 @@ public final class ExportQueue {
   }
 
   /**
-   * Exported events, newest first, a page at a time.
+   * Exported events, newest first, a page at a time. A page holds at most {@code first} events and
+   * ends early rather than read more than {@value #PAGE_PAYLOAD_BYTES} bytes of payloads (it always
+   * holds one event when there is one).
    *
-   * @param first how many events to return
+   * @param first how many events to return at most
    * @param after the {@link ExportedPage#endCursor()} of the previous page, or {@code null}
    * @throws IllegalArgumentException when {@code after} is not a cursor of this listing
    */
   public ExportedPage listExported(int first, String after) {
+    Page<ExportedEvent> page =
+        page(
+            "list exported events",
+            "exported_at",
+            "id, exported_at, payload_pb",
+            first,
+            after,
+            rs -> {
+              UUID id = rs.getObject(1, UUID.class);
+              return new ExportedEvent(
+                  id, Jdbc.instant(rs.getTimestamp(2)), decodeExported(id, rs.getBytes(3)));
+            },
+            event -> new Cursor(event.exportedAt(), event.id()));
+    return new ExportedPage(page.nodes(), page.total(), page.hasNext(), page.endCursor());
+  }
+
+  /**
+   * Most payload bytes one page of a listing reads: however many events it asks for, an
+   * administrator's page never holds more than this in memory (one event always fits).
+   */
+  public static final int PAGE_PAYLOAD_BYTES = 4 * 1024 * 1024;
+
+  /** Maps the current row of a result. */
+  @FunctionalInterface
+  private interface RowMapper<T> {
+    T map(ResultSet rs) throws SQLException;
+  }
+
+  /** One page of a newest-first listing, and how many rows the whole listing holds. */
+  private record Page<T>(List<T> nodes, long total, boolean hasNext, String endCursor) {}
+
+  /**
+   * One page of the rows whose {@code timeColumn} is set, newest first by it and their ID. The
+   * page's rows are chosen first by their IDs and payload sizes alone, within {@code first} and
+   * {@link #PAGE_PAYLOAD_BYTES}; only then are their {@code columns} read.
+   */
+  private <T> Page<T> page(
+      String what,
+      String timeColumn,
+      String columns,
+      int first,
+      String after,
+      RowMapper<T> mapper,
+      Function<T, Cursor> cursorOf) {
     if (first < 0) {
       throw new IllegalArgumentException("'first' must not be negative, got " + first);
     }
     Cursor cursor = after == null ? null : Cursor.decode(after);
-    return Jdbc.withConnection(
+    String where = " WHERE " + timeColumn + " IS NOT NULL";
+    return Jdbc.inTransaction(
         dataSource,
-        "list exported events",
+        what,
         connection -> {
+          // One snapshot: the rows chosen first are read as they were then.
+          try (Statement snapshot = connection.createStatement()) {
+            snapshot.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY");
+          }
           long total;
           try (PreparedStatement count =
                   connection.prepareStatement(
-                      "SELECT count(*) FROM telemetry_events_export_queue"
-                          + " WHERE exported_at IS NOT NULL");
+                      "SELECT count(*) FROM telemetry_events_export_queue" + where);
               ResultSet rs = count.executeQuery()) {
             rs.next();
             total = rs.getLong(1);
           }
-          String sql =
-              "SELECT id, exported_at, payload_pb FROM telemetry_events_export_queue"
-                  + " WHERE exported_at IS NOT NULL"
-                  + (cursor == null ? "" : " AND (exported_at, id) < (?, ?)")
-                  + " ORDER BY exported_at DESC, id DESC LIMIT ?";
-          List<ExportedEvent> nodes = new ArrayList<>();
+          List<UUID> ids = new ArrayList<>();
           boolean hasNext = false;
-          try (PreparedStatement query = connection.prepareStatement(sql)) {
+          try (PreparedStatement query =
+              connection.prepareStatement(
+                  "SELECT id, octet_length(payload_pb) FROM telemetry_events_export_queue"
+                      + where
+                      + (cursor == null ? "" : " AND (" + timeColumn + ", id) < (?, ?)")
+                      + " ORDER BY "
+                      + timeColumn
+                      + " DESC, id DESC LIMIT ?")) {
             int i = 0;
             if (cursor != null) {
               query.setTimestamp(++i, Jdbc.timestamp(cursor.at()));
               query.setObject(++i, cursor.id());
             }
             query.setInt(++i, first + 1);
+            long bytes = 0;
             try (ResultSet rs = query.executeQuery()) {
               while (rs.next()) {
-                if (nodes.size() == first) {
+                bytes += rs.getLong(2);
+                if (ids.size() == first || (!ids.isEmpty() && bytes > PAGE_PAYLOAD_BYTES)) {
                   hasNext = true;
                   break;
                 }
-                UUID id = rs.getObject(1, UUID.class);
-                Instant exportedAt = Jdbc.instant(rs.getTimestamp(2));
-                nodes.add(new ExportedEvent(id, exportedAt, decodeExported(id, rs.getBytes(3))));
+                ids.add(rs.getObject(1, UUID.class));
               }
             }
           }
+          Map<UUID, T> rows = new HashMap<>();
+          if (!ids.isEmpty()) {
+            try (PreparedStatement query =
+                connection.prepareStatement(
+                    "SELECT "
+                        + columns
+                        + " FROM telemetry_events_export_queue WHERE id = ANY (?)")) {
+              query.setArray(1, uuidArray(connection, ids));
+              try (ResultSet rs = query.executeQuery()) {
+                while (rs.next()) {
+                  T row = mapper.map(rs);
+                  rows.put(rs.getObject(1, UUID.class), row);
+                }
+              }
+            }
+          }
+          List<T> nodes = new ArrayList<>(ids.size());
+          for (UUID id : ids) {
+            T row = rows.get(id);
+            if (row != null) {
+              nodes.add(row);
+            }
+          }
           String endCursor =
-              nodes.isEmpty()
-                  ? null
-                  : new Cursor(
-                          nodes.get(nodes.size() - 1).exportedAt(),
-                          nodes.get(nodes.size() - 1).id())
-                      .encode();
-          return new ExportedPage(nodes, total, hasNext, endCursor);
+              nodes.isEmpty() ? null : cursorOf.apply(nodes.get(nodes.size() - 1)).encode();
+          return new Page<>(nodes, total, hasNext, endCursor);
         });
   }
 

@@ -12,8 +12,10 @@ import java.util.TreeMap;
 import javax.sql.DataSource;
 
 /**
- * Boolean feature flags with an instance-wide value and optional per-user overrides; a user's
- * override wins over the instance-wide value.
+ * Boolean feature flags with an instance-wide value and optional per-user overrides, which an
+ * administrator sets; a user's override wins over the instance-wide value. An evaluation for a user
+ * also says whether they opted out of export themselves ({@code export_opt_outs}, kept apart from
+ * the overrides), read in the same query, for the privacy rule to apply.
  */
 public final class FeatureFlags {
   /** Turns export of recorded events on, for the whole instance or for one user. */
@@ -31,8 +33,9 @@ public final class FeatureFlags {
   }
 
   /**
-   * Every flag's value for the actor, and which of them are the actor's own values, in one query.
-   * Anonymous actors get instance-wide values and have no overrides.
+   * Every flag's value for the actor, which of them are the actor's own values, and whether the
+   * actor opted out of export, in one query. Anonymous actors get instance-wide values, have no
+   * overrides and have not opted out.
    */
   public Evaluation evaluateWithOverrides(Actor actor) {
     return Jdbc.withConnection(
@@ -41,8 +44,10 @@ public final class FeatureFlags {
         connection -> {
           try (PreparedStatement query =
               connection.prepareStatement(
-                  "SELECT f.name, f.enabled, o.enabled FROM feature_flags f"
-                      + joinOverridesOf("?"))) {
+                  "SELECT "
+                      + FLAG_COLUMNS
+                      + " FROM (SELECT CAST(? AS bigint) AS user_id) u"
+                      + joinFlagsOf("u.user_id"))) {
             if (actor.userId() != null) {
               query.setLong(1, actor.userId());
             } else {
@@ -59,25 +64,36 @@ public final class FeatureFlags {
         });
   }
 
+  /** The columns {@link Gathering} reads, from the tables {@link #joinFlagsOf} joins. */
+  static final String FLAG_COLUMNS = "f.name, f.enabled, o.enabled, x.user_id IS NOT NULL";
+
   /**
-   * Joins to {@code feature_flags f} the overrides {@code o} of the user {@code userId} (an SQL
-   * expression); selecting {@code f.name, f.enabled, o.enabled} gives the rows {@link Gathering}
-   * reads.
+   * Joins every flag {@code f}, the overrides {@code o} of the user {@code userId} (an SQL
+   * expression naming one user, or {@code NULL}) and that user's export opt-out {@code x}: at least
+   * one row for each row it is joined to (with a {@code NULL} flag name when there is no flag), one
+   * per flag. Selecting {@link #FLAG_COLUMNS} gives the rows {@link Gathering} reads.
    */
-  static String joinOverridesOf(String userId) {
-    return " LEFT JOIN feature_flag_overrides o ON o.flag_name = f.name AND o.user_id = " + userId;
+  static String joinFlagsOf(String userId) {
+    return " LEFT JOIN feature_flags f ON true"
+        + " LEFT JOIN feature_flag_overrides o ON o.flag_name = f.name AND o.user_id = "
+        + userId
+        + " LEFT JOIN export_opt_outs x ON x.user_id = "
+        + userId;
   }
 
   /**
-   * Gathers an evaluation from rows of a flag's name, its instance-wide value and the user's own
-   * value (or {@code NULL}); a row without a name (an outer join that found no flag) adds nothing.
+   * Gathers an evaluation from rows of a flag's name, its instance-wide value, the user's own value
+   * (or {@code NULL}) and whether the user opted out of export; a row without a name (an outer join
+   * that found no flag) adds no flag.
    */
   static final class Gathering {
     private final Map<String, Boolean> values = new TreeMap<>();
     private final Map<String, Boolean> overrides = new TreeMap<>();
+    private boolean exportOptOut;
 
-    /** Adds the row's flag, read from the columns {@code first}, {@code first + 1}, {@code + 2}. */
+    /** Adds the row's flag, read from the columns {@code first} to {@code first + 3}. */
     void add(ResultSet row, int first) throws SQLException {
+      exportOptOut = row.getBoolean(first + 3);
       String name = row.getString(first);
       if (name == null) {
         return;
@@ -93,7 +109,7 @@ public final class FeatureFlags {
     }
 
     Evaluation evaluation() {
-      return new Evaluation(values, overrides);
+      return new Evaluation(values, overrides, exportOptOut);
     }
   }
 
@@ -101,12 +117,22 @@ public final class FeatureFlags {
    * Flags evaluated for one actor.
    *
    * @param values every flag's value for the actor
-   * @param overrides the flags the actor has a value of their own for, with that value
+   * @param overrides the flags the actor has a value of their own for (an administrator's per-user
+   *     value), with that value
+   * @param exportOptOut whether the actor, a signed-in user, turned export of their own events off
+   *     ({@code dev.tally.privacy.ExportOptOut}); kept apart from {@code overrides}, so that
+   *     neither the user nor an administrator undoes the other's choice
    */
-  public record Evaluation(Map<String, Boolean> values, Map<String, Boolean> overrides) {
+  public record Evaluation(
+      Map<String, Boolean> values, Map<String, Boolean> overrides, boolean exportOptOut) {
     public Evaluation {
       values = Collections.unmodifiableMap(new TreeMap<>(values));
       overrides = Collections.unmodifiableMap(new TreeMap<>(overrides));
+    }
+
+    /** Flags of an actor who did not opt out of export. */
+    public Evaluation(Map<String, Boolean> values, Map<String, Boolean> overrides) {
+      this(values, overrides, false);
     }
 
     /** The actor's own value of a flag, or empty when the instance-wide value applies. */
@@ -218,42 +244,23 @@ public final class FeatureFlags {
   }
 
   /**
-   * Removes a user's override when it has the given value, so the instance-wide value applies
-   * again; an override with the other value stays.
+   * Removes a user's override, so the instance-wide value applies again.
    *
-   * @return whether an override was removed
+   * @return whether there was one
    */
-  public boolean removeOverrideIfSetTo(String name, long userId, boolean enabled) {
+  public boolean removeOverride(String name, long userId) {
     return Jdbc.withConnection(
             dataSource,
             "remove feature flag override " + name + " for user " + userId,
             connection -> {
               try (PreparedStatement delete =
                   connection.prepareStatement(
-                      "DELETE FROM feature_flag_overrides"
-                          + " WHERE flag_name = ? AND user_id = ? AND enabled = ?")) {
+                      "DELETE FROM feature_flag_overrides WHERE flag_name = ? AND user_id = ?")) {
                 delete.setString(1, name);
                 delete.setLong(2, userId);
-                delete.setBoolean(3, enabled);
                 return delete.executeUpdate();
               }
             })
         > 0;
-  }
-
-  /** Removes a user's override, so the instance-wide value applies again. */
-  public void removeOverride(String name, long userId) {
-    Jdbc.withConnection(
-        dataSource,
-        "remove feature flag override " + name + " for user " + userId,
-        connection -> {
-          try (PreparedStatement delete =
-              connection.prepareStatement(
-                  "DELETE FROM feature_flag_overrides WHERE flag_name = ? AND user_id = ?")) {
-            delete.setString(1, name);
-            delete.setLong(2, userId);
-            return delete.executeUpdate();
-          }
-        });
   }
 }

@@ -26,16 +26,19 @@ public final class Jdbc {
     try (Connection connection = dataSource.getConnection()) {
       boolean autoCommit = connection.getAutoCommit();
       connection.setAutoCommit(false);
+      T result;
       try {
-        T result = work.run(connection);
+        result = work.run(connection);
         connection.commit();
-        return result;
       } catch (SQLException | RuntimeException e) {
+        // A lost connection refuses the rollback and the reset too ("Connection is closed", no
+        // SQLState): they must not hide the failure that says why.
         rollback(connection, e);
+        restoreAutoCommit(connection, autoCommit, e);
         throw e;
-      } finally {
-        connection.setAutoCommit(autoCommit);
       }
+      connection.setAutoCommit(autoCommit);
+      return result;
     } catch (SQLException e) {
       throw StoreException.of(what, e);
     }
@@ -61,6 +64,15 @@ public final class Jdbc {
   private static void rollback(Connection connection, Exception cause) {
     try {
       connection.rollback();
+    } catch (SQLException e) {
+      cause.addSuppressed(e);
+    }
+  }
+
+  private static void restoreAutoCommit(
+      Connection connection, boolean autoCommit, Exception cause) {
+    try {
+      connection.setAutoCommit(autoCommit);
     } catch (SQLException e) {
       cause.addSuppressed(e);
     }

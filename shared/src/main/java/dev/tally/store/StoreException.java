@@ -28,15 +28,14 @@ public final class StoreException extends RuntimeException {
   }
 
   private final Kind kind;
+  private final String operation;
   private final String sqlState;
 
-  public StoreException(String message, Throwable cause) {
-    this(message, cause, Kind.UNAVAILABLE, null);
-  }
-
-  private StoreException(String message, Throwable cause, Kind kind, String sqlState) {
+  private StoreException(
+      String message, Throwable cause, Kind kind, String operation, String sqlState) {
     super(message, cause);
     this.kind = kind;
+    this.operation = operation;
     this.sqlState = sqlState;
   }
 
@@ -54,16 +53,22 @@ public final class StoreException extends RuntimeException {
               "could not " + what + ": the database refused a value (" + because + ")",
               null,
               kind,
+              what,
               state);
       case UNAVAILABLE, FAILED ->
           new StoreException(
-              "could not " + what + " (" + because + "): " + e.getMessage(), e, kind, state);
+              "could not " + what + " (" + because + "): " + e.getMessage(), e, kind, what, state);
     };
   }
 
   /** What kind of failure it was. */
   public Kind kind() {
     return kind;
+  }
+
+  /** What failed, as the caller named it: {@code store 3 event(s)}, {@code read the top events}. */
+  public String operation() {
+    return operation;
   }
 
   /** The SQLState the database or the driver reported, or {@code null}. */

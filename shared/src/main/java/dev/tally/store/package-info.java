@@ -1,6 +1,6 @@
 /**
  * The instance's PostgreSQL storage: {@code event_logs} for admin analytics, the export queue of
- * redacted events, feature flags and access tokens.
+ * redacted events, feature flags, access tokens and the console's sessions.
  *
  * <p>Plain JDBC: SQL text with {@code ?} parameters, one {@link dev.tally.store.Jdbc#inTransaction}
  * helper, and {@link java.sql.SQLException} wrapped once with context in a {@link

@@ -26,7 +26,7 @@ public final class UsageQueries {
     this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
   }
 
-  /** Events of one feature on one day. */
+  /** Events of one feature on one day; {@code feature} is {@code null} for the others together. */
   public record FeatureDay(LocalDate day, String feature, long events) {}
 
   /** An event name's use: how often it was recorded, and by how many distinct users. */
@@ -44,19 +44,34 @@ public final class UsageQueries {
   /** A client's events; {@code version} is empty when it sent none. */
   public record ClientUsage(String client, String version, long events) {}
 
-  /** Events per day and feature, by day, then most events first. Days without events are absent. */
-  public List<FeatureDay> eventsByDayAndFeature(LocalDate from, LocalDate to) {
+  /**
+   * Events per day of the {@code top} features with the most events over the range (most first,
+   * then by name), each day's other events together under a {@code null} feature: at most {@code
+   * top + 1} rows a day, however many features the range holds. By day, then most events first;
+   * days without events are absent.
+   */
+  public List<FeatureDay> eventsByDayAndTopFeatures(LocalDate from, LocalDate to, int top) {
     return Jdbc.withConnection(
         dataSource,
         "read events per day and feature",
         connection -> {
           try (PreparedStatement query =
               connection.prepareStatement(
-                  "SELECT day, feature, sum(events) FROM event_usage_daily"
-                      + " WHERE day BETWEEN ? AND ? GROUP BY day, feature"
-                      + " ORDER BY day, 3 DESC, feature")) {
+                  """
+                  WITH days AS (
+                      SELECT day, feature, sum(events) AS events FROM event_usage_daily
+                      WHERE day BETWEEN ? AND ? GROUP BY day, feature),
+                  top AS (
+                      SELECT feature FROM days GROUP BY feature
+                      ORDER BY sum(events) DESC, feature LIMIT ?)
+                  SELECT days.day, top.feature, sum(days.events)
+                  FROM days LEFT JOIN top ON top.feature = days.feature
+                  GROUP BY days.day, top.feature
+                  ORDER BY days.day, 3 DESC, top.feature NULLS LAST
+                  """)) {
             query.setDate(1, Date.valueOf(from));
             query.setDate(2, Date.valueOf(to));
+            query.setInt(3, top);
             List<FeatureDay> rows = new ArrayList<>();
             try (ResultSet rs = query.executeQuery()) {
               while (rs.next()) {

@@ -1,5 +1,6 @@
 package dev.tally.usage;
 
+import dev.tally.log.JsonLog;
 import dev.tally.store.Jdbc;
 import dev.tally.store.StoreException;
 import java.sql.Connection;
@@ -10,6 +11,8 @@ import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 import javax.sql.DataSource;
 
@@ -35,20 +38,56 @@ public final class UsageRollup {
   /** How long a refresh waits for the lock before it gives up and leaves the rows for later. */
   static final Duration LOCK_TIMEOUT = Duration.ofSeconds(2);
 
+  /**
+   * The longest feature, action, client or version the rollups keep, in characters: a rollup key
+   * holds four of them, and a btree entry at most about 2.7 KB. Every value the door accepts is
+   * shorter ({@link dev.tally.event.TextBounds}); a longer one, recorded before those bounds or
+   * written into {@code event_logs} directly, is cut to this length with a final {@value #CUT} and
+   * counted under that name.
+   */
+  static final int MAX_KEY_CHARS = 128;
+
+  /** What ends a value the rollups cut. */
+  static final String CUT = "\u2026";
+
+  /**
+   * The longest anonymous user ID the rollups name a user by, in bytes ({@link
+   * dev.tally.event.TextBounds#ANONYMOUS_USER_ID_BYTES}). The events of a longer one are counted
+   * per day, but for no user, as events of unknown users are.
+   */
+  static final int MAX_ANONYMOUS_ID_BYTES = 256;
+
   private static final String ROLL_UP =
       """
       WITH chunk AS MATERIALIZED (
-          SELECT (timestamp AT TIME ZONE 'UTC')::date AS day,
-                 coalesce(feature, name) AS feature,
-                 coalesce(action, '') AS action,
-                 source AS client,
-                 CASE WHEN client IS NOT NULL AND length(client) > length(source) + 1
-                      THEN substr(client, length(source) + 2) ELSE '' END AS client_version,
+          SELECT day,
+                 CASE WHEN length(feature) > %1$d THEN left(feature, %2$d) || '%3$s'
+                      ELSE feature END AS feature,
+                 CASE WHEN length(action) > %1$d THEN left(action, %2$d) || '%3$s'
+                      ELSE action END AS action,
+                 CASE WHEN length(client) > %1$d THEN left(client, %2$d) || '%3$s'
+                      ELSE client END AS client,
+                 CASE WHEN length(client_version) > %1$d THEN left(client_version, %2$d) || '%3$s'
+                      ELSE client_version END AS client_version,
                  CASE WHEN user_id IS NOT NULL THEN 'u:' || user_id
-                      WHEN anonymous_user_id <> 'unknown' THEN 'a:' || anonymous_user_id
-                 END AS user_key
-          FROM event_logs
-          WHERE id > ? AND id <= ?),
+                      WHEN anonymous_user_id <> 'unknown'
+                           AND octet_length(anonymous_user_id) <= %4$d
+                      THEN 'a:' || anonymous_user_id
+                 END AS user_key,
+                 greatest(length(feature), length(action), length(client),
+                          length(client_version)) > %1$d AS cut,
+                 user_id IS NULL AND octet_length(anonymous_user_id) > %4$d AS unnamed
+          FROM (
+              SELECT (timestamp AT TIME ZONE 'UTC')::date AS day,
+                     coalesce(feature, name) AS feature,
+                     coalesce(action, '') AS action,
+                     source AS client,
+                     CASE WHEN client IS NOT NULL AND length(client) > length(source) + 1
+                          THEN substr(client, length(source) + 2) ELSE '' END AS client_version,
+                     user_id,
+                     anonymous_user_id
+              FROM event_logs
+              WHERE id > ? AND id <= ?) AS recorded),
       counts AS (
           INSERT INTO event_usage_daily AS d (day, feature, action, client, client_version, events)
           SELECT day, feature, action, client, client_version, count(*)
@@ -66,8 +105,9 @@ public final class UsageRollup {
           SELECT user_key, max(day) FROM chunk WHERE user_key IS NOT NULL GROUP BY user_key
           ON CONFLICT (user_key)
           DO UPDATE SET last_day = excluded.last_day WHERE excluded.last_day > s.last_day)
-      SELECT count(*) FROM chunk
-      """;
+      SELECT count(*), count(*) FILTER (WHERE cut), count(*) FILTER (WHERE unnamed) FROM chunk
+      """
+          .formatted(MAX_KEY_CHARS, MAX_KEY_CHARS - 1, CUT, MAX_ANONYMOUS_ID_BYTES);
 
   private final DataSource dataSource;
   private final Clock clock;
@@ -116,16 +156,22 @@ public final class UsageRollup {
     }
     long counted = 0;
     while (true) {
-      long[] step = countChunk(watermark);
-      counted += step[1];
-      if (step[0] >= watermark) {
+      Chunk step = countChunk(watermark);
+      counted += step.rows();
+      if (step.to() >= watermark) {
         return new Refresh(counted, 0);
       }
       if (System.nanoTime() >= deadline) {
-        return new Refresh(counted, rowsAbove(step[0]));
+        return new Refresh(counted, rowsAbove(step.to()));
       }
     }
   }
+
+  /**
+   * One chunk counted: how far the rollups count now, the rows it added, and of those the rows with
+   * a value cut and the rows whose anonymous user ID was too long to name them by.
+   */
+  private record Chunk(long to, long rows, long cut, long unnamed) {}
 
   private long rolledUpTo() {
     return Jdbc.withConnection(
@@ -156,41 +202,54 @@ public final class UsageRollup {
   }
 
   /**
-   * Counts the next chunk of rows up to {@code watermark}, one refresh at a time.
-   *
-   * @return how far the rollups count now, and how many rows this chunk added
+   * Counts the next chunk of rows up to {@code watermark}, one refresh at a time. Rows with values
+   * too long for the rollups are counted all the same (see {@link #MAX_KEY_CHARS}) and logged as a
+   * count, never with their values.
    */
-  private long[] countChunk(long watermark) {
-    return Jdbc.inTransaction(
-        dataSource,
-        "count recorded events into the usage rollups",
-        connection -> {
-          long from =
-              queryLong(connection, "SELECT rolled_up_to FROM event_usage_rollup_state FOR UPDATE");
-          if (from >= watermark) {
-            // Another refresh counted them meanwhile.
-            return new long[] {from, 0};
-          }
-          long to = Math.min(watermark, from + chunk);
-          long rows;
-          // The inserts run in full whether or not the final count reads them.
-          try (PreparedStatement rollUp = connection.prepareStatement(ROLL_UP)) {
-            rollUp.setLong(1, from);
-            rollUp.setLong(2, to);
-            try (ResultSet rs = rollUp.executeQuery()) {
-              rs.next();
-              rows = rs.getLong(1);
-            }
-          }
-          try (PreparedStatement update =
-              connection.prepareStatement(
-                  "UPDATE event_usage_rollup_state SET rolled_up_to = ?, refreshed_at = ?")) {
-            update.setLong(1, to);
-            update.setTimestamp(2, Timestamp.from(clock.instant()));
-            update.executeUpdate();
-          }
-          return new long[] {to, rows};
-        });
+  private Chunk countChunk(long watermark) {
+    Chunk chunk =
+        Jdbc.inTransaction(
+            dataSource,
+            "count recorded events into the usage rollups",
+            connection -> {
+              long from =
+                  queryLong(
+                      connection, "SELECT rolled_up_to FROM event_usage_rollup_state FOR UPDATE");
+              if (from >= watermark) {
+                // Another refresh counted them meanwhile.
+                return new Chunk(from, 0, 0, 0);
+              }
+              long to = Math.min(watermark, from + this.chunk);
+              Chunk counted;
+              // The inserts run in full whether or not the final count reads them.
+              try (PreparedStatement rollUp = connection.prepareStatement(ROLL_UP)) {
+                rollUp.setLong(1, from);
+                rollUp.setLong(2, to);
+                try (ResultSet rs = rollUp.executeQuery()) {
+                  rs.next();
+                  counted = new Chunk(to, rs.getLong(1), rs.getLong(2), rs.getLong(3));
+                }
+              }
+              try (PreparedStatement update =
+                  connection.prepareStatement(
+                      "UPDATE event_usage_rollup_state SET rolled_up_to = ?, refreshed_at = ?")) {
+                update.setLong(1, to);
+                update.setTimestamp(2, Timestamp.from(clock.instant()));
+                update.executeUpdate();
+              }
+              return counted;
+            });
+    if (chunk.cut() > 0 || chunk.unnamed() > 0) {
+      Map<String, Object> fields = new LinkedHashMap<>();
+      fields.put("toId", chunk.to());
+      fields.put("cut", chunk.cut());
+      fields.put("unnamed", chunk.unnamed());
+      JsonLog.warning(
+          "usage rollup: events with values longer than the rollups keep were counted with"
+              + " those values cut, or for no user",
+          fields);
+    }
+    return chunk;
   }
 
   private long rowsAbove(long id) {

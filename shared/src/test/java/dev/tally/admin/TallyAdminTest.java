@@ -9,10 +9,12 @@ import dev.tally.event.Actor;
 import dev.tally.event.EventBuilder;
 import dev.tally.event.EventContext;
 import dev.tally.event.EventInput;
+import dev.tally.privacy.ExportOptOut;
 import dev.tally.proto.telemetrygateway.v1.Event;
 import dev.tally.redact.Redactor;
 import dev.tally.redact.SensitiveMetadataAllowlist;
 import dev.tally.store.AccessTokens;
+import dev.tally.store.ConsoleSessions;
 import dev.tally.store.ExportQueue;
 import dev.tally.store.FeatureFlags;
 import dev.tally.store.TeeStore;
@@ -23,11 +25,13 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -79,6 +83,106 @@ class TallyAdminTest {
   }
 
   @Test
+  void listTokens_showsWhatEachTokenIsButNeverTheTokenOrItsHash() {
+    AccessTokens tokens = new AccessTokens(db.dataSource(), Clock.systemUTC());
+    AccessTokens.CreatedToken admin =
+        tokens.create(
+            501, Set.of(AccessTokens.USER_ALL, AccessTokens.SITE_ADMIN), null, "laptop\u001b[2J");
+    AccessTokens.CreatedToken expiring =
+        tokens.create(
+            501, Set.of(AccessTokens.USER_ALL), Instant.parse("2031-02-03T04:05:06Z"), "ci job");
+    AccessTokens.CreatedToken revoked =
+        tokens.create(501, Set.of(AccessTokens.USER_ALL), null, "old");
+    tokens.revoke(revoked.id());
+    AccessTokens.CreatedToken otherUsers =
+        tokens.create(502, Set.of(AccessTokens.USER_ALL), null, "someone else");
+
+    assertEquals(0, run(db, "list-tokens", "501"), err.toString());
+
+    List<String> lines = out.toString().lines().toList();
+    assertEquals("3 access token(s) of user 501:", lines.get(0));
+    assertTrue(
+        lines.get(1).matches("ID +USER +SCOPES +CREATED +EXPIRES +REVOKED +NOTE"), lines.get(1));
+    assertEquals(5, lines.size(), out.toString());
+    assertTrue(
+        lines
+                .get(2)
+                .matches(admin.id() + " +501 +user:all,site-admin +\\S+Z +never +- +laptop \\[2J")
+            || lines
+                .get(2)
+                .matches(admin.id() + " +501 +site-admin,user:all +\\S+Z +never +- +laptop \\[2J"),
+        lines.get(2));
+    assertFalse(lines.get(2).contains("\u001b"), "no terminal escape from a note");
+    assertTrue(
+        lines
+            .get(3)
+            .matches(expiring.id() + " +501 +user:all +\\S+Z +2031-02-03T04:05:06Z +- +ci job"),
+        lines.get(3));
+    assertTrue(
+        lines.get(4).matches(revoked.id() + " +501 +user:all +\\S+Z +never +\\S+Z +old"),
+        lines.get(4));
+    for (AccessTokens.CreatedToken token : List.of(admin, expiring, revoked)) {
+      assertFalse(out.toString().contains(token.token()), "never the token");
+      assertFalse(out.toString().contains(token.token().substring(4, 16)), "nor any part of it");
+    }
+    assertFalse(
+        out.toString()
+            .contains(
+                db.queryString(
+                    "SELECT encode(token_sha256, 'hex') FROM access_tokens WHERE id = "
+                        + admin.id())),
+        "nor its hash");
+
+    out.reset();
+    assertEquals(0, run(db, "list-tokens"), err.toString());
+    assertTrue(out.toString().contains("someone else"), "every user's without a user ID");
+    assertTrue(out.toString().lines().anyMatch(l -> l.startsWith(otherUsers.id() + " ")));
+    assertEquals(2, run(db, "list-tokens", "five"));
+  }
+
+  @Test
+  void revokeToken_revokesAndSaysHowManyConsoleSessionsEnded() {
+    AccessTokens tokens = new AccessTokens(db.dataSource(), Clock.systemUTC());
+    ConsoleSessions sessions = new ConsoleSessions(db.dataSource(), Clock.systemUTC());
+    AccessTokens.CreatedToken token =
+        tokens.create(503, Set.of(AccessTokens.USER_ALL, AccessTokens.SITE_ADMIN), null, "");
+    AccessTokens.CreatedToken kept =
+        tokens.create(503, Set.of(AccessTokens.USER_ALL, AccessTokens.SITE_ADMIN), null, "");
+    String first = sessions.open(token.token()).orElseThrow().sessionId();
+    String second = sessions.open(token.token()).orElseThrow().sessionId();
+    String other = sessions.open(kept.token()).orElseThrow().sessionId();
+
+    assertEquals(0, run(db, "revoke-token", String.valueOf(token.id())), err.toString());
+
+    assertEquals(
+        "revoked token " + token.id() + "; 2 console session(s) ended", out.toString().trim());
+    assertEquals(
+        new AccessTokens.Check.Rejected(AccessTokens.Check.Reason.REVOKED),
+        tokens.authenticate(token.token()));
+    for (String session : List.of(first, second)) {
+      assertEquals(
+          new ConsoleSessions.Check.Rejected(ConsoleSessions.Check.Reason.TOKEN_REVOKED),
+          sessions.check(session));
+    }
+    assertTrue(sessions.check(other) instanceof ConsoleSessions.Check.Valid);
+
+    out.reset();
+    assertEquals(
+        1, run(db, "revoke-token", String.valueOf(token.id()), "987654321"), out.toString());
+    assertEquals(
+        "token " + token.id() + " was revoked already; 0 console session(s) ended",
+        out.toString().trim());
+    assertTrue(err.toString().contains("no access token with ID 987654321"), err.toString());
+
+    err.reset();
+    assertEquals(2, run(db, "revoke-token"));
+    assertTrue(err.toString().contains("name the tokens by ID"), err.toString());
+    assertEquals(2, run(db, "revoke-token", "7x"));
+    assertTrue(err.toString().contains("a token ID must be a number, got '7x'"), err.toString());
+    assertTrue(tokens.authenticate(kept.token()) instanceof AccessTokens.Check.Valid);
+  }
+
+  @Test
   void setFlag_setsTheInstanceValueAndAUsersOverride() {
     assertEquals(0, run(db, "set-flag", "telemetry-export", "false"), err.toString());
     assertEquals(0, run(db, "set-flag", "telemetry-export", "true", "7"), err.toString());
@@ -95,6 +199,29 @@ class TallyAdminTest {
     FeatureFlags flags = new FeatureFlags(db.dataSource());
     assertEquals(false, flags.evaluate(Actor.user(1)).get("new-search"));
     assertEquals(true, flags.evaluate(Actor.user(7)).get("new-search"));
+  }
+
+  @Test
+  void unsetFlag_givesAUserTheInstanceValueAgain_andLeavesTheirOwnOptOut() {
+    FeatureFlags flags = new FeatureFlags(db.dataSource());
+    flags.set("telemetry-export", true);
+    flags.setOverride("telemetry-export", 31, false);
+    new ExportOptOut(db.dataSource()).set(31, true);
+
+    assertEquals(0, run(db, "unset-flag", "telemetry-export", "31"), err.toString());
+    assertEquals(0, run(db, "unset-flag", "telemetry-export", "32"), err.toString());
+
+    assertEquals(
+        "telemetry-export unset for user 31: the instance's value applies\n"
+            + "telemetry-export had no value of its own for user 32: the instance's value"
+            + " applies\n",
+        out.toString());
+    FeatureFlags.Evaluation evaluation = flags.evaluateWithOverrides(Actor.user(31));
+    assertEquals(Map.of(), evaluation.overrides());
+    assertEquals(true, evaluation.values().get("telemetry-export"));
+    assertTrue(evaluation.exportOptOut(), "the user's own opt-out is theirs to remove");
+    assertEquals(2, run(db, "unset-flag", "telemetry-export"));
+    assertEquals(2, run(db, "unset-flag", "telemetry-export", "x"));
   }
 
   /** Queues {@code count} events and sets them aside as the exporter would, oldest first. */
@@ -174,7 +301,16 @@ class TallyAdminTest {
   @Test
   void help_saysWhatEveryCommandDoes_withoutADatabase() {
     assertEquals(0, TallyAdmin.run(List.of("--help"), Map.of(), stream(out), stream(err)));
-    for (String command : List.of("migrate", "create-token", "set-flag", "set-aside", "erase")) {
+    for (String command :
+        List.of(
+            "migrate",
+            "create-token",
+            "list-tokens",
+            "revoke-token",
+            "set-flag",
+            "unset-flag",
+            "set-aside",
+            "erase")) {
       assertTrue(out.toString().contains("  " + command), out.toString());
     }
 

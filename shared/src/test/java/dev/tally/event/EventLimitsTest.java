@@ -253,9 +253,83 @@ class EventLimitsTest {
             () -> small.check(event(null, Map.of(), Map.of("t", "x".repeat(200))), NOW));
     LimitExceededException eventTooLarge =
         assertThrows(
-            LimitExceededException.class, () -> small.check(withClient("c".repeat(3000)), NOW));
+            LimitExceededException.class,
+            () ->
+                limits
+                    .withSizes(2048, 4096)
+                    .check(event(null, Map.of(), Map.of("t", "x".repeat(3000))), NOW));
 
     assertEquals(EventLimits.MAX_PRIVATE_METADATA_BYTES, privateTooLarge.setting());
     assertEquals(EventLimits.MAX_EVENT_BYTES, eventTooLarge.setting());
+  }
+
+  /** An event with every bounded text set: {@code field} to {@code value}, the others short. */
+  private Event withText(String field, String value) {
+    Map<String, String> text = new LinkedHashMap<>();
+    for (String name :
+        List.of(
+            "client",
+            "clientVersion",
+            "anonymousUserId",
+            "interactionId",
+            "product",
+            "category",
+            "url",
+            "referrer",
+            "cohortId",
+            "deviceSessionId")) {
+      text.put(name, name.equals(field) ? value : "ok");
+    }
+    return builder.build(
+        new EventInput(
+            "limits.test",
+            "checked",
+            null,
+            new EventInput.Client(text.get("client"), text.get("clientVersion")),
+            new EventInput.Parameters(
+                1,
+                Map.of(),
+                null,
+                new EventInput.Billing(text.get("product"), text.get("category")),
+                text.get("interactionId")),
+            EventMarketingTracking.newBuilder()
+                .setUrl(text.get("url"))
+                .setReferrer(text.get("referrer"))
+                .setCohortId(text.get("cohortId"))
+                .setDeviceSessionId(text.get("deviceSessionId"))
+                .build()),
+        EventContext.of(Actor.anonymous(text.get("anonymousUserId"))));
+  }
+
+  @ParameterizedTest(name = "{0} of {1} bytes")
+  @CsvSource(
+      delimiter = '|',
+      quoteCharacter = '"',
+      value = {
+        "client | 128 | 'source.client'",
+        "clientVersion | 128 | 'source.clientVersion'",
+        "anonymousUserId | 256 | the anonymous user ID (X-Sourcegraph-Actor-Anonymous-UID)",
+        "interactionId | 256 | the interaction ID",
+        "product | 128 | 'parameters.billingMetadata.product'",
+        "category | 128 | 'parameters.billingMetadata.category'",
+        "url | 8192 | 'marketingTracking.url'",
+        "referrer | 8192 | 'marketingTracking.referrer'",
+        "cohortId | 256 | 'marketingTracking.cohortID'",
+        "deviceSessionId | 256 | 'marketingTracking.deviceSessionID'",
+      })
+  void everyTextOfAnEvent_isBoundedInBytes_andRefusedOverItNamingTheField(
+      String field, int bound, String named) {
+    // Multi-byte text: the bound counts UTF-8 bytes, not characters.
+    String atBound = "\u00e9".repeat(bound / 2);
+    String overBound = atBound + "x";
+
+    assertDoesNotThrow(() -> limits.check(withText(field, atBound), NOW));
+    LimitExceededException e =
+        assertThrows(
+            LimitExceededException.class, () -> limits.check(withText(field, overBound), NOW));
+    assertEquals(
+        named + " may be at most " + bound + " bytes long (UTF-8), got " + (bound + 1),
+        e.getMessage());
+    assertEquals(null, e.setting());
   }
 }

@@ -17,7 +17,6 @@ class EventNamesTest {
       strings = {
         "Invalid",
         "invalid_feature!",
-        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", // 67 characters
         "a", // too short: a letter and at least one more character
         "feature1", // no digits
         "snake_case",
@@ -55,6 +54,14 @@ class EventNamesTest {
       })
   void check_acceptsValidNames(String name) {
     assertDoesNotThrow(() -> EventNames.check(name, name));
+  }
+
+  @org.junit.jupiter.api.Test
+  void check_refusesANameOverItsLengthAsOverABound() {
+    LimitExceededException e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            LimitExceededException.class, () -> EventNames.check("a.b", "a".repeat(65)));
+    assertEquals("'action' must be at most 64 characters long, got 65", e.getMessage());
   }
 
   @org.junit.jupiter.api.Test

@@ -2,6 +2,7 @@ package dev.tally.gateway;
 
 import static dev.tally.gateway.GatewayServiceTest.event;
 import static dev.tally.gateway.GatewayServiceTest.events;
+import static dev.tally.gateway.GatewayServiceTest.licensedInstance;
 import static dev.tally.gateway.GatewayServiceTest.managedService;
 import static dev.tally.gateway.GatewayServiceTest.metadata;
 import static dev.tally.gateway.GatewayServiceTest.metadataRequest;
@@ -94,7 +95,15 @@ class GatewayCallsTest {
         Arguments.of(
             List.of(managedService("instance-1")),
             Status.PERMISSION_DENIED.withDescription(
-                "the token does not belong to service 'instance-1'")));
+                "the token does not belong to service 'instance-1'")),
+        Arguments.of(
+            List.of(licensedInstance("instance-1", "any-key")),
+            Status.PERMISSION_DENIED.withDescription(
+                "the token of instance 'instance-1' may publish only as an unlicensed instance"
+                    + " (the gateway cannot check a license key): to publish as a licensed"
+                    + " instance, the gateway's operator lists the token as"
+                    + " licensed-instance:instance-1=<the token's SHA-256> in"
+                    + " TELEMETRY_GATEWAY_INSTANCE_TOKENS")));
   }
 
   @ParameterizedTest
@@ -152,6 +161,30 @@ class GatewayCallsTest {
             .toString(),
         invalid.toString());
     assertEquals(1, deadLetters.published.size(), "the invalid event is dead-lettered");
+  }
+
+  @Test
+  void recordEvent_publishesAsLicensedOnlyWithALicensedInstancesToken() {
+    RecordingPublisher publisher = new RecordingPublisher(data -> false);
+    GatewayCalls calls = calls(publisher);
+    RecordEventRequest licensed =
+        RecordEventRequest.newBuilder()
+            .setMetadata(licensedInstance("instance-1", "any-key").getMetadata())
+            .setEvent(event("a", "ok.feature"))
+            .build();
+
+    StatusRuntimeException unlicensedToken =
+        assertThrows(StatusRuntimeException.class, () -> calls.recordEvent(INSTANCE_1, licensed));
+    calls
+        .recordEvent(
+            new InstanceTokens.Sender(InstanceTokens.Kind.LICENSED_INSTANCE, "instance-1"),
+            licensed)
+        .join();
+
+    assertEquals(Status.Code.PERMISSION_DENIED, unlicensedToken.getStatus().getCode());
+    assertEquals(1, publisher.published.size());
+    assertEquals(
+        "licensed_instance", publisher.published.get(0).attributes().get("publisher.source"));
   }
 
   @Test

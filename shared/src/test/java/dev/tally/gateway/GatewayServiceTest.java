@@ -39,6 +39,7 @@ import org.junit.jupiter.api.Test;
 class GatewayServiceTest {
   private static final String TOKEN = "instance-token";
   private static final String SERVICE_TOKEN = "service-token";
+  private static final String LICENSED_TOKEN = "licensed-instance-token";
 
   private final RecordingPublisher publisher =
       new RecordingPublisher(data -> data.contains("\"fail."));
@@ -62,7 +63,9 @@ class GatewayServiceTest {
                             "instance-1="
                                 + InstanceTokens.sha256Hex(TOKEN)
                                 + ",service:cody-gateway="
-                                + InstanceTokens.sha256Hex(SERVICE_TOKEN)))))
+                                + InstanceTokens.sha256Hex(SERVICE_TOKEN)
+                                + ",licensed-instance:licensed-1="
+                                + InstanceTokens.sha256Hex(LICENSED_TOKEN)))))
             .build()
             .start();
     channel = InProcessChannelBuilder.forName(name).build();
@@ -365,6 +368,62 @@ class GatewayServiceTest {
     assertEquals(Status.Code.OK, service.status().getCode());
     assertEquals(List.of("d"), service.responses().get(0).getSucceededEventsList());
     assertEquals(1, publisher.published.size(), "only the service's own event");
+  }
+
+  @Test
+  void authentication_anUnlicensedInstancesTokenCannotPublishAsLicensed() throws Exception {
+    Outcome outcome =
+        stream(TOKEN, licensedInstance("instance-1", "any-key"), events(event("a", "ok.feature")));
+
+    assertEquals(Status.Code.PERMISSION_DENIED, outcome.status().getCode());
+    assertEquals(
+        "the token of instance 'instance-1' may publish only as an unlicensed instance (the"
+            + " gateway cannot check a license key): to publish as a licensed instance, the"
+            + " gateway's operator lists the token as"
+            + " licensed-instance:instance-1=<the token's SHA-256> in"
+            + " TELEMETRY_GATEWAY_INSTANCE_TOKENS",
+        outcome.status().getDescription());
+    assertEquals(0, publisher.published.size(), "nothing published as licensed_instance");
+  }
+
+  @Test
+  void authentication_aLicensedInstancesTokenPublishesAsLicensedOrUnlicensed() throws Exception {
+    Outcome licensed =
+        stream(
+            LICENSED_TOKEN,
+            licensedInstance("licensed-1", "the-key"),
+            events(event("a", "ok.feature")));
+    Outcome lapsed =
+        stream(LICENSED_TOKEN, metadataRequest("licensed-1"), events(event("b", "ok.feature")));
+    Outcome otherInstance =
+        stream(
+            LICENSED_TOKEN,
+            licensedInstance("instance-1", "the-key"),
+            events(event("c", "ok.feature")));
+
+    assertEquals(Status.Code.OK, licensed.status().getCode());
+    assertEquals(Status.Code.OK, lapsed.status().getCode());
+    assertEquals(
+        List.of("licensed_instance", "unlicensed_instance"),
+        publisher.published.stream().map(p -> p.attributes().get("publisher.source")).toList());
+    assertEquals(Status.Code.PERMISSION_DENIED, otherInstance.status().getCode());
+    assertEquals(
+        "the token does not belong to licensed instance 'instance-1'",
+        otherInstance.status().getDescription());
+  }
+
+  static RecordEventsRequest licensedInstance(String instanceId, String licenseKey) {
+    return RecordEventsRequest.newBuilder()
+        .setMetadata(
+            RecordEventsRequestMetadata.newBuilder()
+                .setRequestId("r")
+                .setIdentifier(
+                    Identifier.newBuilder()
+                        .setLicensedInstance(
+                            Identifier.LicensedInstanceIdentifier.newBuilder()
+                                .setInstanceId(instanceId)
+                                .setLicenseKey(licenseKey))))
+        .build();
   }
 
   static RecordEventsRequest managedService(String serviceId) {

@@ -46,6 +46,44 @@ class InstanceTokensTest {
         () -> InstanceTokens.parse("service:=" + InstanceTokens.sha256Hex("x")));
   }
 
+  @Test
+  void parse_readsLicensedInstanceEntries() {
+    InstanceTokens tokens =
+        InstanceTokens.parse(
+            "licensed-instance:i-1="
+                + InstanceTokens.sha256Hex("token-a")
+                + ",instance:i-2="
+                + InstanceTokens.sha256Hex("token-b"));
+
+    assertEquals(
+        Optional.of(new InstanceTokens.Sender(InstanceTokens.Kind.LICENSED_INSTANCE, "i-1")),
+        tokens.senderOf("token-a"));
+    assertEquals(Optional.of(instance("i-2")), tokens.senderOf("token-b"));
+    IllegalArgumentException noId =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> InstanceTokens.parse("licensed-instance:=" + InstanceTokens.sha256Hex("x")));
+    assertTrue(noId.getMessage().contains("licensed-instance:"), noId.getMessage());
+  }
+
+  @Test
+  void mayPublishAs_licensedOnlyWithALicensedInstancesToken() {
+    InstanceTokens.Sender licensed =
+        new InstanceTokens.Sender(InstanceTokens.Kind.LICENSED_INSTANCE, "i-1");
+    InstanceTokens.Sender asLicensed = licensed;
+    InstanceTokens.Sender asUnlicensed = instance("i-1");
+    InstanceTokens.Sender asService = new InstanceTokens.Sender(InstanceTokens.Kind.SERVICE, "i-1");
+
+    assertTrue(licensed.mayPublishAs(asLicensed));
+    assertTrue(licensed.mayPublishAs(asUnlicensed), "a lapsed license is a downgrade");
+    assertFalse(licensed.mayPublishAs(asService));
+    assertFalse(licensed.mayPublishAs(instance("i-2")));
+    assertTrue(instance("i-1").mayPublishAs(asUnlicensed));
+    assertFalse(instance("i-1").mayPublishAs(asLicensed), "an unlicensed token stays unlicensed");
+    assertFalse(asService.mayPublishAs(asUnlicensed));
+    assertFalse(asService.mayPublishAs(asLicensed));
+  }
+
   private static InstanceTokens.Sender instance(String id) {
     return new InstanceTokens.Sender(InstanceTokens.Kind.INSTANCE, id);
   }

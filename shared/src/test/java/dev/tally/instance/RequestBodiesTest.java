@@ -46,6 +46,20 @@ class RequestBodiesTest {
     assertEquals(0, foundTooLong.available());
   }
 
+  @Test
+  void read_saysHowManyBytesWereReadDroppedOnesIncluded() throws IOException {
+    assertEquals(BODY.length, RequestBodies.read(stream(BODY), -1, 100).bytesRead());
+    assertEquals(BODY.length, RequestBodies.read(stream(BODY), BODY.length, 100).bytesRead());
+
+    RequestBodies.Read tooLong = RequestBodies.read(stream(BODY), -1, 4);
+    RequestBodies.Read declaredTooLong = RequestBodies.read(stream(BODY), BODY.length, 4);
+
+    assertNull(tooLong.body());
+    assertEquals(BODY.length, tooLong.bytesRead(), "what was read past the limit counts");
+    assertNull(declaredTooLong.body());
+    assertEquals(BODY.length, declaredTooLong.bytesRead());
+  }
+
   private static ByteArrayInputStream stream(byte[] bytes) {
     return new ByteArrayInputStream(bytes);
   }

@@ -1,6 +1,7 @@
 package dev.tally.legacy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -23,9 +24,7 @@ class LegacyEventBuilderTest {
   @Test
   void build_keepsTheEventOfAnAnonymousVisitorUnderTheirCookieId() {
     LegacyEvent event =
-        build(
-            input("goToDefinition", "{\"platform\":\"chrome-extension\"}"),
-            Actor.anonymous("header-id"));
+        build(input("goToDefinition", "{\"platform\":\"chrome-extension\"}"), Actor.unknown());
 
     assertEquals("goToDefinition", event.name());
     assertEquals("cookie-id", event.anonymousUserId());
@@ -34,6 +33,25 @@ class LegacyEventBuilderTest {
     assertEquals("https://github.com/a/b", event.tracking().getUrl());
     assertEquals(Map.of("platform", "chrome-extension"), event.argument());
     assertEquals(7, event.id().version());
+  }
+
+  @Test
+  void build_acceptsACookieIdNamingTheRequestsOwnVisitor() {
+    LegacyEvent event = build(input("goToDefinition", null), Actor.anonymous("cookie-id"));
+
+    assertEquals("cookie-id", event.anonymousUserId());
+  }
+
+  @Test
+  void build_refusesACookieIdNamingAnotherVisitorThanTheRequests() {
+    InvalidEventException e =
+        assertThrows(
+            InvalidEventException.class,
+            () -> build(input("goToDefinition", null), Actor.anonymous("header-id")));
+
+    assertTrue(e.getMessage().startsWith("'userCookieID' names another visitor"), e.getMessage());
+    assertTrue(e.getMessage().contains("the first userCookieID it sent"), e.getMessage());
+    assertFalse(e.getMessage().contains("cookie-id"), "the message repeats no visitor ID");
   }
 
   @Test
@@ -82,6 +100,77 @@ class LegacyEventBuilderTest {
   }
 
   @Test
+  void build_boundsEveryTextNamingTheField() {
+    String longCookie = "c".repeat(257);
+    String longUrl = "https://example.com/" + "p".repeat(8192);
+    LegacyEventInput withCookie =
+        new LegacyEventInput(
+            "x",
+            longCookie,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null);
+    LegacyEventInput withUrl =
+        new LegacyEventInput(
+            "x", null, longUrl, null, null, null, null, null, null, null, null, null, null, null,
+            null, null, null);
+    LegacyEventInput withDevice =
+        new LegacyEventInput(
+            "x",
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            "d".repeat(257),
+            null,
+            null);
+
+    assertEquals(
+        "'userCookieID' may be at most 256 bytes long (UTF-8), got 257",
+        assertThrows(LimitExceededException.class, () -> build(withCookie, Actor.unknown()))
+            .getMessage());
+    assertTrue(
+        assertThrows(LimitExceededException.class, () -> build(withUrl, Actor.unknown()))
+            .getMessage()
+            .startsWith("'url' may be at most 8192 bytes long"));
+    assertTrue(
+        assertThrows(LimitExceededException.class, () -> build(withDevice, Actor.unknown()))
+            .getMessage()
+            .startsWith("'deviceID' may be at most 256 bytes long"));
+    // The request's own anonymous ID is held to the same bound.
+    assertTrue(
+        assertThrows(
+                LimitExceededException.class,
+                () -> build(input("x", null), Actor.anonymous("h".repeat(257))))
+            .getMessage()
+            .startsWith("the anonymous user ID (X-Sourcegraph-Actor-Anonymous-UID) may be"));
+    assertEquals(
+        "c".repeat(256),
+        build(input("x", null, "c".repeat(256)), Actor.unknown()).anonymousUserId());
+  }
+
+  @Test
   void userEvent_hasNoSourceOfItsOwn() {
     LegacyEvent event =
         build(LegacyEventInput.userEvent("SEARCHQUERY", "cookie-id"), Actor.unknown());
@@ -95,9 +184,13 @@ class LegacyEventBuilderTest {
   }
 
   private static LegacyEventInput input(String name, String argument) {
+    return input(name, argument, "cookie-id");
+  }
+
+  private static LegacyEventInput input(String name, String argument, String cookie) {
     return new LegacyEventInput(
         name,
-        "cookie-id",
+        cookie,
         "https://github.com/a/b",
         "CODEHOSTINTEGRATION",
         null,

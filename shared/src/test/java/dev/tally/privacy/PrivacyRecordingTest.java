@@ -46,7 +46,7 @@ class PrivacyRecordingTest {
   void exportOn() {
     db.execute(
         "TRUNCATE event_logs, telemetry_events_export_queue, feature_flags,"
-            + " feature_flag_overrides CASCADE");
+            + " feature_flag_overrides, export_opt_outs CASCADE");
     flags.set(FeatureFlags.TELEMETRY_EXPORT, true);
   }
 
@@ -84,7 +84,7 @@ class PrivacyRecordingTest {
 
   @Test
   void optOut_keepsOnlyThatUsersEventsLocal_untilTheyOptBackIn() {
-    ExportOptOut optOut = new ExportOptOut(flags);
+    ExportOptOut optOut = new ExportOptOut(db.dataSource());
     optOut.set(7, true);
     assertTrue(optOut.isOptedOut(7));
     assertFalse(optOut.isOptedOut(8));
@@ -106,28 +106,78 @@ class PrivacyRecordingTest {
   void optingBackIn_leavesAnAdministratorsPerUserOnAlone() {
     flags.set(FeatureFlags.TELEMETRY_EXPORT, false);
     flags.setOverride(FeatureFlags.TELEMETRY_EXPORT, 9, true);
-    ExportOptOut optOut = new ExportOptOut(flags);
+    ExportOptOut optOut = new ExportOptOut(db.dataSource());
+    optOut.set(9, true);
+    TelemetryRecorder recorder = recorder(PrivacySettings.DEFAULTS).about(Actor.user(9));
+    recorder.record("myFeature", "optedOut", none());
 
     optOut.set(9, false);
+    recorder.record("myFeature", "optedIn", none());
 
+    assertEquals("opt_out", reason("myFeature.optedOut"), "the user's refusal wins over an on");
+    assertFalse(queued("myFeature.optedOut"));
     assertFalse(optOut.isOptedOut(9));
     assertEquals(Optional.of(true), flags.override(FeatureFlags.TELEMETRY_EXPORT, 9));
+    assertTrue(queued("myFeature.optedIn"), "the administrator's on applies again");
+  }
+
+  @Test
+  void optingBackIn_leavesAnAdministratorsPerUserOffInPlace() {
+    flags.setOverride(FeatureFlags.TELEMETRY_EXPORT, 9, false);
+    ExportOptOut optOut = new ExportOptOut(db.dataSource());
+    optOut.set(9, true);
+
+    optOut.set(9, false);
+    recorder(PrivacySettings.DEFAULTS).about(Actor.user(9)).record("myFeature", "optedIn", none());
+
+    assertFalse(optOut.isOptedOut(9));
+    assertEquals(Optional.of(false), flags.override(FeatureFlags.TELEMETRY_EXPORT, 9));
+    assertFalse(queued("myFeature.optedIn"), "the administrator's off still applies");
+    assertNull(reason("myFeature.optedIn"), "not queued because export is off: not kept local");
+  }
+
+  @Test
+  void administratorsPerUserOff_isNotTheUsersOptOut() {
+    flags.setOverride(FeatureFlags.TELEMETRY_EXPORT, 9, false);
+
+    recorder(PrivacySettings.DEFAULTS).about(Actor.user(9)).record("myFeature", "off", none());
+
+    assertFalse(new ExportOptOut(db.dataSource()).isOptedOut(9));
+    assertFalse(queued("myFeature.off"));
+    assertNull(reason("myFeature.off"), "treated as export off, as the instance's off is");
+  }
+
+  @Test
+  void administratorsChanges_leaveTheUsersOptOutInPlace() {
+    ExportOptOut optOut = new ExportOptOut(db.dataSource());
+    optOut.set(9, true);
+
+    flags.setOverride(FeatureFlags.TELEMETRY_EXPORT, 9, true);
+    flags.removeOverride(FeatureFlags.TELEMETRY_EXPORT, 9);
+    recorder(PrivacySettings.DEFAULTS).about(Actor.user(9)).record("myFeature", "after", none());
+
+    assertTrue(optOut.isOptedOut(9));
+    assertEquals("opt_out", reason("myFeature.after"));
+    assertFalse(queued("myFeature.after"));
   }
 
   @Test
   void optingOut_worksBeforeTheFlagExists() {
     db.execute("TRUNCATE feature_flags CASCADE");
-    ExportOptOut optOut = new ExportOptOut(flags);
+    ExportOptOut optOut = new ExportOptOut(db.dataSource());
 
     optOut.set(5, true);
+    optOut.set(5, true);
+    recorder(PrivacySettings.DEFAULTS).about(Actor.user(5)).record("myFeature", "early", none());
 
     assertTrue(optOut.isOptedOut(5));
-    assertEquals(Optional.of(false), flags.instanceValue(FeatureFlags.TELEMETRY_EXPORT));
+    assertEquals(1, optOut.count(), "opting out twice is one opt-out");
+    assertEquals("opt_out", reason("myFeature.early"));
   }
 
   @Test
   void optOut_winsOverAPrivacySignal() {
-    new ExportOptOut(flags).set(7, true);
+    new ExportOptOut(db.dataSource()).set(7, true);
 
     recorder(PrivacySettings.DEFAULTS)
         .about(Actor.user(7))

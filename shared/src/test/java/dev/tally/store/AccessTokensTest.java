@@ -107,6 +107,39 @@ class AccessTokensTest {
   }
 
   @Test
+  void authenticateWithFlags_readsTheUsersOwnOptOutApartFromTheirOverride() {
+    db.execute("TRUNCATE feature_flags CASCADE; TRUNCATE export_opt_outs");
+    AccessTokens.CreatedToken optedOut = tokens.create(17, Set.of(AccessTokens.USER_ALL), null, "");
+    AccessTokens.CreatedToken other = tokens.create(18, Set.of(AccessTokens.USER_ALL), null, "");
+    db.execute("INSERT INTO export_opt_outs (user_id) VALUES (17)");
+
+    AccessTokens.Check.Valid beforeAnyFlag =
+        (AccessTokens.Check.Valid) tokens.authenticateWithFlags(optedOut.token());
+    assertTrue(beforeAnyFlag.flags().exportOptOut(), "read even when no flag exists");
+
+    FeatureFlags flags = new FeatureFlags(db.dataSource());
+    flags.set(FeatureFlags.TELEMETRY_EXPORT, true);
+    flags.set("other-flag", false);
+    flags.setOverride(FeatureFlags.TELEMETRY_EXPORT, 18, false);
+    AccessTokens.Check.Valid optedOutUser =
+        (AccessTokens.Check.Valid) tokens.authenticateWithFlags(optedOut.token());
+    AccessTokens.Check.Valid otherUser =
+        (AccessTokens.Check.Valid) tokens.authenticateWithFlags(other.token());
+
+    assertTrue(optedOutUser.flags().exportOptOut());
+    assertEquals(Map.of(), optedOutUser.flags().overrides(), "the opt-out is no override");
+    assertEquals(
+        Map.of(FeatureFlags.TELEMETRY_EXPORT, true, "other-flag", false),
+        optedOutUser.flags().values());
+    assertEquals(flags.evaluateWithOverrides(Actor.user(17)), optedOutUser.flags());
+    assertFalse(otherUser.flags().exportOptOut(), "an administrator's off is no opt-out");
+    assertEquals(Map.of(FeatureFlags.TELEMETRY_EXPORT, false), otherUser.flags().overrides());
+    assertEquals(flags.evaluateWithOverrides(Actor.user(18)), otherUser.flags());
+    assertFalse(flags.evaluateWithOverrides(Actor.anonymous("visitor")).exportOptOut());
+    db.execute("TRUNCATE feature_flags CASCADE; TRUNCATE export_opt_outs");
+  }
+
+  @Test
   void authenticateWithFlags_refusesTokensAsAuthenticateDoes() {
     new FeatureFlags(db.dataSource()).set(FeatureFlags.TELEMETRY_EXPORT, true);
     AccessTokens.CreatedToken expiring =

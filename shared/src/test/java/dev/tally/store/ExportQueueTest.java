@@ -12,6 +12,7 @@ import dev.tally.event.EventBuilder;
 import dev.tally.event.EventContext;
 import dev.tally.event.EventInput;
 import dev.tally.proto.telemetrygateway.v1.Event;
+import dev.tally.proto.telemetrygateway.v1.EventInteraction;
 import dev.tally.redact.Redactor;
 import dev.tally.redact.SensitiveMetadataAllowlist;
 import dev.tally.testing.MutableClock;
@@ -459,6 +460,41 @@ class ExportQueueTest {
     IllegalArgumentException bad =
         assertThrows(IllegalArgumentException.class, () -> queue.listExported(2, "not-a-cursor"));
     assertTrue(bad.getMessage().startsWith("'after' must be"), bad.getMessage());
+  }
+
+  @Test
+  void listExported_endsAPageEarlyRatherThanReadMoreThanItsPayloadBudget() throws Exception {
+    // Payloads of 1.5 MB, and one larger than a page's budget on its own.
+    int[] sizes = {1_500_000, 1_500_000, 1_500_000, 5_000_000, 1_500_000};
+    for (int size : sizes) {
+      Event event = record("a.b", "c.d", null);
+      queue.markExported(testRun, ids(claimBatch(1, LEASE)));
+      byte[] big =
+          event.toBuilder()
+              .setInteraction(EventInteraction.newBuilder().setInteractionId("x".repeat(size)))
+              .build()
+              .toByteArray();
+      try (Connection connection = db.dataSource().getConnection();
+          PreparedStatement update =
+              connection.prepareStatement(
+                  "UPDATE telemetry_events_export_queue SET payload_pb = ? WHERE id = ?")) {
+        update.setBytes(1, big);
+        update.setObject(2, UUID.fromString(event.getId()));
+        assertEquals(1, update.executeUpdate());
+      }
+      clock.advance(Duration.ofSeconds(1));
+    }
+
+    List<Integer> pageSizes = new ArrayList<>();
+    String after = null;
+    do {
+      ExportQueue.ExportedPage page = queue.listExported(100, after);
+      pageSizes.add(page.nodes().size());
+      after = page.hasNextPage() ? page.endCursor() : null;
+    } while (after != null);
+
+    // Newest first: 1.5 MB alone before the 5 MB one, which has a page of its own.
+    assertEquals(List.of(1, 1, 2, 1), pageSizes);
   }
 
   private byte[] storedPayload(String id) throws Exception {

@@ -1,7 +1,10 @@
 package dev.tally.store;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tally.event.Actor;
 import dev.tally.testing.PostgresExtension;
 import dev.tally.testing.TestDatabase;
 import java.net.URL;
@@ -10,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
@@ -72,8 +76,11 @@ class MigrationsTest {
       DatabaseConfig config =
           new DatabaseConfig(empty.url(), empty.user(), empty.password(), 1, true);
       long bundled = db.queryLong("SELECT max(version::int) FROM tally_schema_history");
+      // Counted, not computed from the highest version: versions need not be consecutive.
+      long afterV2 =
+          db.queryLong("SELECT count(*) FROM tally_schema_history WHERE version::int > 2");
 
-      assertEquals(bundled - 2, Migrations.applyIfBehind(empty.dataSource(), config));
+      assertEquals(afterV2, Migrations.applyIfBehind(empty.dataSource(), config));
       assertEquals(0, Migrations.applyIfBehind(empty.dataSource(), config), "current: nothing");
       assertEquals(bundled, empty.queryLong("SELECT max(version::int) FROM tally_schema_history"));
     }
@@ -122,6 +129,49 @@ class MigrationsTest {
         new FeatureFlags(pool).set(FeatureFlags.TELEMETRY_EXPORT, true);
         assertEquals(1, empty.queryLong("SELECT count(*) FROM feature_flags"));
       }
+    }
+  }
+
+  /**
+   * V10 moves the users' opt-outs out of feature_flag_overrides. An "off" written before it may be
+   * a user's opt-out or an administrator's per-user off: it is kept as both, so that no one's
+   * events start being exported because of the migration.
+   */
+  @Test
+  void v10_keepsEveryEarlierOffAsTheUsersOptOutAndAsTheAdministratorsOff() {
+    try (TestDatabase empty = db.createEmpty()) {
+      Flyway.configure()
+          .dataSource(empty.dataSource())
+          .locations(Migrations.LOCATION)
+          .table(Migrations.HISTORY_TABLE)
+          .target("8")
+          // As Migrations does: V7's CREATE INDEX CONCURRENTLY waits for a lock's transaction.
+          .configuration(Map.of("flyway.postgresql.transactional.lock", "false"))
+          .load()
+          .migrate();
+      empty.execute(
+          "INSERT INTO feature_flags (name, enabled) VALUES ('telemetry-export', true),"
+              + " ('other-flag', true);"
+              + " INSERT INTO feature_flag_overrides (flag_name, user_id, enabled) VALUES"
+              + " ('telemetry-export', 1, false), ('telemetry-export', 2, true),"
+              + " ('other-flag', 3, false)");
+
+      Migrations.apply(empty.dataSource());
+
+      FeatureFlags flags = new FeatureFlags(empty.dataSource());
+      FeatureFlags.Evaluation offBefore = flags.evaluateWithOverrides(Actor.user(1));
+      assertTrue(offBefore.exportOptOut(), "kept local as the user's opt-out, as before");
+      assertEquals(false, offBefore.values().get(FeatureFlags.TELEMETRY_EXPORT));
+      assertFalse(flags.evaluateWithOverrides(Actor.user(2)).exportOptOut(), "an on is no opt-out");
+      assertFalse(flags.evaluateWithOverrides(Actor.user(3)).exportOptOut(), "another flag's off");
+      assertEquals(1, empty.queryLong("SELECT count(*) FROM export_opt_outs"));
+      assertEquals(3, empty.queryLong("SELECT count(*) FROM feature_flag_overrides"), "untouched");
+
+      // The user opts back in: the administrator's copy of the off still keeps export off.
+      empty.execute("DELETE FROM export_opt_outs WHERE user_id = 1");
+      FeatureFlags.Evaluation optedBackIn = flags.evaluateWithOverrides(Actor.user(1));
+      assertFalse(optedBackIn.exportOptOut());
+      assertEquals(false, optedBackIn.values().get(FeatureFlags.TELEMETRY_EXPORT));
     }
   }
 }

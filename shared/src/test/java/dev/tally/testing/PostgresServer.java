@@ -58,7 +58,10 @@ final class PostgresServer implements AutoCloseable {
 
   private static PostgresServer embedded() {
     try {
-      EmbeddedPostgres postgres = EmbeddedPostgres.builder().start();
+      // Fast settings: no test crashes this shared server (DatabaseCrashIT, which crashes one,
+      // starts a durable server of its own), and durable commits would slow every test class.
+      EmbeddedPostgres postgres =
+          PostgresDurability.FAST.applyTo(EmbeddedPostgres.builder()).start();
       return new PostgresServer(
           postgres, "127.0.0.1:" + postgres.getPort(), "postgres", null, "postgres");
     } catch (IOException e) {

@@ -136,7 +136,14 @@ class UsageRollupTest {
             new UsageQueries.FeatureDay(MAY_1, "search", 5),
             new UsageQueries.FeatureDay(MAY_3, "cody.chat", 4),
             new UsageQueries.FeatureDay(MAY_3, "search", 1)),
-        queries.eventsByDayAndFeature(MAY_1, MAY_3));
+        queries.eventsByDayAndTopFeatures(MAY_1, MAY_3, 5));
+    // search has the most events over the range: cody.chat counts among the others.
+    assertEquals(
+        List.of(
+            new UsageQueries.FeatureDay(MAY_1, "search", 5),
+            new UsageQueries.FeatureDay(MAY_3, null, 4),
+            new UsageQueries.FeatureDay(MAY_3, "search", 1)),
+        queries.eventsByDayAndTopFeatures(MAY_1, MAY_3, 1));
     assertEquals(
         List.of(
             new UsageQueries.EventUsage("search", "submitted", 6, 2),
@@ -260,5 +267,70 @@ class UsageRollupTest {
             new UsageQueries.UserCount(2, 1),
             new UsageQueries.UserCount(3, 2)),
         queries.activeUsers(MAY_1));
+  }
+
+  /** Random letters: text that PostgreSQL cannot compress to fit an index entry. */
+  static String randomLetters(int length, long seed) {
+    java.util.Random random = new java.util.Random(seed);
+    StringBuilder text = new StringBuilder(length);
+    for (int i = 0; i < length; i++) {
+      text.append((char) ('a' + random.nextInt(26)));
+    }
+    return text.toString();
+  }
+
+  @Test
+  void rowsWithValuesTooLongForTheRollupsKeys_areCountedCutAndNeverBlockThem() {
+    // Written straight into event_logs, as rows from before the bounds were: a client name and a
+    // version of 6,000 random letters, a 4-byte character feature name, and an anonymous ID
+    // longer than the rollups name users by.
+    String client = randomLetters(6000, 1);
+    String version = randomLetters(6000, 2);
+    String feature = "\uD83D\uDE00".repeat(300);
+    String visitor = randomLetters(1000, 3);
+    try (Connection connection = db.dataSource().getConnection();
+        PreparedStatement insert =
+            connection.prepareStatement(
+                "INSERT INTO event_logs (event_id, name, feature, action, timestamp, user_id,"
+                    + " anonymous_user_id, source, client, version)"
+                    + " VALUES (gen_random_uuid(), ?, ?, 'clicked', '2024-05-01T08:00:00Z', ?, ?,"
+                    + " ?, ?, 'x')")) {
+      for (boolean signedIn : new boolean[] {true, false}) {
+        insert.setString(1, feature + ".clicked");
+        insert.setString(2, feature);
+        insert.setObject(3, signedIn ? 7L : null);
+        insert.setString(4, signedIn ? "unknown" : visitor);
+        insert.setString(5, client);
+        insert.setString(6, client + ":" + version);
+        insert.executeUpdate();
+      }
+    } catch (java.sql.SQLException e) {
+      throw new IllegalStateException(e);
+    }
+    record(1, "search", "submitted", Actor.anonymous("visitor-1"));
+
+    UsageRollup.Refresh refresh = rollup().refresh(Duration.ofSeconds(30));
+
+    assertEquals(new UsageRollup.Refresh(3, 0), refresh);
+    String cutFeature = "\uD83D\uDE00".repeat(127) + UsageRollup.CUT;
+    assertEquals(
+        List.of(
+            new UsageQueries.EventUsage(cutFeature, "clicked", 2, 1),
+            new UsageQueries.EventUsage("search", "submitted", 1, 1)),
+        queries.topEvents(MAY_1, MAY_1, 10));
+    assertEquals(
+        List.of(
+            new UsageQueries.ClientUsage(
+                client.substring(0, 127) + UsageRollup.CUT,
+                version.substring(0, 127) + UsageRollup.CUT,
+                2),
+            new UsageQueries.ClientUsage("VSCode", "1.90.0", 1)),
+        queries.clients(MAY_1, MAY_1, 10));
+    // The signed-in user is named; the visitor with the over-long ID counts for nobody.
+    assertEquals(new UsageQueries.UserCount(1, 1), queries.activeUsers(MAY_1).daily());
+
+    // Recording goes on being counted after them.
+    record(2, "search", "submitted", Actor.user(1));
+    assertEquals(new UsageRollup.Refresh(2, 0), rollup().refresh(Duration.ofSeconds(30)));
   }
 }

@@ -7,9 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tally.event.EventLimits;
-import dev.tally.gateway.InstanceTokens;
 import dev.tally.store.FeatureFlags;
-import dev.tally.testing.FunctionProcess;
 import dev.tally.testing.PostgresExtension;
 import dev.tally.testing.PubSubEmulator;
 import dev.tally.testing.TestDatabase;
@@ -35,39 +33,15 @@ import org.junit.jupiter.api.extension.ExtendWith;
  */
 @ExtendWith(PostgresExtension.class)
 class LargestEventIT {
-  private static final String TOKEN = "largest-event-token";
-  private static final String INSTANCE = "instance-largest";
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private static TestDatabase db;
-  private static PubSubEmulator emulator;
-  private static final List<FunctionProcess> functions = new ArrayList<>();
-  private static FunctionProcess recordEvent;
-  private static FunctionProcess export;
+  private static Pipeline pipeline;
 
   @BeforeAll
   static void start(TestDatabase database) throws Exception {
     db = database;
-    emulator = PubSubEmulator.start();
-    emulator.createTopic("events");
-    emulator.createSubscription("events-sub", "events");
-    FunctionProcess gateway =
-        FunctionProcess.start(
-            "gateway",
-            "dev.tally.gatewayfn.GatewayFunction",
-            Map.of(
-                "PUBSUB_PROJECT_ID",
-                PubSubEmulator.PROJECT,
-                "PUBSUB_EMULATOR_HOST",
-                emulator.hostPort(),
-                "TELEMETRY_GATEWAY_TOPIC",
-                "events",
-                "TELEMETRY_GATEWAY_INSTANCE_TOKENS",
-                INSTANCE + "=" + InstanceTokens.sha256Hex(TOKEN)));
-    functions.add(gateway);
     Map<String, String> recordEnv = new HashMap<>();
-    recordEnv.put("DATABASE_URL", db.url());
-    recordEnv.put("DATABASE_USER", db.user());
     // Private metadata leaves the instance whole only when everything is exported.
     recordEnv.put("TELEMETRY_EXPORT_ALL_SENSITIVE_METADATA", "true");
     recordEnv.put("TELEMETRY_MAX_REQUEST_BYTES", String.valueOf(16 * 1024 * 1024));
@@ -77,31 +51,14 @@ class LargestEventIT {
     recordEnv.put(EventLimits.MAX_KEY_BYTES, String.valueOf(EventLimits.KEY_BYTES_CEILING));
     recordEnv.put(
         EventLimits.MAX_PRIVATE_METADATA_DEPTH, String.valueOf(EventLimits.DEPTH_CEILING));
-    recordEvent =
-        FunctionProcess.start(
-            "record-event", "dev.tally.recordevent.RecordEventFunction", recordEnv);
-    functions.add(recordEvent);
-    export =
-        FunctionProcess.start(
-            "export",
-            "dev.tally.exportfn.ExportFunction",
-            Map.of(
-                "DATABASE_URL", db.url(),
-                "DATABASE_USER", db.user(),
-                "TELEMETRY_GATEWAY_EXPORTER_EXPORT_ADDR", gateway.uri("").toString(),
-                "TELEMETRY_GATEWAY_EXPORTER_TOKEN", TOKEN,
-                "TELEMETRY_GATEWAY_EXPORTER_INSTANCE_ID", INSTANCE));
-    functions.add(export);
+    pipeline = Pipeline.start(db.url(), db.user(), recordEnv);
     new FeatureFlags(db.dataSource()).set(FeatureFlags.TELEMETRY_EXPORT, true);
   }
 
   @AfterAll
   static void stop() throws Exception {
-    for (FunctionProcess function : functions) {
-      function.close();
-    }
-    if (emulator != null) {
-      emulator.close();
+    if (pipeline != null) {
+      pipeline.close();
     }
   }
 
@@ -146,7 +103,7 @@ class LargestEventIT {
     HttpResponse<String> recorded =
         HttpClient.newHttpClient()
             .send(
-                HttpRequest.newBuilder(recordEvent.uri("/.api/graphql"))
+                HttpRequest.newBuilder(pipeline.recordEvent().uri("/.api/graphql"))
                     .timeout(Duration.ofMinutes(1))
                     .header("Content-Type", "application/json")
                     .POST(
@@ -167,18 +124,11 @@ class LargestEventIT {
     assertTrue(
         storedBytes > EventLimits.EVENT_BYTES_CEILING - 8 * 1024, "near the bound: " + storedBytes);
 
-    HttpResponse<String> run =
-        HttpClient.newHttpClient()
-            .send(
-                HttpRequest.newBuilder(export.uri("/"))
-                    .timeout(Duration.ofMinutes(2))
-                    .POST(HttpRequest.BodyPublishers.noBody())
-                    .build(),
-                HttpResponse.BodyHandlers.ofString());
-    assertEquals(200, run.statusCode(), run.body());
-    assertEquals(1, JSON.readTree(run.body()).path("exported").asInt(), run.body());
+    JsonNode run = pipeline.runExport();
+    assertEquals(1, run.path("exported").asInt(), run.toString());
 
-    List<PubSubEmulator.Message> published = emulator.pull("events-sub", 1, Duration.ofSeconds(60));
+    List<PubSubEmulator.Message> published =
+        pipeline.emulator().pull(Pipeline.SUBSCRIPTION, 1, Duration.ofSeconds(60));
     assertEquals(1, published.size());
     JsonNode exported = JSON.readTree(published.get(0).data()).path("event");
     assertEquals("largest.event", exported.path("feature").asText());

@@ -56,6 +56,22 @@ class GatewayIT {
   static final String TOKEN = "gateway-test-token";
   static final String INSTANCE = "instance-1";
 
+  /** An instance whose token may publish as an unlicensed instance only. */
+  static final String UNLICENSED_INSTANCE = "instance-unlicensed";
+
+  static final String UNLICENSED_TOKEN = "gateway-test-unlicensed-token";
+
+  /** {@link #INSTANCE} licensed, {@link #UNLICENSED_INSTANCE} not. */
+  static final String TOKENS =
+      "licensed-instance:"
+          + INSTANCE
+          + "="
+          + InstanceTokens.sha256Hex(TOKEN)
+          + ",instance:"
+          + UNLICENSED_INSTANCE
+          + "="
+          + InstanceTokens.sha256Hex(UNLICENSED_TOKEN);
+
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final GrpcWebClient CLIENT = new GrpcWebClient(Duration.ofSeconds(5));
 
@@ -76,7 +92,7 @@ class GatewayIT {
     env.put("PUBSUB_EMULATOR_HOST", emulator.hostPort());
     env.put("TELEMETRY_GATEWAY_TOPIC", "events");
     env.put("TELEMETRY_GATEWAY_DEAD_LETTER_TOPIC", "dead-letters");
-    env.put("TELEMETRY_GATEWAY_INSTANCE_TOKENS", INSTANCE + "=" + InstanceTokens.sha256Hex(TOKEN));
+    env.put("TELEMETRY_GATEWAY_INSTANCE_TOKENS", TOKENS);
     env.put("TELEMETRY_GATEWAY_MAX_REQUEST_BYTES", String.valueOf(1024 * 1024));
     env.put("GOOGLE_CLOUD_PROJECT", "gateway-project");
     function = FunctionProcess.start("gateway", "dev.tally.gatewayfn.GatewayFunction", env);
@@ -325,8 +341,45 @@ class GatewayIT {
     assertEquals(16, missing.grpcStatus(), "UNAUTHENTICATED");
     assertEquals(16, unknown.grpcStatus(), "UNAUTHENTICATED");
     assertEquals(7, otherInstance.grpcStatus(), "PERMISSION_DENIED");
-    assertEquals("the token does not belong to instance 'instance-2'", otherInstance.grpcMessage());
+    assertEquals(
+        "the token does not belong to licensed instance 'instance-2'", otherInstance.grpcMessage());
     assertEquals(0, emulator.pull(eventsSub, 0, Duration.ZERO).size(), "nothing published");
+  }
+
+  @Test
+  void authentication_anUnlicensedInstancesTokenPublishesAsUnlicensedOnly() throws Exception {
+    Event asLicensed = event("auth.licensed", EventParameters.newBuilder());
+    Event asUnlicensed = event("auth.unlicensed", EventParameters.newBuilder());
+    RecordEventsRequestMetadata unlicensed =
+        RecordEventsRequestMetadata.newBuilder()
+            .setRequestId("req-" + UUID.randomUUID())
+            .setIdentifier(
+                Identifier.newBuilder()
+                    .setUnlicensedInstance(
+                        Identifier.UnlicensedInstanceIdentifier.newBuilder()
+                            .setInstanceId(UNLICENSED_INSTANCE)))
+            .build();
+
+    GrpcWebClient.Result refused =
+        call(
+            RECORD_EVENTS,
+            stream(metadata(UNLICENSED_INSTANCE), List.of(asLicensed)),
+            UNLICENSED_TOKEN,
+            false);
+    GrpcWebClient.Result accepted =
+        call(RECORD_EVENTS, stream(unlicensed, List.of(asUnlicensed)), UNLICENSED_TOKEN, false);
+
+    assertEquals(7, refused.grpcStatus(), "PERMISSION_DENIED");
+    assertTrue(
+        refused
+            .grpcMessage()
+            .contains("licensed-instance:" + UNLICENSED_INSTANCE + "=<the token's SHA-256>"),
+        refused.grpcMessage());
+    assertTrue(accepted.isOk(), accepted.grpcMessage());
+    List<PubSubEmulator.Message> published = emulator.pull(eventsSub, 1, Duration.ofSeconds(10));
+    assertEquals(1, published.size());
+    assertEquals("unlicensed_instance", published.get(0).attributes().get("publisher.source"));
+    assertEquals("auth.unlicensed", published.get(0).attributes().get("event.feature"));
   }
 
   @Test

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.Timestamp;
-import dev.tally.gateway.InstanceTokens;
 import dev.tally.grpcweb.GrpcWebClient;
 import dev.tally.proto.telemetrygateway.v1.Event;
 import dev.tally.proto.telemetrygateway.v1.EventParameters;
@@ -42,7 +41,7 @@ class GatewayPublishFailureIT {
                 "TELEMETRY_GATEWAY_PUBLISH_TIMEOUT",
                 "2s",
                 "TELEMETRY_GATEWAY_INSTANCE_TOKENS",
-                GatewayIT.INSTANCE + "=" + InstanceTokens.sha256Hex(GatewayIT.TOKEN)));
+                GatewayIT.TOKENS));
   }
 
   @AfterAll

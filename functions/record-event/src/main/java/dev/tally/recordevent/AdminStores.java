@@ -35,7 +35,7 @@ record AdminStores(
         new UsageRollup(dataSource, clock),
         new UsageQueries(dataSource),
         new Erasure(dataSource, clock),
-        new ExportOptOut(flags),
+        new ExportOptOut(dataSource),
         clock);
   }
 }

@@ -20,6 +20,7 @@ import java.util.regex.Pattern;
 final class Authenticator {
   static final String ANONYMOUS_UID_HEADER = "X-Sourcegraph-Actor-Anonymous-UID";
   static final String INTERACTION_ID_HEADER = "X-Sourcegraph-Interaction-ID";
+  static final String AUTHORIZATION_HEADER = "Authorization";
 
   private static final Pattern TRACE_ID = Pattern.compile("[0-9a-f]{32}");
 
@@ -39,7 +40,7 @@ final class Authenticator {
    * @throws UnauthenticatedException saying why the credentials are refused
    */
   RequestContext authenticate(HttpRequest request) {
-    Optional<String> authorization = request.getFirstHeader("Authorization");
+    Optional<String> authorization = request.getFirstHeader(AUTHORIZATION_HEADER);
     if (authorization.isPresent()) {
       return authenticateToken(bearerToken(authorization.get()), request);
     }
@@ -53,13 +54,23 @@ final class Authenticator {
     Actor actor =
         request
             .getFirstHeader(ANONYMOUS_UID_HEADER)
-            .filter(uid -> !uid.isBlank())
-            .map(uid -> Actor.anonymous(uid.trim()))
+            .map(String::trim)
+            .filter(uid -> !uid.isEmpty())
+            .map(Actor::anonymous)
             .orElse(Actor.unknown());
-    List<String> forwardedFor = request.getHeaders().getOrDefault("X-Forwarded-For", List.of());
-    Caller caller =
-        limits.anonymousCaller(forwardedFor.isEmpty() ? null : String.join(",", forwardedFor));
+    Caller caller = limits.anonymousCaller(forwardedFor(request));
     return new RequestContext(actor, false, interactionId, traceId, caller, signals(request));
+  }
+
+  /** Whether the request presents credentials, which {@link #authenticate} then looks up. */
+  static boolean presentsCredentials(HttpRequest request) {
+    return request.getFirstHeader(AUTHORIZATION_HEADER).isPresent();
+  }
+
+  /** The request's {@code X-Forwarded-For} entries as one header, or {@code null}. */
+  static String forwardedFor(HttpRequest request) {
+    List<String> forwardedFor = request.getHeaders().getOrDefault("X-Forwarded-For", List.of());
+    return forwardedFor.isEmpty() ? null : String.join(",", forwardedFor);
   }
 
   /**
@@ -88,7 +99,22 @@ final class Authenticator {
           case UNKNOWN -> "the access token is not valid";
           case EXPIRED -> "the access token has expired";
           case REVOKED -> "the access token has been revoked";
-        });
+        },
+        true);
+  }
+
+  /**
+   * The context of a request whose credentials were checked elsewhere: a console session, checked
+   * with its access token's state on every request.
+   */
+  RequestContext signedIn(long userId, boolean siteAdmin, HttpRequest request) {
+    return new RequestContext(
+        Actor.user(userId),
+        siteAdmin,
+        request.getFirstHeader(INTERACTION_ID_HEADER).orElse(null),
+        request.getFirstHeader("traceparent").map(Authenticator::traceId).orElse(null),
+        Caller.user(userId),
+        signals(request));
   }
 
   /** The request's Global Privacy Control and Do Not Track signals. */
@@ -118,8 +144,23 @@ final class Authenticator {
 
   /** A request whose credentials are refused; the message says why. */
   static final class UnauthenticatedException extends RuntimeException {
+    private final boolean tokenRefused;
+
     UnauthenticatedException(String message) {
+      this(message, false);
+    }
+
+    UnauthenticatedException(String message, boolean tokenRefused) {
       super(message);
+      this.tokenRefused = tokenRefused;
+    }
+
+    /**
+     * Whether an access token was checked and refused, rather than the request presenting none or a
+     * header of the wrong form.
+     */
+    boolean tokenRefused() {
+      return tokenRefused;
     }
   }
 }

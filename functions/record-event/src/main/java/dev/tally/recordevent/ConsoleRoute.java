@@ -12,10 +12,12 @@ import java.util.function.Supplier;
  * verifier checks), so that recording never pays for them; a test checks it.
  */
 final class ConsoleRoute {
+  private final RecordEventConfig config;
   private final Supplier<RecordEventService> service;
   private volatile Console console;
 
-  ConsoleRoute(Supplier<RecordEventService> service) {
+  ConsoleRoute(RecordEventConfig config, Supplier<RecordEventService> service) {
+    this.config = config;
     this.service = service;
   }
 
@@ -26,7 +28,7 @@ final class ConsoleRoute {
       synchronized (this) {
         created = console;
         if (created == null) {
-          created = ConsoleGraphQl.console(service);
+          created = ConsoleGraphQl.console(config, service);
           console = created;
         }
       }

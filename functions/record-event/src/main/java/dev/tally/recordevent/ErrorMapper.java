@@ -10,6 +10,7 @@ import graphql.GraphqlErrorBuilder;
 import graphql.execution.DataFetcherExceptionHandler;
 import graphql.execution.DataFetcherExceptionHandlerParameters;
 import graphql.execution.DataFetcherExceptionHandlerResult;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
@@ -24,7 +25,8 @@ final class ErrorMapper implements DataFetcherExceptionHandler {
     Throwable exception = parameters.getException();
     RequestState state =
         parameters.getDataFetchingEnvironment().getGraphQlContext().get(RequestState.class);
-    Failure failure = failure(exception);
+    Failure failure =
+        exception instanceof StoreException store ? operationFailure(store) : failure(exception);
     state.failed(failure.status(), failure.outcome());
     if (exception instanceof RateLimitedException limited) {
       state.retryAfter(limited.retryAfterSeconds());
@@ -50,7 +52,9 @@ final class ErrorMapper implements DataFetcherExceptionHandler {
     }
     if (exception instanceof LimitExceededException limit) {
       return new Failure(
-          limit.getMessage() + " (limit set by " + limit.setting() + ")",
+          limit.setting() == null
+              ? limit.getMessage()
+              : limit.getMessage() + " (limit set by " + limit.setting() + ")",
           "LIMIT_EXCEEDED",
           413,
           "too_large");
@@ -74,7 +78,49 @@ final class ErrorMapper implements DataFetcherExceptionHandler {
     return new Failure("internal error; nothing was recorded", "INTERNAL", 500, "error");
   }
 
-  /** A database failure: an outage is 503, a refused value the caller's, anything else ours. */
+  /**
+   * A database failure of a field that reads or changes what the instance holds (the usage report,
+   * an erasure, the export switch): not a recording, so the answer names what failed, never
+   * "nothing was recorded". A refused value here is one the instance already holds, so it is the
+   * instance's fault, not the caller's.
+   */
+  static Failure operationFailure(StoreException e) {
+    Map<String, Object> fields = new LinkedHashMap<>();
+    fields.put("sqlState", String.valueOf(e.sqlState()));
+    fields.put("operation", e.operation());
+    String sqlState = " (SQLState " + e.sqlState() + ")";
+    return switch (e.kind()) {
+      case UNAVAILABLE -> {
+        JsonLog.error("database unavailable", e, fields);
+        yield new Failure(
+            "the instance database is unavailable: could not " + e.operation() + "; retry later",
+            "UNAVAILABLE",
+            503,
+            "unavailable");
+      }
+      case REFUSED_DATA -> {
+        JsonLog.error("the database refused a stored value: " + e.getMessage(), null, fields);
+        yield new Failure(
+            "internal error: could not "
+                + e.operation()
+                + ": the database refused a value"
+                + sqlState,
+            "INTERNAL",
+            500,
+            "error");
+      }
+      case FAILED -> {
+        JsonLog.error("database operation failed", e, fields);
+        yield new Failure(
+            "internal error: could not " + e.operation() + sqlState, "INTERNAL", 500, "error");
+      }
+    };
+  }
+
+  /**
+   * A database failure of a request that records events: an outage is 503, a refused value the
+   * caller's, anything else ours.
+   */
   static Failure storeFailure(StoreException e) {
     Map<String, Object> fields = Map.of("sqlState", String.valueOf(e.sqlState()));
     return switch (e.kind()) {

@@ -56,6 +56,7 @@ final class ExportStatusFields {
         "enabled", stores.flags().instanceValue(FeatureFlags.TELEMETRY_EXPORT).orElse(false));
     status.put("usersOverridingOn", overrides.on());
     status.put("usersOverridingOff", overrides.off());
+    status.put("usersOptedOut", stores.optOut().count());
     status.put("backlog", UsageFields.count(backlog.unexported()));
     status.put(
         "oldestUnexportedSeconds",

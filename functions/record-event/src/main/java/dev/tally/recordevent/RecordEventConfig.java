@@ -29,6 +29,8 @@ import java.util.stream.Collectors;
  *     *} allows any
  * @param consoleEnabled whether the administrators' console answers under {@code /console} ({@value
  *     #CONSOLE_ENABLED})
+ * @param consoleSignInAttemptsPerMinute sign-in attempts the console accepts per client address and
+ *     minute ({@value #CONSOLE_SIGN_IN_ATTEMPTS_PER_MINUTE}); {@code 0} turns the limit off
  * @param log where the function's log lines come from, for Cloud Logging and Error Reporting
  */
 public record RecordEventConfig(
@@ -42,12 +44,21 @@ public record RecordEventConfig(
     boolean allowAnonymous,
     Set<String> corsAllowedOrigins,
     boolean consoleEnabled,
+    int consoleSignInAttemptsPerMinute,
     ServiceContext log) {
 
   public static final String MAX_REQUEST_BYTES = "TELEMETRY_MAX_REQUEST_BYTES";
   public static final String ALLOW_ANONYMOUS = "TELEMETRY_ALLOW_ANONYMOUS";
   public static final String CORS_ALLOWED_ORIGINS = "TELEMETRY_CORS_ALLOWED_ORIGINS";
   public static final String CONSOLE_ENABLED = "TELEMETRY_CONSOLE_ENABLED";
+  public static final String CONSOLE_SIGN_IN_ATTEMPTS_PER_MINUTE =
+      "TELEMETRY_CONSOLE_SIGN_IN_ATTEMPTS_PER_MINUTE";
+
+  /**
+   * Ten sign-in attempts a minute per address: more than a person typing or pasting a token needs,
+   * and far too few to guess one.
+   */
+  public static final int DEFAULT_CONSOLE_SIGN_IN_ATTEMPTS_PER_MINUTE = 10;
 
   /** 2 MiB. */
   public static final int DEFAULT_MAX_REQUEST_BYTES = 2 * 1024 * 1024;
@@ -69,6 +80,11 @@ public record RecordEventConfig(
             "a comma-separated list of origins such as https://app.example.com, or *",
             RecordEventConfig::origins),
         env.bool(CONSOLE_ENABLED, true),
+        env.integer(
+            CONSOLE_SIGN_IN_ATTEMPTS_PER_MINUTE,
+            DEFAULT_CONSOLE_SIGN_IN_ATTEMPTS_PER_MINUTE,
+            0,
+            100_000_000),
         ServiceContext.fromEnv(environment, "record-event"));
   }
 

@@ -8,10 +8,12 @@ import dev.tally.instance.RequestBodies;
 import dev.tally.json.Json;
 import dev.tally.log.JsonLog;
 import dev.tally.log.RequestTrace;
+import dev.tally.ratelimit.CallerLimits;
 import dev.tally.ratelimit.RateLimitedException;
 import dev.tally.store.StoreException;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -21,9 +23,10 @@ import java.util.function.Supplier;
 
 /**
  * The record-event HTTP function: GraphQL over HTTP ({@code POST} JSON with {@code query}, {@code
- * variables} and {@code operationName}) on any path, such as {@code /.api/graphql}. It reads and
- * bounds the request, establishes the caller and counts the request against its rate limit, runs it
- * through {@link TelemetryGraphQl}, and maps the outcome to HTTP.
+ * variables} and {@code operationName}) on any path, such as {@code /.api/graphql}. It checks the
+ * method and content type, lets the request through the {@link RequestGate} (rate limits by
+ * address, credentials, rate limits by caller: all before the body is read), reads and bounds the
+ * body, runs it through {@link TelemetryGraphQl}, and maps the outcome to HTTP.
  *
  * <p>Paths under {@value #CONSOLE_PATH} go to the administrators' console ({@link
  * dev.tally.recordevent.console.Console}), whose classes load with its first request, never on the
@@ -37,6 +40,7 @@ public final class RecordEventFunction implements HttpFunction {
   private final RecordEventConfig config;
   private final Cors cors;
   private final Supplier<RecordEventService> service;
+  private final RequestGate gate;
   private final ConsoleRoute console;
 
   /** Called by the Functions Framework: reads the configuration; connects on first use. */
@@ -45,21 +49,32 @@ public final class RecordEventFunction implements HttpFunction {
   }
 
   private RecordEventFunction(RecordEventConfig config) {
+    this(config, new CallerLimits(config.rateLimits(), Clock.systemUTC()));
+    JsonLog.install(config.log());
+  }
+
+  private RecordEventFunction(RecordEventConfig config, CallerLimits limits) {
     this(
         config,
-        new Lazy<>(() -> RecordEventService.create(config))
+        limits,
+        new Lazy<>(() -> RecordEventService.create(config, limits))
             .warmUpInBackground(
                 RecordEventService::warmUpDatabase,
                 RecordEventService::warmUpEvents,
                 RecordEventService::warmUpGraphQlAfterFirstAnswer));
-    JsonLog.install(config.log());
   }
 
-  RecordEventFunction(RecordEventConfig config, Supplier<RecordEventService> service) {
+  /**
+   * @param limits the rate limits, which {@code service} counts with too: the first of them are
+   *     checked before the service is needed
+   */
+  RecordEventFunction(
+      RecordEventConfig config, CallerLimits limits, Supplier<RecordEventService> service) {
     this.config = config;
     this.cors = new Cors(config);
     this.service = service;
-    this.console = new ConsoleRoute(service);
+    this.gate = new RequestGate(limits, service);
+    this.console = new ConsoleRoute(config, service);
   }
 
   @Override
@@ -78,14 +93,19 @@ public final class RecordEventFunction implements HttpFunction {
       if (config.consoleEnabled() && isConsolePath(request.getPath())) {
         log.put("outcome", "console");
         log.put("path", request.getPath());
-        status = console.handle(request, response);
+        try {
+          gate.admitAddress(request);
+          status = console.handle(request, response);
+        } catch (RateLimitedException e) {
+          status = rateLimited(response, log, e, true);
+        }
       } else {
         status = handle(request, response, log);
       }
     } catch (StoreException e) {
-      // A database failure outside GraphQL: authenticating the caller.
+      // A database failure outside GraphQL: authenticating the caller, before the body was read.
       ErrorMapper.Failure failure = ErrorMapper.storeFailure(e);
-      status = error(response, failure.status(), failure.message());
+      status = unread(response, failure.status(), failure.message());
       log.put("outcome", failure.outcome());
     }
     log.put("status", status);
@@ -116,9 +136,29 @@ public final class RecordEventFunction implements HttpFunction {
           response, 415, "the request body must be JSON (Content-Type: application/json)");
     }
 
-    byte[] body =
-        RequestBodies.readAtMost(
+    RequestContext context;
+    try {
+      context = gate.admit(request);
+    } catch (RateLimitedException e) {
+      return rateLimited(response, log, e, true);
+    } catch (Authenticator.UnauthenticatedException e) {
+      log.put("outcome", "unauthenticated");
+      response.appendHeader("WWW-Authenticate", "token");
+      return unread(response, 401, e.getMessage());
+    }
+
+    RequestBodies.Read read =
+        RequestBodies.read(
             request.getInputStream(), request.getContentLength(), config.maxRequestBytes());
+    byte[] body = read.body();
+    try {
+      gate.bodyRead(request, context, read.bytesRead());
+    } catch (RateLimitedException e) {
+      // A body over the size limit gets its 413, which says more; it was counted all the same.
+      if (body != null) {
+        return rateLimited(response, log, e, false);
+      }
+    }
     if (body == null) {
       log.put("outcome", "too_large");
       return unread(
@@ -137,25 +177,9 @@ public final class RecordEventFunction implements HttpFunction {
       log.put("outcome", "bad_request");
       return error(response, 400, e.getMessage());
     }
-    log.put("operation", graphQlRequest.operationName());
+    graphQlRequest.loggedOperationName().ifPresent(name -> log.put("operation", name));
 
     RecordEventService instance = service.get();
-    RequestContext context;
-    try {
-      context = instance.authenticator().authenticate(request);
-    } catch (Authenticator.UnauthenticatedException e) {
-      log.put("outcome", "unauthenticated");
-      response.appendHeader("WWW-Authenticate", "token");
-      return error(response, 401, e.getMessage());
-    }
-    try {
-      instance.limits().request(context.caller());
-    } catch (RateLimitedException e) {
-      log.put("outcome", "rate_limited");
-      response.appendHeader("Retry-After", String.valueOf(e.retryAfterSeconds()));
-      return error(response, 429, e.getMessage() + "; nothing of this request was recorded");
-    }
-
     TelemetryGraphQl.Answer answer = instance.execute(graphQlRequest, context);
     log.put("outcome", answer.outcome());
     log.put("events", answer.eventsRecorded());
@@ -165,6 +189,35 @@ public final class RecordEventFunction implements HttpFunction {
     write(response, answer.status(), answer.body());
     instance.answered();
     return answer.status();
+  }
+
+  /**
+   * A request over a rate limit: 429 with {@code Retry-After}, and the setting in the message and
+   * the log line.
+   *
+   * @param bodyUnread whether the request's body was left unread
+   */
+  private static int rateLimited(
+      HttpResponse response, Map<String, Object> log, RateLimitedException e, boolean bodyUnread)
+      throws IOException {
+    log.put("outcome", "rate_limited");
+    log.put("limit", e.setting());
+    response.appendHeader("Retry-After", String.valueOf(e.retryAfterSeconds()));
+    if (bodyUnread) {
+      response.appendHeader("Connection", "close");
+    }
+    write(
+        response,
+        429,
+        Map.of(
+            "errors",
+            List.of(
+                Map.of(
+                    "message",
+                    e.getMessage() + "; nothing of this request was recorded",
+                    "extensions",
+                    Map.of("code", "RATE_LIMITED", "setting", e.setting())))));
+    return 429;
   }
 
   private static boolean isConsolePath(String path) {

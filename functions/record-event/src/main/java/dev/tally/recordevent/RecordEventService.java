@@ -9,6 +9,7 @@ import dev.tally.ratelimit.Caller;
 import dev.tally.ratelimit.CallerLimits;
 import dev.tally.record.EventRecorder;
 import dev.tally.store.AccessTokens;
+import dev.tally.store.ConsoleSessions;
 import dev.tally.store.DataSources;
 import dev.tally.store.FeatureFlags;
 import dev.tally.store.TeeStore;
@@ -28,12 +29,22 @@ final class RecordEventService {
   private final Authenticator authenticator;
   private final ClientMutation clientMutation;
   private final Lazy<TelemetryGraphQl> graphQl;
+  private final DataSource dataSource;
+  private final Clock clock;
+  private volatile ConsoleSessions consoleSessions;
   private final CountDownLatch firstAnswer = new CountDownLatch(1);
 
   /** How long the schema's warm-up waits for a first request before it builds anyway. */
   static final Duration GRAPHQL_WARM_UP_DELAY = Duration.ofSeconds(2);
 
-  RecordEventService(RecordEventConfig config, DataSource dataSource, Clock clock) {
+  /**
+   * @param limits the instance's rate limits, shared with what counts a request before it reaches
+   *     the service ({@link RequestGate})
+   */
+  RecordEventService(
+      RecordEventConfig config, DataSource dataSource, Clock clock, CallerLimits limits) {
+    this.dataSource = dataSource;
+    this.clock = clock;
     this.tokens = new AccessTokens(dataSource, clock);
     this.featureFlags = new FeatureFlags(dataSource);
     this.recorder =
@@ -43,7 +54,7 @@ final class RecordEventService {
             new TeeStore(dataSource, config.telemetry().redactor()),
             config.limits(),
             config.privacy());
-    this.limits = new CallerLimits(config.rateLimits(), clock);
+    this.limits = limits;
     this.authenticator = new Authenticator(config.allowAnonymous(), tokens, limits);
     this.clientMutation = new ClientMutation(recorder, limits);
     this.graphQl =
@@ -57,10 +68,10 @@ final class RecordEventService {
   }
 
   /** The service of a deployed instance: a connection pool from the configuration. */
-  static RecordEventService create(RecordEventConfig config) {
+  static RecordEventService create(RecordEventConfig config, CallerLimits limits) {
     HikariDataSource dataSource = DataSources.pooled(config.database(), "record-event");
     Runtime.getRuntime().addShutdownHook(new Thread(dataSource::close, "close-pool"));
-    return new RecordEventService(config, dataSource, Clock.systemUTC());
+    return new RecordEventService(config, dataSource, Clock.systemUTC(), limits);
   }
 
   // The warm-up steps: each runs what the first request would run for the first time, without
@@ -113,6 +124,17 @@ final class RecordEventService {
 
   CallerLimits limits() {
     return limits;
+  }
+
+  /** The console's sessions, created with the console's first request, never for recording. */
+  ConsoleSessions consoleSessions() {
+    ConsoleSessions sessions = consoleSessions;
+    if (sessions == null) {
+      // Holds nothing but the pool and the clock: two made at once are as good as one.
+      sessions = new ConsoleSessions(dataSource, clock);
+      consoleSessions = sessions;
+    }
+    return sessions;
   }
 
   /**

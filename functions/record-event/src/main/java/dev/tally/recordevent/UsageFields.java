@@ -64,39 +64,41 @@ final class UsageFields {
     Report report = report(env);
     int features = limit(env, "features", 20);
     List<UsageQueries.FeatureDay> rows =
-        stores.usage().eventsByDayAndFeature(report.from(), report.to());
+        stores.usage().eventsByDayAndTopFeatures(report.from(), report.to(), features);
     Map<String, Long> totals = new HashMap<>();
+    Map<LocalDate, Map<String, Long>> byDay = new HashMap<>();
+    Map<LocalDate, Long> others = new HashMap<>();
     for (UsageQueries.FeatureDay row : rows) {
-      totals.merge(row.feature(), row.events(), Long::sum);
+      if (row.feature() == null) {
+        others.put(row.day(), row.events());
+      } else {
+        totals.merge(row.feature(), row.events(), Long::sum);
+        byDay.computeIfAbsent(row.day(), d -> new HashMap<>()).put(row.feature(), row.events());
+      }
     }
     List<String> top =
         totals.entrySet().stream()
             .sorted(
                 Map.Entry.<String, Long>comparingByValue(Comparator.reverseOrder())
                     .thenComparing(Map.Entry.comparingByKey()))
-            .limit(features)
             .map(Map.Entry::getKey)
             .toList();
-    Map<LocalDate, Map<String, Long>> byDay = new HashMap<>();
-    for (UsageQueries.FeatureDay row : rows) {
-      byDay.computeIfAbsent(row.day(), d -> new HashMap<>()).put(row.feature(), row.events());
-    }
     List<Map<String, Object>> days = new ArrayList<>();
     for (LocalDate day = report.from(); !day.isAfter(report.to()); day = day.plusDays(1)) {
       Map<String, Long> counts = byDay.getOrDefault(day, Map.of());
-      long total = counts.values().stream().mapToLong(Long::longValue).sum();
-      long inTop = 0;
+      long other = others.getOrDefault(day, 0L);
+      long total = other;
       List<Map<String, Object>> split = new ArrayList<>();
       for (String feature : top) {
         long events = counts.getOrDefault(feature, 0L);
-        inTop += events;
+        total += events;
         split.add(Map.of("feature", feature, "events", count(events)));
       }
       Map<String, Object> node = new LinkedHashMap<>();
       node.put("day", day.toString());
       node.put("events", count(total));
       node.put("byFeature", split);
-      node.put("other", count(total - inTop));
+      node.put("other", count(other));
       days.add(node);
     }
     Map<String, Object> answer = new LinkedHashMap<>();

@@ -183,6 +183,121 @@ class AdminQueriesIT {
         usage.path("clients"));
   }
 
+  /** Random letters: text that PostgreSQL cannot compress to fit an index entry. */
+  private static String randomLetters(int length) {
+    java.util.Random random = new java.util.Random(length);
+    StringBuilder text = new StringBuilder(length);
+    for (int i = 0; i < length; i++) {
+      text.append((char) ('a' + random.nextInt(26)));
+    }
+    return text.toString();
+  }
+
+  @Test
+  void aClientNameTooLongForTheRollups_isRefusedAtTheDoor_andOldRowsLikeItBreakNothing()
+      throws Exception {
+    String client = randomLetters(6000);
+    Map<String, Object> attack = new LinkedHashMap<>();
+    attack.put("feature", "ab");
+    attack.put("action", "cd");
+    attack.put("source", Map.of("client", client));
+    attack.put("parameters", Map.of("version", 0));
+    HttpResponse<String> refused =
+        HTTP.send(
+            HttpRequest.newBuilder(function.uri("/.api/graphql"))
+                .timeout(Duration.ofSeconds(30))
+                .header("Content-Type", "application/json")
+                .header("X-Sourcegraph-Actor-Anonymous-UID", "attacker")
+                .POST(
+                    HttpRequest.BodyPublishers.ofString(
+                        JSON.writeValueAsString(
+                            Map.of(
+                                "query",
+                                "mutation($e:[TelemetryEventInput!]!){telemetry{"
+                                    + "recordEvents(events:$e){alwaysNil}}}",
+                                "variables",
+                                Map.of("e", List.of(attack))))))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+
+    assertEquals(413, refused.statusCode(), refused.body());
+    assertEquals(
+        "'source.client' may be at most 128 bytes long (UTF-8), got 6000",
+        JSON.readTree(refused.body()).path("errors").path(0).path("message").asText());
+    assertEquals(0, db.queryLong("SELECT count(*) FROM event_logs"));
+
+    // A row like it, stored before the bound existed, and a normal event after it.
+    db.execute(
+        "INSERT INTO event_logs (event_id, name, feature, action, timestamp, anonymous_user_id,"
+            + " source, client, version) VALUES (gen_random_uuid(), 'ab.cd', 'ab', 'cd', now(),"
+            + " 'attacker', '"
+            + client
+            + "', '"
+            + client
+            + ":"
+            + client
+            + "', 'x')");
+    record(userToken, List.of(event("search", "submitted", "VSCode", null)));
+
+    JsonNode usage =
+        graphQl(
+            adminToken, "{ telemetry { usage(days: 7) { clients { client events } } } }", Map.of());
+    assertFalse(usage.has("errors"), usage.toString());
+    assertEquals(
+        JSON.readTree(
+            "[{\"client\":\"VSCode\",\"events\":1},{\"client\":\""
+                + client.substring(0, 127)
+                + "\u2026\",\"events\":1}]"),
+        usage.path("data").path("telemetry").path("usage").path("clients"));
+
+    JsonNode erased =
+        graphQl(
+            adminToken,
+            "mutation { telemetry { erasePersonalData(anonymousUserID: \"attacker\") {"
+                + " eventLogs usageRows } } }",
+            Map.of());
+    assertFalse(erased.has("errors"), erased.toString());
+    assertEquals(
+        1,
+        erased.path("data").path("telemetry").path("erasePersonalData").path("eventLogs").asInt());
+    assertEquals(1, db.queryLong("SELECT count(*) FROM event_logs"));
+  }
+
+  @Test
+  void aUsageReadTheDatabaseFails_saysWhatFailed_notThatNothingWasRecorded() throws Exception {
+    record(userToken, List.of(event("search", "submitted", "VSCode", null)));
+    db.execute(
+        """
+        CREATE FUNCTION refuse_rollup() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN RAISE EXCEPTION 'index row size exceeds maximum' USING ERRCODE = '54000'; END $$;
+        CREATE TRIGGER refuse_rollup BEFORE INSERT ON event_usage_daily
+            FOR EACH ROW EXECUTE FUNCTION refuse_rollup();
+        """);
+    try {
+      HttpResponse<String> response =
+          HTTP.send(
+              HttpRequest.newBuilder(function.uri("/.api/graphql"))
+                  .timeout(Duration.ofSeconds(30))
+                  .header("Content-Type", "application/json")
+                  .header("Authorization", "token " + adminToken)
+                  .POST(
+                      HttpRequest.BodyPublishers.ofString(
+                          "{\"query\":\"{ telemetry { usage(days: 7) { from } } }\"}"))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+
+      assertEquals(500, response.statusCode(), response.body());
+      JsonNode error = JSON.readTree(response.body()).path("errors").path(0);
+      assertEquals(
+          "internal error: could not count recorded events into the usage rollups: the database"
+              + " refused a value (SQLState 54000)",
+          error.path("message").asText());
+      assertEquals("INTERNAL", error.path("extensions").path("code").asText());
+    } finally {
+      db.execute("DROP TRIGGER refuse_rollup ON event_usage_daily; DROP FUNCTION refuse_rollup()");
+    }
+  }
+
   @ParameterizedTest
   @ValueSource(
       strings = {

@@ -337,6 +337,85 @@ class LegacyMutationsIT {
   }
 
   @Test
+  void logEvents_namingASecondCookieId_isRefusedWholeNamingTheEventAndTheField() throws Exception {
+    List<Object> events = webAppEvents(3);
+    @SuppressWarnings("unchecked")
+    Map<String, Object> third = (Map<String, Object>) events.get(2);
+    third.put("userCookieID", EXTENSION_COOKIE);
+
+    GraphQlClient.Answer answer =
+        client.post(
+            "mutation($events: [Event!]) { logEvents(events: $events) { alwaysNil } }",
+            Map.of("events", events));
+
+    assertEquals(200, answer.status(), answer.text());
+    JsonNode refusal = errorAt(answer, "logEvents");
+    assertTrue(
+        refusal
+            .path("message")
+            .asText()
+            .startsWith("events[2]: 'userCookieID' names another visitor than the request's"),
+        answer.text());
+    assertEquals("INVALID_EVENT", refusal.path("extensions").path("code").asText());
+    assertFalse(answer.text().contains(EXTENSION_COOKIE), "the answer repeats no visitor ID");
+    assertEquals(0, db.queryLong("SELECT count(*) FROM event_logs"), "nothing stored");
+  }
+
+  @Test
+  void logEvent_inTwoFieldsOfOneRequest_isOneVisitors_orRefusedWhole() throws Exception {
+    String twice =
+        "mutation($first: String!, $second: String!) {"
+            + " a: logEvent(event: \"ViewHome\", userCookieID: $first, url: \"https://x\","
+            + " source: WEB) { alwaysNil }"
+            + " b: logEvent(event: \"ViewSearch\", userCookieID: $second, url: \"https://x\","
+            + " source: WEB) { alwaysNil } }";
+
+    GraphQlClient.Answer same =
+        client.post(twice, Map.of("first", WEB_APP_COOKIE, "second", WEB_APP_COOKIE));
+    GraphQlClient.Answer different =
+        client.post(twice, Map.of("first", WEB_APP_COOKIE, "second", EXTENSION_COOKIE));
+
+    assertFalse(same.hasErrors(), same.text());
+    assertTrue(
+        errorAt(different, "b")
+            .path("message")
+            .asText()
+            .startsWith("'userCookieID' names another visitor"),
+        different.text());
+    assertEquals(
+        "NOT_RECORDED",
+        errorAt(different, "a").path("extensions").path("code").asText(),
+        different.text());
+    assertEquals(
+        List.of(WEB_APP_COOKIE + " ViewHome", WEB_APP_COOKIE + " ViewSearch"),
+        strings("SELECT anonymous_user_id || ' ' || name FROM event_logs ORDER BY name"),
+        "the first request only, one visitor");
+  }
+
+  @Test
+  void logEvent_withTheAnonymousHeader_isTheCookieIdsVisitor_asInTheOriginal() throws Exception {
+    GraphQlClient.Answer same =
+        client.postBody(
+            "/.api/graphql?logEvent",
+            body("browser-extension-logEvent.json").toString(),
+            Authenticator.ANONYMOUS_UID_HEADER,
+            EXTENSION_COOKIE);
+    GraphQlClient.Answer other =
+        client.postBody(
+            "/.api/graphql?logEvent",
+            body("browser-extension-logEvent.json").toString(),
+            Authenticator.ANONYMOUS_UID_HEADER,
+            WEB_APP_COOKIE);
+
+    assertFalse(same.hasErrors(), same.text());
+    assertFalse(other.hasErrors(), other.text());
+    assertEquals(
+        List.of(EXTENSION_COOKIE, EXTENSION_COOKIE),
+        strings("SELECT anonymous_user_id FROM event_logs"),
+        "the event's userCookieID, whatever the header says");
+  }
+
+  @Test
   void legacyAndV2EventsTogether_overTheRequestLimit_areRefusedWhole() throws Exception {
     for (boolean legacyFirst : new boolean[] {true, false}) {
       String query =

@@ -12,6 +12,7 @@ import dev.tally.privacy.PrivacySignals;
 import dev.tally.proto.telemetrygateway.v1.Event;
 import dev.tally.proto.telemetrygateway.v1.EventUser;
 import dev.tally.store.AccessTokens;
+import dev.tally.store.FeatureFlags;
 import dev.tally.testing.FunctionProcess;
 import dev.tally.testing.PostgresExtension;
 import dev.tally.testing.TestDatabase;
@@ -133,7 +134,7 @@ class PrivacyIT {
   void reset() {
     db.execute(
         "TRUNCATE event_logs, telemetry_events_export_queue, feature_flags, feature_flag_overrides,"
-            + " event_usage_daily, event_usage_users, event_usage_last_seen;"
+            + " export_opt_outs, event_usage_daily, event_usage_users, event_usage_last_seen;"
             + " UPDATE event_usage_rollup_state SET rolled_up_to = 0;"
             + " INSERT INTO feature_flags (name, enabled) VALUES ('telemetry-export', true)");
   }
@@ -351,6 +352,12 @@ class PrivacyIT {
 
     assertEquals(1, answer.data("telemetry", "erasePersonalData", "eventLogs").asInt());
     assertTrue(readOptOut(personToken).data("telemetry", "exportOptOut").asBoolean());
+    record(client, 1, token(personToken));
+    assertEquals(
+        "opt_out",
+        db.queryString("SELECT kept_local_reason FROM event_logs WHERE user_id = " + PERSON),
+        "their events recorded after the erasure stay local");
+    assertEquals(0, queued("u:" + PERSON));
   }
 
   @Test
@@ -529,6 +536,39 @@ class PrivacyIT {
       }
     }
     assertEquals(0, db.queryLong("SELECT count(*) FROM feature_flag_overrides"));
+    assertEquals(0, db.queryLong("SELECT count(*) FROM export_opt_outs"));
+  }
+
+  @Test
+  void setExportOptOut_false_leavesAnAdministratorsPerUserOffInPlace() throws Exception {
+    new FeatureFlags(db.dataSource()).setOverride(FeatureFlags.TELEMETRY_EXPORT, PERSON, false);
+    assertFalse(readOptOut(personToken).data("telemetry", "exportOptOut").asBoolean(true));
+    assertFalse(setOptOut(personToken, true).hasErrors());
+    record(client, 1, token(personToken));
+    JsonNode status = exportStatus();
+    assertEquals(1, status.path("usersOptedOut").asInt(), status.toString());
+    assertEquals(1, status.path("usersOverridingOff").asInt(), status.toString());
+
+    assertFalse(setOptOut(personToken, false).hasErrors());
+    record(client, 1, token(personToken));
+
+    assertFalse(readOptOut(personToken).data("telemetry", "exportOptOut").asBoolean(true));
+    assertEquals(
+        "false",
+        db.queryString(
+            "SELECT enabled::text FROM feature_flag_overrides WHERE user_id = " + PERSON),
+        "the administrator's off is still there");
+    assertEquals(0, queued("u:" + PERSON), "nothing of theirs queued, before or after");
+    assertEquals(
+        1,
+        db.queryLong(
+            "SELECT count(*) FROM event_logs WHERE user_id = "
+                + PERSON
+                + " AND kept_local_reason IS NULL"),
+        "after opting back in: not kept local by a privacy rule, just not exported");
+    JsonNode after = exportStatus();
+    assertEquals(0, after.path("usersOptedOut").asInt(), after.toString());
+    assertEquals(1, after.path("usersOverridingOff").asInt(), after.toString());
   }
 
   @Test
@@ -615,6 +655,16 @@ class PrivacyIT {
 
   private static GraphQlClient.Answer erase(Map<String, Object> variables) throws Exception {
     return client.post(ERASE, variables, token(adminToken));
+  }
+
+  private static JsonNode exportStatus() throws Exception {
+    GraphQlClient.Answer answer =
+        client.post(
+            "{ telemetry { exportStatus { usersOverridingOff usersOptedOut } } }",
+            Map.of(),
+            token(adminToken));
+    assertFalse(answer.hasErrors(), answer.text());
+    return answer.data("telemetry", "exportStatus");
   }
 
   private static GraphQlClient.Answer readOptOut(String token) throws Exception {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tally.config.ConfigException;
+import dev.tally.ratelimit.RateLimitConfig;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -35,6 +36,31 @@ class RecordEventConfigTest {
                 RecordEventConfig.fromEnv(
                     Map.of("DATABASE_URL", DB, "TELEMETRY_CONSOLE_ENABLED", "maybe")));
     assertTrue(bad.getMessage().startsWith("TELEMETRY_CONSOLE_ENABLED must be true or false"));
+  }
+
+  @Test
+  void fromEnv_readsTheConsolesSignInLimit() {
+    assertEquals(
+        10, RecordEventConfig.fromEnv(Map.of("DATABASE_URL", DB)).consoleSignInAttemptsPerMinute());
+    assertEquals(
+        0,
+        RecordEventConfig.fromEnv(
+                Map.of("DATABASE_URL", DB, "TELEMETRY_CONSOLE_SIGN_IN_ATTEMPTS_PER_MINUTE", "0"))
+            .consoleSignInAttemptsPerMinute(),
+        "0 turns it off");
+    ConfigException bad =
+        assertThrows(
+            ConfigException.class,
+            () ->
+                RecordEventConfig.fromEnv(
+                    Map.of(
+                        "DATABASE_URL",
+                        DB,
+                        "TELEMETRY_CONSOLE_SIGN_IN_ATTEMPTS_PER_MINUTE",
+                        "-1")));
+    assertTrue(
+        bad.getMessage().startsWith("TELEMETRY_CONSOLE_SIGN_IN_ATTEMPTS_PER_MINUTE must be"),
+        bad.getMessage());
   }
 
   @Test
@@ -72,6 +98,36 @@ class RecordEventConfigTest {
     ConfigException database =
         assertThrows(ConfigException.class, () -> RecordEventConfig.fromEnv(Map.of()));
     assertEquals("DATABASE_URL must be set", database.getMessage());
+  }
+
+  @Test
+  void fromEnv_readsTheBudgetsCheckedBeforeABodyIsRead() {
+    RecordEventConfig defaults = RecordEventConfig.fromEnv(Map.of("DATABASE_URL", DB));
+    assertEquals(RateLimitConfig.DEFAULTS, defaults.rateLimits());
+
+    RateLimitConfig set =
+        RecordEventConfig.fromEnv(
+                Map.of(
+                    "DATABASE_URL", DB,
+                    "TELEMETRY_RATE_LIMIT_ADDRESS_REQUESTS_PER_MINUTE", "0",
+                    "TELEMETRY_RATE_LIMIT_FAILED_AUTHENTICATIONS_PER_MINUTE", "5",
+                    "TELEMETRY_RATE_LIMIT_BYTES_PER_MINUTE", "2147483647",
+                    "TELEMETRY_RATE_LIMIT_ANONYMOUS_BYTES_PER_MINUTE", "1024"))
+            .rateLimits();
+    assertEquals(0, set.addressRequestsPerMinute());
+    assertEquals(5, set.failedAuthenticationsPerMinute());
+    assertEquals(Integer.MAX_VALUE, set.bytesPerMinute());
+    assertEquals(1024, set.anonymousBytesPerMinute());
+
+    ConfigException bad =
+        assertThrows(
+            ConfigException.class,
+            () ->
+                RecordEventConfig.fromEnv(
+                    Map.of("DATABASE_URL", DB, "TELEMETRY_RATE_LIMIT_BYTES_PER_MINUTE", "-1")));
+    assertTrue(
+        bad.getMessage().startsWith("TELEMETRY_RATE_LIMIT_BYTES_PER_MINUTE must be"),
+        bad.getMessage());
   }
 
   @Test

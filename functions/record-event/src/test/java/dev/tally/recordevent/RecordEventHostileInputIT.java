@@ -31,6 +31,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * record-event under hostile and unlucky input, in the real invoker against a real PostgreSQL, with
@@ -424,5 +425,76 @@ class RecordEventHostileInputIT {
 
     assertEquals(400, response.status(), "the input type has no id field: " + response.raw());
     assertEquals(0, stored());
+  }
+
+  /** A GraphQL name too long, and text that is no name at all. */
+  @ParameterizedTest
+  @ValueSource(strings = {"x", "-"})
+  void aHugeOperationName_isRefusedWithoutBeingEchoedOrLogged(String filler) throws Exception {
+    String huge = "Huge" + filler.repeat(1024 * 1024);
+    int linesBefore = requestLogLines().size();
+    Map<String, Object> request = new HashMap<>();
+    request.put("query", RecordEventIT.MUTATION);
+    request.put("operationName", huge);
+    request.put("variables", Map.of("events", events(1)));
+
+    Response response = post(request);
+
+    assertEquals(400, response.status(), "names no operation a client would send");
+    assertTrue(
+        response.firstError().startsWith("'operationName' must be the name of an operation"),
+        response.firstError());
+    assertTrue(response.raw().length() < 1000, "the answer does not quote it");
+    assertEquals(0, stored());
+    List<JsonNode> lines = awaitRequestLogLines(linesBefore + 1);
+    assertFalse(function.output().contains(filler.repeat(200)), "the log never holds it");
+    assertEquals(400, lines.get(lines.size() - 1).path("status").asInt());
+  }
+
+  @Test
+  void aLongOperationName_runsAndIsLoggedAsAPlaceholder() throws Exception {
+    String name = "Long" + "y".repeat(196);
+    int linesBefore = requestLogLines().size();
+    Map<String, Object> request = new HashMap<>();
+    request.put("query", RecordEventIT.MUTATION.replace("ExportTelemetryEvents", name));
+    request.put("operationName", name);
+    request.put("variables", Map.of("events", events(1)));
+
+    Response response = post(request);
+
+    assertEquals(200, response.status(), response.raw());
+    assertFalse(response.body().has("errors"), response.raw());
+    assertEquals(1, db.queryLong("SELECT count(*) FROM event_logs"));
+    List<JsonNode> lines = awaitRequestLogLines(linesBefore + 1);
+    assertEquals("(too long)", lines.get(lines.size() - 1).path("operation").asText());
+    assertFalse(function.output().contains(name), "at most 100 characters of it are logged");
+  }
+
+  /** The function's request log lines so far. */
+  private static List<JsonNode> requestLogLines() throws Exception {
+    List<JsonNode> lines = new ArrayList<>();
+    for (String line : function.output().split("\n")) {
+      if (line.startsWith("{") && line.contains("record-event request")) {
+        JsonNode entry = JSON.readTree(line);
+        if ("record-event request".equals(entry.path("message").asText())) {
+          lines.add(entry);
+        }
+      }
+    }
+    return lines;
+  }
+
+  /** Waits for the log line of the request just answered: it is written after the answer. */
+  private static List<JsonNode> awaitRequestLogLines(int count) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    List<JsonNode> lines = requestLogLines();
+    while (lines.size() < count) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("no log line for the request");
+      }
+      Thread.onSpinWait();
+      lines = requestLogLines();
+    }
+    return lines;
   }
 }

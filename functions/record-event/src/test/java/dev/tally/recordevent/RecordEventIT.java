@@ -76,6 +76,8 @@ class RecordEventIT {
     env.put("TELEMETRY_CORS_ALLOWED_ORIGINS", ALLOWED_ORIGIN);
     // The contract's golden events are dated 2024.
     env.put("TELEMETRY_TIMESTAMP_MAX_PAST", "3650d");
+    // Room for ten bodies of 3 MiB from one address in a minute, each read and answered 413.
+    env.put("TELEMETRY_RATE_LIMIT_ANONYMOUS_BYTES_PER_MINUTE", String.valueOf(64 * 1024 * 1024));
     function =
         FunctionProcess.start("record-event", "dev.tally.recordevent.RecordEventFunction", env);
 

@@ -4,6 +4,8 @@ import com.google.cloud.functions.HttpRequest;
 import com.google.cloud.functions.HttpResponse;
 import dev.tally.instance.RequestBodies;
 import dev.tally.json.Json;
+import dev.tally.ratelimit.RateLimiter;
+import dev.tally.store.ConsoleSessions;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -19,6 +21,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Pattern;
 
 /**
  * The administrators' console: answers the requests under {@code /console} with server-rendered
@@ -36,12 +39,20 @@ import java.util.TreeSet;
  * POST /console/sign-out         signs out
  * GET  /console/console.css      the style sheet
  * </pre>
+ *
+ * <p>Signing in opens a console session ({@link ConsoleBackend#signIn}); the cookie holds its ID
+ * ({@link SessionCookie}). Sign-in attempts are limited per client address ({@link
+ * SignInAttempts}), and every {@code POST}, sign-in and sign-out included, must come from the
+ * console's own page ({@link SameOrigin}).
  */
 public final class Console {
   static final String ROOT = "/console";
   private static final int MAX_FORM_BYTES = 16 * 1024;
   private static final Set<Integer> RANGES = Set.of(7, 30, 90);
   private static final int DEFAULT_RANGE = 30;
+
+  /** What an access token may look like; other text is refused without a look at the database. */
+  private static final Pattern TOKEN_FORM = Pattern.compile("[A-Za-z0-9_.~+/=-]{16,512}");
 
   /** What a page may load and where its forms may go: nothing but the console itself. */
   private static final String CONTENT_SECURITY_POLICY =
@@ -65,8 +76,8 @@ public final class Console {
   static final String EXPORT_QUERY =
       """
       query ConsoleExport { telemetry {
-        exportStatus { enabled usersOverridingOn usersOverridingOff backlog oldestUnexportedSeconds
-          exportedKept setAside
+        exportStatus { enabled usersOverridingOn usersOverridingOff usersOptedOut backlog
+          oldestUnexportedSeconds exportedKept setAside
           recentRuns(first: 20) { startedAt durationMs exported failed setAside backlog error } }
         setAsideEvents(first: 50) { totalCount
           nodes { id setAsideAt reason attempts failures lastError } } } }
@@ -106,11 +117,13 @@ public final class Console {
           + " discardSetAsideEvents(ids: $ids) { count } } }";
 
   private final ConsoleBackend backend;
+  private final SignInAttempts signInAttempts;
   private final Pages pages = new Pages();
   private final byte[] css;
 
-  public Console(ConsoleBackend backend) {
+  public Console(ConsoleBackend backend, SignInAttempts signInAttempts) {
     this.backend = backend;
+    this.signInAttempts = signInAttempts;
     try (InputStream in = Console.class.getResourceAsStream("/console/static/console.css")) {
       this.css = in.readAllBytes();
     } catch (IOException e) {
@@ -140,21 +153,16 @@ public final class Console {
       return method.equals("GET") ? signInPage(response, 200, null) : signIn(request, response);
     }
     if (path.equals(ROOT + "/sign-out") && method.equals("POST")) {
-      response.appendHeader("Set-Cookie", SessionCookie.remove(request));
-      return redirect(response, ROOT + "/sign-in");
+      return signOut(request, response);
     }
-    Optional<String> token = SessionCookie.read(request);
-    if (token.isEmpty()) {
+    Optional<String> sessionId = SessionCookie.read(request);
+    if (sessionId.isEmpty()) {
       return signInPage(response, 401, "Sign in with an administrator's access token to see this.");
     }
     if (method.equals("POST") && !SameOrigin.check(request)) {
-      return error(
-          response,
-          403,
-          "This change was not sent from the console's own page (its Origin header does not"
-              + " match), so nothing was changed.");
+      return notSameOrigin(response);
     }
-    Session session = new Session(request, response, token.get());
+    Session session = new Session(request, response, sessionId.get());
     try {
       return route(session, path, method);
     } catch (Answered answered) {
@@ -191,17 +199,33 @@ public final class Console {
   }
 
   /** One signed-in request: what it asks the API with. */
-  private record Session(HttpRequest request, HttpResponse response, String token) {}
+  private record Session(HttpRequest request, HttpResponse response, String sessionId) {}
+
+  private int notSameOrigin(HttpResponse response) throws IOException {
+    return error(
+        response,
+        403,
+        "This change was not sent from the console's own page (its Origin header does not"
+            + " match), so nothing was changed.");
+  }
 
   // ---------------------------------------------------------------- sign-in
 
   private int signInPage(HttpResponse response, int status, String message) throws IOException {
     Map<String, Object> scope = layout("Sign in", null);
     scope.put("message", message);
+    scope.put("sessionHours", ConsoleSessions.LIFETIME.toHours());
+    scope.put("idleMinutes", ConsoleSessions.IDLE_TIMEOUT.toMinutes());
     return page(response, status, "sign-in", scope);
   }
 
   private int signIn(HttpRequest request, HttpResponse response) throws IOException {
+    // Counted first: before the form is read and before its token is looked up.
+    RateLimiter.Decision attempt = signInAttempts.count(request);
+    if (!attempt.allowed()) {
+      response.appendHeader("Retry-After", String.valueOf(attempt.retryAfterSeconds()));
+      return signInPage(response, 429, signInAttempts.refusal(attempt));
+    }
     if (!SameOrigin.check(request)) {
       return signInPage(
           response, 403, "Sign in from the console's own page: this form came from elsewhere.");
@@ -211,10 +235,11 @@ public final class Console {
       return signInPage(response, 413, "The form was too large.");
     }
     String token = first(form, "token").map(String::trim).orElse("");
-    if (!SessionCookie.canHold(token)) {
+    if (!TOKEN_FORM.matcher(token).matches()) {
       return signInPage(response, 401, "That is not an access token of this instance.");
     }
-    ConsoleBackend.Answer answer = backend.execute(request, token, SIGN_IN_QUERY, Map.of());
+    ConsoleBackend.SignIn signIn = backend.signIn(request, token, SIGN_IN_QUERY);
+    ConsoleBackend.Answer answer = signIn.answer();
     if (answer.status() == 401) {
       return signInPage(response, 401, capitalized(answer.errorMessage()) + ".");
     }
@@ -225,11 +250,30 @@ public final class Console {
           "This token is not an administrator's: sign in with a token that has the site-admin"
               + " scope.");
     }
-    if (answer.errorCode() != null) {
+    if (answer.errorCode() != null || signIn.sessionId() == null) {
       return failed(response, answer);
     }
-    response.appendHeader("Set-Cookie", SessionCookie.keep(token, request));
+    response.appendHeader("Set-Cookie", SessionCookie.keep(signIn.sessionId(), request));
     return redirect(response, ROOT);
+  }
+
+  /**
+   * Ends the session server-side and removes the cookie; refused, with the session untouched, when
+   * the form came from another origin.
+   */
+  private int signOut(HttpRequest request, HttpResponse response) throws IOException {
+    if (!SameOrigin.check(request)) {
+      return notSameOrigin(response);
+    }
+    response.appendHeader("Set-Cookie", SessionCookie.remove(request));
+    Optional<String> sessionId = SessionCookie.read(request);
+    if (sessionId.isPresent()) {
+      ConsoleBackend.Answer ended = backend.signOut(sessionId.get());
+      if (ended.status() != 200) {
+        return failed(response, ended);
+      }
+    }
+    return redirect(response, ROOT + "/sign-in");
   }
 
   // ---------------------------------------------------------------- usage
@@ -476,7 +520,7 @@ public final class Console {
   private ConsoleBackend.Answer ask(Session session, String query, Map<String, Object> variables)
       throws IOException, Answered {
     ConsoleBackend.Answer answer =
-        backend.execute(session.request(), session.token(), query, variables);
+        backend.execute(session.request(), session.sessionId(), query, variables);
     HttpResponse response = session.response();
     if (answer.status() == 401) {
       response.appendHeader("Set-Cookie", SessionCookie.remove(session.request()));

@@ -1,53 +1,49 @@
 package dev.tally.recordevent.console;
 
 import com.google.cloud.functions.HttpRequest;
+import dev.tally.store.ConsoleSessions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.regex.Pattern;
 
 /**
- * The cookie that keeps an administrator's access token between the console's requests: {@code
- * HttpOnly} (no script reads it), {@code SameSite=Strict} (no other site's page sends it), {@code
- * Secure} except when the console is reached on a loopback address over plain HTTP, and only for
- * {@code /console}: the GraphQL endpoint never accepts it.
+ * The cookie that keeps an administrator's console session between requests. It holds the session's
+ * ID only, never an access token ({@link ConsoleSessions}): {@code HttpOnly} (no script reads it),
+ * {@code SameSite=Strict} (no other site's page sends it), {@code Secure} except when the console
+ * is reached on a loopback address over plain HTTP, and only for {@code /console}: the GraphQL
+ * endpoint never accepts it.
  */
 final class SessionCookie {
   static final String NAME = "tally_console";
 
-  /** How long a sign-in lasts. */
-  static final Duration MAX_AGE = Duration.ofHours(8);
-
-  /** What a token may hold to be kept in a cookie as it is: tokens are letters, digits and _. */
-  private static final Pattern COOKIE_SAFE = Pattern.compile("[A-Za-z0-9_.~+/=-]{16,512}");
+  /**
+   * How long the browser keeps it: the session's lifetime, which the server enforces whatever the
+   * browser does.
+   */
+  static final Duration MAX_AGE = ConsoleSessions.LIFETIME;
 
   private SessionCookie() {}
 
-  /** Whether {@code token} can be kept in the cookie; other text is no token of this instance. */
-  static boolean canHold(String token) {
-    return token != null && COOKIE_SAFE.matcher(token).matches();
-  }
-
-  /** The token the request's cookie holds. */
+  /** The session ID the request's cookie holds; a value of any other form is no session. */
   static Optional<String> read(HttpRequest request) {
     for (String header : request.getHeaders().getOrDefault("Cookie", List.of())) {
       for (String pair : header.split(";")) {
         int equals = pair.indexOf('=');
         if (equals > 0 && pair.substring(0, equals).trim().equals(NAME)) {
           String value = pair.substring(equals + 1).trim();
-          return canHold(value) ? Optional.of(value) : Optional.empty();
+          return ConsoleSessions.isWellFormed(value) ? Optional.of(value) : Optional.empty();
         }
       }
     }
     return Optional.empty();
   }
 
-  /** The {@code Set-Cookie} value that keeps {@code token}. */
-  static String keep(String token, HttpRequest request) {
+  /** The {@code Set-Cookie} value that keeps {@code sessionId}. */
+  static String keep(String sessionId, HttpRequest request) {
     return NAME
         + "="
-        + token
+        + sessionId
         + "; Path=/console; Max-Age="
         + MAX_AGE.toSeconds()
         + "; HttpOnly; SameSite=Strict"

@@ -8,7 +8,9 @@
  * dev.tally.recordevent.console.ConsoleBackend}: the same checks, limits and data as any other
  * client. Pages are rendered on the server from Mustache templates (which escape HTML) with charts
  * drawn as SVG; they need no script, font or file from anywhere else. An administrator signs in
- * once with an access token, which is kept in an {@code HttpOnly}, {@code SameSite=Strict} cookie;
- * every change is a form {@code POST} whose {@code Origin} must be the console's own.
+ * with an access token, which opens a server-side session: an {@code HttpOnly}, {@code
+ * SameSite=Strict} cookie holds the session's ID, never the token. Sign-in attempts are limited per
+ * client address, and every change (sign-in and sign-out included) is a form {@code POST} whose
+ * {@code Origin} must be the console's own.
  */
 package dev.tally.recordevent.console;

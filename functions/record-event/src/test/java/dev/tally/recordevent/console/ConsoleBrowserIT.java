@@ -42,6 +42,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.openqa.selenium.By;
+import org.openqa.selenium.Cookie;
 import org.openqa.selenium.Keys;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebDriver;
@@ -79,6 +80,8 @@ class ConsoleBrowserIT {
     env.put("DATABASE_URL", db.url());
     env.put("DATABASE_USER", db.user());
     env.put("TELEMETRY_SENSITIVE_METADATA_ALLOWLIST", "exampleFeature::exampleAction::shown");
+    // Every sign-in of these tests comes from one address (ConsoleIT tests the limit).
+    env.put("TELEMETRY_CONSOLE_SIGN_IN_ATTEMPTS_PER_MINUTE", "100");
     function =
         FunctionProcess.start("record-event", "dev.tally.recordevent.RecordEventFunction", env);
     AccessTokens tokens = new AccessTokens(db.dataSource(), Clock.systemUTC());
@@ -280,13 +283,15 @@ class ConsoleBrowserIT {
   }
 
   @Test
-  void signIn_keepsTheTokenInAnHttpOnlyStrictCookieOnly() {
+  void signIn_keepsOnlyASessionIdInAnHttpOnlyStrictCookie() {
     signInAsAdmin();
 
-    var cookie = browser.manage().getCookieNamed("tally_console");
+    Cookie cookie = browser.manage().getCookieNamed("tally_console");
     assertTrue(cookie.isHttpOnly());
     assertEquals("Strict", cookie.getSameSite());
     assertEquals("/console", cookie.getPath());
+    assertTrue(cookie.getValue().matches("[A-Za-z0-9_-]{43}"), "a session ID");
+    assertFalse(cookie.getValue().contains(adminToken.substring(4, 20)), "no part of the token");
     assertFalse(browser.getCurrentUrl().contains(adminToken));
     Object readable =
         ((org.openqa.selenium.JavascriptExecutor) browser)
@@ -294,6 +299,43 @@ class ConsoleBrowserIT {
                 "return document.cookie + JSON.stringify(Object.assign({}, localStorage))"
                     + " + JSON.stringify(Object.assign({}, sessionStorage));");
     assertFalse(String.valueOf(readable).contains(adminToken), "no script can read the token");
+    assertFalse(String.valueOf(readable).contains(cookie.getValue()), "nor the session");
+  }
+
+  @Test
+  void signOut_endsTheSessionSoACopyOfTheCookieNoLongerWorks() throws Exception {
+    signInAsAdmin();
+    Cookie copy = browser.manage().getCookieNamed("tally_console");
+
+    browser.findElement(By.cssSelector("form.sign-out button")).click();
+
+    waiting().until(ExpectedConditions.presenceOfElementLocated(By.id("token")));
+    assertTrue(browser.manage().getCookies().isEmpty(), "the browser dropped it");
+    browser.manage().addCookie(copy);
+    browser.get(url("/console"));
+    WebElement message =
+        waiting().until(ExpectedConditions.presenceOfElementLocated(By.id("message")));
+    assertTrue(message.getText().contains("signed out"), message.getText());
+    assertTrue(browser.findElements(By.id("events-chart")).isEmpty());
+    screenshot("signed-out");
+  }
+
+  @Test
+  void revokingTheToken_endsTheSessionOnTheNextPage() {
+    AccessTokens tokens = new AccessTokens(db.dataSource(), Clock.systemUTC());
+    AccessTokens.CreatedToken token =
+        tokens.create(1, Set.of(AccessTokens.USER_ALL, AccessTokens.SITE_ADMIN), null, "laptop");
+    signIn(token.token());
+    waiting().until(ExpectedConditions.presenceOfElementLocated(By.id("events-chart")));
+
+    tokens.revoke(token.id());
+    browser.findElement(By.linkText("Export")).click();
+
+    WebElement message =
+        waiting().until(ExpectedConditions.presenceOfElementLocated(By.id("message")));
+    assertTrue(message.getText().contains("was revoked"), message.getText());
+    assertTrue(browser.findElements(By.id("export-state")).isEmpty());
+    assertTrue(browser.manage().getCookies().isEmpty(), "the cookie is removed");
   }
 
   @Test

@@ -12,13 +12,20 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -26,12 +33,19 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * The console's HTTP rules through the real invoker: sign-in, the cookie, the Origin check, the
- * headers of its pages, and that its classes stay off the path of recording.
+ * The console's HTTP rules through the real invoker: sign-in, the session and its cookie, sign-out,
+ * revocation, the sign-in limit, the Origin check, the headers of its pages, and that its classes
+ * stay off the path of recording.
  */
 @ExtendWith(PostgresExtension.class)
 class ConsoleIT {
   private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+  /** Sign-in attempts per address and minute: few, so that a test can reach the limit. */
+  private static final int SIGN_IN_ATTEMPTS = 3;
+
+  /** Each sign-in of a test comes from an address of its own, apart from the limit's test. */
+  private static final AtomicInteger ADDRESSES = new AtomicInteger();
 
   private static TestDatabase db;
   private static FunctionProcess function;
@@ -40,11 +54,31 @@ class ConsoleIT {
   @BeforeAll
   static void start(TestDatabase database) throws Exception {
     db = database;
-    function = start(Map.of());
-    adminToken =
-        new AccessTokens(db.dataSource(), Clock.systemUTC())
-            .create(1, Set.of(AccessTokens.USER_ALL, AccessTokens.SITE_ADMIN), null, "admin")
-            .token();
+    function =
+        start(
+            Map.of(
+                "TELEMETRY_CONSOLE_SIGN_IN_ATTEMPTS_PER_MINUTE", String.valueOf(SIGN_IN_ATTEMPTS)));
+    adminToken = newAdminToken().token();
+  }
+
+  private static AccessTokens.CreatedToken newAdminToken() {
+    return new AccessTokens(db.dataSource(), Clock.systemUTC())
+        .create(1, Set.of(AccessTokens.USER_ALL, AccessTokens.SITE_ADMIN), null, "admin");
+  }
+
+  /** Signs in from an address of its own; the {@code Cookie} header that sends the session. */
+  private static String signIn(String token) throws Exception {
+    HttpResponse<String> signedIn =
+        postForm(
+            "/console/sign-in",
+            "token=" + token,
+            "Origin",
+            origin(),
+            "X-Forwarded-For",
+            "198.51.100." + ADDRESSES.incrementAndGet());
+    assertEquals(303, signedIn.statusCode(), signedIn.body());
+    String setCookie = signedIn.headers().firstValue("Set-Cookie").orElseThrow();
+    return setCookie.substring(0, setCookie.indexOf(';'));
   }
 
   private static FunctionProcess start(Map<String, String> settings) throws Exception {
@@ -127,6 +161,7 @@ class ConsoleIT {
     assertFalse(beforeConsole.contains("dev.tally.recordevent.console."), "console classes");
     assertFalse(beforeConsole.contains("com.github.mustachejava"), "template engine");
     assertFalse(beforeConsole.contains("dev.tally.recordevent.ConsoleGraphQl"));
+    assertFalse(beforeConsole.contains("dev.tally.store.ConsoleSessions"), "console sessions");
 
     HttpResponse<String> signIn =
         HTTP.send(
@@ -163,18 +198,42 @@ class ConsoleIT {
   }
 
   @Test
-  void signIn_setsAnHttpOnlyStrictCookieAndRedirectsToTheConsole() throws Exception {
+  void signIn_setsAnHttpOnlyStrictCookieThatHoldsASessionIdNotTheToken() throws Exception {
+    AccessTokens.CreatedToken token = newAdminToken();
+
     HttpResponse<String> signedIn =
-        postForm("/console/sign-in", "token=" + adminToken, "Origin", origin());
+        postForm(
+            "/console/sign-in",
+            "token=" + token.token(),
+            "Origin",
+            origin(),
+            "X-Forwarded-For",
+            "198.51.100." + ADDRESSES.incrementAndGet());
 
     assertEquals(303, signedIn.statusCode(), signedIn.body());
     assertEquals("/console", signedIn.headers().firstValue("Location").orElseThrow());
-    String cookie = signedIn.headers().firstValue("Set-Cookie").orElseThrow();
+    String setCookie = signedIn.headers().firstValue("Set-Cookie").orElseThrow();
+    assertTrue(
+        setCookie.matches(
+            "tally_console=[A-Za-z0-9_-]{43}; Path=/console; Max-Age=28800; HttpOnly;"
+                + " SameSite=Strict"),
+        setCookie + " (Secure is left out on a loopback address only)");
+    assertFalse(setCookie.contains(token.token()), "the cookie holds no token");
+    String sessionId = setCookie.substring("tally_console=".length(), setCookie.indexOf(';'));
     assertEquals(
-        "tally_console=" + adminToken + "; Path=/console; Max-Age=28800; HttpOnly; SameSite=Strict",
-        cookie,
-        "Secure is left out on a loopback address only");
-    assertFalse(signedIn.headers().firstValue("Location").orElseThrow().contains(adminToken));
+        token.id(),
+        db.queryLong(
+            "SELECT access_token_id FROM console_sessions WHERE session_sha256 = '\\x"
+                + HexFormat.of()
+                    .formatHex(
+                        MessageDigest.getInstance("SHA-256")
+                            .digest(sessionId.getBytes(StandardCharsets.US_ASCII)))
+                + "'"),
+        "the instance keeps the session's hash, with the token it was opened with");
+
+    HttpResponse<String> page = get("/console", "Cookie", "tally_console=" + sessionId);
+    assertEquals(200, page.statusCode(), page.body());
+    assertFalse(page.body().contains(token.token()));
 
     HttpResponse<String> crossSite =
         postForm("/console/sign-in", "token=" + adminToken, "Origin", "https://evil.example");
@@ -183,8 +242,112 @@ class ConsoleIT {
   }
 
   @Test
+  void cookie_thatHoldsNoKnownSession_isRefusedWithTheSignInForm() throws Exception {
+    byte[] guess = new byte[32];
+    new SecureRandom().nextBytes(guess);
+    for (String value :
+        List.of(Base64.getUrlEncoder().withoutPadding().encodeToString(guess), adminToken)) {
+      HttpResponse<String> page = get("/console", "Cookie", "tally_console=" + value);
+
+      assertEquals(401, page.statusCode());
+      assertTrue(page.body().contains("<input id=\"token\""), page.body());
+    }
+  }
+
+  @Test
+  void signOut_fromAnotherOrigin_isRefusedAndTheSessionLives() throws Exception {
+    String cookie = signIn(adminToken);
+
+    HttpResponse<String> foreign =
+        postForm("/console/sign-out", "", "Cookie", cookie, "Origin", "https://evil.example");
+    HttpResponse<String> none = postForm("/console/sign-out", "", "Cookie", cookie);
+
+    assertEquals(403, foreign.statusCode());
+    assertEquals(403, none.statusCode());
+    assertTrue(foreign.headers().allValues("Set-Cookie").isEmpty());
+    assertEquals(200, get("/console", "Cookie", cookie).statusCode(), "still signed in");
+  }
+
+  @Test
+  void signOut_endsTheSessionSoTheOldCookieNoLongerWorks() throws Exception {
+    String cookie = signIn(adminToken);
+    assertEquals(200, get("/console/export", "Cookie", cookie).statusCode());
+
+    HttpResponse<String> signedOut =
+        postForm("/console/sign-out", "", "Cookie", cookie, "Origin", origin());
+
+    assertEquals(303, signedOut.statusCode(), signedOut.body());
+    assertEquals("/console/sign-in", signedOut.headers().firstValue("Location").orElseThrow());
+    assertTrue(
+        signedOut.headers().firstValue("Set-Cookie").orElseThrow().contains("Max-Age=0"),
+        "the browser drops the cookie");
+    // A copy of the cookie kept anyway: the server ended the session.
+    HttpResponse<String> replayed = get("/console/export", "Cookie", cookie);
+    assertEquals(401, replayed.statusCode());
+    assertTrue(replayed.body().contains("signed out; sign in again"), replayed.body());
+    HttpResponse<String> change =
+        postForm("/console/export/switch", "enabled=false", "Cookie", cookie, "Origin", origin());
+    assertEquals(401, change.statusCode());
+    assertEquals("true", flag());
+  }
+
+  @Test
+  void revokingTheToken_endsALiveSessionAtOnce() throws Exception {
+    AccessTokens.CreatedToken token = newAdminToken();
+    String cookie = signIn(token.token());
+    assertEquals(200, get("/console", "Cookie", cookie).statusCode());
+
+    AccessTokens.Revocation revoked =
+        new AccessTokens(db.dataSource(), Clock.systemUTC()).revoke(token.id());
+
+    assertEquals(1, revoked.consoleSessionsEnded());
+    HttpResponse<String> page = get("/console", "Cookie", cookie);
+    assertEquals(401, page.statusCode());
+    assertTrue(page.body().contains("was revoked"), page.body());
+    assertTrue(
+        page.headers().firstValue("Set-Cookie").orElseThrow().contains("Max-Age=0"),
+        "the cookie is removed");
+  }
+
+  @Test
+  void signIn_refusedAfterTooManyAttemptsFromOneAddress() throws Exception {
+    String address = "203.0.113.77";
+    long sessions = db.queryLong("SELECT count(*) FROM console_sessions");
+    for (int i = 0; i < SIGN_IN_ATTEMPTS; i++) {
+      HttpResponse<String> wrong =
+          postForm(
+              "/console/sign-in",
+              "token=tly_0000000000000000000000000000000000000000000000000000000000000000",
+              "Origin",
+              origin(),
+              "X-Forwarded-For",
+              address);
+      assertEquals(401, wrong.statusCode(), "attempt " + (i + 1));
+    }
+
+    HttpResponse<String> limited =
+        postForm(
+            "/console/sign-in",
+            "token=" + adminToken,
+            "Origin",
+            origin(),
+            "X-Forwarded-For",
+            address);
+
+    assertEquals(429, limited.statusCode(), "refused before the token is looked up");
+    long retryAfter = Long.parseLong(limited.headers().firstValue("Retry-After").orElseThrow());
+    assertTrue(retryAfter >= 1 && retryAfter <= 60 / SIGN_IN_ATTEMPTS, "Retry-After " + retryAfter);
+    assertTrue(limited.body().contains("Too many sign-in attempts"), limited.body());
+    assertTrue(limited.body().contains("<input id=\"token\""), "on the sign-in page");
+    assertTrue(limited.headers().allValues("Set-Cookie").isEmpty());
+    assertEquals(sessions, db.queryLong("SELECT count(*) FROM console_sessions"));
+    // Another address is not affected.
+    assertEquals(200, get("/console", "Cookie", signIn(adminToken)).statusCode());
+  }
+
+  @Test
   void changes_needTheConsolesOwnOrigin() throws Exception {
-    String cookie = "tally_console=" + adminToken;
+    String cookie = signIn(adminToken);
 
     HttpResponse<String> foreign =
         postForm(
@@ -216,7 +379,7 @@ class ConsoleIT {
             + " set_aside_reason) VALUES ('"
             + id
             + "', now(), '\\x0a', now(), 'payload is not a valid Event: <truncated>')");
-    String cookie = "tally_console=" + adminToken;
+    String cookie = signIn(adminToken);
 
     HttpResponse<String> page = get("/console/export", "Cookie", cookie);
 
@@ -243,7 +406,7 @@ class ConsoleIT {
 
   @Test
   void pages_loadNothingFromElsewhereAndAreNeverCached() throws Exception {
-    HttpResponse<String> page = get("/console", "Cookie", "tally_console=" + adminToken);
+    HttpResponse<String> page = get("/console", "Cookie", signIn(adminToken));
 
     assertEquals(200, page.statusCode(), page.body());
     assertEquals("no-store", page.headers().firstValue("Cache-Control").orElseThrow());
@@ -264,7 +427,7 @@ class ConsoleIT {
         HTTP.send(
             HttpRequest.newBuilder(function.uri("/.api/graphql"))
                 .header("Content-Type", "application/json")
-                .header("Cookie", "tally_console=" + adminToken)
+                .header("Cookie", signIn(adminToken))
                 .POST(
                     HttpRequest.BodyPublishers.ofString(
                         "{\"query\":\"{ telemetry { exportStatus { enabled } } }\"}"))

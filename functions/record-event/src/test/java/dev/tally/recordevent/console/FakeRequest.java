@@ -11,11 +11,11 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 
-/** A request with headers only, for the console's header rules. */
-final class FakeRequest implements HttpRequest {
+/** A request with headers only, for the console's header rules and its backend. */
+public final class FakeRequest implements HttpRequest {
   private final Map<String, List<String>> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
 
-  FakeRequest header(String name, String value) {
+  public FakeRequest header(String name, String value) {
     headers.put(name, List.of(value));
     return this;
   }

@@ -1,7 +1,6 @@
 package dev.tally.recordevent.console;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Optional;
@@ -10,7 +9,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 class SessionCookieTest {
-  private static final String TOKEN = "tly_0123456789abcdef0123456789abcdef";
+  /** The form of a session ID: 32 random bytes, base64url without padding. */
+  private static final String SESSION_ID = "q1Yd8-Zl0n_3xK2bQW9vE7rT4uI6oP5aS1dF0gH2jK4";
 
   @ParameterizedTest
   @CsvSource({
@@ -23,9 +23,9 @@ class SessionCookieTest {
     "127.0.0.1.example.com, true"
   })
   void keep_isSecureExceptOnALoopbackAddress(String host, boolean secure) {
-    String cookie = SessionCookie.keep(TOKEN, new FakeRequest().header("Host", host));
+    String cookie = SessionCookie.keep(SESSION_ID, new FakeRequest().header("Host", host));
 
-    assertTrue(cookie.startsWith("tally_console=" + TOKEN + "; Path=/console;"), cookie);
+    assertTrue(cookie.startsWith("tally_console=" + SESSION_ID + "; Path=/console;"), cookie);
     assertTrue(cookie.contains("; HttpOnly"), cookie);
     assertTrue(cookie.contains("; SameSite=Strict"), cookie);
     assertEquals(secure, cookie.endsWith("; Secure"), cookie);
@@ -40,15 +40,24 @@ class SessionCookieTest {
   }
 
   @Test
-  void read_findsTheConsolesCookieAmongOthersAndIgnoresWhatIsNoToken() {
+  void read_findsTheConsolesCookieAmongOthersAndIgnoresWhatIsNoSessionId() {
     assertEquals(
-        Optional.of(TOKEN),
+        Optional.of(SESSION_ID),
         SessionCookie.read(
-            new FakeRequest().header("Cookie", "theme=dark; tally_console=" + TOKEN + "; x=1")));
+            new FakeRequest()
+                .header("Cookie", "theme=dark; tally_console=" + SESSION_ID + "; x=1")));
     assertEquals(
         Optional.empty(),
         SessionCookie.read(new FakeRequest().header("Cookie", "tally_console=a\"b<script>")));
     assertEquals(Optional.empty(), SessionCookie.read(new FakeRequest()));
-    assertFalse(SessionCookie.canHold("short"));
+    // What the cookie held before sessions: an access token is no session ID.
+    assertEquals(
+        Optional.empty(),
+        SessionCookie.read(
+            new FakeRequest()
+                .header(
+                    "Cookie",
+                    "tally_console="
+                        + "tly_0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")));
   }
 }
