@@ -73,6 +73,22 @@ public final class TestDatabase implements AutoCloseable {
     }
   }
 
+  /**
+   * Makes every count into the usage rollups fail, as when one of their indexes refuses a value
+   * (SQLState 54000), until the returned handle is closed.
+   */
+  public AutoCloseable refuseUsageRollups() {
+    execute(
+        """
+        CREATE FUNCTION refuse_rollup() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN RAISE EXCEPTION 'index row size exceeds maximum' USING ERRCODE = '54000'; END $$;
+        CREATE TRIGGER refuse_rollup BEFORE INSERT ON event_usage_daily
+            FOR EACH ROW EXECUTE FUNCTION refuse_rollup();
+        """);
+    return () ->
+        execute("DROP TRIGGER refuse_rollup ON event_usage_daily; DROP FUNCTION refuse_rollup()");
+  }
+
   /** The single {@code long} a query returns, such as a count. */
   public long queryLong(String sql) {
     return queryOne(sql, rs -> rs.getLong(1));

@@ -4,7 +4,6 @@ import com.google.cloud.functions.HttpRequest;
 import dev.tally.event.Actor;
 import dev.tally.privacy.PrivacySignals;
 import dev.tally.ratelimit.Caller;
-import dev.tally.ratelimit.CallerLimits;
 import dev.tally.store.AccessTokens;
 import java.util.List;
 import java.util.Locale;
@@ -26,20 +25,18 @@ final class Authenticator {
 
   private final boolean allowAnonymous;
   private final AccessTokens tokens;
-  private final CallerLimits limits;
 
-  Authenticator(boolean allowAnonymous, AccessTokens tokens, CallerLimits limits) {
+  Authenticator(boolean allowAnonymous, AccessTokens tokens) {
     this.allowAnonymous = allowAnonymous;
     this.tokens = tokens;
-    this.limits = limits;
   }
 
   /**
-   * The context of a request.
+   * The context of a request from {@code address} (the caller of an anonymous request).
    *
    * @throws UnauthenticatedException saying why the credentials are refused
    */
-  RequestContext authenticate(HttpRequest request) {
+  RequestContext authenticate(HttpRequest request, Caller address) {
     Optional<String> authorization = request.getFirstHeader(AUTHORIZATION_HEADER);
     if (authorization.isPresent()) {
       return authenticateToken(bearerToken(authorization.get()), request);
@@ -58,8 +55,7 @@ final class Authenticator {
             .filter(uid -> !uid.isEmpty())
             .map(Actor::anonymous)
             .orElse(Actor.unknown());
-    Caller caller = limits.anonymousCaller(forwardedFor(request));
-    return new RequestContext(actor, false, interactionId, traceId, caller, signals(request));
+    return new RequestContext(actor, false, interactionId, traceId, address, signals(request));
   }
 
   /** Whether the request presents credentials, which {@link #authenticate} then looks up. */

@@ -55,7 +55,7 @@ final class RecordEventService {
             config.limits(),
             config.privacy());
     this.limits = limits;
-    this.authenticator = new Authenticator(config.allowAnonymous(), tokens, limits);
+    this.authenticator = new Authenticator(config.allowAnonymous(), tokens);
     this.clientMutation = new ClientMutation(recorder, limits);
     this.graphQl =
         new Lazy<>(

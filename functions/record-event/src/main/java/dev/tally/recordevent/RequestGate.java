@@ -77,11 +77,11 @@ final class RequestGate {
   private RequestContext authenticate(HttpRequest request, Caller address) {
     Authenticator authenticator = service.get().authenticator();
     if (!Authenticator.presentsCredentials(request)) {
-      return authenticator.authenticate(request);
+      return authenticator.authenticate(request, address);
     }
     limits.tokenLookup(address);
     try {
-      return authenticator.authenticate(request);
+      return authenticator.authenticate(request, address);
     } catch (Authenticator.UnauthenticatedException e) {
       if (e.tokenRefused()) {
         limits.failedAuthentication(address);

@@ -266,14 +266,7 @@ class AdminQueriesIT {
   @Test
   void aUsageReadTheDatabaseFails_saysWhatFailed_notThatNothingWasRecorded() throws Exception {
     record(userToken, List.of(event("search", "submitted", "VSCode", null)));
-    db.execute(
-        """
-        CREATE FUNCTION refuse_rollup() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN RAISE EXCEPTION 'index row size exceeds maximum' USING ERRCODE = '54000'; END $$;
-        CREATE TRIGGER refuse_rollup BEFORE INSERT ON event_usage_daily
-            FOR EACH ROW EXECUTE FUNCTION refuse_rollup();
-        """);
-    try {
+    try (AutoCloseable refused = db.refuseUsageRollups()) {
       HttpResponse<String> response =
           HTTP.send(
               HttpRequest.newBuilder(function.uri("/.api/graphql"))
@@ -293,8 +286,6 @@ class AdminQueriesIT {
               + " refused a value (SQLState 54000)",
           error.path("message").asText());
       assertEquals("INTERNAL", error.path("extensions").path("code").asText());
-    } finally {
-      db.execute("DROP TRIGGER refuse_rollup ON event_usage_daily; DROP FUNCTION refuse_rollup()");
     }
   }
 
