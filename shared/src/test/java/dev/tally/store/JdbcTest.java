@@ -26,7 +26,9 @@ class JdbcTest {
    */
   @Test
   void inTransaction_whoseConnectionIsLost_failsAsUnavailable() {
-    try (HikariDataSource pool = DataSources.pooled(db.config(1), "jdbc-test")) {
+    try (HikariDataSource pool =
+        DataSources.pooled(
+            new DatabaseConfig(db.url(), db.user(), db.password(), 1, false), "jdbc-test")) {
       StoreException failure = loseTheConnection(pool);
 
       assertEquals(StoreException.Kind.UNAVAILABLE, failure.kind(), failure.getMessage());
@@ -36,7 +38,9 @@ class JdbcTest {
 
   @Test
   void inTransaction_afterALostConnection_runsOnANewOne() {
-    try (HikariDataSource pool = DataSources.pooled(db.config(1), "jdbc-test")) {
+    try (HikariDataSource pool =
+        DataSources.pooled(
+            new DatabaseConfig(db.url(), db.user(), db.password(), 1, false), "jdbc-test")) {
       loseTheConnection(pool);
 
       String answer =

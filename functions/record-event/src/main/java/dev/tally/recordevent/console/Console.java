@@ -2,9 +2,9 @@ package dev.tally.recordevent.console;
 
 import com.google.cloud.functions.HttpRequest;
 import com.google.cloud.functions.HttpResponse;
-import dev.tally.instance.RequestBodies;
 import dev.tally.json.Json;
 import dev.tally.ratelimit.RateLimiter;
+import dev.tally.runtime.RequestBodies;
 import dev.tally.store.ConsoleSessions;
 import java.io.IOException;
 import java.io.InputStream;

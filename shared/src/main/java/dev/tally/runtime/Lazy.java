@@ -1,4 +1,4 @@
-package dev.tally.instance;
+package dev.tally.runtime;
 
 import dev.tally.log.JsonLog;
 import java.util.Map;

@@ -1,8 +1,7 @@
 package dev.tally.testing;
 
+import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import dev.tally.store.DataSources;
-import dev.tally.store.DatabaseConfig;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -19,9 +18,20 @@ public final class TestDatabase implements AutoCloseable {
   TestDatabase(PostgresServer server, String name) {
     this.server = server;
     this.name = name;
-    this.dataSource =
-        DataSources.pooled(
-            new DatabaseConfig(url(), server.user(), server.password(), 8, false), name);
+    HikariConfig pool = new HikariConfig();
+    pool.setPoolName(name);
+    pool.setJdbcUrl(url());
+    if (server.user() != null) {
+      pool.setUsername(server.user());
+    }
+    if (server.password() != null) {
+      pool.setPassword(server.password());
+    }
+    pool.setMaximumPoolSize(8);
+    pool.setMinimumIdle(0);
+    // The driver properties of a function's pool, so that statements behave as they do there.
+    SchemaSettings.driverProperties().forEach(pool::addDataSourceProperty);
+    this.dataSource = new HikariDataSource(pool);
   }
 
   /**
@@ -51,11 +61,6 @@ public final class TestDatabase implements AutoCloseable {
 
   public String password() {
     return server.password();
-  }
-
-  /** The settings a function would read to reach this database. */
-  public DatabaseConfig config(int poolSize) {
-    return new DatabaseConfig(url(), user(), password(), poolSize, false);
   }
 
   /** A further empty database on the same server, with no schema at all. */

@@ -1,4 +1,4 @@
-package dev.tally.instance;
+package dev.tally.runtime;
 
 import java.io.IOException;
 import java.io.InputStream;

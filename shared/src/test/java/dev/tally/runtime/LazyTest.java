@@ -1,4 +1,4 @@
-package dev.tally.instance;
+package dev.tally.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;

@@ -1,6 +1,5 @@
 package dev.tally.testing;
 
-import dev.tally.store.Migrations;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.sql.Connection;
@@ -12,6 +11,7 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.flywaydb.core.Flyway;
 
 /**
  * One PostgreSQL server for a whole test run: the server at {@code TEST_DATABASE_URL} when that is
@@ -114,7 +114,11 @@ final class PostgresServer implements AutoCloseable {
     admin("CREATE DATABASE " + template);
     TestDatabase migrated = new TestDatabase(this, template);
     try {
-      Migrations.apply(migrated.dataSource());
+      Flyway.configure()
+          .dataSource(migrated.dataSource())
+          .configuration(SchemaSettings.flyway())
+          .load()
+          .migrate();
     } finally {
       // Closing drops nothing here: a template must stay; only the pool is closed.
       migrated.closePoolOnly();
