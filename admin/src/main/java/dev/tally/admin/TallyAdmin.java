@@ -48,7 +48,7 @@ public final class TallyAdmin {
   /** One command: how it is called, and what it does. */
   private record Command(String name, String synopsis, String description) {
     String usage() {
-      return "usage: TallyAdmin [--verbose] " + synopsis;
+      return "usage: tally-admin [--verbose] " + synopsis;
     }
 
     String help() {
@@ -126,13 +126,13 @@ public final class TallyAdmin {
 
   private static String usage() {
     StringBuilder usage =
-        new StringBuilder("usage: TallyAdmin [--verbose] COMMAND [ARGUMENTS]\n\ncommands:\n");
+        new StringBuilder("usage: tally-admin [--verbose] COMMAND [ARGUMENTS]\n\ncommands:\n");
     for (Command command : COMMANDS) {
       usage.append(String.format("  %-58s%n", command.synopsis()));
     }
     return usage
         .append(
-            "\nTallyAdmin help COMMAND (or COMMAND --help) says what a command does; --verbose"
+            "\ntally-admin help COMMAND (or COMMAND --help) says what a command does; --verbose"
                 + " also shows the\nlibraries' INFO logs. "
                 + DATABASE)
         .toString();
@@ -201,7 +201,7 @@ public final class TallyAdmin {
     err.println(
         (problem == null ? "" : problem + "\n")
             + command.usage()
-            + "\n(TallyAdmin help "
+            + "\n(tally-admin help "
             + command.name()
             + " says more)");
     return 2;

@@ -285,7 +285,7 @@ class TallyAdminTest {
   void badArguments_printUsageAndExit2() {
     assertEquals(2, run(db, "set-flag", "telemetry-export", "yes"));
     assertEquals(2, run(db, "frobnicate"));
-    assertTrue(err.toString().contains("usage: TallyAdmin"));
+    assertTrue(err.toString().contains("usage: tally-admin"));
     assertEquals(2, TallyAdmin.run(List.of("migrate"), Map.of(), System.out, new PrintStream(err)));
     assertTrue(err.toString().contains("DATABASE_URL must be set"));
   }
@@ -320,7 +320,7 @@ class TallyAdminTest {
     out.reset();
     assertEquals(0, TallyAdmin.run(List.of("erase", "--help"), Map.of(), stream(out), stream(err)));
     assertEquals(help, out.toString());
-    assertTrue(help.startsWith("usage: TallyAdmin [--verbose] erase --user ID | --anonymous ID"));
+    assertTrue(help.startsWith("usage: tally-admin [--verbose] erase --user ID | --anonymous ID"));
     assertTrue(help.contains("Deletes everything the instance holds about one person"), help);
     assertEquals("", err.toString());
   }
@@ -331,7 +331,7 @@ class TallyAdminTest {
 
     assertTrue(err.toString().contains("a user ID must be a number, got 'seven'"), err.toString());
     assertTrue(
-        err.toString().contains("usage: TallyAdmin [--verbose] erase --user ID | --anonymous ID"),
+        err.toString().contains("usage: tally-admin [--verbose] erase --user ID | --anonymous ID"),
         err.toString());
     assertEquals("", out.toString());
   }

@@ -8,5 +8,8 @@
  * grpc-java service, behind {@link dev.tally.gateway.InstanceAuthInterceptor}) serves it over
  * native gRPC. Publishing goes through the {@link dev.tally.gateway.EventPublisher} port; {@link
  * dev.tally.gateway.PubSubEventPublisher} is the real one.
+ *
+ * <p>The gateway function's core, in its module ({@code functions/gateway}) with the Pub/Sub client
+ * it alone needs; it knows no Cloud Functions type, so its tests call it directly.
  */
 package dev.tally.gateway;
