@@ -299,7 +299,7 @@ public final class LocalStack {
     env.put("GOOGLE_CLOUD_PROJECT", LocalSettings.PROJECT);
     Files.writeString(
         settings.localDir().resolve(module + ".env"),
-        shellExports(
+        EnvFile.text(
             "the environment of "
                 + module
                 + ".\n# source it, then: ./mvnw -f functions/"
@@ -339,27 +339,10 @@ public final class LocalStack {
     env.put("EXPORT_INTERVAL_SECONDS", String.valueOf(settings.exportInterval().toSeconds()));
     Files.writeString(
         settings.localDir().resolve("env"),
-        shellExports(
+        EnvFile.text(
             "the local stack's addresses and tokens.\n# source it, then run a tool, such as"
                 + " admin/tally-admin",
             env));
-  }
-
-  /**
-   * A file that {@code source} turns into exported variables, so that the commands run after it
-   * (TallyAdmin, curl, a function) see them.
-   */
-  static String shellExports(String about, Map<String, String> env) {
-    StringBuilder text = new StringBuilder("# Written by emulator-scripts/run-local.sh: ");
-    text.append(about).append('\n');
-    env.forEach(
-        (key, value) ->
-            text.append("export ")
-                .append(key)
-                .append("='")
-                .append(value.replace("'", "'\\''"))
-                .append("'\n"));
-    return text.toString();
   }
 
   private void callExport() {
