@@ -72,7 +72,7 @@ final class ClientMutation {
    *
    * @throws StoreException when the database fails; nothing was stored
    */
-  Optional<TelemetryGraphQl.Answer> record(GraphQlRequest request, RequestContext context) {
+  Optional<GraphQlAnswer> record(GraphQlRequest request, RequestContext context) {
     List<Map<String, Object>> events = events(request);
     if (events == null) {
       return Optional.empty();
@@ -104,7 +104,7 @@ final class ClientMutation {
       // Refused: nothing was stored, and the engine's answer says why in its words.
       return Optional.empty();
     }
-    return Optional.of(new TelemetryGraphQl.Answer(200, "ok", answer(), recording.size(), 0));
+    return Optional.of(new GraphQlAnswer(200, "ok", answer(), recording.size(), 0));
   }
 
   /** {@code {"data":{"telemetry":{"recordEvents":{"alwaysNil":null}}}}}. */

@@ -23,7 +23,7 @@ final class LegacyFields {
     List<Map<String, Object>> events = env.getArgument("events");
     if (events == null || events.isEmpty()) {
       // Nothing to record: the original answered such a call without an error.
-      return TelemetryGraphQl.EMPTY_RESPONSE;
+      return EmptyResponse.VALUE;
     }
     List<LegacyEventInput> inputs = new ArrayList<>(events.size());
     RequestState state = env.getGraphQlContext().get(RequestState.class);
@@ -46,7 +46,7 @@ final class LegacyFields {
     RecordingRequest recording = state.recordingFor(inputs.size());
     recording.addLegacy(inputs);
     state.gathered(env.getExecutionStepInfo().getPath());
-    return TelemetryGraphQl.EMPTY_RESPONSE;
+    return EmptyResponse.VALUE;
   }
 
   /** The arguments of {@code logEvent}, or the fields of an {@code Event} input, as coerced. */
