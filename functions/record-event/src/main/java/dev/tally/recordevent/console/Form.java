@@ -1,7 +1,7 @@
 package dev.tally.recordevent.console;
 
 import com.google.cloud.functions.HttpRequest;
-import dev.tally.instance.RequestBodies;
+import dev.tally.runtime.RequestBodies;
 import java.io.IOException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
