@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -56,27 +57,64 @@ public final class Exporter implements AutoCloseable {
    */
   static final int MAX_FAILURES_CHARGED_WITHOUT_PROGRESS = 8;
 
+  /** Events claimed at once, by default. */
+  public static final int DEFAULT_BATCH_SIZE = 10_000;
+
+  /** Encoded bytes of events in one frame of a gateway request, by default: 1 MiB. */
+  public static final int DEFAULT_FRAME_BYTES = 1024 * 1024;
+
+  /** Encoded bytes of one gateway request, by default: 8 MiB. */
+  public static final int DEFAULT_REQUEST_BYTES = 8 * 1024 * 1024;
+
+  /** Refusals of an event sent alone after which it is set aside, by default. */
+  public static final int DEFAULT_MAX_EVENT_FAILURES = 3;
+
+  /**
+   * How long a run keeps starting calls, by default: 3m45s, what {@link ExporterConfig} leaves of
+   * its default function timeout (5m) after a call ({@link #DEFAULT_CALL_TIMEOUT}) and its margin
+   * ({@link ExporterConfig#BUDGET_MARGIN}).
+   */
+  public static final Duration DEFAULT_TIME_BUDGET = Duration.ofMinutes(3).plusSeconds(45);
+
+  /** How long one gateway call may take, by default. */
+  public static final Duration DEFAULT_CALL_TIMEOUT = Duration.ofSeconds(60);
+
+  /** How long claimed events stay hidden from other runs, by default. */
+  public static final Duration DEFAULT_LEASE = Duration.ofMinutes(5);
+
+  /** First wait before events the gateway did not accept are retried, by default. */
+  public static final Duration DEFAULT_RETRY_BACKOFF = Duration.ofSeconds(30);
+
+  /** How long exported events are kept, by default. */
+  public static final Duration DEFAULT_RETENTION = Duration.ofHours(24);
+
+  /** Least time between two cleanups, by default. */
+  public static final Duration DEFAULT_CLEANUP_INTERVAL = Duration.ofMinutes(30);
+
+  /** Batches in flight at once, by default. */
+  public static final int DEFAULT_CONCURRENCY = 2;
+
   private final ExportQueue queue;
-  private final ExportRuns runs;
-  private final EventLogsRetention eventLogs;
-  private final GatewayClient client;
-  private final Identifier identifier;
-  private final Settings settings;
   private final Clock clock;
+
+  /** The gateway and who this instance is; both {@code null} when export is off. */
+  private final GatewayClient client;
+
+  private final Identifier identifier;
+
+  /** Where runs are recorded, or {@code null} when they are not. */
+  private final ExportRuns runs;
+
+  /** Prunes {@code event_logs}, or {@code null} when its rows are kept until erased. */
+  private final EventLogsRetention eventLogs;
+
+  private final Duration eventLogsRetention;
+  private final Settings settings;
   private final ExecutorService workers;
   private final int metadataFrameBytes;
 
-  /**
-   * The parts of the configuration a run uses.
-   *
-   * @param requestBytes most encoded bytes of one gateway request; an event larger than that is
-   *     sent alone
-   * @param callTimeout how long one gateway call may take: no call starts that could outlast the
-   *     lease of its events
-   * @param maxEventFailures refusals of an event sent alone after which it is set aside
-   * @see ExporterConfig
-   */
-  public record Settings(
+  /** What a run uses of what the builder was given. */
+  record Settings(
       int batchSize,
       int frameBytes,
       int requestBytes,
@@ -87,129 +125,29 @@ public final class Exporter implements AutoCloseable {
       Duration retryBackoff,
       Duration retention,
       Duration cleanupInterval,
-      int concurrency,
-      Duration eventLogsRetention) {
+      int concurrency) {}
 
-    /** The settings with the retention of {@code event_logs} off. */
-    public Settings(
-        int batchSize,
-        int frameBytes,
-        int requestBytes,
-        int maxEventFailures,
-        Duration timeBudget,
-        Duration callTimeout,
-        Duration lease,
-        Duration retryBackoff,
-        Duration retention,
-        Duration cleanupInterval,
-        int concurrency) {
-      this(
-          batchSize,
-          frameBytes,
-          requestBytes,
-          maxEventFailures,
-          timeBudget,
-          callTimeout,
-          lease,
-          retryBackoff,
-          retention,
-          cleanupInterval,
-          concurrency,
-          Duration.ZERO);
-    }
-
-    public Settings {
-      if (eventLogsRetention.isNegative()) {
-        throw new IllegalArgumentException("eventLogsRetention must not be negative");
-      }
-      if (requestBytes < frameBytes) {
-        throw new IllegalArgumentException(
-            "requestBytes (" + requestBytes + ") must be at least frameBytes (" + frameBytes + ")");
-      }
-      if (maxEventFailures < 1) {
-        throw new IllegalArgumentException("maxEventFailures must be at least 1");
-      }
-      if (concurrency < 1) {
-        throw new IllegalArgumentException("concurrency must be at least 1");
-      }
-      if (lease.compareTo(callTimeout) <= 0) {
-        throw new IllegalArgumentException("the lease must be longer than the call timeout");
-      }
-    }
-
-    public static Settings of(ExporterConfig config) {
-      return new Settings(
-          config.batchSize(),
-          config.frameBytes(),
-          config.requestBytes(),
-          config.maxEventFailures(),
-          config.timeBudget(),
-          config.callTimeout(),
-          config.lease(),
-          config.retryBackoff(),
-          config.retention(),
-          config.cleanupInterval(),
-          config.concurrency(),
-          Duration.ofDays(config.eventLogsRetentionDays()));
-    }
-  }
-
-  /**
-   * @param client the gateway, or {@code null} when export is off
-   * @param identifier who this instance is, or {@code null} when export is off
-   */
-  public Exporter(
-      ExportQueue queue,
-      GatewayClient client,
-      Identifier identifier,
-      Settings settings,
-      Clock clock) {
-    this(queue, null, client, identifier, settings, clock);
-  }
-
-  /**
-   * @param runs where each run is recorded as it ends (the console's recent runs), or {@code null}
-   * @param client the gateway, or {@code null} when export is off
-   * @param identifier who this instance is, or {@code null} when export is off
-   */
-  public Exporter(
-      ExportQueue queue,
-      ExportRuns runs,
-      GatewayClient client,
-      Identifier identifier,
-      Settings settings,
-      Clock clock) {
-    this(queue, runs, null, client, identifier, settings, clock);
-  }
-
-  /**
-   * @param runs where each run is recorded as it ends (the console's recent runs), or {@code null}
-   * @param eventLogs prunes {@code event_logs} in the cleanup pass when {@link
-   *     Settings#eventLogsRetention()} is set; {@code null} only when it is not
-   * @param client the gateway, or {@code null} when export is off
-   * @param identifier who this instance is, or {@code null} when export is off
-   */
-  public Exporter(
-      ExportQueue queue,
-      ExportRuns runs,
-      EventLogsRetention eventLogs,
-      GatewayClient client,
-      Identifier identifier,
-      Settings settings,
-      Clock clock) {
-    this.queue = Objects.requireNonNull(queue, "queue");
-    this.runs = runs;
-    this.eventLogs = eventLogs;
-    if (eventLogs == null && !settings.eventLogsRetention().isZero()) {
-      throw new IllegalArgumentException("a retention of event_logs needs an EventLogsRetention");
-    }
-    this.client = client;
-    this.identifier = identifier;
-    this.settings = Objects.requireNonNull(settings, "settings");
-    this.clock = Objects.requireNonNull(clock, "clock");
-    if (client != null && identifier == null) {
-      throw new IllegalArgumentException("an exporter with a gateway needs an identifier");
-    }
+  private Exporter(Builder builder) {
+    this.queue = builder.queue;
+    this.clock = builder.clock;
+    this.client = builder.client;
+    this.identifier = builder.identifier;
+    this.runs = builder.runs;
+    this.eventLogs = builder.eventLogs;
+    this.eventLogsRetention = builder.eventLogsRetention;
+    this.settings =
+        new Settings(
+            builder.batchSize,
+            builder.frameBytes,
+            builder.requestBytes,
+            builder.maxEventFailures,
+            builder.timeBudget,
+            builder.callTimeout,
+            builder.lease,
+            builder.retryBackoff,
+            builder.retention,
+            builder.cleanupInterval,
+            builder.concurrency);
     this.metadataFrameBytes = identifier == null ? 0 : 5 + metadata().getSerializedSize();
     this.workers =
         Executors.newFixedThreadPool(
@@ -219,6 +157,245 @@ public final class Exporter implements AutoCloseable {
               thread.setDaemon(true);
               return thread;
             });
+  }
+
+  /** The settings its runs use. */
+  Settings settings() {
+    return settings;
+  }
+
+  /** How long {@code event_logs} rows are kept, or empty when they are kept until erased. */
+  Optional<Duration> eventLogsRetention() {
+    return Optional.ofNullable(eventLogsRetention);
+  }
+
+  /**
+   * An exporter of {@code queue}, with every setting at its default ({@code DEFAULT_...}). Say
+   * where events go before building it: {@link Builder#gateway} or {@link Builder#withoutGateway}.
+   */
+  public static Builder builder(ExportQueue queue, Clock clock) {
+    return new Builder(queue, clock);
+  }
+
+  /**
+   * Builds an {@link Exporter}. Each setting starts at its {@code DEFAULT_...} constant; what is
+   * off unless asked for (the gateway, the history of runs, the retention of {@code event_logs}) is
+   * turned on, or explicitly off, by a method of its own. Every method checks its input at once,
+   * and {@link #build} checks how the settings fit together.
+   */
+  public static final class Builder {
+    private final ExportQueue queue;
+    private final Clock clock;
+    private boolean gatewayChosen;
+    private GatewayClient client;
+    private Identifier identifier;
+    private ExportRuns runs;
+    private EventLogsRetention eventLogs;
+    private Duration eventLogsRetention;
+    private int batchSize = DEFAULT_BATCH_SIZE;
+    private int frameBytes = DEFAULT_FRAME_BYTES;
+    private int requestBytes = DEFAULT_REQUEST_BYTES;
+    private int maxEventFailures = DEFAULT_MAX_EVENT_FAILURES;
+    private Duration timeBudget = DEFAULT_TIME_BUDGET;
+    private Duration callTimeout = DEFAULT_CALL_TIMEOUT;
+    private Duration lease = DEFAULT_LEASE;
+    private Duration retryBackoff = DEFAULT_RETRY_BACKOFF;
+    private Duration retention = DEFAULT_RETENTION;
+    private Duration cleanupInterval = DEFAULT_CLEANUP_INTERVAL;
+    private int concurrency = DEFAULT_CONCURRENCY;
+
+    private Builder(ExportQueue queue, Clock clock) {
+      this.queue = Objects.requireNonNull(queue, "queue");
+      this.clock = Objects.requireNonNull(clock, "clock");
+    }
+
+    /** Sends the queued events to {@code client}, naming this instance by {@code identifier}. */
+    public Builder gateway(GatewayClient client, Identifier identifier) {
+      this.client = Objects.requireNonNull(client, "client");
+      this.identifier =
+          Objects.requireNonNull(
+              identifier, "an exporter with a gateway needs an identifier (who this instance is)");
+      this.gatewayChosen = true;
+      return this;
+    }
+
+    /** Export off: sends nothing; each run still cleans up and reports the backlog. */
+    public Builder withoutGateway() {
+      this.client = null;
+      this.identifier = null;
+      this.gatewayChosen = true;
+      return this;
+    }
+
+    /**
+     * Records each run in {@code runs} as it ends (the console's recent runs). Without it, runs are
+     * only logged.
+     */
+    public Builder runHistory(ExportRuns runs) {
+      this.runs = Objects.requireNonNull(runs, "runs");
+      return this;
+    }
+
+    /**
+     * Deletes {@code event_logs} rows that arrived longer than {@code retention} ago, with {@code
+     * eventLogs}, in each cleanup, for at most half a run's time budget.
+     */
+    public Builder eventLogsRetention(EventLogsRetention eventLogs, Duration retention) {
+      Objects.requireNonNull(eventLogs, "eventLogs");
+      if (Objects.requireNonNull(retention, "retention").isNegative() || retention.isZero()) {
+        throw new IllegalArgumentException(
+            "the retention of event_logs must be positive, got "
+                + retention
+                + "; to keep its rows until they are erased, use withoutEventLogsRetention()");
+      }
+      this.eventLogs = eventLogs;
+      this.eventLogsRetention = retention;
+      return this;
+    }
+
+    /** Keeps {@code event_logs} rows until they are erased: the default. */
+    public Builder withoutEventLogsRetention() {
+      this.eventLogs = null;
+      this.eventLogsRetention = null;
+      return this;
+    }
+
+    /** Events claimed at once ({@value Exporter#DEFAULT_BATCH_SIZE} by default), at least 1. */
+    public Builder batchSize(int batchSize) {
+      this.batchSize = atLeastOne("batchSize", batchSize);
+      return this;
+    }
+
+    /**
+     * Most encoded bytes of events in one frame of a request ({@link Exporter#DEFAULT_FRAME_BYTES}
+     * by default), at least 1; an event larger than that has a frame of its own.
+     */
+    public Builder frameBytes(int frameBytes) {
+      this.frameBytes = atLeastOne("frameBytes", frameBytes);
+      return this;
+    }
+
+    /**
+     * Most encoded bytes of one gateway request ({@link Exporter#DEFAULT_REQUEST_BYTES} by
+     * default), at least {@code frameBytes}; an event larger than that is sent alone.
+     */
+    public Builder requestBytes(int requestBytes) {
+      this.requestBytes = atLeastOne("requestBytes", requestBytes);
+      return this;
+    }
+
+    /**
+     * Refusals of an event sent alone after which it is set aside ({@value
+     * Exporter#DEFAULT_MAX_EVENT_FAILURES} by default), at least 1.
+     */
+    public Builder maxEventFailures(int maxEventFailures) {
+      this.maxEventFailures = atLeastOne("maxEventFailures", maxEventFailures);
+      return this;
+    }
+
+    /** How long a run keeps starting calls ({@link Exporter#DEFAULT_TIME_BUDGET} by default). */
+    public Builder timeBudget(Duration timeBudget) {
+      this.timeBudget = positive("timeBudget", timeBudget);
+      return this;
+    }
+
+    /**
+     * How long one gateway call may take ({@link Exporter#DEFAULT_CALL_TIMEOUT} by default): no
+     * call starts that could outlast the lease of its events.
+     */
+    public Builder callTimeout(Duration callTimeout) {
+      this.callTimeout = positive("callTimeout", callTimeout);
+      return this;
+    }
+
+    /**
+     * How long claimed events stay hidden from other runs ({@link Exporter#DEFAULT_LEASE} by
+     * default); longer than the call timeout.
+     */
+    public Builder lease(Duration lease) {
+      this.lease = positive("lease", lease);
+      return this;
+    }
+
+    /**
+     * First wait before events the gateway did not accept are retried ({@link
+     * Exporter#DEFAULT_RETRY_BACKOFF} by default); it doubles per attempt up to 30 minutes.
+     */
+    public Builder retryBackoff(Duration retryBackoff) {
+      this.retryBackoff = notNegative("retryBackoff", retryBackoff);
+      return this;
+    }
+
+    /** How long exported events are kept ({@link Exporter#DEFAULT_RETENTION} by default). */
+    public Builder retention(Duration retention) {
+      this.retention = notNegative("retention", retention);
+      return this;
+    }
+
+    /** Least time between two cleanups ({@link Exporter#DEFAULT_CLEANUP_INTERVAL} by default). */
+    public Builder cleanupInterval(Duration cleanupInterval) {
+      this.cleanupInterval = notNegative("cleanupInterval", cleanupInterval);
+      return this;
+    }
+
+    /** Batches in flight at once ({@value Exporter#DEFAULT_CONCURRENCY} by default), at least 1. */
+    public Builder concurrency(int concurrency) {
+      this.concurrency = atLeastOne("concurrency", concurrency);
+      return this;
+    }
+
+    /**
+     * The exporter, with a thread pool of {@code concurrency} threads: {@linkplain Exporter#close
+     * close} it.
+     *
+     * @throws IllegalStateException when it was not said where events go, or the settings do not
+     *     fit together
+     */
+    public Exporter build() {
+      if (!gatewayChosen) {
+        throw new IllegalStateException(
+            "say where the exporter sends events: gateway(client, identifier), or"
+                + " withoutGateway() for runs that only clean up and report");
+      }
+      if (requestBytes < frameBytes) {
+        throw new IllegalStateException(
+            "requestBytes ("
+                + requestBytes
+                + ") must be at least frameBytes ("
+                + frameBytes
+                + "): a request carries at least one frame");
+      }
+      if (lease.compareTo(callTimeout) <= 0) {
+        throw new IllegalStateException(
+            "the lease ("
+                + lease
+                + ") must be longer than the call timeout ("
+                + callTimeout
+                + "): a call must end while its events are still claimed");
+      }
+      return new Exporter(this);
+    }
+
+    private static int atLeastOne(String name, int value) {
+      if (value < 1) {
+        throw new IllegalArgumentException(name + " must be at least 1, got " + value);
+      }
+      return value;
+    }
+
+    private static Duration positive(String name, Duration value) {
+      if (Objects.requireNonNull(value, name).isNegative() || value.isZero()) {
+        throw new IllegalArgumentException(name + " must be positive, got " + value);
+      }
+      return value;
+    }
+
+    private static Duration notNegative(String name, Duration value) {
+      if (Objects.requireNonNull(value, name).isNegative()) {
+        throw new IllegalArgumentException(name + " must not be negative, got " + value);
+      }
+      return value;
+    }
   }
 
   /**
@@ -238,12 +415,11 @@ public final class Exporter implements AutoCloseable {
       if (queue.claimCleanup(settings.cleanupInterval())) {
         cleanupRan = true;
         pruned = queue.deleteExportedBefore(clock.instant().minus(settings.retention()));
-        if (!settings.eventLogsRetention().isZero()) {
+        if (eventLogs != null) {
           // At most half the run's time: what is left goes in the next cleanup.
           prunedEventLogs =
               eventLogs.prune(
-                  clock.instant().minus(settings.eventLogsRetention()),
-                  settings.timeBudget().dividedBy(2));
+                  clock.instant().minus(eventLogsRetention), settings.timeBudget().dividedBy(2));
         }
       }
       if (client != null) {

@@ -3,15 +3,21 @@ package dev.tally.export;
 import dev.tally.config.ConfigException;
 import dev.tally.config.Env;
 import dev.tally.log.ServiceContext;
+import dev.tally.privacy.EventLogsRetention;
 import dev.tally.proto.telemetrygateway.v1.Identifier;
 import dev.tally.store.DatabaseConfig;
+import dev.tally.store.ExportQueue;
+import dev.tally.store.ExportRuns;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
+import javax.sql.DataSource;
 
 /**
  * Settings of the export function, read once at cold start. The names and defaults of the original
- * exporter are kept where it has them.
+ * exporter are kept where it has them; the defaults of what the {@link Exporter} uses are its
+ * {@code DEFAULT_...} constants, and {@link #exporter} builds it.
  *
  * @param address the gateway ({@value #EXPORT_ADDR}), or {@code null}: export off, the run still
  *     cleans up and reports
@@ -112,8 +118,8 @@ public record ExporterConfig(
               env.string(EXTERNAL_URL, ""));
     }
     Duration callTimeout =
-        env.duration(CALL_TIMEOUT, Duration.ofSeconds(60), Duration.ofSeconds(1));
-    Duration lease = env.duration(LEASE, Duration.ofMinutes(5), Duration.ofSeconds(10));
+        env.duration(CALL_TIMEOUT, Exporter.DEFAULT_CALL_TIMEOUT, Duration.ofSeconds(1));
+    Duration lease = env.duration(LEASE, Exporter.DEFAULT_LEASE, Duration.ofSeconds(10));
     if (lease.compareTo(callTimeout.multipliedBy(2)) < 0) {
       throw new ConfigException(
           LEASE
@@ -124,8 +130,10 @@ public record ExporterConfig(
               + "), got "
               + lease);
     }
-    int frameBytes = env.integer(FRAME_BYTES, 1024 * 1024, 16 * 1024, 8 * 1024 * 1024);
-    int requestBytes = env.integer(REQUEST_BYTES, 8 * 1024 * 1024, 16 * 1024, 32 * 1024 * 1024);
+    int frameBytes =
+        env.integer(FRAME_BYTES, Exporter.DEFAULT_FRAME_BYTES, 16 * 1024, 8 * 1024 * 1024);
+    int requestBytes =
+        env.integer(REQUEST_BYTES, Exporter.DEFAULT_REQUEST_BYTES, 16 * 1024, 32 * 1024 * 1024);
     if (requestBytes < frameBytes) {
       throw new ConfigException(
           REQUEST_BYTES
@@ -173,18 +181,18 @@ public record ExporterConfig(
         address,
         token,
         identifier,
-        env.integer(BATCH_SIZE, 10_000, 100, 100_000),
+        env.integer(BATCH_SIZE, Exporter.DEFAULT_BATCH_SIZE, 100, 100_000),
         frameBytes,
         requestBytes,
-        env.integer(MAX_EVENT_FAILURES, 3, 1, 100),
+        env.integer(MAX_EVENT_FAILURES, Exporter.DEFAULT_MAX_EVENT_FAILURES, 1, 100),
         timeBudget,
         functionTimeout,
         callTimeout,
         lease,
-        env.duration(RETRY_BACKOFF, Duration.ofSeconds(30), Duration.ZERO),
-        env.duration(RETENTION, Duration.ofHours(24), Duration.ZERO),
-        env.duration(CLEANUP_INTERVAL, Duration.ofMinutes(30), Duration.ZERO),
-        env.integer(CONCURRENCY, 2, 1, 8),
+        env.duration(RETRY_BACKOFF, Exporter.DEFAULT_RETRY_BACKOFF, Duration.ZERO),
+        env.duration(RETENTION, Exporter.DEFAULT_RETENTION, Duration.ZERO),
+        env.duration(CLEANUP_INTERVAL, Exporter.DEFAULT_CLEANUP_INTERVAL, Duration.ZERO),
+        env.integer(CONCURRENCY, Exporter.DEFAULT_CONCURRENCY, 1, 8),
         env.integer(EVENT_LOGS_RETENTION_DAYS, 0, 0, MAX_EVENT_LOGS_RETENTION_DAYS),
         DatabaseConfig.fromEnv(environment),
         ServiceContext.fromEnv(environment, "export"));
@@ -217,6 +225,43 @@ public record ExporterConfig(
   /** Whether events are sent at all. */
   public boolean exportEnabled() {
     return address != null;
+  }
+
+  /**
+   * The exporter this configuration describes, over the instance database: it sends to {@code
+   * client}, records each run in the history of runs, and prunes {@code event_logs} when {@link
+   * #eventLogsRetentionDays()} is set.
+   *
+   * @param client the gateway ({@link #client()}), or {@code null} when export is off: then each
+   *     run only cleans up and reports
+   */
+  public Exporter exporter(DataSource dataSource, GatewayClient client, Clock clock) {
+    Exporter.Builder exporter =
+        Exporter.builder(new ExportQueue(dataSource, clock), clock)
+            .runHistory(new ExportRuns(dataSource))
+            .batchSize(batchSize)
+            .frameBytes(frameBytes)
+            .requestBytes(requestBytes)
+            .maxEventFailures(maxEventFailures)
+            .timeBudget(timeBudget)
+            .callTimeout(callTimeout)
+            .lease(lease)
+            .retryBackoff(retryBackoff)
+            .retention(retention)
+            .cleanupInterval(cleanupInterval)
+            .concurrency(concurrency);
+    if (client == null) {
+      exporter.withoutGateway();
+    } else {
+      exporter.gateway(client, identifier);
+    }
+    if (eventLogsRetentionDays == 0) {
+      exporter.withoutEventLogsRetention();
+    } else {
+      exporter.eventLogsRetention(
+          new EventLogsRetention(dataSource), Duration.ofDays(eventLogsRetentionDays));
+    }
+    return exporter.build();
   }
 
   /** The client this configuration describes, or {@code null} when export is off. */

@@ -4,10 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.tally.config.ConfigException;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.postgresql.ds.PGSimpleDataSource;
 
 class ExporterConfigTest {
   private static Map<String, String> env(String... pairs) {
@@ -28,6 +31,43 @@ class ExporterConfigTest {
     assertEquals(Duration.parse("PT3M45S"), config.timeBudget(), "5m - 60s - 15s");
     assertEquals(8 * 1024 * 1024, config.requestBytes());
     assertEquals(3, config.maxEventFailures());
+  }
+
+  @Test
+  void exporter_isBuiltWithEverySettingOfTheConfiguration() {
+    ExporterConfig config =
+        ExporterConfig.fromEnv(
+            env(
+                "TELEMETRY_GATEWAY_EXPORTER_EXPORT_BATCH_SIZE", "500",
+                "TELEMETRY_GATEWAY_EXPORTER_EXPORT_FRAME_BYTES", "65536",
+                "TELEMETRY_GATEWAY_EXPORTER_EXPORT_REQUEST_BYTES", "131072",
+                "TELEMETRY_GATEWAY_EXPORTER_EXPORT_MAX_EVENT_FAILURES", "5",
+                "TELEMETRY_GATEWAY_EXPORTER_EXPORT_TIME_BUDGET", "2m",
+                "TELEMETRY_GATEWAY_EXPORTER_EXPORT_CALL_TIMEOUT", "30s",
+                "TELEMETRY_GATEWAY_EXPORTER_EXPORT_LEASE", "3m",
+                "TELEMETRY_GATEWAY_EXPORTER_EXPORT_RETRY_BACKOFF", "10s",
+                "TELEMETRY_GATEWAY_EXPORTER_EXPORTED_EVENTS_RETENTION", "48h",
+                "TELEMETRY_GATEWAY_EXPORTER_QUEUE_CLEANUP_INTERVAL", "1h",
+                "TELEMETRY_GATEWAY_EXPORTER_EXPORT_CONCURRENCY", "4",
+                "TELEMETRY_EVENT_LOGS_RETENTION_DAYS", "30"));
+
+    try (Exporter exporter = config.exporter(new PGSimpleDataSource(), null, Clock.systemUTC())) {
+      assertEquals(
+          new Exporter.Settings(
+              500,
+              65536,
+              131072,
+              5,
+              Duration.ofMinutes(2),
+              Duration.ofSeconds(30),
+              Duration.ofMinutes(3),
+              Duration.ofSeconds(10),
+              Duration.ofHours(48),
+              Duration.ofHours(1),
+              4),
+          exporter.settings());
+      assertEquals(Optional.of(Duration.ofDays(30)), exporter.eventLogsRetention());
+    }
   }
 
   @Test

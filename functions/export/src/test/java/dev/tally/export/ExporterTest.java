@@ -135,46 +135,28 @@ class ExporterTest {
     }
   }
 
-  private static Exporter.Settings settings(int batchSize, int frameBytes, int requestBytes) {
-    return new Exporter.Settings(
-        batchSize,
-        frameBytes,
-        requestBytes,
-        3,
-        Duration.ofMinutes(4),
-        Duration.ofSeconds(60),
-        Duration.ofMinutes(5),
-        Duration.ofSeconds(30),
-        Duration.ofHours(24),
-        Duration.ofMinutes(30),
-        CONCURRENCY);
-  }
-
-  private static Exporter.Settings settings(int batchSize) {
-    return settings(batchSize, 1 << 20, 8 << 20);
-  }
-
   /**
-   * The same settings with one loop, for a test whose counts depend on what each call holds: with
-   * two loops, how they split a claim is up to the database's timing.
+   * An exporter sending to {@code gateway} with the settings these tests count on (those of
+   * production, but a four-minute budget), with {@value #CONCURRENCY} loops: a test changes what it
+   * depends on before building it.
    */
-  private static Exporter.Settings oneLoop(Exporter.Settings s) {
-    return new Exporter.Settings(
-        s.batchSize(),
-        s.frameBytes(),
-        s.requestBytes(),
-        s.maxEventFailures(),
-        s.timeBudget(),
-        s.callTimeout(),
-        s.lease(),
-        s.retryBackoff(),
-        s.retention(),
-        s.cleanupInterval(),
-        1);
+  private Exporter.Builder exporter(GatewayClient gateway) {
+    return settings(Exporter.builder(queue, clock).gateway(gateway, IDENTIFIER));
   }
 
-  private Exporter exporter(GatewayClient gateway, Exporter.Settings settings) {
-    return new Exporter(queue, gateway, IDENTIFIER, settings, clock);
+  private static Exporter.Builder settings(Exporter.Builder exporter) {
+    return exporter
+        .batchSize(100)
+        .frameBytes(1 << 20)
+        .requestBytes(8 << 20)
+        .maxEventFailures(3)
+        .timeBudget(Duration.ofMinutes(4))
+        .callTimeout(Duration.ofSeconds(60))
+        .lease(Duration.ofMinutes(5))
+        .retryBackoff(Duration.ofSeconds(30))
+        .retention(Duration.ofHours(24))
+        .cleanupInterval(Duration.ofMinutes(30))
+        .concurrency(CONCURRENCY);
   }
 
   /** Queues events as the record path does, each with a private-metadata value of that size. */
@@ -241,7 +223,7 @@ class ExporterTest {
     List<Event> events = enqueue(250);
     FakeGateway gateway = new FakeGateway();
 
-    ExportRun run = exporter(gateway, settings(100)).run();
+    ExportRun run = exporter(gateway).batchSize(100).build().run();
 
     assertEquals(250, run.exported());
     assertEquals(250, run.batchSizes().stream().mapToInt(Integer::intValue).sum());
@@ -265,22 +247,7 @@ class ExporterTest {
           assertEquals(IDENTIFIER, metadata.getIdentifier());
           return gateway.send(metadata, frames);
         };
-    Exporter.Settings s = settings(100);
-    Exporter.Settings three =
-        new Exporter.Settings(
-            s.batchSize(),
-            s.frameBytes(),
-            s.requestBytes(),
-            s.maxEventFailures(),
-            s.timeBudget(),
-            s.callTimeout(),
-            s.lease(),
-            s.retryBackoff(),
-            s.retention(),
-            s.cleanupInterval(),
-            3);
-
-    ExportRun run = exporter(recording, three).run();
+    ExportRun run = exporter(recording).batchSize(100).concurrency(3).build().run();
 
     assertEquals(1000, run.exported());
     assertEquals(1000, gateway.sentIds().size(), "no event sent twice");
@@ -300,7 +267,7 @@ class ExporterTest {
     gateway.accepts = e -> !odd.contains(e.getId());
     // One loop: a call holding only refused events would stop the run (as it should) and leave
     // the other loop's events unsent.
-    Exporter exporter = exporter(gateway, oneLoop(settings(100)));
+    Exporter exporter = exporter(gateway).batchSize(100).concurrency(1).build();
 
     ExportRun first = exporter.run();
 
@@ -327,7 +294,7 @@ class ExporterTest {
     FakeGateway gateway = new FakeGateway();
     gateway.failEveryCall = GatewayException.Kind.TRANSIENT;
 
-    ExportRun run = exporter(gateway, settings(100)).run();
+    ExportRun run = exporter(gateway).batchSize(100).build().run();
 
     assertEquals(0, run.exported());
     assertTrue(gateway.calls.size() <= CONCURRENCY, "no further calls once the gateway fails");
@@ -343,7 +310,7 @@ class ExporterTest {
     FakeGateway gateway = new FakeGateway();
     gateway.failEveryCall = GatewayException.Kind.REFUSED;
 
-    ExportRun run = exporter(gateway, settings(100)).run();
+    ExportRun run = exporter(gateway).batchSize(100).build().run();
 
     assertTrue(gateway.calls.size() <= CONCURRENCY, gateway.calls.size() + " calls");
     gateway.calls.forEach(call -> assertEquals(100, call.stream().mapToInt(List::size).sum()));
@@ -358,7 +325,7 @@ class ExporterTest {
     enqueue(200, 200);
     FakeGateway gateway = new FakeGateway();
 
-    exporter(gateway, settings(1000, 16 * 1024, 8 << 20)).run();
+    exporter(gateway).batchSize(1000).frameBytes(16 * 1024).requestBytes(8 << 20).build().run();
 
     assertTrue(
         gateway.calls.stream().anyMatch(call -> call.size() > 1),
@@ -380,7 +347,13 @@ class ExporterTest {
     FakeGateway gateway = new FakeGateway();
     gateway.maxRequestBytes = 100 * 1024;
 
-    ExportRun run = exporter(gateway, settings(10_000, 16 * 1024, 100 * 1024)).run();
+    ExportRun run =
+        exporter(gateway)
+            .batchSize(10_000)
+            .frameBytes(16 * 1024)
+            .requestBytes(100 * 1024)
+            .build()
+            .run();
 
     assertEquals(400, run.exported());
     assertEquals(400, run.batchSizes().stream().mapToInt(Integer::intValue).sum());
@@ -399,7 +372,13 @@ class ExporterTest {
     List<Event> after = enqueue(50, 100);
     FakeGateway gateway = new FakeGateway();
 
-    ExportRun run = exporter(gateway, settings(10_000, 16 * 1024, 20 * 1024)).run();
+    ExportRun run =
+        exporter(gateway)
+            .batchSize(10_000)
+            .frameBytes(16 * 1024)
+            .requestBytes(20 * 1024)
+            .build()
+            .run();
 
     assertEquals(101, run.exported());
     assertTrue(
@@ -416,7 +395,7 @@ class ExporterTest {
     FakeGateway gateway = new FakeGateway();
     gateway.poison = e -> e.getId().equals(poison.getId());
 
-    ExportRun run = exporter(gateway, settings(10_000)).run();
+    ExportRun run = exporter(gateway).batchSize(10_000).build().run();
 
     assertEquals(999, run.exported());
     assertEquals(1, run.failed(), "the poison event waits for its retry");
@@ -437,7 +416,7 @@ class ExporterTest {
     Event poison = events.get(3);
     FakeGateway gateway = new FakeGateway();
     gateway.poison = e -> e.getId().equals(poison.getId());
-    Exporter exporter = exporter(gateway, settings(10_000));
+    Exporter exporter = exporter(gateway).batchSize(10_000).build();
 
     ExportRun first = exporter.run();
     clock.advance(Duration.ofMinutes(5));
@@ -468,7 +447,7 @@ class ExporterTest {
     FakeGateway gateway = new FakeGateway();
     gateway.poison = e -> true;
 
-    ExportRun run = exporter(gateway, settings(100)).run();
+    ExportRun run = exporter(gateway).batchSize(100).build().run();
 
     assertEquals(0, run.exported());
     long charged =
@@ -484,21 +463,16 @@ class ExporterTest {
     FakeGateway gateway = new FakeGateway();
     // Each call takes a minute of the four-minute budget.
     gateway.duringCall = () -> clock.advance(Duration.ofMinutes(1));
-    Exporter.Settings one =
-        new Exporter.Settings(
-            10_000,
-            16 * 1024,
-            100 * 1024,
-            3,
-            Duration.ofMinutes(4),
-            Duration.ofSeconds(60),
-            Duration.ofMinutes(10),
-            Duration.ofSeconds(30),
-            Duration.ofHours(24),
-            Duration.ofMinutes(30),
-            1); // one loop: the test counts calls against a clock that each call moves
+    Exporter one =
+        exporter(gateway)
+            .batchSize(10_000)
+            .frameBytes(16 * 1024)
+            .requestBytes(100 * 1024)
+            .lease(Duration.ofMinutes(10))
+            .concurrency(1) // one loop: the test counts calls against a clock that each call moves
+            .build();
 
-    ExportRun run = exporter(gateway, one).run();
+    ExportRun run = one.run();
 
     assertEquals(4, run.requests(), "calls start at 0, 1, 2 and 3 minutes; none at 4");
     assertEquals(0, run.failed(), "unsent events are not failures");
@@ -506,7 +480,7 @@ class ExporterTest {
     long exported = exportedCount();
     assertEquals(run.exported(), exported);
     assertTrue(exported < 400);
-    ExportRun next = exporter(new FakeGateway(), settings(10_000)).run();
+    ExportRun next = exporter(new FakeGateway()).batchSize(10_000).build().run();
     assertEquals(400 - exported, next.exported(), "the rest goes at once, without a backoff");
   }
 
@@ -515,21 +489,17 @@ class ExporterTest {
     List<Event> events = enqueue(400, 2000);
     FakeGateway gateway = new FakeGateway();
     gateway.duringCall = () -> clock.advance(Duration.ofMinutes(1));
-    Exporter.Settings shortLease =
-        new Exporter.Settings(
-            10_000,
-            16 * 1024,
-            100 * 1024,
-            3,
-            Duration.ofMinutes(30),
-            Duration.ofSeconds(60),
-            Duration.ofMinutes(3),
-            Duration.ofSeconds(30),
-            Duration.ofHours(24),
-            Duration.ofMinutes(30),
-            1); // one loop: the test counts calls against a clock that each call moves
+    Exporter shortLease =
+        exporter(gateway)
+            .batchSize(10_000)
+            .frameBytes(16 * 1024)
+            .requestBytes(100 * 1024)
+            .timeBudget(Duration.ofMinutes(30))
+            .lease(Duration.ofMinutes(3))
+            .concurrency(1) // one loop: the test counts calls against a clock that each call moves
+            .build();
 
-    ExportRun run = exporter(gateway, shortLease).run();
+    ExportRun run = shortLease.run();
 
     assertEquals(400, run.exported(), "the batch is claimed again under a fresh lease");
     assertTrue(run.batchSizes().size() > 1, run.batchSizes()::toString);
@@ -550,22 +520,14 @@ class ExporterTest {
           clock.advance(Duration.ofMinutes(6));
           takenOver.addAll(queue.claim(otherRun, 100, Duration.ofMinutes(5)).events());
         };
-    Exporter.Settings s = settings(100);
-    Exporter.Settings one =
-        new Exporter.Settings(
-            s.batchSize(),
-            s.frameBytes(),
-            s.requestBytes(),
-            s.maxEventFailures(),
-            Duration.ofMinutes(1),
-            s.callTimeout(),
-            s.lease(),
-            s.retryBackoff(),
-            s.retention(),
-            s.cleanupInterval(),
-            1); // one loop: the test counts calls against a clock that each call moves
+    Exporter one =
+        exporter(gateway)
+            .batchSize(100)
+            .timeBudget(Duration.ofMinutes(1))
+            .concurrency(1) // one loop: the test counts calls against a clock that each call moves
+            .build();
 
-    ExportRun slow = exporter(gateway, one).run();
+    ExportRun slow = one.run();
 
     assertEquals(50, takenOver.size());
     assertEquals(0, slow.failed(), "released nothing: the rows are no longer its own");
@@ -586,7 +548,7 @@ class ExporterTest {
     FakeGateway gateway = new FakeGateway();
     gateway.duringCall = () -> dataSource.down = true;
 
-    ExportRun run = exporter(gateway, settings(100)).run();
+    ExportRun run = exporter(gateway).batchSize(100).build().run();
 
     assertTrue(run.databaseUnavailable());
     assertTrue(run.error().startsWith("could not "), run.error());
@@ -605,7 +567,7 @@ class ExporterTest {
     ExportRuns runs = new ExportRuns(db.dataSource());
     Instant startedAt = clock.instant();
 
-    ExportRun run = new Exporter(queue, runs, gateway, IDENTIFIER, settings(100), clock).run();
+    ExportRun run = exporter(gateway).runHistory(runs).batchSize(100).build().run();
 
     List<ExportRuns.Run> recorded = runs.recent(10);
     assertEquals(1, recorded.size());
@@ -621,7 +583,8 @@ class ExporterTest {
   @Test
   void run_withExportOffStillCleansUpAndReports() {
     enqueue(3);
-    ExportRun run = new Exporter(queue, null, null, settings(100), clock).run();
+    ExportRun run =
+        settings(Exporter.builder(queue, clock).withoutGateway()).batchSize(100).build().run();
 
     assertFalse(run.exportEnabled());
     assertTrue(run.cleanupRan());
@@ -635,21 +598,7 @@ class ExporterTest {
     List<Event> events = enqueue(5);
     FakeGateway gateway = new FakeGateway();
     gateway.poison = e -> e.getId().equals(events.get(0).getId());
-    Exporter.Settings s = settings(100);
-    Exporter.Settings oneFailure =
-        new Exporter.Settings(
-            s.batchSize(),
-            s.frameBytes(),
-            s.requestBytes(),
-            1,
-            s.timeBudget(),
-            s.callTimeout(),
-            s.lease(),
-            s.retryBackoff(),
-            s.retention(),
-            s.cleanupInterval(),
-            s.concurrency());
-    Exporter exporter = exporter(gateway, oneFailure);
+    Exporter exporter = exporter(gateway).batchSize(100).maxEventFailures(1).build();
     ExportRun first = exporter.run();
     assertTrue(first.cleanupRan());
     assertEquals(1, first.setAsideThisRun());

@@ -3,6 +3,7 @@ package dev.tally.gateway;
 import com.google.protobuf.Timestamp;
 import com.google.protobuf.util.JsonFormat;
 import com.google.protobuf.util.Timestamps;
+import dev.tally.event.MarketingField;
 import dev.tally.proto.telemetrygateway.v1.Event;
 import dev.tally.proto.telemetrygateway.v1.EventBillingMetadata;
 import dev.tally.proto.telemetrygateway.v1.EventFeatureFlags;
@@ -256,29 +257,11 @@ final class MessageJson {
 
   private static void marketingTracking(EventMarketingTracking tracking, StringBuilder out) {
     Fields fields = new Fields(out);
-    if (tracking.hasUrl()) {
-      fields.name("url").string(tracking.getUrl());
-    }
-    if (tracking.hasFirstSourceUrl()) {
-      fields.name("firstSourceUrl").string(tracking.getFirstSourceUrl());
-    }
-    if (tracking.hasCohortId()) {
-      fields.name("cohortId").string(tracking.getCohortId());
-    }
-    if (tracking.hasReferrer()) {
-      fields.name("referrer").string(tracking.getReferrer());
-    }
-    if (tracking.hasLastSourceUrl()) {
-      fields.name("lastSourceUrl").string(tracking.getLastSourceUrl());
-    }
-    if (tracking.hasDeviceSessionId()) {
-      fields.name("deviceSessionId").string(tracking.getDeviceSessionId());
-    }
-    if (tracking.hasSessionReferrer()) {
-      fields.name("sessionReferrer").string(tracking.getSessionReferrer());
-    }
-    if (tracking.hasSessionFirstUrl()) {
-      fields.name("sessionFirstUrl").string(tracking.getSessionFirstUrl());
+    for (MarketingField field : MarketingField.values()) {
+      String value = field.valueIn(tracking);
+      if (value != null) {
+        fields.name(field.jsonName()).string(value);
+      }
     }
     fields.end();
   }

@@ -1,6 +1,7 @@
 package dev.tally.recordevent;
 
 import dev.tally.event.EventInput;
+import dev.tally.event.MarketingField;
 import dev.tally.ratelimit.CallerLimits;
 import dev.tally.record.EventRecorder;
 import dev.tally.record.RecordingRequest;
@@ -8,12 +9,14 @@ import dev.tally.store.StoreException;
 import graphql.GraphQLContext;
 import graphql.scalars.datetime.DateTimeScalar;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * Records the one request nearly every request is: the telemetry clients' persisted mutation
@@ -48,15 +51,9 @@ final class ClientMutation {
   private static final Set<String> SOURCE_FIELDS = Set.of("client", "clientVersion");
   private static final Set<String> BILLING_FIELDS = Set.of("product", "category");
   private static final Set<String> TRACKING_FIELDS =
-      Set.of(
-          "url",
-          "firstSourceURL",
-          "cohortID",
-          "referrer",
-          "lastSourceURL",
-          "deviceSessionID",
-          "sessionReferrer",
-          "sessionFirstURL");
+      Arrays.stream(MarketingField.values())
+          .map(MarketingField::inputName)
+          .collect(Collectors.toUnmodifiableSet());
 
   private final EventRecorder recorder;
   private final CallerLimits limits;

@@ -1,9 +1,11 @@
 package dev.tally.recordevent;
 
+import dev.tally.event.MarketingField;
 import dev.tally.legacy.LegacyEventInput;
 import dev.tally.record.RecordingRequest;
 import graphql.schema.DataFetchingEnvironment;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 
@@ -51,19 +53,16 @@ final class LegacyFields {
 
   /** The arguments of {@code logEvent}, or the fields of an {@code Event} input, as coerced. */
   private static LegacyEventInput from(Map<String, Object> event) {
+    Map<MarketingField, String> marketing = new EnumMap<>(MarketingField.class);
+    for (MarketingField field : MarketingField.values()) {
+      marketing.put(field, (String) event.get(field.inputName()));
+    }
     return new LegacyEventInput(
         (String) event.get("event"),
         (String) event.get("userCookieID"),
-        (String) event.get("url"),
         (String) event.get("source"),
-        (String) event.get("firstSourceURL"),
-        (String) event.get("lastSourceURL"),
-        (String) event.get("cohortID"),
-        (String) event.get("referrer"),
+        marketing,
         (String) event.get("originalReferrer"),
-        (String) event.get("sessionReferrer"),
-        (String) event.get("sessionFirstURL"),
-        (String) event.get("deviceSessionID"),
         (String) event.get("argument"),
         (String) event.get("publicArgument"),
         (String) event.get("deviceID"),

@@ -1,6 +1,7 @@
 package dev.tally.recordevent.console;
 
 import com.google.cloud.functions.HttpResponse;
+import dev.tally.event.MarketingField;
 import dev.tally.json.Json;
 import dev.tally.recordevent.console.ConsoleBackend.RecordedEvent;
 import dev.tally.recordevent.console.ConsoleBackend.SignedIn;
@@ -17,18 +18,6 @@ import java.util.TreeSet;
  */
 final class EventPage {
   static final String PATH = Console.ROOT + "/events/";
-
-  /** The columns of marketing tracking that export never sends. */
-  private static final List<String> MARKETING_COLUMNS =
-      List.of(
-          "url",
-          "first_source_url",
-          "last_source_url",
-          "referrer",
-          "cohort_id",
-          "device_session_id",
-          "session_referrer",
-          "session_first_url");
 
   private final ConsoleBackend backend;
   private final Responses responses;
@@ -120,7 +109,9 @@ final class EventPage {
       }
     }
     if (!exported.containsKey("marketingTracking")) {
-      for (String column : MARKETING_COLUMNS) {
+      // Export never sends marketing tracking; the stored row has a column for each field.
+      for (MarketingField field : MarketingField.values()) {
+        String column = field.column();
         if (stored.get(column) != null) {
           withheld.add("marketing tracking \u201c" + column + "\u201d");
         }
