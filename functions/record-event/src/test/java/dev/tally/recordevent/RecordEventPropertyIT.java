@@ -82,6 +82,13 @@ class RecordEventPropertyIT {
                 "TELEMETRY_RATE_LIMIT_REQUESTS_PER_MINUTE",
                 "0",
                 "TELEMETRY_RATE_LIMIT_EVENTS_PER_MINUTE",
+                "0",
+                // The property is about what is stored, not the budgets: with the anonymous
+                // byte budget on, a run of large bodies is refused with 429 before it is read,
+                // and a client still sending may see the connection close instead of the answer.
+                "TELEMETRY_RATE_LIMIT_BYTES_PER_MINUTE",
+                "0",
+                "TELEMETRY_RATE_LIMIT_ANONYMOUS_BYTES_PER_MINUTE",
                 "0"));
     new FeatureFlags(db.dataSource()).set(FeatureFlags.TELEMETRY_EXPORT, true);
   }
