@@ -59,6 +59,13 @@ public final class Console {
   public int handle(HttpRequest request, HttpResponse response) throws IOException {
     String path = request.getPath();
     String method = request.getMethod().toUpperCase(Locale.ROOT);
+    if (!method.equals("GET")) {
+      // A refusal answers before it reads the form, and the server then closes a connection whose
+      // request it did not read. Saying so keeps a client from sending its next request on that
+      // connection (it would get no answer at all). Forms are a person's clicks: a new connection
+      // for the page after one costs nothing they notice.
+      response.appendHeader("Connection", "close");
+    }
     if (!method.equals("GET") && !method.equals("POST")) {
       response.appendHeader("Allow", "GET, POST");
       return responses.error(response, 405, "The console answers GET and POST only.");

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -92,6 +93,8 @@ class ConsoleSignInTest {
     assertTrue(refused.body().contains(SIGN_IN_FORM));
     assertTrue(refused.header("Set-Cookie").isEmpty());
     assertEquals(0, backend.sessionsOpened());
+    // The form was not read: the connection cannot carry the client's next request.
+    assertEquals(Optional.of("close"), refused.header("Connection"));
   }
 
   @ParameterizedTest
