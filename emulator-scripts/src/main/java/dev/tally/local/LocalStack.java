@@ -297,17 +297,15 @@ public final class LocalStack {
   private void startFunction(String module, String target, String portName, Map<String, String> env)
       throws IOException {
     env.put("GOOGLE_CLOUD_PROJECT", LocalSettings.PROJECT);
-    StringBuilder text =
-        new StringBuilder(
-            "# Written by emulator-scripts/run-local.sh: the environment of "
+    Files.writeString(
+        settings.localDir().resolve(module + ".env"),
+        EnvFile.text(
+            "the environment of "
                 + module
                 + ".\n# source it, then: ./mvnw -f functions/"
                 + module
-                + " function:run -Drun.port=PORT\n");
-    env.forEach(
-        (key, value) ->
-            text.append("export ").append(key).append("='").append(value).append("'\n"));
-    Files.writeString(settings.localDir().resolve(module + ".env"), text.toString());
+                + " function:run -Drun.port=PORT",
+            env));
     started.add(
         FunctionProcess.start(
             module,
@@ -330,15 +328,21 @@ public final class LocalStack {
     env.put("WATCH_SUBSCRIPTION_ID", LocalSettings.WATCH_SUBSCRIPTION);
     env.put("DATABASE_URL", database.url());
     env.put("DATABASE_USER", database.user() == null ? "" : database.user());
+    if (database.password() != null) {
+      // Only a password of the user's own server (DATABASE_PASSWORD); the file stays local.
+      env.put("DATABASE_PASSWORD", database.password());
+    }
     env.put("ACCESS_TOKEN", LocalSettings.ACCESS_TOKEN);
     env.put("ADMIN_TOKEN", LocalSettings.ADMIN_TOKEN);
     env.put("GATEWAY_TOKEN", LocalSettings.GATEWAY_TOKEN);
     env.put("INSTANCE_ID", LocalSettings.INSTANCE_ID);
     env.put("EXPORT_INTERVAL_SECONDS", String.valueOf(settings.exportInterval().toSeconds()));
-    StringBuilder text =
-        new StringBuilder("# Written by emulator-scripts/run-local.sh; source it.\n");
-    env.forEach((key, value) -> text.append(key).append("='").append(value).append("'\n"));
-    Files.writeString(settings.localDir().resolve("env"), text.toString());
+    Files.writeString(
+        settings.localDir().resolve("env"),
+        EnvFile.text(
+            "the local stack's addresses and tokens.\n# source it, then run a tool, such as"
+                + " admin/tally-admin",
+            env));
   }
 
   private void callExport() {

@@ -17,7 +17,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Base64;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -55,14 +54,7 @@ public final class WatchEvent {
           "no local stack found (" + envFile + "); start one with emulator-scripts/run-local.sh");
       System.exit(1);
     }
-    Map<String, String> env = new LinkedHashMap<>();
-    for (String line : Files.readAllLines(envFile)) {
-      int equals = line.indexOf('=');
-      if (!line.startsWith("#") && equals > 0) {
-        env.put(line.substring(0, equals), line.substring(equals + 1).replaceAll("^'|'$", ""));
-      }
-    }
-    System.exit(new WatchEvent(env).watch(args.length > 0 ? args[0] : null));
+    System.exit(new WatchEvent(EnvFile.read(envFile)).watch(args.length > 0 ? args[0] : null));
   }
 
   private int watch(String requestedId) throws Exception {

@@ -59,7 +59,7 @@ class LocalStackIT {
     Result started = script("run-local.sh", "--detach", "--no-build");
     assertEquals(0, started.exitCode(), started.output());
     assertTrue(started.output().contains("Tally is running"), started.output());
-    stack = readEnv(localDir.resolve("env"));
+    stack = EnvFile.read(localDir.resolve("env"));
     assertTrue(
         started
             .output()
@@ -180,6 +180,25 @@ class LocalStackIT {
     assertEquals(200, answer.statusCode());
   }
 
+  @Test
+  void tallyAdmin_reachesTheStacksDatabaseOnceTheEnvFileIsSourced() throws Exception {
+    // What a new user types, in a shell where nothing of the database is set beforehand.
+    ProcessBuilder builder =
+        new ProcessBuilder(
+                "bash",
+                "-c",
+                "source \"$1\" && admin/tally-admin set-flag local-stack-check true",
+                "bash",
+                localDir.resolve("env").toString())
+            .directory(ROOT.toFile())
+            .redirectErrorStream(true);
+    builder.environment().keySet().removeIf(name -> name.startsWith("DATABASE_"));
+    Result admin = run(builder);
+
+    assertEquals(0, admin.exitCode(), admin.output());
+    assertTrue(admin.output().contains("local-stack-check = true"), admin.output());
+  }
+
   record Result(int exitCode, String output) {}
 
   private static Result script(String name, String... args)
@@ -189,23 +208,16 @@ class LocalStackIT {
     command.addAll(List.of(args));
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
     builder.environment().putAll(environment);
+    return run(builder);
+  }
+
+  private static Result run(ProcessBuilder builder) throws IOException, InterruptedException {
     Process process = builder.start();
     byte[] output = process.getInputStream().readAllBytes();
     if (!process.waitFor(3, TimeUnit.MINUTES)) {
       process.destroyForcibly();
     }
     return new Result(process.exitValue(), new String(output, StandardCharsets.UTF_8));
-  }
-
-  private static Map<String, String> readEnv(Path file) throws IOException {
-    Map<String, String> env = new LinkedHashMap<>();
-    for (String line : Files.readAllLines(file)) {
-      int equals = line.indexOf('=');
-      if (!line.startsWith("#") && equals > 0) {
-        env.put(line.substring(0, equals), line.substring(equals + 1).replaceAll("^'|'$", ""));
-      }
-    }
-    return env;
   }
 
   private static boolean isFree(int port) {

@@ -11,7 +11,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Bounds on one recorded event, chosen so that whatever is stored can also be exported: every step
@@ -188,38 +187,13 @@ public record EventLimits(
         "'parameters.billingMetadata.category'");
     if (event.hasMarketingTracking()) {
       EventMarketingTracking tracking = event.getMarketingTracking();
-      tracking
-          .getAllFields()
-          .forEach(
-              (field, value) ->
-                  text(
-                      (String) value,
-                      MARKETING_IDS.contains(field.getNumber())
-                          ? TextBounds.MARKETING_ID_BYTES
-                          : TextBounds.URL_BYTES,
-                      "'marketingTracking." + inputName(field.getNumber()) + "'"));
+      for (MarketingField field : MarketingField.values()) {
+        String value = field.valueIn(tracking);
+        if (value != null) {
+          text(value, field.maxBytes(), "'marketingTracking." + field.inputName() + "'");
+        }
+      }
     }
-  }
-
-  /** The marketing fields that hold an identifier, not a URL: bounded as identifiers. */
-  private static final Set<Integer> MARKETING_IDS =
-      Set.of(
-          EventMarketingTracking.COHORT_ID_FIELD_NUMBER,
-          EventMarketingTracking.DEVICE_SESSION_ID_FIELD_NUMBER);
-
-  /** A marketing field's name as clients send it ({@code TelemetryEventMarketingTrackingInput}). */
-  private static String inputName(int fieldNumber) {
-    return switch (fieldNumber) {
-      case EventMarketingTracking.URL_FIELD_NUMBER -> "url";
-      case EventMarketingTracking.FIRST_SOURCE_URL_FIELD_NUMBER -> "firstSourceURL";
-      case EventMarketingTracking.COHORT_ID_FIELD_NUMBER -> "cohortID";
-      case EventMarketingTracking.REFERRER_FIELD_NUMBER -> "referrer";
-      case EventMarketingTracking.LAST_SOURCE_URL_FIELD_NUMBER -> "lastSourceURL";
-      case EventMarketingTracking.DEVICE_SESSION_ID_FIELD_NUMBER -> "deviceSessionID";
-      case EventMarketingTracking.SESSION_REFERRER_FIELD_NUMBER -> "sessionReferrer";
-      case EventMarketingTracking.SESSION_FIRST_URL_FIELD_NUMBER -> "sessionFirstURL";
-      default -> "field " + fieldNumber;
-    };
   }
 
   private static void text(String value, int maxBytes, String field) {

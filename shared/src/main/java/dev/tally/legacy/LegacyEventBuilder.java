@@ -8,13 +8,14 @@ import dev.tally.event.EventContext;
 import dev.tally.event.EventLimits;
 import dev.tally.event.InvalidEventException;
 import dev.tally.event.LimitExceededException;
+import dev.tally.event.MarketingField;
 import dev.tally.event.StorableText;
 import dev.tally.event.TextBounds;
 import dev.tally.json.Json;
 import dev.tally.proto.telemetrygateway.v1.EventMarketingTracking;
 import java.io.IOException;
+import java.util.Map;
 import java.util.Objects;
-import java.util.function.Consumer;
 
 /**
  * Builds the event the instance keeps of a pre-V2 event, checking it by the rules every recorded
@@ -71,16 +72,12 @@ public final class LegacyEventBuilder {
     Size size = new Size();
     size.text(input.event(), MAX_NAME_LENGTH * 4, "'event'");
     size.text(input.userCookieId(), TextBounds.ANONYMOUS_USER_ID_BYTES, "'userCookieID'");
-    size.text(input.url(), TextBounds.URL_BYTES, "'url'");
     size.text(input.source(), TextBounds.CLIENT_BYTES, "'source'");
-    size.text(input.firstSourceUrl(), TextBounds.URL_BYTES, "'firstSourceURL'");
-    size.text(input.lastSourceUrl(), TextBounds.URL_BYTES, "'lastSourceURL'");
-    size.text(input.cohortId(), TextBounds.MARKETING_ID_BYTES, "'cohortID'");
-    size.text(input.referrer(), TextBounds.URL_BYTES, "'referrer'");
+    for (Map.Entry<MarketingField, String> sent : input.marketing().entrySet()) {
+      MarketingField field = sent.getKey();
+      size.text(sent.getValue(), field.maxBytes(), "'" + field.inputName() + "'");
+    }
     size.text(input.originalReferrer(), TextBounds.URL_BYTES, "'originalReferrer'");
-    size.text(input.sessionReferrer(), TextBounds.URL_BYTES, "'sessionReferrer'");
-    size.text(input.sessionFirstUrl(), TextBounds.URL_BYTES, "'sessionFirstURL'");
-    size.text(input.deviceSessionId(), TextBounds.MARKETING_ID_BYTES, "'deviceSessionID'");
     size.text(input.deviceId(), TextBounds.MARKETING_ID_BYTES, "'deviceID'");
     size.text(input.insertId(), TextBounds.MARKETING_ID_BYTES, "'insertID'");
     checkText(
@@ -112,15 +109,7 @@ public final class LegacyEventBuilder {
           EventLimits.MAX_EVENT_BYTES);
     }
 
-    EventMarketingTracking.Builder tracking = EventMarketingTracking.newBuilder();
-    setIfPresent(input.url(), tracking::setUrl);
-    setIfPresent(input.firstSourceUrl(), tracking::setFirstSourceUrl);
-    setIfPresent(input.lastSourceUrl(), tracking::setLastSourceUrl);
-    setIfPresent(input.referrer(), tracking::setReferrer);
-    setIfPresent(input.cohortId(), tracking::setCohortId);
-    setIfPresent(input.deviceSessionId(), tracking::setDeviceSessionId);
-    setIfPresent(input.sessionReferrer(), tracking::setSessionReferrer);
-    setIfPresent(input.sessionFirstUrl(), tracking::setSessionFirstUrl);
+    EventMarketingTracking tracking = MarketingField.tracking(input.marketing());
 
     Actor actor = context.actor();
     String anonymousUserId = null;
@@ -142,7 +131,7 @@ public final class LegacyEventBuilder {
         actor.userId(),
         anonymousUserId,
         input.source() == null ? LegacyEventInput.UNKNOWN_SOURCE : input.source(),
-        tracking.build(),
+        tracking,
         argument,
         publicArgument,
         context.featureFlags(),
@@ -200,12 +189,6 @@ public final class LegacyEventBuilder {
           : message + " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")";
     }
     return e.getMessage() == null ? "it does not parse" : e.getMessage();
-  }
-
-  private static void setIfPresent(String value, Consumer<String> set) {
-    if (value != null) {
-      set.accept(value);
-    }
   }
 
   /** Checks text that may be absent: storable, and within its bound. */

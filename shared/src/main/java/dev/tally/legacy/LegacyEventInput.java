@@ -1,5 +1,10 @@
 package dev.tally.legacy;
 
+import dev.tally.event.MarketingField;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.Map;
+
 /**
  * A pre-V2 event as an older client sends it: the arguments of {@code logEvent}, or one {@code
  * Event} of {@code logEvents}. Every field is what the client sent, {@code null} when it sent none.
@@ -7,12 +12,13 @@ package dev.tally.legacy;
  * @param event the event's name, such as {@code SearchResultsQueried}
  * @param userCookieId the anonymous visitor ID the client keeps; the request's signed-in user wins
  *     over it, and a request names one visitor at most
- * @param url the page the event happened on
  * @param source where it came from: a value of the GraphQL enum {@code EventSource} ({@code WEB},
  *     {@code CODEHOSTINTEGRATION}, ...), or {@code null} for {@code logUserEvent}, which has none
+ * @param marketing the marketing fields the client sent, by field: {@code url} (the page the event
+ *     happened on), {@code firstSourceURL}, ...; absent where it sent none
+ * @param originalReferrer accepted and checked, not stored (no column; V2 has no such field)
  * @param argument JSON text kept on the instance (the original's private argument)
  * @param publicArgument JSON text the original sent to its own analytics
- * @param originalReferrer accepted and checked, not stored (no column; V2 has no such field)
  * @param deviceId accepted and checked, not stored: a device identifier for an analytics service
  *     the instance does not use
  * @param eventId accepted, not stored: a de-duplication key for that service
@@ -21,16 +27,9 @@ package dev.tally.legacy;
 public record LegacyEventInput(
     String event,
     String userCookieId,
-    String url,
     String source,
-    String firstSourceUrl,
-    String lastSourceUrl,
-    String cohortId,
-    String referrer,
+    Map<MarketingField, String> marketing,
     String originalReferrer,
-    String sessionReferrer,
-    String sessionFirstUrl,
-    String deviceSessionId,
     String argument,
     String publicArgument,
     String deviceId,
@@ -39,6 +38,19 @@ public record LegacyEventInput(
 
   /** The {@code source} of events of {@code logUserEvent}, which names none. */
   public static final String UNKNOWN_SOURCE = "UNKNOWN";
+
+  public LegacyEventInput {
+    EnumMap<MarketingField, String> sent = new EnumMap<>(MarketingField.class);
+    if (marketing != null) {
+      marketing.forEach(
+          (field, value) -> {
+            if (value != null) {
+              sent.put(field, value);
+            }
+          });
+    }
+    marketing = Collections.unmodifiableMap(sent);
+  }
 
   /**
    * The anonymous visitor the event names: {@code userCookieID} without surrounding blanks, or
@@ -56,22 +68,6 @@ public record LegacyEventInput(
    */
   public static LegacyEventInput userEvent(String event, String userCookieId) {
     return new LegacyEventInput(
-        event,
-        userCookieId,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null);
+        event, userCookieId, null, Map.of(), null, null, null, null, null, null);
   }
 }

@@ -9,16 +9,10 @@ import dev.tally.store.Jdbc;
 import dev.tally.store.StoreException;
 import dev.tally.store.TeeStore;
 import dev.tally.usage.UsageRollup;
-import java.sql.Array;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -151,20 +145,12 @@ public final class Erasure {
     long deleted = 0;
     while (true) {
       int rows =
-          Jdbc.withConnection(
+          Jdbc.update(
               dataSource,
               "erase a chunk of event_logs",
-              connection -> {
-                try (PreparedStatement delete = connection.prepareStatement(sql)) {
-                  if (person.userId() != null) {
-                    delete.setLong(1, person.userId());
-                  } else {
-                    delete.setString(1, person.anonymousUserId());
-                  }
-                  delete.setInt(2, chunk);
-                  return delete.executeUpdate();
-                }
-              });
+              sql,
+              person.userId() != null ? person.userId() : person.anonymousUserId(),
+              chunk);
       deleted += rows;
       if (rows < chunk) {
         return deleted;
@@ -177,21 +163,17 @@ public final class Erasure {
     long[] deleted = new long[2];
     while (true) {
       long[] step =
-          Jdbc.withConnection(
-              dataSource,
-              "erase a chunk of the export queue",
-              connection -> {
-                try (PreparedStatement delete =
-                    connection.prepareStatement(
-                        "DELETE FROM telemetry_events_export_queue WHERE id IN"
-                            + " (SELECT id FROM telemetry_events_export_queue"
-                            + " WHERE user_key = ? LIMIT ?)"
-                            + " RETURNING exported_at IS NOT NULL")) {
-                  delete.setString(1, key);
-                  delete.setInt(2, chunk);
-                  return countExported(delete);
-                }
-              });
+          countExported(
+              Jdbc.query(
+                  dataSource,
+                  "erase a chunk of the export queue",
+                  "DELETE FROM telemetry_events_export_queue WHERE id IN"
+                      + " (SELECT id FROM telemetry_events_export_queue"
+                      + " WHERE user_key = ? LIMIT ?)"
+                      + " RETURNING exported_at IS NOT NULL",
+                  EXPORTED,
+                  key,
+                  chunk));
       deleted[0] += step[0];
       deleted[1] += step[1];
       if (step[0] + step[1] < chunk) {
@@ -209,44 +191,28 @@ public final class Erasure {
     UUID after = new UUID(0, 0);
     while (true) {
       UUID from = after;
-      List<UUID> theirs = new ArrayList<>();
-      UUID last =
-          Jdbc.withConnection(
+      // Each row's payload is decoded as it is read; only whose it is stays.
+      List<Scanned> scanned =
+          Jdbc.query(
               dataSource,
               "read a chunk of the export queue's oldest rows",
-              connection -> {
-                try (PreparedStatement query =
-                    connection.prepareStatement(
-                        "SELECT id, payload_pb FROM telemetry_events_export_queue"
-                            + " WHERE user_key IS NULL AND id > ? ORDER BY id LIMIT ?")) {
-                  query.setObject(1, from);
-                  query.setInt(2, chunk);
-                  UUID seen = null;
-                  try (ResultSet rs = query.executeQuery()) {
-                    while (rs.next()) {
-                      seen = rs.getObject(1, UUID.class);
-                      if (isTheirs(rs.getBytes(2), person)) {
-                        theirs.add(seen);
-                      }
-                    }
-                  }
-                  return seen;
-                }
-              });
+              "SELECT id, payload_pb FROM telemetry_events_export_queue"
+                  + " WHERE user_key IS NULL AND id > ? ORDER BY id LIMIT ?",
+              row -> new Scanned(row.getObject(1, UUID.class), isTheirs(row.getBytes(2), person)),
+              from,
+              chunk);
+      List<UUID> theirs = scanned.stream().filter(Scanned::theirs).map(Scanned::id).toList();
+      UUID last = scanned.isEmpty() ? null : scanned.get(scanned.size() - 1).id();
       if (!theirs.isEmpty()) {
         long[] step =
-            Jdbc.withConnection(
-                dataSource,
-                "erase queued events from before user keys",
-                connection -> {
-                  try (PreparedStatement delete =
-                      connection.prepareStatement(
-                          "DELETE FROM telemetry_events_export_queue WHERE id = ANY (?)"
-                              + " RETURNING exported_at IS NOT NULL")) {
-                    delete.setArray(1, uuidArray(connection, theirs));
-                    return countExported(delete);
-                  }
-                });
+            countExported(
+                Jdbc.query(
+                    dataSource,
+                    "erase queued events from before user keys",
+                    "DELETE FROM telemetry_events_export_queue WHERE id = ANY (?)"
+                        + " RETURNING exported_at IS NOT NULL",
+                    EXPORTED,
+                    Jdbc.uuidArray(theirs)));
         deleted[0] += step[0];
         deleted[1] += step[1];
       }
@@ -284,28 +250,24 @@ public final class Erasure {
           }
           long rows = 0;
           for (String table : List.of("event_usage_users", "event_usage_last_seen")) {
-            try (PreparedStatement delete =
-                connection.prepareStatement("DELETE FROM " + table + " WHERE user_key = ?")) {
-              delete.setString(1, key);
-              rows += delete.executeUpdate();
-            }
+            rows += Jdbc.update(connection, "DELETE FROM " + table + " WHERE user_key = ?", key);
           }
           return rows;
         });
   }
 
-  /** {unexported, exported} of the rows a DELETE ... RETURNING exported_at IS NOT NULL deleted. */
-  private static long[] countExported(PreparedStatement delete) throws SQLException {
+  /** A queued row from before user keys, and whether it is the person's. */
+  private record Scanned(UUID id, boolean theirs) {}
+
+  /** Whether a row a {@code DELETE ... RETURNING exported_at IS NOT NULL} deleted was exported. */
+  private static final Jdbc.RowMapper<Boolean> EXPORTED = row -> row.getBoolean(1);
+
+  /** {unexported, exported} of the rows deleted. */
+  private static long[] countExported(List<Boolean> exported) {
     long[] counts = new long[2];
-    try (ResultSet rs = delete.executeQuery()) {
-      while (rs.next()) {
-        counts[rs.getBoolean(1) ? 1 : 0]++;
-      }
+    for (boolean wasExported : exported) {
+      counts[wasExported ? 1 : 0]++;
     }
     return counts;
-  }
-
-  private static Array uuidArray(Connection connection, List<UUID> ids) throws SQLException {
-    return connection.createArrayOf("uuid", ids.toArray(new UUID[0]));
   }
 }

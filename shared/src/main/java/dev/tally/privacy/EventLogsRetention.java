@@ -4,7 +4,6 @@ import dev.tally.log.JsonLog;
 import dev.tally.store.Jdbc;
 import dev.tally.store.StoreException;
 import dev.tally.usage.UsageRollup;
-import java.sql.PreparedStatement;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -79,16 +78,12 @@ public final class EventLogsRetention {
     long deleted = 0;
     while (true) {
       int rows =
-          Jdbc.withConnection(
+          Jdbc.update(
               dataSource,
               "delete a chunk of event_logs past the retention",
-              connection -> {
-                try (PreparedStatement delete = connection.prepareStatement(DELETE_CHUNK)) {
-                  delete.setObject(1, below);
-                  delete.setInt(2, chunk);
-                  return delete.executeUpdate();
-                }
-              });
+              DELETE_CHUNK,
+              below,
+              chunk);
       deleted += rows;
       if (rows < chunk || System.nanoTime() >= deadline) {
         break;
@@ -100,11 +95,7 @@ public final class EventLogsRetention {
         "delete usage rollup rows past the retention",
         connection -> {
           for (String table : new String[] {"event_usage_users", "event_usage_last_seen"}) {
-            try (PreparedStatement delete =
-                connection.prepareStatement("DELETE FROM " + table + " WHERE last_day < ?")) {
-              delete.setObject(1, day);
-              delete.executeUpdate();
-            }
+            Jdbc.update(connection, "DELETE FROM " + table + " WHERE last_day < ?", day);
           }
           return null;
         });

@@ -1,8 +1,6 @@
 package dev.tally.privacy;
 
 import dev.tally.store.Jdbc;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.util.Objects;
 import javax.sql.DataSource;
 
@@ -28,18 +26,13 @@ public final class ExportOptOut {
 
   /** Whether the user turned export of their events off. */
   public boolean isOptedOut(long userId) {
-    return Jdbc.withConnection(
-        dataSource,
-        "read the export opt-out of user " + userId,
-        connection -> {
-          try (PreparedStatement query =
-              connection.prepareStatement("SELECT 1 FROM export_opt_outs WHERE user_id = ?")) {
-            query.setLong(1, userId);
-            try (ResultSet rs = query.executeQuery()) {
-              return rs.next();
-            }
-          }
-        });
+    return Jdbc.queryOne(
+            dataSource,
+            "read the export opt-out of user " + userId,
+            "SELECT 1 FROM export_opt_outs WHERE user_id = ?",
+            row -> true,
+            userId)
+        .isPresent();
   }
 
   /**
@@ -47,34 +40,22 @@ public final class ExportOptOut {
    * from then on. Opting out again keeps the time of the first opt-out.
    */
   public void set(long userId, boolean optOut) {
-    Jdbc.withConnection(
+    Jdbc.update(
         dataSource,
         "set the export opt-out of user " + userId,
-        connection -> {
-          try (PreparedStatement change =
-              connection.prepareStatement(
-                  optOut
-                      ? "INSERT INTO export_opt_outs (user_id) VALUES (?)"
-                          + " ON CONFLICT (user_id) DO NOTHING"
-                      : "DELETE FROM export_opt_outs WHERE user_id = ?")) {
-            change.setLong(1, userId);
-            return change.executeUpdate();
-          }
-        });
+        optOut
+            ? "INSERT INTO export_opt_outs (user_id) VALUES (?) ON CONFLICT (user_id) DO NOTHING"
+            : "DELETE FROM export_opt_outs WHERE user_id = ?",
+        userId);
   }
 
   /** How many users opted out. */
   public int count() {
-    return Jdbc.withConnection(
-        dataSource,
-        "count export opt-outs",
-        connection -> {
-          try (PreparedStatement query =
-                  connection.prepareStatement("SELECT count(*) FROM export_opt_outs");
-              ResultSet rs = query.executeQuery()) {
-            rs.next();
-            return rs.getInt(1);
-          }
-        });
+    return Jdbc.queryOne(
+            dataSource,
+            "count export opt-outs",
+            "SELECT count(*) FROM export_opt_outs",
+            row -> row.getInt(1))
+        .orElseThrow();
   }
 }

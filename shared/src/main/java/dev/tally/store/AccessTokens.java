@@ -4,15 +4,15 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import javax.sql.DataSource;
 
@@ -63,27 +63,20 @@ public final class AccessTokens {
     if (token == null || token.length() < 16) {
       throw new IllegalArgumentException("a token must be at least 16 characters long");
     }
-    return Jdbc.withConnection(
-        dataSource,
-        "create an access token",
-        connection -> {
-          try (PreparedStatement insert =
-              connection.prepareStatement(
-                  "INSERT INTO access_tokens"
-                      + " (token_sha256, user_id, scopes, note, created_at, expires_at)"
-                      + " VALUES (?, ?, ?, ?, ?, ?) RETURNING id")) {
-            insert.setBytes(1, sha256(token));
-            insert.setLong(2, userId);
-            insert.setArray(3, connection.createArrayOf("text", scopes.toArray(new String[0])));
-            insert.setString(4, note == null ? "" : note);
-            insert.setTimestamp(5, Jdbc.timestamp(clock.instant()));
-            insert.setTimestamp(6, Jdbc.timestamp(expiresAt));
-            try (ResultSet rs = insert.executeQuery()) {
-              rs.next();
-              return rs.getLong(1);
-            }
-          }
-        });
+    return Jdbc.queryOne(
+            dataSource,
+            "create an access token",
+            "INSERT INTO access_tokens"
+                + " (token_sha256, user_id, scopes, note, created_at, expires_at)"
+                + " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+            row -> row.getLong(1),
+            sha256(token),
+            userId,
+            Jdbc.textArray(scopes),
+            note == null ? "" : note,
+            clock.instant(),
+            expiresAt)
+        .orElseThrow();
   }
 
   /**
@@ -97,32 +90,28 @@ public final class AccessTokens {
         "revoke access token " + id,
         connection -> {
           Instant now = clock.instant();
-          Revocation.Before before;
-          try (PreparedStatement query =
-              connection.prepareStatement(
-                  "SELECT expires_at, revoked_at FROM access_tokens WHERE id = ? FOR UPDATE")) {
-            query.setLong(1, id);
-            try (ResultSet rs = query.executeQuery()) {
-              if (!rs.next()) {
-                return new Revocation(Revocation.Before.NO_SUCH_TOKEN, 0);
-              }
-              Instant expiresAt = Jdbc.instant(rs.getTimestamp(1));
-              before =
-                  rs.getTimestamp(2) != null
-                      ? Revocation.Before.REVOKED
-                      : expiresAt != null && !now.isBefore(expiresAt)
-                          ? Revocation.Before.EXPIRED
-                          : Revocation.Before.VALID;
-            }
+          Optional<Revocation.Before> found =
+              Jdbc.queryOne(
+                  connection,
+                  "SELECT expires_at, revoked_at FROM access_tokens WHERE id = ? FOR UPDATE",
+                  row -> {
+                    Instant expiresAt = Jdbc.instant(row.getTimestamp(1));
+                    return row.getTimestamp(2) != null
+                        ? Revocation.Before.REVOKED
+                        : expiresAt != null && !now.isBefore(expiresAt)
+                            ? Revocation.Before.EXPIRED
+                            : Revocation.Before.VALID;
+                  },
+                  id);
+          if (found.isEmpty()) {
+            return new Revocation(Revocation.Before.NO_SUCH_TOKEN, 0);
           }
-          try (PreparedStatement update =
-              connection.prepareStatement(
-                  "UPDATE access_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")) {
-            update.setTimestamp(1, Jdbc.timestamp(now));
-            update.setLong(2, id);
-            update.executeUpdate();
-          }
-          return new Revocation(before, ConsoleSessions.endAllOf(connection, id, now));
+          Jdbc.update(
+              connection,
+              "UPDATE access_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+              now,
+              id);
+          return new Revocation(found.get(), ConsoleSessions.endAllOf(connection, id, now));
         });
   }
 
@@ -133,37 +122,28 @@ public final class AccessTokens {
    * @param userId whose tokens, or {@code null} for all
    */
   public List<Listed> list(Long userId) {
-    return Jdbc.withConnection(
-        dataSource,
-        "list access tokens",
-        connection -> {
-          try (PreparedStatement query =
-              connection.prepareStatement(
-                  "SELECT id, user_id, scopes, note, created_at, expires_at, revoked_at"
-                      + " FROM access_tokens"
-                      + (userId == null ? "" : " WHERE user_id = ?")
-                      + " ORDER BY id")) {
-            if (userId != null) {
-              query.setLong(1, userId);
-            }
-            List<Listed> tokens = new ArrayList<>();
-            try (ResultSet rs = query.executeQuery()) {
-              while (rs.next()) {
-                tokens.add(
-                    new Listed(
-                        rs.getLong(1),
-                        rs.getLong(2),
-                        List.of((String[]) rs.getArray(3).getArray()),
-                        rs.getString(4),
-                        Jdbc.instant(rs.getTimestamp(5)),
-                        Jdbc.instant(rs.getTimestamp(6)),
-                        Jdbc.instant(rs.getTimestamp(7))));
-              }
-            }
-            return tokens;
-          }
-        });
+    String select =
+        "SELECT id, user_id, scopes, note, created_at, expires_at, revoked_at FROM access_tokens";
+    return userId == null
+        ? Jdbc.query(dataSource, "list access tokens", select + " ORDER BY id", LISTED)
+        : Jdbc.query(
+            dataSource,
+            "list access tokens",
+            select + " WHERE user_id = ? ORDER BY id",
+            LISTED,
+            userId);
   }
+
+  private static final Jdbc.RowMapper<Listed> LISTED =
+      row ->
+          new Listed(
+              row.getLong(1),
+              row.getLong(2),
+              List.of((String[]) row.getArray(3).getArray()),
+              row.getString(4),
+              Jdbc.instant(row.getTimestamp(5)),
+              Jdbc.instant(row.getTimestamp(6)),
+              Jdbc.instant(row.getTimestamp(7)));
 
   /** Checks a token presented by a request. */
   public Check authenticate(String token) {
@@ -184,45 +164,64 @@ public final class AccessTokens {
     if (token == null || token.isBlank()) {
       return new Check.Rejected(Check.Reason.UNKNOWN);
     }
-    return Jdbc.withConnection(
-        dataSource,
-        "check an access token",
-        connection -> {
-          try (PreparedStatement query =
-              connection.prepareStatement(
-                  withFlags
-                      ? "SELECT t.user_id, t.scopes, t.expires_at, t.revoked_at, "
-                          + FeatureFlags.FLAG_COLUMNS
-                          + " FROM access_tokens t"
-                          + FeatureFlags.joinFlagsOf("t.user_id")
-                          + " WHERE t.token_sha256 = ?"
-                      : "SELECT user_id, scopes, expires_at, revoked_at FROM access_tokens"
-                          + " WHERE token_sha256 = ?")) {
-            query.setBytes(1, sha256(token));
-            try (ResultSet rs = query.executeQuery()) {
-              if (!rs.next()) {
-                return new Check.Rejected(Check.Reason.UNKNOWN);
-              }
-              if (rs.getTimestamp(4) != null) {
-                return new Check.Rejected(Check.Reason.REVOKED);
-              }
-              Instant expiresAt = Jdbc.instant(rs.getTimestamp(3));
-              if (expiresAt != null && !clock.instant().isBefore(expiresAt)) {
-                return new Check.Rejected(Check.Reason.EXPIRED);
-              }
-              long userId = rs.getLong(1);
-              Set<String> scopes = Set.copyOf(Arrays.asList((String[]) rs.getArray(2).getArray()));
-              if (!withFlags) {
-                return new Check.Valid(userId, scopes);
-              }
-              FeatureFlags.Gathering flags = new FeatureFlags.Gathering();
-              do {
-                flags.add(rs, 5);
-              } while (rs.next());
-              return new Check.Valid(userId, scopes, flags.evaluation());
-            }
-          }
-        });
+    // With the flags, one row per flag, each with the token's columns.
+    List<TokenRow> rows =
+        withFlags
+            ? Jdbc.query(
+                dataSource,
+                "check an access token",
+                "SELECT t.user_id, t.scopes, t.expires_at, t.revoked_at, "
+                    + FeatureFlags.FLAG_COLUMNS
+                    + " FROM access_tokens t"
+                    + FeatureFlags.joinFlagsOf("t.user_id")
+                    + " WHERE t.token_sha256 = ?",
+                row -> new TokenRow(row, FeatureFlags.FlagRow.read(row, 5)),
+                sha256(token))
+            : Jdbc.queryOne(
+                    dataSource,
+                    "check an access token",
+                    "SELECT user_id, scopes, expires_at, revoked_at FROM access_tokens"
+                        + " WHERE token_sha256 = ?",
+                    row -> new TokenRow(row, null),
+                    sha256(token))
+                .stream()
+                .toList();
+    if (rows.isEmpty()) {
+      return new Check.Rejected(Check.Reason.UNKNOWN);
+    }
+    TokenRow found = rows.get(0);
+    if (found.revoked()) {
+      return new Check.Rejected(Check.Reason.REVOKED);
+    }
+    if (found.expiresAt() != null && !clock.instant().isBefore(found.expiresAt())) {
+      return new Check.Rejected(Check.Reason.EXPIRED);
+    }
+    if (!withFlags) {
+      return new Check.Valid(found.userId(), found.scopes());
+    }
+    FeatureFlags.Gathering flags = new FeatureFlags.Gathering();
+    rows.forEach(row -> flags.add(row.flag()));
+    return new Check.Valid(found.userId(), found.scopes(), flags.evaluation());
+  }
+
+  /**
+   * A token's columns: {@code user_id, scopes, expires_at, revoked_at}; with one of its user's
+   * flags when read with them.
+   */
+  private record TokenRow(
+      long userId,
+      Set<String> scopes,
+      Instant expiresAt,
+      boolean revoked,
+      FeatureFlags.FlagRow flag) {
+    TokenRow(ResultSet row, FeatureFlags.FlagRow flag) throws SQLException {
+      this(
+          row.getLong(1),
+          Set.copyOf(Arrays.asList((String[]) row.getArray(2).getArray())),
+          Jdbc.instant(row.getTimestamp(3)),
+          row.getTimestamp(4) != null,
+          flag);
+    }
   }
 
   static byte[] sha256(String token) {

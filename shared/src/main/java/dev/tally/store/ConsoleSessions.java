@@ -2,8 +2,6 @@ package dev.tally.store;
 
 import java.security.SecureRandom;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
@@ -86,32 +84,23 @@ public final class ConsoleSessions {
     RANDOM.nextBytes(secret);
     String sessionId = Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
     Instant now = clock.instant();
-    return Jdbc.withConnection(
+    return Jdbc.queryOne(
         dataSource,
         "open a console session",
-        connection -> {
-          try (PreparedStatement insert =
-              connection.prepareStatement(
-                  "INSERT INTO console_sessions (session_sha256, access_token_id, user_id,"
-                      + " created_at, last_used_at, expires_at)"
-                      + " SELECT ?, id, user_id, ?, ?, LEAST(?, expires_at) FROM access_tokens"
-                      + " WHERE token_sha256 = ? AND revoked_at IS NULL"
-                      + " AND (expires_at IS NULL OR expires_at > ?) AND ? = ANY (scopes)"
-                      + " RETURNING id, expires_at")) {
-            insert.setBytes(1, AccessTokens.sha256(sessionId));
-            insert.setTimestamp(2, Jdbc.timestamp(now));
-            insert.setTimestamp(3, Jdbc.timestamp(now));
-            insert.setTimestamp(4, Jdbc.timestamp(now.plus(LIFETIME)));
-            insert.setBytes(5, AccessTokens.sha256(token));
-            insert.setTimestamp(6, Jdbc.timestamp(now));
-            insert.setString(7, AccessTokens.SITE_ADMIN);
-            try (ResultSet rs = insert.executeQuery()) {
-              return rs.next()
-                  ? Optional.of(new Opened(sessionId, Jdbc.instant(rs.getTimestamp(2))))
-                  : Optional.empty();
-            }
-          }
-        });
+        "INSERT INTO console_sessions (session_sha256, access_token_id, user_id,"
+            + " created_at, last_used_at, expires_at)"
+            + " SELECT ?, id, user_id, ?, ?, LEAST(?, expires_at) FROM access_tokens"
+            + " WHERE token_sha256 = ? AND revoked_at IS NULL"
+            + " AND (expires_at IS NULL OR expires_at > ?) AND ? = ANY (scopes)"
+            + " RETURNING id, expires_at",
+        row -> new Opened(sessionId, Jdbc.instant(row.getTimestamp(2))),
+        AccessTokens.sha256(sessionId),
+        now,
+        now,
+        now.plus(LIFETIME),
+        AccessTokens.sha256(token),
+        now,
+        AccessTokens.SITE_ADMIN);
   }
 
   /**
@@ -128,81 +117,86 @@ public final class ConsoleSessions {
         dataSource,
         "check a console session",
         connection -> {
-          long id;
-          long userId;
-          Instant lastUsedAt;
-          Instant expiresAt;
-          boolean ended;
-          long tokenId;
-          Set<String> scopes;
-          Instant tokenExpiresAt;
-          boolean tokenRevoked;
-          try (PreparedStatement query =
-              connection.prepareStatement(
+          Optional<SessionRow> found =
+              Jdbc.queryOne(
+                  connection,
                   "SELECT s.id, s.user_id, s.last_used_at, s.expires_at, s.revoked_at,"
                       + " t.id, t.scopes, t.expires_at, t.revoked_at"
                       + " FROM console_sessions s JOIN access_tokens t ON t.id = s.access_token_id"
-                      + " WHERE s.session_sha256 = ?")) {
-            query.setBytes(1, AccessTokens.sha256(sessionId));
-            try (ResultSet rs = query.executeQuery()) {
-              if (!rs.next()) {
-                return new Check.Rejected(Check.Reason.UNKNOWN);
-              }
-              id = rs.getLong(1);
-              userId = rs.getLong(2);
-              lastUsedAt = Jdbc.instant(rs.getTimestamp(3));
-              expiresAt = Jdbc.instant(rs.getTimestamp(4));
-              ended = rs.getTimestamp(5) != null;
-              tokenId = rs.getLong(6);
-              scopes = Set.copyOf(Arrays.asList((String[]) rs.getArray(7).getArray()));
-              tokenExpiresAt = Jdbc.instant(rs.getTimestamp(8));
-              tokenRevoked = rs.getTimestamp(9) != null;
-            }
+                      + " WHERE s.session_sha256 = ?",
+                  SESSION_ROW,
+                  AccessTokens.sha256(sessionId));
+          if (found.isEmpty()) {
+            return new Check.Rejected(Check.Reason.UNKNOWN);
           }
+          SessionRow session = found.get();
           // The token first: a session of a revoked token says so, whatever else ended it.
-          if (tokenRevoked || (tokenExpiresAt != null && !now.isBefore(tokenExpiresAt))) {
-            if (!ended) {
-              endById(connection, id, now);
+          if (session.tokenRevoked()
+              || (session.tokenExpiresAt() != null && !now.isBefore(session.tokenExpiresAt()))) {
+            if (!session.ended()) {
+              endById(connection, session.id(), now);
             }
             return new Check.Rejected(
-                tokenRevoked ? Check.Reason.TOKEN_REVOKED : Check.Reason.TOKEN_EXPIRED);
+                session.tokenRevoked() ? Check.Reason.TOKEN_REVOKED : Check.Reason.TOKEN_EXPIRED);
           }
-          if (ended) {
+          if (session.ended()) {
             return new Check.Rejected(Check.Reason.SIGNED_OUT);
           }
-          if (!now.isBefore(expiresAt)) {
+          if (!now.isBefore(session.expiresAt())) {
             return new Check.Rejected(Check.Reason.EXPIRED);
           }
-          if (!now.isBefore(lastUsedAt.plus(IDLE_TIMEOUT))) {
+          if (!now.isBefore(session.lastUsedAt().plus(IDLE_TIMEOUT))) {
             return new Check.Rejected(Check.Reason.IDLE);
           }
-          if (!now.isBefore(lastUsedAt.plus(TOUCH_INTERVAL))) {
-            touch(connection, id, now);
+          if (!now.isBefore(session.lastUsedAt().plus(TOUCH_INTERVAL))) {
+            touch(connection, session.id(), now);
           }
-          return new Check.Valid(tokenId, userId, scopes, expiresAt);
+          return new Check.Valid(
+              session.tokenId(), session.userId(), session.scopes(), session.expiresAt());
         });
   }
 
+  /** A session's row with the state of its access token. */
+  private record SessionRow(
+      long id,
+      long userId,
+      Instant lastUsedAt,
+      Instant expiresAt,
+      boolean ended,
+      long tokenId,
+      Set<String> scopes,
+      Instant tokenExpiresAt,
+      boolean tokenRevoked) {}
+
+  private static final Jdbc.RowMapper<SessionRow> SESSION_ROW =
+      row ->
+          new SessionRow(
+              row.getLong(1),
+              row.getLong(2),
+              Jdbc.instant(row.getTimestamp(3)),
+              Jdbc.instant(row.getTimestamp(4)),
+              row.getTimestamp(5) != null,
+              row.getLong(6),
+              Set.copyOf(Arrays.asList((String[]) row.getArray(7).getArray())),
+              Jdbc.instant(row.getTimestamp(8)),
+              row.getTimestamp(9) != null);
+
   private static void endById(Connection connection, long id, Instant now) throws SQLException {
-    try (PreparedStatement update =
-        connection.prepareStatement(
-            "UPDATE console_sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")) {
-      update.setTimestamp(1, Jdbc.timestamp(now));
-      update.setLong(2, id);
-      update.executeUpdate();
-    }
+    Jdbc.update(
+        connection,
+        "UPDATE console_sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+        now,
+        id);
   }
 
   /** Notes a use; only forward, so that a request that read an older time cannot move it back. */
   private static void touch(Connection connection, long id, Instant now) throws SQLException {
-    try (PreparedStatement update =
-        connection.prepareStatement(
-            "UPDATE console_sessions SET last_used_at = ? WHERE id = ? AND last_used_at < ?")) {
-      update.setTimestamp(1, Jdbc.timestamp(now));
-      update.setLong(2, id);
-      update.setTimestamp(3, Jdbc.timestamp(now));
-      update.executeUpdate();
-    }
+    Jdbc.update(
+        connection,
+        "UPDATE console_sessions SET last_used_at = ? WHERE id = ? AND last_used_at < ?",
+        now,
+        id,
+        now);
   }
 
   /**
@@ -214,19 +208,14 @@ public final class ConsoleSessions {
     if (!isWellFormed(sessionId)) {
       return false;
     }
-    return Jdbc.withConnection(
-        dataSource,
-        "end a console session",
-        connection -> {
-          try (PreparedStatement update =
-              connection.prepareStatement(
-                  "UPDATE console_sessions SET revoked_at = ?"
-                      + " WHERE session_sha256 = ? AND revoked_at IS NULL")) {
-            update.setTimestamp(1, Jdbc.timestamp(clock.instant()));
-            update.setBytes(2, AccessTokens.sha256(sessionId));
-            return update.executeUpdate() > 0;
-          }
-        });
+    return Jdbc.update(
+            dataSource,
+            "end a console session",
+            "UPDATE console_sessions SET revoked_at = ?"
+                + " WHERE session_sha256 = ? AND revoked_at IS NULL",
+            clock.instant(),
+            AccessTokens.sha256(sessionId))
+        > 0;
   }
 
   /**
@@ -237,20 +226,13 @@ public final class ConsoleSessions {
    */
   public int deleteEnded() {
     Instant before = clock.instant().minus(KEEP_ENDED);
-    return Jdbc.withConnection(
+    return Jdbc.update(
         dataSource,
         "delete ended console sessions",
-        connection -> {
-          try (PreparedStatement delete =
-              connection.prepareStatement(
-                  "DELETE FROM console_sessions"
-                      + " WHERE expires_at < ? OR revoked_at < ? OR last_used_at < ?")) {
-            delete.setTimestamp(1, Jdbc.timestamp(before));
-            delete.setTimestamp(2, Jdbc.timestamp(before));
-            delete.setTimestamp(3, Jdbc.timestamp(before.minus(IDLE_TIMEOUT)));
-            return delete.executeUpdate();
-          }
-        });
+        "DELETE FROM console_sessions WHERE expires_at < ? OR revoked_at < ? OR last_used_at < ?",
+        before,
+        before,
+        before.minus(IDLE_TIMEOUT));
   }
 
   /**
@@ -259,17 +241,15 @@ public final class ConsoleSessions {
    * @return how many ended
    */
   static int endAllOf(Connection connection, long accessTokenId, Instant now) throws SQLException {
-    try (PreparedStatement update =
-        connection.prepareStatement(
-            "UPDATE console_sessions SET revoked_at = ?"
-                + " WHERE access_token_id = ? AND revoked_at IS NULL"
-                + " AND expires_at > ? AND last_used_at > ?")) {
-      update.setTimestamp(1, Jdbc.timestamp(now));
-      update.setLong(2, accessTokenId);
-      update.setTimestamp(3, Jdbc.timestamp(now));
-      update.setTimestamp(4, Jdbc.timestamp(now.minus(IDLE_TIMEOUT)));
-      return update.executeUpdate();
-    }
+    return Jdbc.update(
+        connection,
+        "UPDATE console_sessions SET revoked_at = ?"
+            + " WHERE access_token_id = ? AND revoked_at IS NULL"
+            + " AND expires_at > ? AND last_used_at > ?",
+        now,
+        accessTokenId,
+        now,
+        now.minus(IDLE_TIMEOUT));
   }
 
   /**

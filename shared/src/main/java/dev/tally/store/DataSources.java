@@ -26,10 +26,7 @@ public final class DataSources {
     hikari.setMinimumIdle(0);
     hikari.setConnectionTimeout(config.connectTimeout().toMillis());
     hikari.setInitializationFailTimeout(-1);
-    // One INSERT of many rows instead of one per row in a batch.
-    hikari.addDataSourceProperty("reWriteBatchedInserts", "true");
-    // Keep the values of a failed statement out of the driver's messages (and so out of logs).
-    hikari.addDataSourceProperty("logServerErrorDetail", "false");
+    DatabaseSettings.driverProperties().forEach(hikari::addDataSourceProperty);
     HikariDataSource pool = new HikariDataSource(hikari);
     if (config.migrateOnStart()) {
       try {

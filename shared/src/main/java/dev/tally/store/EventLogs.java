@@ -2,12 +2,11 @@ package dev.tally.store;
 
 import dev.tally.json.Json;
 import java.io.IOException;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
+import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -48,41 +47,34 @@ public final class EventLogs {
 
   /** The event with this ID, or empty. */
   public Optional<StoredEvent> find(UUID id) {
-    return Jdbc.withConnection(
+    return Jdbc.queryOne(
         dataSource,
         "read event " + id,
-        connection -> {
-          try (PreparedStatement query =
-              connection.prepareStatement(
-                  "SELECT " + COLUMNS + " FROM event_logs WHERE event_id = ?")) {
-            query.setObject(1, id);
-            try (ResultSet rs = query.executeQuery()) {
-              if (!rs.next()) {
-                return Optional.empty();
-              }
-              ResultSetMetaData meta = rs.getMetaData();
-              Map<String, Object> columns = new LinkedHashMap<>();
-              for (int i = 1; i <= meta.getColumnCount(); i++) {
-                Object value = rs.getObject(i);
-                if (value instanceof Timestamp timestamp) {
-                  value = timestamp.toInstant().toString();
-                } else if (value instanceof UUID uuid) {
-                  value = uuid.toString();
-                } else if (value != null && JSON_COLUMNS.contains(meta.getColumnLabel(i))) {
-                  value = json((String) value);
-                }
-                // A cast keeps the column's name: public_argument::text is public_argument.
-                columns.put(meta.getColumnLabel(i), value);
-              }
-              return Optional.of(
-                  new StoredEvent(
-                      id,
-                      rs.getString("name"),
-                      Jdbc.instant(rs.getTimestamp("timestamp")),
-                      columns));
-            }
-          }
-        });
+        "SELECT " + COLUMNS + " FROM event_logs WHERE event_id = ?",
+        EventLogs::storedEvent,
+        id);
+  }
+
+  private static StoredEvent storedEvent(ResultSet row) throws SQLException {
+    ResultSetMetaData meta = row.getMetaData();
+    Map<String, Object> columns = new LinkedHashMap<>();
+    for (int i = 1; i <= meta.getColumnCount(); i++) {
+      Object value = row.getObject(i);
+      if (value instanceof Timestamp timestamp) {
+        value = timestamp.toInstant().toString();
+      } else if (value instanceof UUID uuid) {
+        value = uuid.toString();
+      } else if (value != null && JSON_COLUMNS.contains(meta.getColumnLabel(i))) {
+        value = json((String) value);
+      }
+      // A cast keeps the column's name: public_argument::text is public_argument.
+      columns.put(meta.getColumnLabel(i), value);
+    }
+    return new StoredEvent(
+        row.getObject("event_id", UUID.class),
+        row.getString("name"),
+        Jdbc.instant(row.getTimestamp("timestamp")),
+        columns);
   }
 
   /** A recorded event in a listing. */
@@ -96,36 +88,32 @@ public final class EventLogs {
    *     null} for the newest
    */
   public List<Recorded> listRecent(int first, Long before) {
-    return Jdbc.withConnection(
-        dataSource,
-        "list recorded events",
-        connection -> {
-          try (PreparedStatement query =
-              connection.prepareStatement(
-                  "SELECT id, event_id, name, timestamp, coalesce(client, source) FROM event_logs"
-                      + (before == null ? "" : " WHERE id < ?")
-                      + " ORDER BY id DESC LIMIT ?")) {
-            int i = 0;
-            if (before != null) {
-              query.setLong(++i, before);
-            }
-            query.setInt(++i, first);
-            List<Recorded> events = new ArrayList<>();
-            try (ResultSet rs = query.executeQuery()) {
-              while (rs.next()) {
-                events.add(
-                    new Recorded(
-                        rs.getLong(1),
-                        rs.getObject(2, UUID.class),
-                        rs.getString(3),
-                        Jdbc.instant(rs.getTimestamp(4)),
-                        rs.getString(5)));
-              }
-            }
-            return events;
-          }
-        });
+    String select =
+        "SELECT id, event_id, name, timestamp, coalesce(client, source) FROM event_logs";
+    return before == null
+        ? Jdbc.query(
+            dataSource,
+            "list recorded events",
+            select + " ORDER BY id DESC LIMIT ?",
+            RECORDED,
+            first)
+        : Jdbc.query(
+            dataSource,
+            "list recorded events",
+            select + " WHERE id < ? ORDER BY id DESC LIMIT ?",
+            RECORDED,
+            before,
+            first);
   }
+
+  private static final Jdbc.RowMapper<Recorded> RECORDED =
+      row ->
+          new Recorded(
+              row.getLong(1),
+              row.getObject(2, UUID.class),
+              row.getString(3),
+              Jdbc.instant(row.getTimestamp(4)),
+              row.getString(5));
 
   private static Object json(String text) {
     try {

@@ -3,28 +3,17 @@ package dev.tally.store;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.tally.log.JsonLog;
 import dev.tally.proto.telemetrygateway.v1.Event;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.sql.Array;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Collection;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.function.Function;
 import javax.sql.DataSource;
 
 /**
@@ -48,6 +37,12 @@ import javax.sql.DataSource;
  * lists} them, {@linkplain #retrySetAside retries} or {@linkplain #discardSetAside discards} them.
  */
 public final class ExportQueue {
+  /**
+   * Most payload bytes one page of a listing reads: however many events it asks for, an
+   * administrator's page never holds more than this in memory (one event always fits).
+   */
+  public static final int PAGE_PAYLOAD_BYTES = 4 * 1024 * 1024;
+
   private static final String CLAIM =
       """
       WITH claimable AS (
@@ -89,35 +84,29 @@ public final class ExportQueue {
     }
     Instant now = clock.instant();
     List<QueuedEvent> claimed = new ArrayList<>();
-    List<UUID> undecodable = new ArrayList<>();
-    List<String> reasons = new ArrayList<>();
+    List<Undecodable> undecodable = new ArrayList<>();
     Jdbc.withConnection(
         dataSource,
         "claim a batch of " + limit + " queued event(s)",
         connection -> {
-          try (PreparedStatement claim = connection.prepareStatement(CLAIM)) {
-            claim.setTimestamp(1, Jdbc.timestamp(now));
-            claim.setInt(2, limit);
-            claim.setTimestamp(3, Jdbc.timestamp(now.plus(lease)));
-            claim.setObject(4, owner);
-            try (ResultSet rows = claim.executeQuery()) {
-              while (rows.next()) {
-                UUID id = rows.getObject(1, UUID.class);
-                Instant timestamp = Jdbc.instant(rows.getTimestamp(2));
-                byte[] payload = rows.getBytes(3);
-                int attempts = rows.getInt(4);
-                try {
-                  Event event = Event.parseFrom(payload);
-                  claimed.add(new QueuedEvent(id, timestamp, event, attempts));
-                } catch (InvalidProtocolBufferException e) {
-                  undecodable.add(id);
-                  reasons.add("payload is not a valid Event: " + e.getMessage());
-                }
-              }
+          for (ClaimedRow row :
+              Jdbc.query(connection, CLAIM, CLAIMED_ROW, now, limit, now.plus(lease), owner)) {
+            try {
+              Event event = Event.parseFrom(row.payload());
+              claimed.add(new QueuedEvent(row.id(), row.timestamp(), event, row.attempts()));
+            } catch (InvalidProtocolBufferException e) {
+              undecodable.add(
+                  new Undecodable(row.id(), "payload is not a valid Event: " + e.getMessage()));
             }
           }
           if (!undecodable.isEmpty()) {
-            setAside(connection, undecodable, reasons, now);
+            Jdbc.batch(
+                connection,
+                "UPDATE telemetry_events_export_queue"
+                    + " SET set_aside_at = ?, set_aside_reason = ?, available_at = NULL,"
+                    + " lease_owner = NULL WHERE id = ?",
+                undecodable,
+                row -> new Object[] {now, row.reason(), row.id()});
           }
           return null;
         });
@@ -125,23 +114,19 @@ public final class ExportQueue {
     return new Claim(claimed, undecodable.size());
   }
 
-  private static void setAside(
-      Connection connection, List<UUID> ids, List<String> reasons, Instant now)
-      throws SQLException {
-    try (PreparedStatement update =
-        connection.prepareStatement(
-            "UPDATE telemetry_events_export_queue"
-                + " SET set_aside_at = ?, set_aside_reason = ?, available_at = NULL,"
-                + " lease_owner = NULL WHERE id = ?")) {
-      for (int i = 0; i < ids.size(); i++) {
-        update.setTimestamp(1, Jdbc.timestamp(now));
-        update.setString(2, reasons.get(i));
-        update.setObject(3, ids.get(i));
-        update.addBatch();
-      }
-      update.executeBatch();
-    }
-  }
+  /** A row {@link #CLAIM} took, its payload not decoded yet. */
+  private record ClaimedRow(UUID id, Instant timestamp, byte[] payload, int attempts) {}
+
+  private static final Jdbc.RowMapper<ClaimedRow> CLAIMED_ROW =
+      row ->
+          new ClaimedRow(
+              row.getObject(1, UUID.class),
+              Jdbc.instant(row.getTimestamp(2)),
+              row.getBytes(3),
+              row.getInt(4));
+
+  /** A claimed row whose payload cannot be decoded, and why: it is set aside. */
+  private record Undecodable(UUID id, String reason) {}
 
   /**
    * Marks events exported that {@code owner} still holds. Pass exactly the IDs the gateway
@@ -154,21 +139,15 @@ public final class ExportQueue {
     if (ids.isEmpty()) {
       return 0;
     }
-    return Jdbc.withConnection(
+    return Jdbc.update(
         dataSource,
         "mark " + ids.size() + " event(s) exported",
-        connection -> {
-          try (PreparedStatement update =
-              connection.prepareStatement(
-                  "UPDATE telemetry_events_export_queue"
-                      + " SET exported_at = ?, available_at = NULL, lease_owner = NULL"
-                      + " WHERE id = ANY (?) AND exported_at IS NULL AND lease_owner = ?")) {
-            update.setTimestamp(1, Jdbc.timestamp(clock.instant()));
-            update.setArray(2, uuidArray(connection, ids));
-            update.setObject(3, owner);
-            return update.executeUpdate();
-          }
-        });
+        "UPDATE telemetry_events_export_queue"
+            + " SET exported_at = ?, available_at = NULL, lease_owner = NULL"
+            + " WHERE id = ANY (?) AND exported_at IS NULL AND lease_owner = ?",
+        clock.instant(),
+        Jdbc.uuidArray(ids),
+        owner);
   }
 
   /**
@@ -182,20 +161,14 @@ public final class ExportQueue {
     if (ids.isEmpty()) {
       return 0;
     }
-    return Jdbc.withConnection(
+    return Jdbc.update(
         dataSource,
         "release " + ids.size() + " event(s)",
-        connection -> {
-          try (PreparedStatement update =
-              connection.prepareStatement(
-                  "UPDATE telemetry_events_export_queue SET available_at = ?, lease_owner = NULL"
-                      + " WHERE id = ANY (?) AND lease_owner = ? AND exported_at IS NULL")) {
-            update.setTimestamp(1, Jdbc.timestamp(clock.instant().plus(retryAfter)));
-            update.setArray(2, uuidArray(connection, ids));
-            update.setObject(3, owner);
-            return update.executeUpdate();
-          }
-        });
+        "UPDATE telemetry_events_export_queue SET available_at = ?, lease_owner = NULL"
+            + " WHERE id = ANY (?) AND lease_owner = ? AND exported_at IS NULL",
+        clock.instant().plus(retryAfter),
+        Jdbc.uuidArray(ids),
+        owner);
   }
 
   /**
@@ -215,41 +188,34 @@ public final class ExportQueue {
     }
     Instant now = clock.instant();
     String lastError = error == null ? "unknown error" : error;
-    return Jdbc.withConnection(
-        dataSource,
-        "count a failure of event " + id,
-        connection -> {
-          try (PreparedStatement update =
-              connection.prepareStatement(
-                  """
-                  UPDATE telemetry_events_export_queue
-                  SET failures = failures + 1,
-                      last_error = ?,
-                      set_aside_at = CASE WHEN failures + 1 >= ? THEN ?::timestamptz END,
-                      set_aside_reason = CASE WHEN failures + 1 >= ?
-                          THEN 'the gateway refused it when sent alone ' || (failures + 1)
-                               || ' time(s); last error: ' || ? END,
-                      available_at = CASE WHEN failures + 1 >= ? THEN NULL ELSE ?::timestamptz END,
-                      lease_owner = NULL
-                  WHERE id = ? AND lease_owner = ? AND exported_at IS NULL
-                    AND set_aside_at IS NULL
-                  RETURNING failures
-                  """)) {
-            int i = 0;
-            update.setString(++i, lastError);
-            update.setInt(++i, maxFailures);
-            update.setTimestamp(++i, Jdbc.timestamp(now));
-            update.setInt(++i, maxFailures);
-            update.setString(++i, lastError);
-            update.setInt(++i, maxFailures);
-            update.setTimestamp(++i, Jdbc.timestamp(now.plus(retryAfter)));
-            update.setObject(++i, id);
-            update.setObject(++i, owner);
-            try (ResultSet rs = update.executeQuery()) {
-              return rs.next() ? rs.getInt(1) : 0;
-            }
-          }
-        });
+    return Jdbc.queryOne(
+            dataSource,
+            "count a failure of event " + id,
+            """
+            UPDATE telemetry_events_export_queue
+            SET failures = failures + 1,
+                last_error = ?,
+                set_aside_at = CASE WHEN failures + 1 >= ? THEN ?::timestamptz END,
+                set_aside_reason = CASE WHEN failures + 1 >= ?
+                    THEN 'the gateway refused it when sent alone ' || (failures + 1)
+                         || ' time(s); last error: ' || ? END,
+                available_at = CASE WHEN failures + 1 >= ? THEN NULL ELSE ?::timestamptz END,
+                lease_owner = NULL
+            WHERE id = ? AND lease_owner = ? AND exported_at IS NULL
+              AND set_aside_at IS NULL
+            RETURNING failures
+            """,
+            row -> row.getInt(1),
+            lastError,
+            maxFailures,
+            now,
+            maxFailures,
+            lastError,
+            maxFailures,
+            now.plus(retryAfter),
+            id,
+            owner)
+        .orElse(0);
   }
 
   /**
@@ -259,17 +225,11 @@ public final class ExportQueue {
    * @return how many events were deleted
    */
   public int deleteExportedBefore(Instant cutoff) {
-    return Jdbc.withConnection(
+    return Jdbc.update(
         dataSource,
         "delete exported events before " + cutoff,
-        connection -> {
-          try (PreparedStatement delete =
-              connection.prepareStatement(
-                  "DELETE FROM telemetry_events_export_queue WHERE exported_at < ?")) {
-            delete.setTimestamp(1, Jdbc.timestamp(cutoff));
-            return delete.executeUpdate();
-          }
-        });
+        "DELETE FROM telemetry_events_export_queue WHERE exported_at < ?",
+        cutoff);
   }
 
   /**
@@ -278,52 +238,43 @@ public final class ExportQueue {
    */
   public boolean claimCleanup(Duration interval) {
     Instant now = clock.instant();
-    return Jdbc.withConnection(
-        dataSource,
-        "claim the queue cleanup",
-        connection -> {
-          try (PreparedStatement update =
-              connection.prepareStatement(
-                  "UPDATE telemetry_export_state SET last_cleanup_at = ?"
-                      + " WHERE last_cleanup_at IS NULL OR last_cleanup_at <= ?")) {
-            update.setTimestamp(1, Jdbc.timestamp(now));
-            update.setTimestamp(2, Jdbc.timestamp(now.minus(interval)));
-            return update.executeUpdate() == 1;
-          }
-        });
+    return Jdbc.update(
+            dataSource,
+            "claim the queue cleanup",
+            "UPDATE telemetry_export_state SET last_cleanup_at = ?"
+                + " WHERE last_cleanup_at IS NULL OR last_cleanup_at <= ?",
+            now,
+            now.minus(interval))
+        == 1;
   }
 
   /** The size and age of the queue; the age is that of the event that arrived first. */
   public Backlog backlog() {
-    return Jdbc.withConnection(
-        dataSource,
-        "measure the export queue",
-        connection -> {
-          try (PreparedStatement query =
-                  connection.prepareStatement(
-                      """
-                      SELECT
-                          count(*) FILTER (WHERE exported_at IS NULL AND set_aside_at IS NULL),
-                          (SELECT id FROM telemetry_events_export_queue
-                           WHERE exported_at IS NULL AND set_aside_at IS NULL
-                           ORDER BY id LIMIT 1),
-                          count(*) FILTER (WHERE exported_at IS NOT NULL),
-                          count(*) FILTER (WHERE set_aside_at IS NOT NULL)
-                      FROM telemetry_events_export_queue
-                      """);
-              ResultSet row = query.executeQuery()) {
-            row.next();
-            UUID oldest = row.getObject(2, UUID.class);
-            return new Backlog(
-                row.getLong(1),
-                Optional.ofNullable(oldest)
-                    .flatMap(ExportQueue::arrival)
-                    .map(arrived -> Duration.between(arrived, clock.instant()))
-                    .map(age -> age.isNegative() ? Duration.ZERO : age),
-                row.getLong(3),
-                row.getLong(4));
-          }
-        });
+    return Jdbc.queryOne(
+            dataSource,
+            "measure the export queue",
+            """
+            SELECT
+                count(*) FILTER (WHERE exported_at IS NULL AND set_aside_at IS NULL),
+                (SELECT id FROM telemetry_events_export_queue
+                 WHERE exported_at IS NULL AND set_aside_at IS NULL
+                 ORDER BY id LIMIT 1),
+                count(*) FILTER (WHERE exported_at IS NOT NULL),
+                count(*) FILTER (WHERE set_aside_at IS NOT NULL)
+            FROM telemetry_events_export_queue
+            """,
+            row -> {
+              UUID oldest = row.getObject(2, UUID.class);
+              return new Backlog(
+                  row.getLong(1),
+                  Optional.ofNullable(oldest)
+                      .flatMap(ExportQueue::arrival)
+                      .map(arrived -> Duration.between(arrived, clock.instant()))
+                      .map(age -> age.isNegative() ? Duration.ZERO : age),
+                  row.getLong(3),
+                  row.getLong(4));
+            })
+        .orElseThrow();
   }
 
   /** When an event arrived: the time part of its UUIDv7 ID; empty for any other kind of ID. */
@@ -351,25 +302,28 @@ public final class ExportQueue {
    * @throws IllegalArgumentException when {@code after} is not a cursor of a listing
    */
   public SetAsidePage listSetAside(int first, String after) {
-    Page<SetAsideEvent> page =
-        page(
-            "list set-aside events",
-            "set_aside_at",
-            "id, set_aside_at, set_aside_reason, attempts, failures, last_error, payload_pb",
-            first,
-            after,
-            rs ->
-                new SetAsideEvent(
-                    rs.getObject(1, UUID.class),
-                    Jdbc.instant(rs.getTimestamp(2)),
-                    rs.getString(3),
-                    rs.getInt(4),
-                    rs.getInt(5),
-                    rs.getString(6),
-                    decodable(rs.getBytes(7))),
-            event -> new Cursor(event.setAsideAt(), event.id()));
+    NewestFirstListing.Page<SetAsideEvent> page = SET_ASIDE.page(dataSource, first, after);
     return new SetAsidePage(page.nodes(), page.total(), page.hasNext(), page.endCursor());
   }
+
+  private static final NewestFirstListing<SetAsideEvent> SET_ASIDE =
+      new NewestFirstListing<>(
+          "list set-aside events",
+          "telemetry_events_export_queue",
+          "set_aside_at",
+          "payload_pb",
+          PAGE_PAYLOAD_BYTES,
+          "id, set_aside_at, set_aside_reason, attempts, failures, last_error, payload_pb",
+          row ->
+              new SetAsideEvent(
+                  row.getObject(1, UUID.class),
+                  Jdbc.instant(row.getTimestamp(2)),
+                  row.getString(3),
+                  row.getInt(4),
+                  row.getInt(5),
+                  row.getString(6),
+                  decodable(row.getBytes(7))),
+          event -> new NewestFirstListing.Cursor(event.setAsideAt(), event.id()));
 
   /**
    * Makes set-aside events exportable again, at once: clears their set-aside mark and failure
@@ -390,24 +344,15 @@ public final class ExportQueue {
   }
 
   private int retrySetAside(Collection<UUID> ids, String what) {
+    String sql =
+        "UPDATE telemetry_events_export_queue SET set_aside_at = NULL,"
+            + " set_aside_reason = NULL, failures = 0, last_error = NULL,"
+            + " available_at = NULL, lease_owner = NULL"
+            + " WHERE set_aside_at IS NOT NULL";
     int retried =
-        Jdbc.withConnection(
-            dataSource,
-            what,
-            connection -> {
-              try (PreparedStatement update =
-                  connection.prepareStatement(
-                      "UPDATE telemetry_events_export_queue SET set_aside_at = NULL,"
-                          + " set_aside_reason = NULL, failures = 0, last_error = NULL,"
-                          + " available_at = NULL, lease_owner = NULL"
-                          + " WHERE set_aside_at IS NOT NULL"
-                          + (ids == null ? "" : " AND id = ANY (?)"))) {
-                if (ids != null) {
-                  update.setArray(1, uuidArray(connection, ids));
-                }
-                return update.executeUpdate();
-              }
-            });
+        ids == null
+            ? Jdbc.update(dataSource, what, sql)
+            : Jdbc.update(dataSource, what, sql + " AND id = ANY (?)", Jdbc.uuidArray(ids));
     JsonLog.info("set-aside events retried", Map.of("count", retried));
     return retried;
   }
@@ -423,18 +368,12 @@ public final class ExportQueue {
       return 0;
     }
     int discarded =
-        Jdbc.withConnection(
+        Jdbc.update(
             dataSource,
             "discard " + ids.size() + " set-aside event(s)",
-            connection -> {
-              try (PreparedStatement delete =
-                  connection.prepareStatement(
-                      "DELETE FROM telemetry_events_export_queue"
-                          + " WHERE set_aside_at IS NOT NULL AND id = ANY (?)")) {
-                delete.setArray(1, uuidArray(connection, ids));
-                return delete.executeUpdate();
-              }
-            });
+            "DELETE FROM telemetry_events_export_queue"
+                + " WHERE set_aside_at IS NOT NULL AND id = ANY (?)",
+            Jdbc.uuidArray(ids));
     JsonLog.info("set-aside events discarded", Map.of("count", discarded));
     return discarded;
   }
@@ -457,127 +396,24 @@ public final class ExportQueue {
    * @throws IllegalArgumentException when {@code after} is not a cursor of this listing
    */
   public ExportedPage listExported(int first, String after) {
-    Page<ExportedEvent> page =
-        page(
-            "list exported events",
-            "exported_at",
-            "id, exported_at, payload_pb",
-            first,
-            after,
-            rs -> {
-              UUID id = rs.getObject(1, UUID.class);
-              return new ExportedEvent(
-                  id, Jdbc.instant(rs.getTimestamp(2)), decodeExported(id, rs.getBytes(3)));
-            },
-            event -> new Cursor(event.exportedAt(), event.id()));
+    NewestFirstListing.Page<ExportedEvent> page = EXPORTED.page(dataSource, first, after);
     return new ExportedPage(page.nodes(), page.total(), page.hasNext(), page.endCursor());
   }
 
-  /**
-   * Most payload bytes one page of a listing reads: however many events it asks for, an
-   * administrator's page never holds more than this in memory (one event always fits).
-   */
-  public static final int PAGE_PAYLOAD_BYTES = 4 * 1024 * 1024;
-
-  /** Maps the current row of a result. */
-  @FunctionalInterface
-  private interface RowMapper<T> {
-    T map(ResultSet rs) throws SQLException;
-  }
-
-  /** One page of a newest-first listing, and how many rows the whole listing holds. */
-  private record Page<T>(List<T> nodes, long total, boolean hasNext, String endCursor) {}
-
-  /**
-   * One page of the rows whose {@code timeColumn} is set, newest first by it and their ID. The
-   * page's rows are chosen first by their IDs and payload sizes alone, within {@code first} and
-   * {@link #PAGE_PAYLOAD_BYTES}; only then are their {@code columns} read.
-   */
-  private <T> Page<T> page(
-      String what,
-      String timeColumn,
-      String columns,
-      int first,
-      String after,
-      RowMapper<T> mapper,
-      Function<T, Cursor> cursorOf) {
-    if (first < 0) {
-      throw new IllegalArgumentException("'first' must not be negative, got " + first);
-    }
-    Cursor cursor = after == null ? null : Cursor.decode(after);
-    String where = " WHERE " + timeColumn + " IS NOT NULL";
-    return Jdbc.inTransaction(
-        dataSource,
-        what,
-        connection -> {
-          // One snapshot: the rows chosen first are read as they were then.
-          try (Statement snapshot = connection.createStatement()) {
-            snapshot.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY");
-          }
-          long total;
-          try (PreparedStatement count =
-                  connection.prepareStatement(
-                      "SELECT count(*) FROM telemetry_events_export_queue" + where);
-              ResultSet rs = count.executeQuery()) {
-            rs.next();
-            total = rs.getLong(1);
-          }
-          List<UUID> ids = new ArrayList<>();
-          boolean hasNext = false;
-          try (PreparedStatement query =
-              connection.prepareStatement(
-                  "SELECT id, octet_length(payload_pb) FROM telemetry_events_export_queue"
-                      + where
-                      + (cursor == null ? "" : " AND (" + timeColumn + ", id) < (?, ?)")
-                      + " ORDER BY "
-                      + timeColumn
-                      + " DESC, id DESC LIMIT ?")) {
-            int i = 0;
-            if (cursor != null) {
-              query.setTimestamp(++i, Jdbc.timestamp(cursor.at()));
-              query.setObject(++i, cursor.id());
-            }
-            query.setInt(++i, first + 1);
-            long bytes = 0;
-            try (ResultSet rs = query.executeQuery()) {
-              while (rs.next()) {
-                bytes += rs.getLong(2);
-                if (ids.size() == first || (!ids.isEmpty() && bytes > PAGE_PAYLOAD_BYTES)) {
-                  hasNext = true;
-                  break;
-                }
-                ids.add(rs.getObject(1, UUID.class));
-              }
-            }
-          }
-          Map<UUID, T> rows = new HashMap<>();
-          if (!ids.isEmpty()) {
-            try (PreparedStatement query =
-                connection.prepareStatement(
-                    "SELECT "
-                        + columns
-                        + " FROM telemetry_events_export_queue WHERE id = ANY (?)")) {
-              query.setArray(1, uuidArray(connection, ids));
-              try (ResultSet rs = query.executeQuery()) {
-                while (rs.next()) {
-                  T row = mapper.map(rs);
-                  rows.put(rs.getObject(1, UUID.class), row);
-                }
-              }
-            }
-          }
-          List<T> nodes = new ArrayList<>(ids.size());
-          for (UUID id : ids) {
-            T row = rows.get(id);
-            if (row != null) {
-              nodes.add(row);
-            }
-          }
-          String endCursor =
-              nodes.isEmpty() ? null : cursorOf.apply(nodes.get(nodes.size() - 1)).encode();
-          return new Page<>(nodes, total, hasNext, endCursor);
-        });
-  }
+  private static final NewestFirstListing<ExportedEvent> EXPORTED =
+      new NewestFirstListing<>(
+          "list exported events",
+          "telemetry_events_export_queue",
+          "exported_at",
+          "payload_pb",
+          PAGE_PAYLOAD_BYTES,
+          "id, exported_at, payload_pb",
+          row -> {
+            UUID id = row.getObject(1, UUID.class);
+            return new ExportedEvent(
+                id, Jdbc.instant(row.getTimestamp(2)), decodeExported(id, row.getBytes(3)));
+          },
+          event -> new NewestFirstListing.Cursor(event.exportedAt(), event.id()));
 
   /**
    * One event's place in the queue, whatever its state, or empty when it is not there: export was
@@ -585,29 +421,19 @@ public final class ExportQueue {
    * discarded.
    */
   public Optional<QueueEntry> find(UUID id) {
-    return Jdbc.withConnection(
+    return Jdbc.queryOne(
         dataSource,
         "read queued event " + id,
-        connection -> {
-          try (PreparedStatement query =
-              connection.prepareStatement(
-                  "SELECT exported_at, set_aside_at, set_aside_reason, payload_pb"
-                      + " FROM telemetry_events_export_queue WHERE id = ?")) {
-            query.setObject(1, id);
-            try (ResultSet rs = query.executeQuery()) {
-              if (!rs.next()) {
-                return Optional.empty();
-              }
-              return Optional.of(
-                  new QueueEntry(
-                      id,
-                      Jdbc.instant(rs.getTimestamp(1)),
-                      Jdbc.instant(rs.getTimestamp(2)),
-                      rs.getString(3),
-                      decodable(rs.getBytes(4))));
-            }
-          }
-        });
+        "SELECT exported_at, set_aside_at, set_aside_reason, payload_pb"
+            + " FROM telemetry_events_export_queue WHERE id = ?",
+        row ->
+            new QueueEntry(
+                id,
+                Jdbc.instant(row.getTimestamp(1)),
+                Jdbc.instant(row.getTimestamp(2)),
+                row.getString(3),
+                decodable(row.getBytes(4))),
+        id);
   }
 
   private static Event decodeExported(UUID id, byte[] payload) {
@@ -617,10 +443,6 @@ public final class ExportQueue {
       // Only decodable rows are ever exported.
       throw new IllegalStateException("exported event " + id + " cannot be decoded", e);
     }
-  }
-
-  private static Array uuidArray(Connection connection, Collection<UUID> ids) throws SQLException {
-    return connection.createArrayOf("uuid", ids.toArray(new UUID[0]));
   }
 
   /** A claimed event. {@code attempts} counts claims, this one included. */
@@ -688,30 +510,4 @@ public final class ExportQueue {
   /** One page of {@link #listExported}. */
   public record ExportedPage(
       List<ExportedEvent> nodes, long totalCount, boolean hasNextPage, String endCursor) {}
-
-  /** Position in a newest-first listing: the time and ID of the last event of a page. */
-  record Cursor(Instant at, UUID id) {
-    String encode() {
-      ByteBuffer buffer = ByteBuffer.allocate(8 + 4 + 16);
-      buffer.putLong(at.getEpochSecond()).putInt(at.getNano());
-      buffer.putLong(id.getMostSignificantBits()).putLong(id.getLeastSignificantBits());
-      return Base64.getUrlEncoder().withoutPadding().encodeToString(buffer.array());
-    }
-
-    static Cursor decode(String text) {
-      byte[] bytes;
-      try {
-        bytes = Base64.getUrlDecoder().decode(text.getBytes(StandardCharsets.US_ASCII));
-      } catch (IllegalArgumentException e) {
-        bytes = new byte[0];
-      }
-      if (bytes.length != 28) {
-        throw new IllegalArgumentException(
-            "'after' must be an endCursor returned by a previous page, got '" + text + "'");
-      }
-      ByteBuffer buffer = ByteBuffer.wrap(bytes);
-      Instant at = Instant.ofEpochSecond(buffer.getLong(), buffer.getInt());
-      return new Cursor(at, new UUID(buffer.getLong(), buffer.getLong()));
-    }
-  }
 }

@@ -1,10 +1,6 @@
 package dev.tally.store;
 
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.Types;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import javax.sql.DataSource;
@@ -47,65 +43,45 @@ public final class ExportRuns {
         dataSource,
         "record an export run",
         connection -> {
-          try (PreparedStatement insert =
-              connection.prepareStatement(
-                  "INSERT INTO telemetry_export_runs"
-                      + " (started_at, duration_ms, exported, failed, set_aside, backlog, error)"
-                      + " VALUES (?, ?, ?, ?, ?, ?, ?)")) {
-            int i = 0;
-            insert.setTimestamp(++i, Jdbc.timestamp(run.startedAt()));
-            insert.setLong(++i, run.durationMs());
-            insert.setInt(++i, run.exported());
-            insert.setInt(++i, run.failed());
-            insert.setInt(++i, run.setAside());
-            if (run.backlog() == null) {
-              insert.setNull(++i, Types.BIGINT);
-            } else {
-              insert.setLong(++i, run.backlog());
-            }
-            insert.setString(++i, run.error());
-            insert.executeUpdate();
-          }
-          try (PreparedStatement prune =
-              connection.prepareStatement(
-                  "DELETE FROM telemetry_export_runs"
-                      + " WHERE id <= (SELECT max(id) FROM telemetry_export_runs) - ?")) {
-            prune.setInt(1, KEPT);
-            prune.executeUpdate();
-          }
-          return null;
+          Jdbc.update(
+              connection,
+              "INSERT INTO telemetry_export_runs"
+                  + " (started_at, duration_ms, exported, failed, set_aside, backlog, error)"
+                  + " VALUES (?, ?, ?, ?, ?, ?, ?)",
+              run.startedAt(),
+              run.durationMs(),
+              run.exported(),
+              run.failed(),
+              run.setAside(),
+              run.backlog(),
+              run.error());
+          return Jdbc.update(
+              connection,
+              "DELETE FROM telemetry_export_runs"
+                  + " WHERE id <= (SELECT max(id) FROM telemetry_export_runs) - ?",
+              KEPT);
         });
   }
 
   /** The newest {@code first} runs, newest first. */
   public List<Run> recent(int first) {
-    return Jdbc.withConnection(
+    return Jdbc.query(
         dataSource,
         "list export runs",
-        connection -> {
-          try (PreparedStatement query =
-              connection.prepareStatement(
-                  "SELECT started_at, duration_ms, exported, failed, set_aside, backlog, error"
-                      + " FROM telemetry_export_runs ORDER BY id DESC LIMIT ?")) {
-            query.setInt(1, first);
-            List<Run> runs = new ArrayList<>();
-            try (ResultSet rs = query.executeQuery()) {
-              while (rs.next()) {
-                long backlog = rs.getLong(6);
-                Long measured = rs.wasNull() ? null : backlog;
-                runs.add(
-                    new Run(
-                        Jdbc.instant(rs.getTimestamp(1)),
-                        rs.getLong(2),
-                        rs.getInt(3),
-                        rs.getInt(4),
-                        rs.getInt(5),
-                        measured,
-                        rs.getString(7)));
-              }
-            }
-            return runs;
-          }
-        });
+        "SELECT started_at, duration_ms, exported, failed, set_aside, backlog, error"
+            + " FROM telemetry_export_runs ORDER BY id DESC LIMIT ?",
+        RUN,
+        first);
   }
+
+  private static final Jdbc.RowMapper<Run> RUN =
+      row ->
+          new Run(
+              Jdbc.instant(row.getTimestamp(1)),
+              row.getLong(2),
+              row.getInt(3),
+              row.getInt(4),
+              row.getInt(5),
+              row.getObject(6, Long.class),
+              row.getString(7));
 }

@@ -1,7 +1,6 @@
 package dev.tally.store;
 
 import dev.tally.event.Actor;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.Collections;
@@ -38,40 +37,28 @@ public final class FeatureFlags {
    * overrides and have not opted out.
    */
   public Evaluation evaluateWithOverrides(Actor actor) {
-    return Jdbc.withConnection(
-        dataSource,
-        "evaluate feature flags",
-        connection -> {
-          try (PreparedStatement query =
-              connection.prepareStatement(
-                  "SELECT "
-                      + FLAG_COLUMNS
-                      + " FROM (SELECT CAST(? AS bigint) AS user_id) u"
-                      + joinFlagsOf("u.user_id"))) {
-            if (actor.userId() != null) {
-              query.setLong(1, actor.userId());
-            } else {
-              query.setNull(1, java.sql.Types.BIGINT);
-            }
-            Gathering flags = new Gathering();
-            try (ResultSet rows = query.executeQuery()) {
-              while (rows.next()) {
-                flags.add(rows, 1);
-              }
-            }
-            return flags.evaluation();
-          }
-        });
+    Gathering flags = new Gathering();
+    Jdbc.query(
+            dataSource,
+            "evaluate feature flags",
+            "SELECT "
+                + FLAG_COLUMNS
+                + " FROM (SELECT CAST(? AS bigint) AS user_id) u"
+                + joinFlagsOf("u.user_id"),
+            row -> FlagRow.read(row, 1),
+            actor.userId())
+        .forEach(flags::add);
+    return flags.evaluation();
   }
 
-  /** The columns {@link Gathering} reads, from the tables {@link #joinFlagsOf} joins. */
+  /** The columns of a {@link FlagRow}, from the tables {@link #joinFlagsOf} joins. */
   static final String FLAG_COLUMNS = "f.name, f.enabled, o.enabled, x.user_id IS NOT NULL";
 
   /**
    * Joins every flag {@code f}, the overrides {@code o} of the user {@code userId} (an SQL
    * expression naming one user, or {@code NULL}) and that user's export opt-out {@code x}: at least
    * one row for each row it is joined to (with a {@code NULL} flag name when there is no flag), one
-   * per flag. Selecting {@link #FLAG_COLUMNS} gives the rows {@link Gathering} reads.
+   * per flag. Selecting {@link #FLAG_COLUMNS} gives {@link FlagRow}s.
    */
   static String joinFlagsOf(String userId) {
     return " LEFT JOIN feature_flags f ON true"
@@ -82,29 +69,37 @@ public final class FeatureFlags {
   }
 
   /**
-   * Gathers an evaluation from rows of a flag's name, its instance-wide value, the user's own value
-   * (or {@code NULL}) and whether the user opted out of export; a row without a name (an outer join
-   * that found no flag) adds no flag.
+   * A row of {@link #FLAG_COLUMNS}: a flag's name, or {@code null} when an outer join found no
+   * flag; its instance-wide value; the user's own value, or {@code null}; and whether the user
+   * opted out of export.
    */
+  record FlagRow(String name, boolean instance, Boolean own, boolean exportOptOut) {
+    /** The flag of the current row, read from the columns {@code first} to {@code first + 3}. */
+    static FlagRow read(ResultSet row, int first) throws SQLException {
+      String name = row.getString(first);
+      boolean instance = row.getBoolean(first + 1);
+      boolean own = row.getBoolean(first + 2);
+      Boolean ownOrNull = row.wasNull() ? null : own;
+      return new FlagRow(name, instance, ownOrNull, row.getBoolean(first + 3));
+    }
+  }
+
+  /** Gathers an evaluation from {@link FlagRow}s; a row without a name adds no flag. */
   static final class Gathering {
     private final Map<String, Boolean> values = new TreeMap<>();
     private final Map<String, Boolean> overrides = new TreeMap<>();
     private boolean exportOptOut;
 
-    /** Adds the row's flag, read from the columns {@code first} to {@code first + 3}. */
-    void add(ResultSet row, int first) throws SQLException {
-      exportOptOut = row.getBoolean(first + 3);
-      String name = row.getString(first);
-      if (name == null) {
+    void add(FlagRow row) {
+      exportOptOut = row.exportOptOut();
+      if (row.name() == null) {
         return;
       }
-      boolean instance = row.getBoolean(first + 1);
-      boolean own = row.getBoolean(first + 2);
-      if (row.wasNull()) {
-        values.put(name, instance);
+      if (row.own() == null) {
+        values.put(row.name(), row.instance());
       } else {
-        values.put(name, own);
-        overrides.put(name, own);
+        values.put(row.name(), row.own());
+        overrides.put(row.name(), row.own());
       }
     }
 
@@ -143,37 +138,24 @@ public final class FeatureFlags {
 
   /** A flag's instance-wide value; empty when the flag does not exist (then it is off). */
   public Optional<Boolean> instanceValue(String name) {
-    return Jdbc.withConnection(
+    return Jdbc.queryOne(
         dataSource,
         "read feature flag " + name,
-        connection -> {
-          try (PreparedStatement query =
-              connection.prepareStatement("SELECT enabled FROM feature_flags WHERE name = ?")) {
-            query.setString(1, name);
-            try (ResultSet rs = query.executeQuery()) {
-              return rs.next() ? Optional.of(rs.getBoolean(1)) : Optional.empty();
-            }
-          }
-        });
+        "SELECT enabled FROM feature_flags WHERE name = ?",
+        row -> row.getBoolean(1),
+        name);
   }
 
   /** How many users have their own value of a flag, by that value. */
   public Overrides overrides(String name) {
-    return Jdbc.withConnection(
-        dataSource,
-        "count overrides of feature flag " + name,
-        connection -> {
-          try (PreparedStatement query =
-              connection.prepareStatement(
-                  "SELECT count(*) FILTER (WHERE enabled), count(*) FILTER (WHERE NOT enabled)"
-                      + " FROM feature_flag_overrides WHERE flag_name = ?")) {
-            query.setString(1, name);
-            try (ResultSet rs = query.executeQuery()) {
-              rs.next();
-              return new Overrides(rs.getInt(1), rs.getInt(2));
-            }
-          }
-        });
+    return Jdbc.queryOne(
+            dataSource,
+            "count overrides of feature flag " + name,
+            "SELECT count(*) FILTER (WHERE enabled), count(*) FILTER (WHERE NOT enabled)"
+                + " FROM feature_flag_overrides WHERE flag_name = ?",
+            row -> new Overrides(row.getInt(1), row.getInt(2)),
+            name)
+        .orElseThrow();
   }
 
   /** Users whose own value of a flag is on, and off. */
@@ -181,38 +163,24 @@ public final class FeatureFlags {
 
   /** Sets a flag's instance-wide value, creating the flag if needed. */
   public void set(String name, boolean enabled) {
-    Jdbc.withConnection(
+    Jdbc.update(
         dataSource,
         "set feature flag " + name,
-        connection -> {
-          try (PreparedStatement upsert =
-              connection.prepareStatement(
-                  "INSERT INTO feature_flags (name, enabled) VALUES (?, ?)"
-                      + " ON CONFLICT (name) DO UPDATE SET enabled = excluded.enabled,"
-                      + " updated_at = now()")) {
-            upsert.setString(1, name);
-            upsert.setBoolean(2, enabled);
-            return upsert.executeUpdate();
-          }
-        });
+        "INSERT INTO feature_flags (name, enabled) VALUES (?, ?)"
+            + " ON CONFLICT (name) DO UPDATE SET enabled = excluded.enabled, updated_at = now()",
+        name,
+        enabled);
   }
 
   /** One user's own value of a flag, or empty when the instance-wide value applies to them. */
   public Optional<Boolean> override(String name, long userId) {
-    return Jdbc.withConnection(
+    return Jdbc.queryOne(
         dataSource,
         "read feature flag " + name + " for user " + userId,
-        connection -> {
-          try (PreparedStatement query =
-              connection.prepareStatement(
-                  "SELECT enabled FROM feature_flag_overrides WHERE flag_name = ? AND user_id = ?")) {
-            query.setString(1, name);
-            query.setLong(2, userId);
-            try (ResultSet rs = query.executeQuery()) {
-              return rs.next() ? Optional.of(rs.getBoolean(1)) : Optional.empty();
-            }
-          }
-        });
+        "SELECT enabled FROM feature_flag_overrides WHERE flag_name = ? AND user_id = ?",
+        row -> row.getBoolean(1),
+        name,
+        userId);
   }
 
   /**
@@ -224,22 +192,19 @@ public final class FeatureFlags {
         dataSource,
         "set feature flag " + name + " for user " + userId,
         connection -> {
-          try (PreparedStatement create =
-                  connection.prepareStatement(
-                      "INSERT INTO feature_flags (name, enabled) VALUES (?, false)"
-                          + " ON CONFLICT (name) DO NOTHING");
-              PreparedStatement upsert =
-                  connection.prepareStatement(
-                      "INSERT INTO feature_flag_overrides (flag_name, user_id, enabled)"
-                          + " VALUES (?, ?, ?) ON CONFLICT (flag_name, user_id)"
-                          + " DO UPDATE SET enabled = excluded.enabled, updated_at = now()")) {
-            create.setString(1, name);
-            create.executeUpdate();
-            upsert.setString(1, name);
-            upsert.setLong(2, userId);
-            upsert.setBoolean(3, enabled);
-            return upsert.executeUpdate();
-          }
+          Jdbc.update(
+              connection,
+              "INSERT INTO feature_flags (name, enabled) VALUES (?, false)"
+                  + " ON CONFLICT (name) DO NOTHING",
+              name);
+          return Jdbc.update(
+              connection,
+              "INSERT INTO feature_flag_overrides (flag_name, user_id, enabled)"
+                  + " VALUES (?, ?, ?) ON CONFLICT (flag_name, user_id)"
+                  + " DO UPDATE SET enabled = excluded.enabled, updated_at = now()",
+              name,
+              userId,
+              enabled);
         });
   }
 
@@ -249,18 +214,12 @@ public final class FeatureFlags {
    * @return whether there was one
    */
   public boolean removeOverride(String name, long userId) {
-    return Jdbc.withConnection(
+    return Jdbc.update(
             dataSource,
             "remove feature flag override " + name + " for user " + userId,
-            connection -> {
-              try (PreparedStatement delete =
-                  connection.prepareStatement(
-                      "DELETE FROM feature_flag_overrides WHERE flag_name = ? AND user_id = ?")) {
-                delete.setString(1, name);
-                delete.setLong(2, userId);
-                return delete.executeUpdate();
-              }
-            })
+            "DELETE FROM feature_flag_overrides WHERE flag_name = ? AND user_id = ?",
+            name,
+            userId)
         > 0;
   }
 }

@@ -14,7 +14,6 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Map;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
 import java.util.regex.Matcher;
@@ -33,8 +32,7 @@ import org.flywaydb.core.api.output.MigrateResult;
  * the others find nothing left to do.
  */
 public final class Migrations {
-  static final String LOCATION = "classpath:db/tally";
-  static final String HISTORY_TABLE = "tally_schema_history";
+  static final String HISTORY_TABLE = DatabaseSettings.flyway().get("flyway.table");
 
   private static final String RESOURCE_DIRECTORY = "db/tally";
   private static final Pattern MIGRATION = Pattern.compile("V(\\d+)__[^/]+\\.sql");
@@ -146,15 +144,7 @@ public final class Migrations {
 
   private static int migrate(org.flywaydb.core.api.configuration.FluentConfiguration flyway) {
     MigrateResult result =
-        flyway
-            .locations(LOCATION)
-            .table(HISTORY_TABLE)
-            .loggers("slf4j")
-            // A session lock rather than one held in an open transaction: CREATE INDEX
-            // CONCURRENTLY waits for every open transaction to end, the lock's too.
-            .configuration(Map.of("flyway.postgresql.transactional.lock", "false"))
-            .load()
-            .migrate();
+        flyway.configuration(DatabaseSettings.flyway()).loggers("slf4j").load().migrate();
     return result.migrationsExecuted;
   }
 }

@@ -1,5 +1,6 @@
 package dev.tally.store;
 
+import dev.tally.event.MarketingField;
 import dev.tally.event.PrivateMetadata;
 import dev.tally.json.Json;
 import dev.tally.legacy.LegacyEvent;
@@ -12,11 +13,14 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.sql.Types;
 import java.time.Instant;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.stream.Collectors;
 import javax.sql.DataSource;
 
 /**
@@ -32,27 +36,34 @@ public final class TeeStore {
   /** The {@code anonymous_user_id} of events whose user is not known. */
   public static final String UNKNOWN_USER = "unknown";
 
+  /** The marketing columns, one per {@link MarketingField}, as {@link #setTracking} binds them. */
+  private static final String MARKETING_COLUMNS =
+      Arrays.stream(MarketingField.values())
+          .map(MarketingField::column)
+          .collect(Collectors.joining(", "));
+
+  private static final String MARKETING_VALUES =
+      String.join(", ", Collections.nCopies(MarketingField.values().length, "?"));
+
   private static final String INSERT_EVENT_LOG =
       """
       INSERT INTO event_logs (
           event_id, name, feature, action, timestamp, user_id, anonymous_user_id, source, client,
           version, public_argument, argument, feature_flags, billing_product_category,
-          interaction_id, url, first_source_url, last_source_url, referrer, cohort_id,
-          device_session_id, session_referrer, session_first_url, kept_local_reason)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?, ?,
-          ?, ?)
-      """;
+          interaction_id, %s, kept_local_reason)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?::jsonb, ?, ?, %s, ?)
+      """
+          .formatted(MARKETING_COLUMNS, MARKETING_VALUES);
 
   /** A legacy event has a name but no V2 feature and action: the rollups count it by its name. */
   private static final String INSERT_LEGACY_EVENT_LOG =
       """
       INSERT INTO event_logs (
           event_id, name, timestamp, user_id, anonymous_user_id, source, version, public_argument,
-          argument, feature_flags, interaction_id, url, first_source_url, last_source_url,
-          referrer, cohort_id, device_session_id, session_referrer, session_first_url,
-          kept_local_reason)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-      """;
+          argument, feature_flags, interaction_id, %s, kept_local_reason)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?::jsonb, ?, %s, ?)
+      """
+          .formatted(MARKETING_COLUMNS, MARKETING_VALUES);
 
   private static final String INSERT_QUEUE =
       "INSERT INTO telemetry_events_export_queue (id, timestamp, payload_pb, user_key)"
@@ -128,22 +139,21 @@ public final class TeeStore {
   }
 
   private void insertQueue(Connection connection, List<Event> events) throws SQLException {
-    try (PreparedStatement insert = connection.prepareStatement(INSERT_QUEUE)) {
-      for (Event event : events) {
-        insert.setObject(1, UUID.fromString(event.getId()));
-        insert.setTimestamp(2, timestamp(event));
-        insert.setBytes(3, redactor.redact(event).toByteArray());
-        insert.setString(
-            4,
-            userKey(
-                event.getUser().hasUserId() ? event.getUser().getUserId() : null,
-                event.getUser().hasAnonymousUserId()
-                    ? event.getUser().getAnonymousUserId()
-                    : null));
-        insert.addBatch();
-      }
-      insert.executeBatch();
-    }
+    Jdbc.batch(
+        connection,
+        INSERT_QUEUE,
+        events,
+        event ->
+            new Object[] {
+              UUID.fromString(event.getId()),
+              timestamp(event),
+              redactor.redact(event).toByteArray(),
+              userKey(
+                  event.getUser().hasUserId() ? event.getUser().getUserId() : null,
+                  event.getUser().hasAnonymousUserId()
+                      ? event.getUser().getAnonymousUserId()
+                      : null)
+            });
   }
 
   private static void insertEventLogs(
@@ -230,19 +240,12 @@ public final class TeeStore {
     }
   }
 
-  /**
-   * The marketing columns, from {@code url} to {@code session_first_url}, after column {@code i}.
-   */
-  private static int setTracking(PreparedStatement insert, int i, EventMarketingTracking m)
+  /** The {@link #MARKETING_COLUMNS}, after column {@code i}; returns the last column bound. */
+  private static int setTracking(PreparedStatement insert, int i, EventMarketingTracking tracking)
       throws SQLException {
-    insert.setString(++i, m.hasUrl() ? m.getUrl() : null);
-    insert.setString(++i, m.hasFirstSourceUrl() ? m.getFirstSourceUrl() : null);
-    insert.setString(++i, m.hasLastSourceUrl() ? m.getLastSourceUrl() : null);
-    insert.setString(++i, m.hasReferrer() ? m.getReferrer() : null);
-    insert.setString(++i, m.hasCohortId() ? m.getCohortId() : null);
-    insert.setString(++i, m.hasDeviceSessionId() ? m.getDeviceSessionId() : null);
-    insert.setString(++i, m.hasSessionReferrer() ? m.getSessionReferrer() : null);
-    insert.setString(++i, m.hasSessionFirstUrl() ? m.getSessionFirstUrl() : null);
+    for (MarketingField field : MarketingField.values()) {
+      insert.setString(++i, field.valueIn(tracking));
+    }
     return i;
   }
 

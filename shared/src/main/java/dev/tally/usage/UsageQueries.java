@@ -1,11 +1,7 @@
 package dev.tally.usage;
 
 import dev.tally.store.Jdbc;
-import java.sql.Date;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.time.LocalDate;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import javax.sql.DataSource;
@@ -51,37 +47,25 @@ public final class UsageQueries {
    * days without events are absent.
    */
   public List<FeatureDay> eventsByDayAndTopFeatures(LocalDate from, LocalDate to, int top) {
-    return Jdbc.withConnection(
+    return Jdbc.query(
         dataSource,
         "read events per day and feature",
-        connection -> {
-          try (PreparedStatement query =
-              connection.prepareStatement(
-                  """
-                  WITH days AS (
-                      SELECT day, feature, sum(events) AS events FROM event_usage_daily
-                      WHERE day BETWEEN ? AND ? GROUP BY day, feature),
-                  top AS (
-                      SELECT feature FROM days GROUP BY feature
-                      ORDER BY sum(events) DESC, feature LIMIT ?)
-                  SELECT days.day, top.feature, sum(days.events)
-                  FROM days LEFT JOIN top ON top.feature = days.feature
-                  GROUP BY days.day, top.feature
-                  ORDER BY days.day, 3 DESC, top.feature NULLS LAST
-                  """)) {
-            query.setDate(1, Date.valueOf(from));
-            query.setDate(2, Date.valueOf(to));
-            query.setInt(3, top);
-            List<FeatureDay> rows = new ArrayList<>();
-            try (ResultSet rs = query.executeQuery()) {
-              while (rs.next()) {
-                rows.add(
-                    new FeatureDay(rs.getDate(1).toLocalDate(), rs.getString(2), rs.getLong(3)));
-              }
-            }
-            return rows;
-          }
-        });
+        """
+        WITH days AS (
+            SELECT day, feature, sum(events) AS events FROM event_usage_daily
+            WHERE day BETWEEN ? AND ? GROUP BY day, feature),
+        top AS (
+            SELECT feature FROM days GROUP BY feature
+            ORDER BY sum(events) DESC, feature LIMIT ?)
+        SELECT days.day, top.feature, sum(days.events)
+        FROM days LEFT JOIN top ON top.feature = days.feature
+        GROUP BY days.day, top.feature
+        ORDER BY days.day, 3 DESC, top.feature NULLS LAST
+        """,
+        row -> new FeatureDay(row.getDate(1).toLocalDate(), row.getString(2), row.getLong(3)),
+        from,
+        to,
+        top);
   }
 
   /**
@@ -89,95 +73,66 @@ public final class UsageQueries {
    * last recorded it on {@code from} or later (exact for a range that ends today; see above).
    */
   public List<EventUsage> topEvents(LocalDate from, LocalDate to, int limit) {
-    return Jdbc.withConnection(
+    return Jdbc.query(
         dataSource,
         "read the top events",
-        connection -> {
-          try (PreparedStatement query =
-              connection.prepareStatement(
-                  """
-                  WITH top AS (
-                      SELECT feature, action, sum(events) AS events FROM event_usage_daily
-                      WHERE day BETWEEN ? AND ?
-                      GROUP BY feature, action ORDER BY events DESC, feature, action LIMIT ?)
-                  SELECT top.feature, top.action, top.events,
-                         (SELECT count(*) FROM event_usage_users u
-                          WHERE u.feature = top.feature AND u.action = top.action
-                            AND u.last_day >= ?)
-                  FROM top ORDER BY top.events DESC, top.feature, top.action
-                  """)) {
-            query.setDate(1, Date.valueOf(from));
-            query.setDate(2, Date.valueOf(to));
-            query.setInt(3, limit);
-            query.setDate(4, Date.valueOf(from));
-            List<EventUsage> rows = new ArrayList<>();
-            try (ResultSet rs = query.executeQuery()) {
-              while (rs.next()) {
-                rows.add(
-                    new EventUsage(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getLong(4)));
-              }
-            }
-            return rows;
-          }
-        });
+        """
+        WITH top AS (
+            SELECT feature, action, sum(events) AS events FROM event_usage_daily
+            WHERE day BETWEEN ? AND ?
+            GROUP BY feature, action ORDER BY events DESC, feature, action LIMIT ?)
+        SELECT top.feature, top.action, top.events,
+               (SELECT count(*) FROM event_usage_users u
+                WHERE u.feature = top.feature AND u.action = top.action
+                  AND u.last_day >= ?)
+        FROM top ORDER BY top.events DESC, top.feature, top.action
+        """,
+        row -> new EventUsage(row.getString(1), row.getString(2), row.getLong(3), row.getLong(4)),
+        from,
+        to,
+        limit,
+        from);
   }
 
   /** Active users of the day {@code on} and of the week and month that end with it. */
   public ActiveUsers activeUsers(LocalDate on) {
-    return Jdbc.withConnection(
-        dataSource,
-        "read the active users",
-        connection -> {
-          try (PreparedStatement query =
-              connection.prepareStatement(
-                  """
-                  SELECT
-                      count(*) FILTER (WHERE last_day >= ? AND user_key LIKE 'u:%'),
-                      count(*) FILTER (WHERE last_day >= ? AND user_key LIKE 'a:%'),
-                      count(*) FILTER (WHERE last_day >= ? AND user_key LIKE 'u:%'),
-                      count(*) FILTER (WHERE last_day >= ? AND user_key LIKE 'a:%'),
-                      count(*) FILTER (WHERE user_key LIKE 'u:%'),
-                      count(*) FILTER (WHERE user_key LIKE 'a:%')
-                  FROM event_usage_last_seen WHERE last_day >= ?
-                  """)) {
-            query.setDate(1, Date.valueOf(on));
-            query.setDate(2, Date.valueOf(on));
-            query.setDate(3, Date.valueOf(on.minusDays(6)));
-            query.setDate(4, Date.valueOf(on.minusDays(6)));
-            query.setDate(5, Date.valueOf(on.minusDays(29)));
-            try (ResultSet rs = query.executeQuery()) {
-              rs.next();
-              return new ActiveUsers(
-                  new UserCount(rs.getLong(1), rs.getLong(2)),
-                  new UserCount(rs.getLong(3), rs.getLong(4)),
-                  new UserCount(rs.getLong(5), rs.getLong(6)));
-            }
-          }
-        });
+    return Jdbc.queryOne(
+            dataSource,
+            "read the active users",
+            """
+            SELECT
+                count(*) FILTER (WHERE last_day >= ? AND user_key LIKE 'u:%'),
+                count(*) FILTER (WHERE last_day >= ? AND user_key LIKE 'a:%'),
+                count(*) FILTER (WHERE last_day >= ? AND user_key LIKE 'u:%'),
+                count(*) FILTER (WHERE last_day >= ? AND user_key LIKE 'a:%'),
+                count(*) FILTER (WHERE user_key LIKE 'u:%'),
+                count(*) FILTER (WHERE user_key LIKE 'a:%')
+            FROM event_usage_last_seen WHERE last_day >= ?
+            """,
+            row ->
+                new ActiveUsers(
+                    new UserCount(row.getLong(1), row.getLong(2)),
+                    new UserCount(row.getLong(3), row.getLong(4)),
+                    new UserCount(row.getLong(5), row.getLong(6))),
+            on,
+            on,
+            on.minusDays(6),
+            on.minusDays(6),
+            on.minusDays(29))
+        .orElseThrow();
   }
 
   /** The {@code limit} clients and versions with the most events. */
   public List<ClientUsage> clients(LocalDate from, LocalDate to, int limit) {
-    return Jdbc.withConnection(
+    return Jdbc.query(
         dataSource,
         "read the clients",
-        connection -> {
-          try (PreparedStatement query =
-              connection.prepareStatement(
-                  "SELECT client, client_version, sum(events) FROM event_usage_daily"
-                      + " WHERE day BETWEEN ? AND ? GROUP BY client, client_version"
-                      + " ORDER BY 3 DESC, client, client_version LIMIT ?")) {
-            query.setDate(1, Date.valueOf(from));
-            query.setDate(2, Date.valueOf(to));
-            query.setInt(3, limit);
-            List<ClientUsage> rows = new ArrayList<>();
-            try (ResultSet rs = query.executeQuery()) {
-              while (rs.next()) {
-                rows.add(new ClientUsage(rs.getString(1), rs.getString(2), rs.getLong(3)));
-              }
-            }
-            return rows;
-          }
-        });
+        "SELECT client, client_version, sum(events) FROM event_usage_daily"
+            + " WHERE day BETWEEN ? AND ? GROUP BY client, client_version"
+            + " ORDER BY 3 DESC, client, client_version LIMIT ?",
+        row -> new ClientUsage(row.getString(1), row.getString(2), row.getLong(3)),
+        from,
+        to,
+        limit);
   }
 }

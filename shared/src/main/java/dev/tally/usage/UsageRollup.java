@@ -4,11 +4,8 @@ import dev.tally.log.JsonLog;
 import dev.tally.store.Jdbc;
 import dev.tally.store.StoreException;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -220,23 +217,20 @@ public final class UsageRollup {
                 return new Chunk(from, 0, 0, 0);
               }
               long to = Math.min(watermark, from + this.chunk);
-              Chunk counted;
               // The inserts run in full whether or not the final count reads them.
-              try (PreparedStatement rollUp = connection.prepareStatement(ROLL_UP)) {
-                rollUp.setLong(1, from);
-                rollUp.setLong(2, to);
-                try (ResultSet rs = rollUp.executeQuery()) {
-                  rs.next();
-                  counted = new Chunk(to, rs.getLong(1), rs.getLong(2), rs.getLong(3));
-                }
-              }
-              try (PreparedStatement update =
-                  connection.prepareStatement(
-                      "UPDATE event_usage_rollup_state SET rolled_up_to = ?, refreshed_at = ?")) {
-                update.setLong(1, to);
-                update.setTimestamp(2, Timestamp.from(clock.instant()));
-                update.executeUpdate();
-              }
+              Chunk counted =
+                  Jdbc.queryOne(
+                          connection,
+                          ROLL_UP,
+                          row -> new Chunk(to, row.getLong(1), row.getLong(2), row.getLong(3)),
+                          from,
+                          to)
+                      .orElseThrow();
+              Jdbc.update(
+                  connection,
+                  "UPDATE event_usage_rollup_state SET rolled_up_to = ?, refreshed_at = ?",
+                  to,
+                  clock.instant());
               return counted;
             });
     if (chunk.cut() > 0 || chunk.unnamed() > 0) {
@@ -253,26 +247,16 @@ public final class UsageRollup {
   }
 
   private long rowsAbove(long id) {
-    return Jdbc.withConnection(
-        dataSource,
-        "count events not yet in the usage rollups",
-        connection -> {
-          try (PreparedStatement count =
-              connection.prepareStatement("SELECT count(*) FROM event_logs WHERE id > ?")) {
-            count.setLong(1, id);
-            try (ResultSet rs = count.executeQuery()) {
-              rs.next();
-              return rs.getLong(1);
-            }
-          }
-        });
+    return Jdbc.queryOne(
+            dataSource,
+            "count events not yet in the usage rollups",
+            "SELECT count(*) FROM event_logs WHERE id > ?",
+            row -> row.getLong(1),
+            id)
+        .orElseThrow();
   }
 
   private static long queryLong(Connection connection, String sql) throws SQLException {
-    try (Statement statement = connection.createStatement();
-        ResultSet rs = statement.executeQuery(sql)) {
-      rs.next();
-      return rs.getLong(1);
-    }
+    return Jdbc.queryOne(connection, sql, row -> row.getLong(1)).orElseThrow();
   }
 }

@@ -12,6 +12,7 @@ import dev.tally.event.EventContext;
 import dev.tally.event.EventLimits;
 import dev.tally.event.InvalidEventException;
 import dev.tally.event.LimitExceededException;
+import dev.tally.event.MarketingField;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
@@ -104,47 +105,22 @@ class LegacyEventBuilderTest {
     String longCookie = "c".repeat(257);
     String longUrl = "https://example.com/" + "p".repeat(8192);
     LegacyEventInput withCookie =
-        new LegacyEventInput(
-            "x",
-            longCookie,
-            null,
-            null,
-            null,
-            null,
-            null,
-            null,
-            null,
-            null,
-            null,
-            null,
-            null,
-            null,
-            null,
-            null,
-            null);
+        new LegacyEventInput("x", longCookie, null, Map.of(), null, null, null, null, null, null);
     LegacyEventInput withUrl =
         new LegacyEventInput(
-            "x", null, longUrl, null, null, null, null, null, null, null, null, null, null, null,
-            null, null, null);
-    LegacyEventInput withDevice =
-        new LegacyEventInput(
             "x",
             null,
             null,
+            Map.of(MarketingField.URL, longUrl),
             null,
             null,
             null,
             null,
-            null,
-            null,
-            null,
-            null,
-            null,
-            null,
-            null,
-            "d".repeat(257),
             null,
             null);
+    LegacyEventInput withDevice =
+        new LegacyEventInput(
+            "x", null, null, Map.of(), null, null, null, "d".repeat(257), null, null);
 
     assertEquals(
         "'userCookieID' may be at most 256 bytes long (UTF-8), got 257",
@@ -191,15 +167,8 @@ class LegacyEventBuilderTest {
     return new LegacyEventInput(
         name,
         cookie,
-        "https://github.com/a/b",
         "CODEHOSTINTEGRATION",
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
+        Map.of(MarketingField.URL, "https://github.com/a/b"),
         null,
         argument,
         null,

@@ -164,22 +164,6 @@ class OneVisitorPerRequestTest {
 
   private static LegacyEventInput event(String name, String userCookieId) {
     return new LegacyEventInput(
-        name,
-        userCookieId,
-        null,
-        "WEB",
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null);
+        name, userCookieId, "WEB", Map.of(), null, null, null, null, null, null);
   }
 }

@@ -13,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
@@ -68,8 +67,7 @@ class MigrationsTest {
     try (TestDatabase empty = db.createEmpty()) {
       Flyway.configure()
           .dataSource(empty.dataSource())
-          .locations(Migrations.LOCATION)
-          .table(Migrations.HISTORY_TABLE)
+          .configuration(DatabaseSettings.flyway())
           .target("2")
           .load()
           .migrate();
@@ -142,11 +140,9 @@ class MigrationsTest {
     try (TestDatabase empty = db.createEmpty()) {
       Flyway.configure()
           .dataSource(empty.dataSource())
-          .locations(Migrations.LOCATION)
-          .table(Migrations.HISTORY_TABLE)
-          .target("8")
           // As Migrations does: V7's CREATE INDEX CONCURRENTLY waits for a lock's transaction.
-          .configuration(Map.of("flyway.postgresql.transactional.lock", "false"))
+          .configuration(DatabaseSettings.flyway())
+          .target("8")
           .load()
           .migrate();
       empty.execute(

@@ -12,6 +12,8 @@ import dev.tally.event.Actor;
 import dev.tally.event.EventBuilder;
 import dev.tally.event.EventContext;
 import dev.tally.event.EventInput;
+import dev.tally.event.MarketingField;
+import dev.tally.legacy.LegacyEvent;
 import dev.tally.proto.telemetrygateway.v1.Event;
 import dev.tally.proto.telemetrygateway.v1.EventMarketingTracking;
 import dev.tally.redact.Redactor;
@@ -208,6 +210,52 @@ class TeeStoreTest {
 
     assertEquals(1000, db.queryLong("SELECT count(*) FROM event_logs"));
     assertEquals(1000, db.queryLong("SELECT count(*) FROM telemetry_events_export_queue"));
+  }
+
+  @Test
+  void store_writesEveryMarketingFieldToItsColumnForV2AndLegacyEvents() {
+    EventMarketingTracking.Builder every = EventMarketingTracking.newBuilder();
+    for (MarketingField field : MarketingField.values()) {
+      field.set(every, "https://example.com/" + field.inputName());
+    }
+    EventMarketingTracking tracking = every.build();
+    Event event =
+        builder.build(
+            new EventInput(
+                "search",
+                "submitted",
+                null,
+                new EventInput.Client("web", null),
+                EventInput.Parameters.of(0, Map.of()),
+                tracking),
+            EventContext.of(Actor.anonymous("visitor-1")));
+    LegacyEvent legacy =
+        new LegacyEvent(
+            UUID.randomUUID(),
+            "SearchSubmitted",
+            clock.instant(),
+            null,
+            "visitor-1",
+            "WEB",
+            tracking,
+            null,
+            null,
+            Map.of(),
+            "5.3.0",
+            null);
+
+    store.store(List.of(event), null, false, List.of(legacy));
+
+    EventLogs eventLogs = new EventLogs(db.dataSource());
+    for (UUID id : List.of(UUID.fromString(event.getId()), legacy.id())) {
+      Map<String, Object> columns = eventLogs.find(id).orElseThrow().columns();
+      for (MarketingField field : MarketingField.values()) {
+        assertEquals(
+            "https://example.com/" + field.inputName(),
+            columns.get(field.column()),
+            field.column());
+      }
+    }
   }
 
   private Event anonymousEvent(String name, Map<String, Object> privateMetadata) {

@@ -8,15 +8,12 @@ import dev.tally.export.ExportRun;
 import dev.tally.export.Exporter;
 import dev.tally.export.ExporterConfig;
 import dev.tally.export.GatewayClient;
-import dev.tally.instance.Lazy;
 import dev.tally.json.Json;
 import dev.tally.log.JsonLog;
 import dev.tally.log.RequestTrace;
-import dev.tally.privacy.EventLogsRetention;
+import dev.tally.runtime.Lazy;
 import dev.tally.store.DataSources;
 import dev.tally.store.DatabaseConfig;
-import dev.tally.store.ExportQueue;
-import dev.tally.store.ExportRuns;
 import dev.tally.store.StoreException;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -78,15 +75,7 @@ public final class ExportFunction implements HttpFunction {
     Exporter exporter;
     try {
       client = clients.apply(config);
-      exporter =
-          new Exporter(
-              new ExportQueue(dataSource, clock),
-              new ExportRuns(dataSource),
-              new EventLogsRetention(dataSource),
-              client,
-              config.identifier(),
-              Exporter.Settings.of(config),
-              clock);
+      exporter = config.exporter(dataSource, client, clock);
     } catch (RuntimeException | Error e) {
       if (client != null) {
         try {

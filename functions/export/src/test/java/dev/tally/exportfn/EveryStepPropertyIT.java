@@ -2,6 +2,7 @@ package dev.tally.exportfn;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tally.event.MarketingField;
 import dev.tally.privacy.EventLogsRetention;
 import dev.tally.store.AccessTokens;
 import dev.tally.store.FeatureFlags;
@@ -17,6 +18,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,6 +26,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.stream.Stream;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.EdgeCasesMode;
@@ -507,41 +510,46 @@ class EveryStepPropertyIT {
   /** A V2 text field: the input's place, its bound in bytes, and what a refusal names. */
   private record TextField(String group, String name, int bound, String named) {}
 
+  /**
+   * The V2 text fields: every marketing field (from {@link MarketingField}, whose names and bounds
+   * {@code MarketingFieldTest} pins to the wire contract) and the others.
+   */
   private static final List<TextField> V2_TEXT =
-      List.of(
-          new TextField("source", "client", 128, "'source.client'"),
-          new TextField("source", "clientVersion", 128, "'source.clientVersion'"),
-          new TextField("parameters", "interactionID", 256, "the interaction ID"),
-          new TextField("billing", "product", 128, "'parameters.billingMetadata.product'"),
-          new TextField("billing", "category", 128, "'parameters.billingMetadata.category'"),
-          new TextField("marketingTracking", "url", 8192, "'marketingTracking.url'"),
-          new TextField(
-              "marketingTracking", "firstSourceURL", 8192, "'marketingTracking.firstSourceURL'"),
-          new TextField(
-              "marketingTracking", "lastSourceURL", 8192, "'marketingTracking.lastSourceURL'"),
-          new TextField("marketingTracking", "referrer", 8192, "'marketingTracking.referrer'"),
-          new TextField(
-              "marketingTracking", "sessionReferrer", 8192, "'marketingTracking.sessionReferrer'"),
-          new TextField(
-              "marketingTracking", "sessionFirstURL", 8192, "'marketingTracking.sessionFirstURL'"),
-          new TextField("marketingTracking", "cohortID", 256, "'marketingTracking.cohortID'"),
-          new TextField(
-              "marketingTracking", "deviceSessionID", 256, "'marketingTracking.deviceSessionID'"));
+      Stream.concat(
+              Stream.of(
+                  new TextField("source", "client", 128, "'source.client'"),
+                  new TextField("source", "clientVersion", 128, "'source.clientVersion'"),
+                  new TextField("parameters", "interactionID", 256, "the interaction ID"),
+                  new TextField("billing", "product", 128, "'parameters.billingMetadata.product'"),
+                  new TextField(
+                      "billing", "category", 128, "'parameters.billingMetadata.category'")),
+              Arrays.stream(MarketingField.values())
+                  .map(
+                      field ->
+                          new TextField(
+                              "marketingTracking",
+                              field.inputName(),
+                              field.maxBytes(),
+                              "'marketingTracking." + field.inputName() + "'")))
+          .toList();
 
+  /** The legacy text fields: every marketing field, and the others. */
   private static final List<TextField> LEGACY_TEXT =
-      List.of(
-          new TextField("event", "userCookieID", 256, "'userCookieID'"),
-          new TextField("event", "url", 8192, "'url'"),
-          new TextField("event", "firstSourceURL", 8192, "'firstSourceURL'"),
-          new TextField("event", "lastSourceURL", 8192, "'lastSourceURL'"),
-          new TextField("event", "sessionReferrer", 8192, "'sessionReferrer'"),
-          new TextField("event", "sessionFirstURL", 8192, "'sessionFirstURL'"),
-          new TextField("event", "referrer", 8192, "'referrer'"),
-          new TextField("event", "originalReferrer", 8192, "'originalReferrer'"),
-          new TextField("event", "cohortID", 256, "'cohortID'"),
-          new TextField("event", "deviceSessionID", 256, "'deviceSessionID'"),
-          new TextField("event", "deviceID", 256, "'deviceID'"),
-          new TextField("event", "insertID", 256, "'insertID'"));
+      Stream.concat(
+              Stream.of(
+                  new TextField("event", "userCookieID", 256, "'userCookieID'"),
+                  new TextField("event", "originalReferrer", 8192, "'originalReferrer'"),
+                  new TextField("event", "deviceID", 256, "'deviceID'"),
+                  new TextField("event", "insertID", 256, "'insertID'")),
+              Arrays.stream(MarketingField.values())
+                  .map(
+                      field ->
+                          new TextField(
+                              "event",
+                              field.inputName(),
+                              field.maxBytes(),
+                              "'" + field.inputName() + "'")))
+          .toList();
 
   private static Generated generate(Random random) {
     if (random.nextInt(4) == 0) {
@@ -917,14 +925,7 @@ class EveryStepPropertyIT {
 
   /** A marketing field's name in protobuf's JSON, as the published event holds it. */
   private static String protoJsonName(String inputName) {
-    return switch (inputName) {
-      case "firstSourceURL" -> "firstSourceUrl";
-      case "lastSourceURL" -> "lastSourceUrl";
-      case "sessionFirstURL" -> "sessionFirstUrl";
-      case "cohortID" -> "cohortId";
-      case "deviceSessionID" -> "deviceSessionId";
-      default -> inputName;
-    };
+    return MarketingField.byInputName(inputName).orElseThrow().jsonName();
   }
 
   private static void same(Object sent, JsonNode published, String what) {

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.tally.export.Exporter;
 import dev.tally.export.ExporterConfig;
-import dev.tally.instance.Lazy;
+import dev.tally.runtime.Lazy;
 import dev.tally.store.DataSources;
 import java.time.Clock;
 import java.util.ArrayList;

@@ -269,23 +269,20 @@ class ExportIT {
   }
 
   private static Exporter exporter(GatewayClient client, Clock clock) {
-    return new Exporter(
-        new ExportQueue(db.dataSource(), clock),
-        client,
-        IDENTIFIER,
-        new Exporter.Settings(
-            100,
-            1 << 20,
-            REQUEST_BYTES,
-            3,
-            Duration.ofMinutes(2),
-            Duration.ofSeconds(60),
-            Duration.ofMinutes(5),
-            Duration.ofSeconds(30),
-            Duration.ofHours(24),
-            Duration.ofMinutes(30),
-            2),
-        clock);
+    return Exporter.builder(new ExportQueue(db.dataSource(), clock), clock)
+        .gateway(client, IDENTIFIER)
+        .batchSize(100)
+        .frameBytes(1 << 20)
+        .requestBytes(REQUEST_BYTES)
+        .maxEventFailures(3)
+        .timeBudget(Duration.ofMinutes(2))
+        .callTimeout(Duration.ofSeconds(60))
+        .lease(Duration.ofMinutes(5))
+        .retryBackoff(Duration.ofSeconds(30))
+        .retention(Duration.ofHours(24))
+        .cleanupInterval(Duration.ofMinutes(30))
+        .concurrency(2)
+        .build();
   }
 
   @Test

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.tally.gateway.ClosableEventPublisher;
 import dev.tally.gateway.GatewayConfig;
-import dev.tally.instance.Lazy;
+import dev.tally.runtime.Lazy;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

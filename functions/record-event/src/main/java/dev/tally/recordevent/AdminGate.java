@@ -18,8 +18,7 @@ final class AdminGate {
   RequestState admit(DataFetchingEnvironment env, String field) {
     RequestState state = env.getGraphQlContext().get(RequestState.class);
     if (!state.context().siteAdmin()) {
-      throw new TelemetryGraphQl.NotPermittedException(
-          field + " needs an access token with the site-admin scope");
+      throw new NotPermittedException(field + " needs an access token with the site-admin scope");
     }
     if (state.countAdminRequestOnce()) {
       limits.adminRequest(state.context().caller());

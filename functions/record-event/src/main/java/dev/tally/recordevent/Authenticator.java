@@ -137,26 +137,4 @@ final class Authenticator {
     String[] parts = traceparent.trim().split("-");
     return parts.length == 4 && TRACE_ID.matcher(parts[1]).matches() ? parts[1] : null;
   }
-
-  /** A request whose credentials are refused; the message says why. */
-  static final class UnauthenticatedException extends RuntimeException {
-    private final boolean tokenRefused;
-
-    UnauthenticatedException(String message) {
-      this(message, false);
-    }
-
-    UnauthenticatedException(String message, boolean tokenRefused) {
-      super(message);
-      this.tokenRefused = tokenRefused;
-    }
-
-    /**
-     * Whether an access token was checked and refused, rather than the request presenting none or a
-     * header of the wrong form.
-     */
-    boolean tokenRefused() {
-      return tokenRefused;
-    }
-  }
 }

@@ -1,6 +1,7 @@
 package dev.tally.recordevent;
 
 import dev.tally.event.EventInput;
+import dev.tally.event.MarketingField;
 import dev.tally.ratelimit.CallerLimits;
 import dev.tally.record.EventRecorder;
 import dev.tally.record.RecordingRequest;
@@ -8,12 +9,14 @@ import dev.tally.store.StoreException;
 import graphql.GraphQLContext;
 import graphql.scalars.datetime.DateTimeScalar;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * Records the one request nearly every request is: the telemetry clients' persisted mutation
@@ -48,15 +51,9 @@ final class ClientMutation {
   private static final Set<String> SOURCE_FIELDS = Set.of("client", "clientVersion");
   private static final Set<String> BILLING_FIELDS = Set.of("product", "category");
   private static final Set<String> TRACKING_FIELDS =
-      Set.of(
-          "url",
-          "firstSourceURL",
-          "cohortID",
-          "referrer",
-          "lastSourceURL",
-          "deviceSessionID",
-          "sessionReferrer",
-          "sessionFirstURL");
+      Arrays.stream(MarketingField.values())
+          .map(MarketingField::inputName)
+          .collect(Collectors.toUnmodifiableSet());
 
   private final EventRecorder recorder;
   private final CallerLimits limits;
@@ -72,7 +69,7 @@ final class ClientMutation {
    *
    * @throws StoreException when the database fails; nothing was stored
    */
-  Optional<TelemetryGraphQl.Answer> record(GraphQlRequest request, RequestContext context) {
+  Optional<GraphQlAnswer> record(GraphQlRequest request, RequestContext context) {
     List<Map<String, Object>> events = events(request);
     if (events == null) {
       return Optional.empty();
@@ -104,7 +101,7 @@ final class ClientMutation {
       // Refused: nothing was stored, and the engine's answer says why in its words.
       return Optional.empty();
     }
-    return Optional.of(new TelemetryGraphQl.Answer(200, "ok", answer(), recording.size(), 0));
+    return Optional.of(new GraphQlAnswer(200, "ok", answer(), recording.size(), 0));
   }
 
   /** {@code {"data":{"telemetry":{"recordEvents":{"alwaysNil":null}}}}}. */

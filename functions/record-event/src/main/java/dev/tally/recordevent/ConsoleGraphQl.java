@@ -4,10 +4,12 @@ import com.google.cloud.functions.HttpRequest;
 import dev.tally.ratelimit.Caller;
 import dev.tally.ratelimit.RateLimitedException;
 import dev.tally.recordevent.console.Console;
-import dev.tally.recordevent.console.ConsoleBackend;
+import dev.tally.recordevent.console.GraphQlApi;
 import dev.tally.recordevent.console.SignInAttempts;
 import dev.tally.store.ConsoleSessions;
 import dev.tally.store.StoreException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
@@ -15,13 +17,14 @@ import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
- * The console's way into the GraphQL API. Sign-in checks the token exactly as an {@code
- * Authorization} header's and opens a {@link ConsoleSessions console session}; each later request
- * checks the session and its token (still valid, its scopes as they are now), then goes through the
- * same request rate limit, the administrator's fields' own checks (site-admin scope, administrator
- * rate limit) and the same schema as any other request.
+ * The console's way into the GraphQL API: the same {@link RecordEventService#execute} as the
+ * function's requests. Sign-in checks the token exactly as an {@code Authorization} header's and
+ * opens a {@link ConsoleSessions console session}; each later request checks the session and its
+ * token (still valid, its scopes as they are now), then goes through the same request rate limit,
+ * the administrator's fields' own checks (site-admin scope, administrator rate limit) and the same
+ * schema as any other request.
  */
-final class ConsoleGraphQl implements ConsoleBackend {
+final class ConsoleGraphQl implements GraphQlApi {
   private final Supplier<RecordEventService> service;
 
   ConsoleGraphQl(Supplier<RecordEventService> service) {
@@ -30,7 +33,7 @@ final class ConsoleGraphQl implements ConsoleBackend {
 
   /** The console, asking the API of {@code service}. */
   static Console console(RecordEventConfig config, Supplier<RecordEventService> service) {
-    return new Console(
+    return Console.overGraphQl(
         new ConsoleGraphQl(service),
         new SignInAttempts(
             config.consoleSignInAttemptsPerMinute(),
@@ -43,18 +46,7 @@ final class ConsoleGraphQl implements ConsoleBackend {
   public SignIn signIn(HttpRequest request, String token, String query) {
     try {
       RecordEventService instance = service.get();
-      Caller address = address(instance, request);
-      RequestContext context;
-      try {
-        instance.limits().tokenLookup(address);
-        context = instance.authenticator().authenticateToken(token, request);
-      } catch (RateLimitedException e) {
-        return new SignIn(error(429, e.getMessage(), "RATE_LIMITED", e.retryAfterSeconds()), null);
-      } catch (Authenticator.UnauthenticatedException e) {
-        instance.limits().failedAuthentication(address);
-        return new SignIn(error(401, e.getMessage(), "UNAUTHENTICATED", 0), null);
-      }
-      Answer answer = run(instance, context, query, Map.of());
+      Answer answer = execute(instance, request, Credentials.token(token), query, Map.of());
       if (answer.status() != 200 || answer.errorCode() != null) {
         return new SignIn(answer, null);
       }
@@ -78,24 +70,8 @@ final class ConsoleGraphQl implements ConsoleBackend {
       HttpRequest request, String sessionId, String query, Map<String, Object> variables) {
     try {
       RecordEventService instance = service.get();
-      // A session is looked up as a token is: not while the address's refused ones are spent.
-      Caller address = address(instance, request);
-      try {
-        instance.limits().tokenLookup(address);
-      } catch (RateLimitedException e) {
-        return error(429, e.getMessage(), "RATE_LIMITED", e.retryAfterSeconds());
-      }
-      ConsoleSessions.Check check = instance.consoleSessions().check(sessionId);
-      if (check instanceof ConsoleSessions.Check.Rejected rejected) {
-        if (rejected.reason() == ConsoleSessions.Check.Reason.UNKNOWN) {
-          instance.limits().failedAuthentication(address);
-        }
-        return error(401, refusal(rejected.reason()), "UNAUTHENTICATED", 0);
-      }
-      ConsoleSessions.Check.Valid valid = (ConsoleSessions.Check.Valid) check;
-      RequestContext context =
-          instance.authenticator().signedIn(valid.userId(), valid.isSiteAdmin(), request);
-      return run(instance, context, query, variables);
+      return execute(
+          instance, request, new Session(instance.consoleSessions(), sessionId), query, variables);
     } catch (StoreException e) {
       return storeFailure(e);
     }
@@ -111,25 +87,57 @@ final class ConsoleGraphQl implements ConsoleBackend {
     }
   }
 
-  /** The address a request came from, as the rate limits count it. */
-  private static Caller address(RecordEventService instance, HttpRequest request) {
-    return instance.limits().anonymousCaller(Authenticator.forwardedFor(request));
-  }
-
-  /** A request of an authenticated caller: its rate limit, then the schema. */
-  private static Answer run(
+  /** A request with {@code credentials}, refusals answered as GraphQL over HTTP would. */
+  private static Answer execute(
       RecordEventService instance,
-      RequestContext context,
+      HttpRequest request,
+      Credentials credentials,
       String query,
       Map<String, Object> variables) {
+    Caller address = instance.limits().anonymousCaller(Authenticator.forwardedFor(request));
+    GraphQlAnswer answer;
     try {
-      instance.limits().request(context.caller());
+      answer =
+          instance.execute(
+              request, address, credentials, context -> new GraphQlRequest(query, null, variables));
     } catch (RateLimitedException e) {
       return error(429, e.getMessage(), "RATE_LIMITED", e.retryAfterSeconds());
+    } catch (UnauthenticatedException e) {
+      return error(401, e.getMessage(), "UNAUTHENTICATED", 0);
+    } catch (IOException e) {
+      throw new UncheckedIOException("a console request has no body to read", e);
     }
-    TelemetryGraphQl.Answer answer =
-        instance.graphQl().execute(new GraphQlRequest(query, null, variables), context);
     return new Answer(answer.status(), answer.body(), answer.retryAfterSeconds());
+  }
+
+  /**
+   * A console session, checked with its access token's state on every request: a session that is
+   * not known counts against its address as a refused token does; one that ended does not.
+   */
+  private static final class Session extends Credentials {
+    private final ConsoleSessions sessions;
+    private final String sessionId;
+
+    Session(ConsoleSessions sessions, String sessionId) {
+      this.sessions = sessions;
+      this.sessionId = sessionId;
+    }
+
+    @Override
+    boolean lookedUp() {
+      return true;
+    }
+
+    @Override
+    RequestContext authenticate(Authenticator authenticator, HttpRequest request, Caller address) {
+      ConsoleSessions.Check check = sessions.check(sessionId);
+      if (check instanceof ConsoleSessions.Check.Rejected rejected) {
+        throw new UnauthenticatedException(
+            refusal(rejected.reason()), rejected.reason() == ConsoleSessions.Check.Reason.UNKNOWN);
+      }
+      ConsoleSessions.Check.Valid valid = (ConsoleSessions.Check.Valid) check;
+      return authenticator.signedIn(valid.userId(), valid.isSiteAdmin(), request);
+    }
   }
 
   /** Why a session no longer works, in words. */

@@ -62,10 +62,10 @@ final class ErrorMapper implements DataFetcherExceptionHandler {
     if (exception instanceof RateLimitedException) {
       return new Failure(exception.getMessage(), "RATE_LIMITED", 429, "rate_limited");
     }
-    if (exception instanceof TelemetryGraphQl.NotPermittedException) {
+    if (exception instanceof NotPermittedException) {
       return new Failure(exception.getMessage(), "FORBIDDEN", 200, "forbidden");
     }
-    if (exception instanceof TelemetryGraphQl.NotSignedInException) {
+    if (exception instanceof NotSignedInException) {
       return new Failure(exception.getMessage(), "UNAUTHENTICATED", 200, "unauthenticated");
     }
     if (exception instanceof IllegalArgumentException) {

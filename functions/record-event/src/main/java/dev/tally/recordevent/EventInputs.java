@@ -1,12 +1,13 @@
 package dev.tally.recordevent;
 
 import dev.tally.event.EventInput;
+import dev.tally.event.MarketingField;
 import dev.tally.proto.telemetrygateway.v1.EventMarketingTracking;
 import java.time.OffsetDateTime;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Consumer;
 
 /**
  * Turns {@code TelemetryEventInput} values, as graphql-java coerced them, into events to record.
@@ -48,22 +49,10 @@ final class EventInputs {
     if (input == null) {
       return null;
     }
-    EventMarketingTracking.Builder tracking = EventMarketingTracking.newBuilder();
-    setIfPresent(input, "url", tracking::setUrl);
-    setIfPresent(input, "firstSourceURL", tracking::setFirstSourceUrl);
-    setIfPresent(input, "cohortID", tracking::setCohortId);
-    setIfPresent(input, "referrer", tracking::setReferrer);
-    setIfPresent(input, "lastSourceURL", tracking::setLastSourceUrl);
-    setIfPresent(input, "deviceSessionID", tracking::setDeviceSessionId);
-    setIfPresent(input, "sessionReferrer", tracking::setSessionReferrer);
-    setIfPresent(input, "sessionFirstURL", tracking::setSessionFirstUrl);
-    return tracking.build();
-  }
-
-  private static void setIfPresent(Map<String, Object> input, String key, Consumer<String> set) {
-    Object value = input.get(key);
-    if (value != null) {
-      set.accept((String) value);
+    Map<MarketingField, String> values = new EnumMap<>(MarketingField.class);
+    for (MarketingField field : MarketingField.values()) {
+      values.put(field, (String) input.get(field.inputName()));
     }
+    return MarketingField.tracking(values);
   }
 }

@@ -97,11 +97,4 @@ record GraphQlRequest(String query, String operationName, Map<String, Object> va
   private static boolean isName(String text) {
     return text.length() <= MAX_OPERATION_NAME_LENGTH && NAME.matcher(text).matches();
   }
-
-  /** A request body this function cannot run; the message says why. */
-  static final class BadRequestException extends RuntimeException {
-    BadRequestException(String message) {
-      super(message);
-    }
-  }
 }

@@ -1,9 +1,11 @@
 package dev.tally.recordevent;
 
+import dev.tally.event.MarketingField;
 import dev.tally.legacy.LegacyEventInput;
 import dev.tally.record.RecordingRequest;
 import graphql.schema.DataFetchingEnvironment;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 
@@ -23,7 +25,7 @@ final class LegacyFields {
     List<Map<String, Object>> events = env.getArgument("events");
     if (events == null || events.isEmpty()) {
       // Nothing to record: the original answered such a call without an error.
-      return TelemetryGraphQl.EMPTY_RESPONSE;
+      return EmptyResponse.VALUE;
     }
     List<LegacyEventInput> inputs = new ArrayList<>(events.size());
     RequestState state = env.getGraphQlContext().get(RequestState.class);
@@ -46,24 +48,21 @@ final class LegacyFields {
     RecordingRequest recording = state.recordingFor(inputs.size());
     recording.addLegacy(inputs);
     state.gathered(env.getExecutionStepInfo().getPath());
-    return TelemetryGraphQl.EMPTY_RESPONSE;
+    return EmptyResponse.VALUE;
   }
 
   /** The arguments of {@code logEvent}, or the fields of an {@code Event} input, as coerced. */
   private static LegacyEventInput from(Map<String, Object> event) {
+    Map<MarketingField, String> marketing = new EnumMap<>(MarketingField.class);
+    for (MarketingField field : MarketingField.values()) {
+      marketing.put(field, (String) event.get(field.inputName()));
+    }
     return new LegacyEventInput(
         (String) event.get("event"),
         (String) event.get("userCookieID"),
-        (String) event.get("url"),
         (String) event.get("source"),
-        (String) event.get("firstSourceURL"),
-        (String) event.get("lastSourceURL"),
-        (String) event.get("cohortID"),
-        (String) event.get("referrer"),
+        marketing,
         (String) event.get("originalReferrer"),
-        (String) event.get("sessionReferrer"),
-        (String) event.get("sessionFirstURL"),
-        (String) event.get("deviceSessionID"),
         (String) event.get("argument"),
         (String) event.get("publicArgument"),
         (String) event.get("deviceID"),

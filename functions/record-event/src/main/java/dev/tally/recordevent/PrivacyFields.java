@@ -36,7 +36,7 @@ final class PrivacyFields {
     fields.put("userId", userId);
     fields.put("optOut", optOut);
     JsonLog.info("export opt-out set by its user", fields);
-    return TelemetryGraphQl.EMPTY_RESPONSE;
+    return EmptyResponse.VALUE;
   }
 
   Object erasePersonalData(DataFetchingEnvironment env) {
@@ -76,7 +76,7 @@ final class PrivacyFields {
     RequestState state = env.getGraphQlContext().get(RequestState.class);
     Long userId = state.context().actor().userId();
     if (userId == null) {
-      throw new TelemetryGraphQl.NotSignedInException(
+      throw new NotSignedInException(
           field
               + " needs a signed-in user (an access token): an anonymous visitor has no stored"
               + " identity to keep the choice with. Anonymous visitors' browsers can send"

@@ -3,13 +3,14 @@ package dev.tally.recordevent;
 import com.google.cloud.functions.HttpFunction;
 import com.google.cloud.functions.HttpRequest;
 import com.google.cloud.functions.HttpResponse;
-import dev.tally.instance.Lazy;
-import dev.tally.instance.RequestBodies;
 import dev.tally.json.Json;
 import dev.tally.log.JsonLog;
 import dev.tally.log.RequestTrace;
+import dev.tally.ratelimit.Caller;
 import dev.tally.ratelimit.CallerLimits;
 import dev.tally.ratelimit.RateLimitedException;
+import dev.tally.runtime.Lazy;
+import dev.tally.runtime.RequestBodies;
 import dev.tally.store.StoreException;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -24,9 +25,9 @@ import java.util.function.Supplier;
 /**
  * The record-event HTTP function: GraphQL over HTTP ({@code POST} JSON with {@code query}, {@code
  * variables} and {@code operationName}) on any path, such as {@code /.api/graphql}. It checks the
- * method and content type, lets the request through the {@link RequestGate} (rate limits by
- * address, credentials, rate limits by caller: all before the body is read), reads and bounds the
- * body, runs it through {@link TelemetryGraphQl}, and maps the outcome to HTTP.
+ * method and content type, counts the request against its address ({@link RequestGate}), and hands
+ * it to {@link RecordEventService#execute}, which checks its credentials and the caller's limits
+ * before this class reads, bounds and parses the body; then it maps the outcome to HTTP.
  *
  * <p>Paths under {@value #CONSOLE_PATH} go to the administrators' console ({@link
  * dev.tally.recordevent.console.Console}), whose classes load with its first request, never on the
@@ -73,7 +74,7 @@ public final class RecordEventFunction implements HttpFunction {
     this.config = config;
     this.cors = new Cors(config);
     this.service = service;
-    this.gate = new RequestGate(limits, service);
+    this.gate = new RequestGate(limits);
     this.console = new ConsoleRoute(config, service);
   }
 
@@ -136,51 +137,30 @@ public final class RecordEventFunction implements HttpFunction {
           response, 415, "the request body must be JSON (Content-Type: application/json)");
     }
 
-    RequestContext context;
+    Caller address;
     try {
-      context = gate.admit(request);
+      address = gate.admitAddress(request);
     } catch (RateLimitedException e) {
       return rateLimited(response, log, e, true);
-    } catch (Authenticator.UnauthenticatedException e) {
+    }
+    RecordEventService instance = service.get();
+    Body body = new Body(request, log);
+    GraphQlAnswer answer;
+    try {
+      answer = instance.execute(request, address, Credentials.fromHeaders(request), body);
+    } catch (RateLimitedException e) {
+      return rateLimited(response, log, e, !body.wholeBodyRead);
+    } catch (UnauthenticatedException e) {
       log.put("outcome", "unauthenticated");
       response.appendHeader("WWW-Authenticate", "token");
       return unread(response, 401, e.getMessage());
-    }
-
-    RequestBodies.Read read =
-        RequestBodies.read(
-            request.getInputStream(), request.getContentLength(), config.maxRequestBytes());
-    byte[] body = read.body();
-    try {
-      gate.bodyRead(request, context, read.bytesRead());
-    } catch (RateLimitedException e) {
-      // A body over the size limit gets its 413, which says more; it was counted all the same.
-      if (body != null) {
-        return rateLimited(response, log, e, false);
-      }
-    }
-    if (body == null) {
+    } catch (RequestTooLargeException e) {
       log.put("outcome", "too_large");
-      return unread(
-          response,
-          413,
-          "the request body may be at most "
-              + config.maxRequestBytes()
-              + " bytes (limit set by "
-              + RecordEventConfig.MAX_REQUEST_BYTES
-              + "); send fewer events per request");
-    }
-    GraphQlRequest graphQlRequest;
-    try {
-      graphQlRequest = GraphQlRequest.parse(body);
-    } catch (GraphQlRequest.BadRequestException e) {
+      return unread(response, 413, e.getMessage());
+    } catch (BadRequestException e) {
       log.put("outcome", "bad_request");
       return error(response, 400, e.getMessage());
     }
-    graphQlRequest.loggedOperationName().ifPresent(name -> log.put("operation", name));
-
-    RecordEventService instance = service.get();
-    TelemetryGraphQl.Answer answer = instance.execute(graphQlRequest, context);
     log.put("outcome", answer.outcome());
     log.put("events", answer.eventsRecorded());
     if (answer.retryAfterSeconds() > 0) {
@@ -189,6 +169,52 @@ public final class RecordEventFunction implements HttpFunction {
     write(response, answer.status(), answer.body());
     instance.answered();
     return answer.status();
+  }
+
+  /**
+   * The request's body, read once its caller is admitted: its bytes counted against the caller
+   * ({@link RequestGate}), bounded by {@value RecordEventConfig#MAX_REQUEST_BYTES}, and parsed.
+   */
+  private final class Body implements RequestReader {
+    private final HttpRequest request;
+    private final Map<String, Object> log;
+
+    /** Whether the whole body was read: a refusal after that leaves the connection usable. */
+    private boolean wholeBodyRead;
+
+    Body(HttpRequest request, Map<String, Object> log) {
+      this.request = request;
+      this.log = log;
+    }
+
+    @Override
+    public GraphQlRequest read(RequestContext context) throws IOException {
+      gate.admitBody(request, context);
+      RequestBodies.Read read =
+          RequestBodies.read(
+              request.getInputStream(), request.getContentLength(), config.maxRequestBytes());
+      byte[] body = read.body();
+      wholeBodyRead = body != null;
+      try {
+        gate.bodyRead(request, context, read.bytesRead());
+      } catch (RateLimitedException e) {
+        // A body over the size limit gets its 413, which says more; it was counted all the same.
+        if (body != null) {
+          throw e;
+        }
+      }
+      if (body == null) {
+        throw new RequestTooLargeException(
+            "the request body may be at most "
+                + config.maxRequestBytes()
+                + " bytes (limit set by "
+                + RecordEventConfig.MAX_REQUEST_BYTES
+                + "); send fewer events per request");
+      }
+      GraphQlRequest graphQlRequest = GraphQlRequest.parse(body);
+      graphQlRequest.loggedOperationName().ifPresent(name -> log.put("operation", name));
+      return graphQlRequest;
+    }
   }
 
   /**

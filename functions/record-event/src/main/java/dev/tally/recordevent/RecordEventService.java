@@ -1,18 +1,22 @@
 package dev.tally.recordevent;
 
+import com.google.cloud.functions.HttpRequest;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.tally.event.Actor;
 import dev.tally.event.EventBuilder;
-import dev.tally.instance.Lazy;
 import dev.tally.privacy.PrivacySignals;
 import dev.tally.ratelimit.Caller;
 import dev.tally.ratelimit.CallerLimits;
+import dev.tally.ratelimit.RateLimitedException;
 import dev.tally.record.EventRecorder;
+import dev.tally.runtime.Lazy;
 import dev.tally.store.AccessTokens;
 import dev.tally.store.ConsoleSessions;
 import dev.tally.store.DataSources;
 import dev.tally.store.FeatureFlags;
+import dev.tally.store.StoreException;
 import dev.tally.store.TeeStore;
+import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
@@ -118,10 +122,6 @@ final class RecordEventService {
     recorder.warmUp();
   }
 
-  Authenticator authenticator() {
-    return authenticator;
-  }
-
   CallerLimits limits() {
     return limits;
   }
@@ -138,16 +138,53 @@ final class RecordEventService {
   }
 
   /**
-   * Runs one GraphQL request: the clients' mutation with valid events without the engine ({@link
-   * ClientMutation}), anything else through it.
+   * Runs one GraphQL request, the function's and the console's alike, cheapest step first:
+   *
+   * <ol>
+   *   <li>checks the caller's credentials: what is looked up ({@link Credentials#lookedUp}) is
+   *       looked up only while the address's refused lookups have not spent their budget, and one
+   *       refused counts against it;
+   *   <li>counts the request against the caller's requests;
+   *   <li>reads the request ({@code reader}: the function reads and counts its body here);
+   *   <li>executes it: the clients' mutation with valid events without the engine ({@link
+   *       ClientMutation}), anything else through it.
+   * </ol>
+   *
+   * @param address the caller of the request as an anonymous one, by its address
+   * @throws RateLimitedException over a budget (the reader's bytes included); nothing ran
+   * @throws UnauthenticatedException when the credentials are refused
+   * @throws StoreException when the database fails outside GraphQL: checking the credentials, or
+   *     storing the clients' mutation
+   * @throws IOException when reading the request fails
    */
-  TelemetryGraphQl.Answer execute(GraphQlRequest request, RequestContext context) {
+  GraphQlAnswer execute(
+      HttpRequest request, Caller address, Credentials credentials, RequestReader reader)
+      throws IOException {
+    RequestContext context = authenticate(request, address, credentials);
+    limits.request(context.caller());
+    return execute(reader.read(context), context);
+  }
+
+  private RequestContext authenticate(
+      HttpRequest request, Caller address, Credentials credentials) {
+    if (!credentials.lookedUp()) {
+      return credentials.authenticate(authenticator, request, address);
+    }
+    limits.tokenLookup(address);
+    try {
+      return credentials.authenticate(authenticator, request, address);
+    } catch (UnauthenticatedException e) {
+      if (e.lookedUp()) {
+        limits.failedAuthentication(address);
+      }
+      throw e;
+    }
+  }
+
+  /** Executes a request whose caller was admitted. */
+  private GraphQlAnswer execute(GraphQlRequest request, RequestContext context) {
     return clientMutation
         .record(request, context)
         .orElseGet(() -> graphQl.get().execute(request, context));
-  }
-
-  TelemetryGraphQl graphQl() {
-    return graphQl.get();
   }
 }

@@ -25,7 +25,6 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -41,7 +40,6 @@ import java.util.Map;
  */
 final class TelemetryGraphQl {
   private static final Object NAMESPACE = new Object();
-  static final Map<String, Object> EMPTY_RESPONSE = Collections.emptyMap();
 
   private final EventRecorder recorder;
   private final CallerLimits limits;
@@ -133,24 +131,8 @@ final class TelemetryGraphQl {
     return new SchemaGenerator().makeExecutableSchema(new SchemaParser().parse(sdl), wiring);
   }
 
-  /**
-   * What running one request came to.
-   *
-   * @param status the HTTP status
-   * @param outcome the log line's outcome
-   * @param body the GraphQL response
-   * @param eventsRecorded events stored
-   * @param retryAfterSeconds for a 429, when to try again; otherwise 0
-   */
-  record Answer(
-      int status,
-      String outcome,
-      Map<String, Object> body,
-      int eventsRecorded,
-      long retryAfterSeconds) {}
-
   /** Runs one GraphQL request for the given caller, and stores its events if it recorded any. */
-  Answer execute(GraphQlRequest request, RequestContext context) {
+  GraphQlAnswer execute(GraphQlRequest request, RequestContext context) {
     RecordingRequest recording =
         recorder.begin(
             context.actor(), context.signals(), context.interactionId(), context.traceId());
@@ -165,7 +147,7 @@ final class TelemetryGraphQl {
     ExecutionResult result = graphQl.execute(input);
     if (!result.isDataPresent()) {
       // Refused before it ran: syntax, validation, shape, or its variables.
-      return new Answer(400, "bad_request", result.toSpecification(), 0, 0);
+      return new GraphQlAnswer(400, "bad_request", result.toSpecification(), 0, 0);
     }
     if (!result.getErrors().isEmpty()) {
       Map<String, Object> body =
@@ -174,7 +156,7 @@ final class TelemetryGraphQl {
               state.recordingFields(),
               "not recorded: another part of this request was refused, and a request is stored"
                   + " whole or not at all");
-      return new Answer(state.status(), state.outcome(), body, 0, state.retryAfterSeconds());
+      return new GraphQlAnswer(state.status(), state.outcome(), body, 0, state.retryAfterSeconds());
     }
     if (recording.size() > 0) {
       try {
@@ -182,7 +164,7 @@ final class TelemetryGraphQl {
         recording.commit();
       } catch (RateLimitedException | StoreException e) {
         ErrorMapper.Failure failure = ErrorMapper.failure(e);
-        return new Answer(
+        return new GraphQlAnswer(
             failure.status(),
             failure.outcome(),
             notRecorded(result, state.recordingFields(), failure.message()),
@@ -190,7 +172,7 @@ final class TelemetryGraphQl {
             e instanceof RateLimitedException limited ? limited.retryAfterSeconds() : 0);
       }
     }
-    return new Answer(200, "ok", result.toSpecification(), recording.size(), 0);
+    return new GraphQlAnswer(200, "ok", result.toSpecification(), recording.size(), 0);
   }
 
   /**
@@ -256,20 +238,6 @@ final class TelemetryGraphQl {
     }
     recording.add(inputs);
     state.gathered(env.getExecutionStepInfo().getPath());
-    return EMPTY_RESPONSE;
-  }
-
-  /** A query the caller may not run. */
-  static final class NotPermittedException extends RuntimeException {
-    NotPermittedException(String message) {
-      super(message);
-    }
-  }
-
-  /** A field that needs a signed-in user, asked by an anonymous visitor. */
-  static final class NotSignedInException extends RuntimeException {
-    NotSignedInException(String message) {
-      super(message);
-    }
+    return EmptyResponse.VALUE;
   }
 }

@@ -104,12 +104,12 @@ class ClientMutationDifferentialTest {
 
       db.execute("TRUNCATE event_logs, telemetry_events_export_queue");
       boolean taken = ClientMutation.events(request) != null;
-      TelemetryGraphQl.Answer fast =
+      GraphQlAnswer fast =
           clientMutation.record(request, context).orElseGet(() -> engine.execute(request, context));
       Stored fastRows = stored();
 
       db.execute("TRUNCATE event_logs, telemetry_events_export_queue");
-      TelemetryGraphQl.Answer slow = engine.execute(request, context);
+      GraphQlAnswer slow = engine.execute(request, context);
       Stored slowRows = stored();
 
       assertEquals(slow.status(), fast.status(), described);

@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tally.ratelimit.CallerLimits;
-import dev.tally.recordevent.console.ConsoleBackend;
 import dev.tally.recordevent.console.FakeRequest;
+import dev.tally.recordevent.console.GraphQlApi;
 import dev.tally.store.AccessTokens;
 import dev.tally.store.ConsoleSessions;
 import dev.tally.testing.MutableClock;
@@ -56,17 +56,17 @@ class ConsoleGraphQlTest {
   }
 
   private static String signIn(ConsoleGraphQl console, String token) {
-    ConsoleBackend.SignIn signIn = console.signIn(request(), token, QUERY);
+    GraphQlApi.SignIn signIn = console.signIn(request(), token, QUERY);
     assertEquals(200, signIn.answer().status(), signIn.answer().body().toString());
     assertNotNull(signIn.sessionId());
     return signIn.sessionId();
   }
 
-  private static ConsoleBackend.Answer ask(ConsoleGraphQl console, String sessionId) {
+  private static GraphQlApi.Answer ask(ConsoleGraphQl console, String sessionId) {
     return console.execute(request(), sessionId, QUERY, Map.of());
   }
 
-  private static void assertRefused(ConsoleBackend.Answer answer, String message) {
+  private static void assertRefused(GraphQlApi.Answer answer, String message) {
     assertEquals(401, answer.status(), answer.body().toString());
     assertEquals("UNAUTHENTICATED", answer.errorCode());
     assertTrue(answer.errorMessage().contains(message), answer.errorMessage());
@@ -78,7 +78,7 @@ class ConsoleGraphQlTest {
     String session = signIn(console, tokens.create(1, ADMIN, null, "admin").token());
 
     for (int i = 0; i < 24; i++) {
-      ConsoleBackend.Answer answer = ask(console, session);
+      GraphQlApi.Answer answer = ask(console, session);
       assertEquals(200, answer.status(), answer.body().toString());
       assertNull(answer.errorCode(), answer.body().toString());
       assertNotNull(answer.telemetry("exportStatus"));
@@ -145,13 +145,13 @@ class ConsoleGraphQlTest {
     }
 
     // The address spent its refused lookups: the next one is not looked up, even a good one.
-    ConsoleBackend.Answer flooded = ask(console, session);
+    GraphQlApi.Answer flooded = ask(console, session);
     assertEquals(429, flooded.status(), flooded.body().toString());
     assertEquals("RATE_LIMITED", flooded.errorCode());
     assertTrue(
         flooded.errorMessage().contains("TELEMETRY_RATE_LIMIT_FAILED_AUTHENTICATIONS_PER_MINUTE"),
         flooded.errorMessage());
-    ConsoleBackend.SignIn signIn =
+    GraphQlApi.SignIn signIn =
         console.signIn(request(), tokens.create(1, ADMIN, null, "").token(), QUERY);
     assertEquals(429, signIn.answer().status());
 
@@ -177,10 +177,10 @@ class ConsoleGraphQlTest {
     ConsoleGraphQl console = console(Map.of());
     long before = db.queryLong("SELECT count(*) FROM console_sessions");
 
-    ConsoleBackend.SignIn user =
+    GraphQlApi.SignIn user =
         console.signIn(
             request(), tokens.create(2, Set.of(AccessTokens.USER_ALL), null, "").token(), QUERY);
-    ConsoleBackend.SignIn unknown =
+    GraphQlApi.SignIn unknown =
         console.signIn(
             request(),
             "tly_0000000000000000000000000000000000000000000000000000000000000000",
@@ -200,7 +200,7 @@ class ConsoleGraphQlTest {
     assertEquals(200, ask(console, session).status());
     assertEquals(200, ask(console, session).status());
 
-    ConsoleBackend.Answer limited = ask(console, session);
+    GraphQlApi.Answer limited = ask(console, session);
 
     assertEquals("RATE_LIMITED", limited.errorCode(), limited.body().toString());
     assertTrue(limited.retryAfterSeconds() > 0);

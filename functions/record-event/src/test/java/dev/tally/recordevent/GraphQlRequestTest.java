@@ -25,8 +25,7 @@ class GraphQlRequestTest {
   @ParameterizedTest
   @ValueSource(strings = {"has space", "1stDigit", "dash-ed", "x'); DROP", "é"})
   void anOperationNameThatIsNoGraphQlName_isRefusedWithoutQuotingIt(String name) {
-    GraphQlRequest.BadRequestException refused =
-        assertThrows(GraphQlRequest.BadRequestException.class, () -> parse(name));
+    BadRequestException refused = assertThrows(BadRequestException.class, () -> parse(name));
 
     assertTrue(refused.getMessage().startsWith("'operationName' must be the name of an operation"));
     assertFalse(refused.getMessage().contains(name), refused.getMessage());
@@ -37,7 +36,7 @@ class GraphQlRequestTest {
     String longest = "N" + "a".repeat(GraphQlRequest.MAX_OPERATION_NAME_LENGTH - 1);
 
     assertEquals(longest, parse(longest).operationName());
-    assertThrows(GraphQlRequest.BadRequestException.class, () -> parse(longest + "a"));
+    assertThrows(BadRequestException.class, () -> parse(longest + "a"));
   }
 
   @Test

@@ -3,92 +3,211 @@ package dev.tally.recordevent.console;
 import com.google.cloud.functions.HttpRequest;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
- * How the console asks the instance's GraphQL API: signed in with an access token once, then as the
- * holder of a console session.
+ * What the console reads and changes, in its own words: the port its pages are written against.
+ * {@link GraphQlBackend} is the real one, a client of the administrator's GraphQL fields; tests
+ * render the pages from an in-memory one.
+ *
+ * <p>Every method but {@link #signIn} runs in a console session. A refusal or a failure is a {@link
+ * BackendException}: 401 when the session or its token no longer works, code {@code FORBIDDEN} when
+ * the token is not an administrator's, otherwise the status and message of the failure.
  */
-public interface ConsoleBackend {
+interface ConsoleBackend {
   /**
-   * Signs in: runs {@code query} as if it were sent with {@code Authorization: token <token>} (the
-   * same token check and rate limits), and when it answers without an error, opens a console
-   * session for the token.
+   * Signs in with an administrator's access token: checks it as an {@code Authorization} header's,
+   * checks that it may read the administrator's fields, and opens a console session.
    *
-   * @param request the console's HTTP request, for its tracing headers
+   * @param request the console's HTTP request, for its address and tracing headers
+   * @return the new session's ID, for the cookie
    */
-  SignIn signIn(HttpRequest request, String token, String query);
+  String signIn(HttpRequest request, String token);
+
+  /** Ends a console session. */
+  void signOut(String sessionId);
+
+  /** What the instance recorded over the last {@code days} UTC days. */
+  UsageReport usage(SignedIn session, int days);
 
   /**
-   * Runs a GraphQL request in a console session: the session and its access token are checked on
-   * every request, then the request goes through the same rate limits and checks as one with the
-   * token in an {@code Authorization} header.
-   *
-   * @param request the console's HTTP request, for its tracing headers
+   * Recorded events, newest first, from after the cursor {@code after} ({@code null}: the first).
    */
-  Answer execute(
-      HttpRequest request, String sessionId, String query, Map<String, Object> variables);
+  Page<RecordedEventSummary> recordedEvents(SignedIn session, String after);
+
+  /** One recorded event as stored beside what export sends of it; empty when there is none. */
+  Optional<RecordedEvent> recordedEvent(SignedIn session, String id);
+
+  /** What left the instance, newest first, from after the cursor {@code after}. */
+  ExportedEvents exportedEvents(SignedIn session, String after);
+
+  /** The export switch, the queue, the recent runs and the set-aside events. */
+  ExportOverview export(SignedIn session);
+
+  /** Turns export of the instance's events on or off. */
+  void setExportEnabled(SignedIn session, boolean enabled);
+
+  /** Queues the set-aside events {@code ids} for export again. */
+  void retrySetAsideEvents(SignedIn session, List<String> ids);
+
+  /** Queues every set-aside event for export again. */
+  void retryAllSetAsideEvents(SignedIn session);
+
+  /** Deletes the set-aside events {@code ids} for good. */
+  void discardSetAsideEvents(SignedIn session, List<String> ids);
 
   /**
-   * Ends a console session (sign-out).
+   * A request of a signed-in administrator.
    *
-   * @return a 200 answer when done, otherwise the failure
+   * @param request the console's HTTP request, for its address and tracing headers
+   * @param sessionId the console session its cookie holds
    */
-  Answer signOut(String sessionId);
-
-  /**
-   * The outcome of a sign-in.
-   *
-   * @param answer the answer to the sign-in query; a refused token is a 401
-   * @param sessionId the new session's ID for the cookie, or {@code null} when refused
-   */
-  record SignIn(Answer answer, String sessionId) {
+  record SignedIn(HttpRequest request, String sessionId) {
     @Override
     public String toString() {
-      return "SignIn[answer=" + answer + ", signedIn=" + (sessionId != null) + "]";
+      return "SignedIn[" + request.getPath() + "]";
     }
   }
 
   /**
-   * A GraphQL answer.
+   * A page of a list, newest first.
    *
-   * @param status the HTTP status GraphQL over HTTP would answer with: 401 for a refused token or
-   *     session, 429 over a rate limit, 503 when the database is unavailable
-   * @param body the GraphQL response: {@code data} and {@code errors}
-   * @param retryAfterSeconds for a 429, when to try again
+   * @param endCursor where the next page starts: pass it as {@code after}
    */
-  record Answer(int status, Map<String, Object> body, long retryAfterSeconds) {
-    /** An answer without errors or data: something done. */
-    public static final Answer DONE = new Answer(200, Map.of(), 0);
+  record Page<T>(List<T> nodes, boolean hasNextPage, String endCursor) {}
 
-    /** The {@code extensions.code} of the first error, or {@code null} when there is none. */
-    public String errorCode() {
-      Map<String, Object> error = firstError();
-      return error != null && error.get("extensions") instanceof Map<?, ?> extensions
-          ? (String) extensions.get("code")
-          : null;
+  /**
+   * What the instance recorded over a range of UTC days.
+   *
+   * @param from the first day (YYYY-MM-DD)
+   * @param to the last day: today
+   * @param pendingEvents recently recorded events not counted yet
+   * @param features the features {@code days} are split by, most events first
+   * @param days every day of the range, oldest first
+   */
+  record UsageReport(
+      String from,
+      String to,
+      long pendingEvents,
+      List<String> features,
+      List<DayEvents> days,
+      List<EventUsage> topEvents,
+      ActiveUsers activeUsers,
+      List<ClientUsage> clients) {}
+
+  /**
+   * One day's events.
+   *
+   * @param byFeature the events of each of the report's features, in their order
+   * @param other the events of all other features
+   */
+  record DayEvents(String day, long events, List<Long> byFeature, long other) {}
+
+  /** How often an event was recorded, and by how many distinct users. */
+  record EventUsage(String feature, String action, long events, long users) {}
+
+  /** Distinct users of the last day, 7 days and 30 days of the range. */
+  record ActiveUsers(UserCounts daily, UserCounts weekly, UserCounts monthly) {}
+
+  /** Distinct users, signed-in and anonymous apart. */
+  record UserCounts(long signedIn, long anonymous) {}
+
+  /**
+   * A client's events.
+   *
+   * @param version {@code null} when the client sent none
+   */
+  record ClientUsage(String client, String version, long events) {}
+
+  /** Where a recorded event is on its way out. */
+  enum ExportState {
+    WAITING("waiting for export"),
+    EXPORTED("exported"),
+    SET_ASIDE("set aside"),
+    NOT_QUEUED("not queued for export");
+
+    private final String text;
+
+    ExportState(String text) {
+      this.text = text;
     }
 
-    /** The message of the first error, or {@code null}. */
-    public String errorMessage() {
-      Map<String, Object> error = firstError();
-      return error == null ? null : String.valueOf(error.get("message"));
-    }
-
-    @SuppressWarnings("unchecked")
-    private Map<String, Object> firstError() {
-      return body.get("errors") instanceof List<?> errors && !errors.isEmpty()
-          ? (Map<String, Object>) errors.get(0)
-          : null;
-    }
-
-    /** The value at {@code data.telemetry.<field>}. */
-    @SuppressWarnings("unchecked")
-    public <T> T telemetry(String field) {
-      if (body.get("data") instanceof Map<?, ?> data
-          && data.get("telemetry") instanceof Map<?, ?> telemetry) {
-        return (T) telemetry.get(field);
-      }
-      return null;
+    /** The state in words. */
+    String text() {
+      return text;
     }
   }
+
+  /** A recorded event in the list. */
+  record RecordedEventSummary(
+      String id, String name, String timestamp, String client, ExportState exportState) {}
+
+  /**
+   * A recorded event as the instance keeps it.
+   *
+   * @param exportedAt when the gateway acknowledged it; {@code null} when it did not
+   * @param stored its {@code event_logs} row as JSON
+   * @param exported what export sends of it, as JSON; {@code null} when it is not queued
+   */
+  record RecordedEvent(
+      String id,
+      String name,
+      String timestamp,
+      ExportState exportState,
+      String exportedAt,
+      Map<?, ?> stored,
+      Map<?, ?> exported) {}
+
+  /** The exported events kept on the instance: how many, and a page of them. */
+  record ExportedEvents(long totalCount, Page<ExportedEvent> page) {}
+
+  /**
+   * An event that left the instance.
+   *
+   * @param payload the event as it was sent, as JSON
+   */
+  record ExportedEvent(String id, String exportedAt, Map<?, ?> payload) {}
+
+  /** The export page's numbers: the state of export and the set-aside events. */
+  record ExportOverview(ExportStatus status, long setAsideCount, List<SetAsideEvent> setAside) {}
+
+  /**
+   * The state of export from the instance.
+   *
+   * @param oldestUnexportedSeconds {@code null} when no event waits
+   */
+  record ExportStatus(
+      boolean enabled,
+      long usersOverridingOn,
+      long usersOverridingOff,
+      long usersOptedOut,
+      long backlog,
+      Long oldestUnexportedSeconds,
+      long exportedKept,
+      long setAside,
+      List<ExportRun> recentRuns) {}
+
+  /**
+   * One export run.
+   *
+   * @param backlog events waiting after it; {@code null} when unknown
+   * @param error why it failed; {@code null} when it did not
+   */
+  record ExportRun(
+      String startedAt,
+      long durationMs,
+      long exported,
+      long failed,
+      long setAside,
+      Long backlog,
+      String error) {}
+
+  /** An event the export set aside. */
+  record SetAsideEvent(
+      String id,
+      String setAsideAt,
+      String reason,
+      long attempts,
+      long failures,
+      String lastError) {}
 }

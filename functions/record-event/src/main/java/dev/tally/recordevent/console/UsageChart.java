@@ -1,17 +1,31 @@
 package dev.tally.recordevent.console;
 
+import dev.tally.recordevent.console.ConsoleBackend.DayEvents;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * The events-per-day chart as SVG geometry: one stacked bar per day, a segment per top feature and
  * one for the rest, with the axes' ticks and labels. The template draws it; the same numbers are in
  * a table beside it.
+ *
+ * @param width the drawing's width in pixels
+ * @param height its height
+ * @param left where the plot starts, right of the y axis' labels
+ * @param right where the plot ends
+ * @param bottom the x axis' line
  */
-final class UsageChart {
+record UsageChart(
+    int width,
+    int height,
+    int left,
+    int right,
+    double bottom,
+    List<Bar> bars,
+    List<YTick> yTicks,
+    List<XLabel> xLabels,
+    List<LegendEntry> legend) {
   static final int WIDTH = 760;
   static final int HEIGHT = 260;
   private static final int LEFT = 56;
@@ -22,19 +36,30 @@ final class UsageChart {
   /** Colour classes of the segments in order; the last is for the other features. */
   static final int SERIES = 6;
 
-  private UsageChart() {}
-
-  /** One day: its total and its events per feature, in the order of the features. */
-  record Day(String day, long events, List<Long> byFeature, long other) {}
+  /** One day's bar: its segments from the bottom up. */
+  record Bar(String day, long events, List<Segment> segments) {}
 
   /**
-   * The chart's scope for the template: {@code width}, {@code height}, {@code bars} (each with
-   * {@code day}, {@code events} and {@code segments}), {@code yTicks}, {@code xLabels}, {@code
-   * legend}.
+   * A feature's part of a bar; coordinates with one decimal.
+   *
+   * @param series the colour class
+   * @param title what hovering over it says
    */
-  static Map<String, Object> of(List<String> features, List<Day> days) {
+  record Segment(String x, String y, String width, String height, int series, String title) {}
+
+  /** A line across the plot at a number of events, and its label. */
+  record YTick(String y, String labelY, String label) {}
+
+  /** A day's label under the x axis. */
+  record XLabel(String x, int y, String label) {}
+
+  /** A colour and the feature it stands for. */
+  record LegendEntry(int series, String name) {}
+
+  /** The chart of {@code days}, split by {@code features} (in the order of each day's split). */
+  static UsageChart of(List<String> features, List<DayEvents> days) {
     long max = 1;
-    for (Day day : days) {
+    for (DayEvents day : days) {
       max = Math.max(max, day.events());
     }
     // Four steps of a round size, so that every tick is a whole number of events.
@@ -46,13 +71,13 @@ final class UsageChart {
     double barWidth = Math.max(1, slot * 0.8);
     int labelEvery = days.size() <= 10 ? 1 : (int) Math.ceil(days.size() / 8.0);
 
-    List<Map<String, Object>> bars = new ArrayList<>();
-    List<Map<String, Object>> xLabels = new ArrayList<>();
+    List<Bar> bars = new ArrayList<>();
+    List<XLabel> xLabels = new ArrayList<>();
     for (int i = 0; i < days.size(); i++) {
-      Day day = days.get(i);
+      DayEvents day = days.get(i);
       double x = LEFT + i * slot + (slot - barWidth) / 2;
       double base = TOP + plotHeight;
-      List<Map<String, Object>> segments = new ArrayList<>();
+      List<Segment> segments = new ArrayList<>();
       for (int f = 0; f <= features.size(); f++) {
         boolean other = f == features.size();
         long events = other ? day.other() : day.byFeature().get(f);
@@ -61,56 +86,34 @@ final class UsageChart {
         }
         double height = plotHeight * events / top;
         base -= height;
-        Map<String, Object> segment = new LinkedHashMap<>();
-        segment.put("x", number(x));
-        segment.put("y", number(base));
-        segment.put("width", number(barWidth));
-        segment.put("height", number(height));
-        segment.put("series", other ? SERIES - 1 : f % (SERIES - 1));
-        segment.put(
-            "title",
-            day.day() + ", " + (other ? "other features" : features.get(f)) + ": " + events);
-        segments.add(segment);
+        segments.add(
+            new Segment(
+                number(x),
+                number(base),
+                number(barWidth),
+                number(height),
+                other ? SERIES - 1 : f % (SERIES - 1),
+                day.day() + ", " + (other ? "other features" : features.get(f)) + ": " + events));
       }
-      Map<String, Object> bar = new LinkedHashMap<>();
-      bar.put("day", day.day());
-      bar.put("events", day.events());
-      bar.put("segments", segments);
-      bars.add(bar);
+      bars.add(new Bar(day.day(), day.events(), segments));
       if (i % labelEvery == 0) {
         xLabels.add(
-            Map.of(
-                "x",
-                number(x + barWidth / 2),
-                "y",
-                HEIGHT - BOTTOM + 16,
-                "label",
-                day.day().substring(5)));
+            new XLabel(number(x + barWidth / 2), HEIGHT - BOTTOM + 16, day.day().substring(5)));
       }
     }
-    List<Map<String, Object>> yTicks = new ArrayList<>();
+    List<YTick> yTicks = new ArrayList<>();
     for (int t = 0; t <= 4; t++) {
       long value = step * t;
       double y = TOP + plotHeight - plotHeight * t / 4;
-      yTicks.add(Map.of("y", number(y), "labelY", number(y + 4), "label", String.valueOf(value)));
+      yTicks.add(new YTick(number(y), number(y + 4), String.valueOf(value)));
     }
-    List<Map<String, Object>> legend = new ArrayList<>();
+    List<LegendEntry> legend = new ArrayList<>();
     for (int f = 0; f < features.size(); f++) {
-      legend.add(Map.of("series", f % (SERIES - 1), "name", features.get(f)));
+      legend.add(new LegendEntry(f % (SERIES - 1), features.get(f)));
     }
-    legend.add(Map.of("series", SERIES - 1, "name", "other features"));
-
-    Map<String, Object> chart = new LinkedHashMap<>();
-    chart.put("width", WIDTH);
-    chart.put("height", HEIGHT);
-    chart.put("left", LEFT);
-    chart.put("right", WIDTH - RIGHT);
-    chart.put("bottom", TOP + plotHeight);
-    chart.put("bars", bars);
-    chart.put("yTicks", yTicks);
-    chart.put("xLabels", xLabels);
-    chart.put("legend", legend);
-    return chart;
+    legend.add(new LegendEntry(SERIES - 1, "other features"));
+    return new UsageChart(
+        WIDTH, HEIGHT, LEFT, WIDTH - RIGHT, TOP + plotHeight, bars, yTicks, xLabels, legend);
   }
 
   /** The smallest of 1, 2 or 5 times a power of ten at least {@code value}. */

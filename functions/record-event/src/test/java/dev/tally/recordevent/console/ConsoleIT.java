@@ -34,8 +34,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The console's HTTP rules through the real invoker: sign-in, the session and its cookie, sign-out,
- * revocation, the sign-in limit, the Origin check, the headers of its pages, and that its classes
- * stay off the path of recording.
+ * revocation, the sign-in limit, the Origin check, and that its classes stay off the path of
+ * recording. What a page shows and which headers it carries is rendered without an invoker in
+ * {@link ConsolePagesTest} and {@link ConsoleSignInTest}.
  */
 @ExtendWith(PostgresExtension.class)
 class ConsoleIT {
@@ -181,20 +182,6 @@ class ConsoleIT {
       Thread.sleep(20);
     }
     assertTrue(fresh.output().contains("\"instance warm\""), fresh.output());
-  }
-
-  @Test
-  void pages_withoutASignInAreRefusedWithTheSignInForm() throws Exception {
-    for (String path : new String[] {"/console", "/console/export", "/console/exported"}) {
-      HttpResponse<String> page = get(path);
-
-      assertEquals(401, page.statusCode(), path);
-      assertTrue(page.body().contains("<input id=\"token\""), path);
-    }
-    HttpResponse<String> change =
-        postForm("/console/export/switch", "enabled=false", "Origin", origin());
-    assertEquals(401, change.statusCode());
-    assertEquals("true", flag());
   }
 
   @Test
@@ -402,23 +389,6 @@ class ConsoleIT {
     assertEquals(
         0,
         db.queryLong("SELECT count(*) FROM telemetry_events_export_queue WHERE id = '" + id + "'"));
-  }
-
-  @Test
-  void pages_loadNothingFromElsewhereAndAreNeverCached() throws Exception {
-    HttpResponse<String> page = get("/console", "Cookie", signIn(adminToken));
-
-    assertEquals(200, page.statusCode(), page.body());
-    assertEquals("no-store", page.headers().firstValue("Cache-Control").orElseThrow());
-    assertTrue(
-        page.headers()
-            .firstValue("Content-Security-Policy")
-            .orElseThrow()
-            .startsWith("default-src 'none'"));
-    assertEquals("DENY", page.headers().firstValue("X-Frame-Options").orElseThrow());
-    assertFalse(page.body().contains("<script"), "no script");
-    assertFalse(page.body().matches("(?s).*(src|href)=\"(https?:)?//.*"), "nothing external");
-    assertEquals(200, get("/console/console.css").statusCode());
   }
 
   @Test
