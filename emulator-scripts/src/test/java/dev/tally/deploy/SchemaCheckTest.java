@@ -27,6 +27,8 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -36,7 +38,11 @@ import org.junit.jupiter.params.provider.MethodSource;
  * each fault is injected alone into a copy of {@code terraform/}, and the check must exit 1 and
  * name it; the unmodified copy must pass. Faults are injected into the resources found by type and
  * name, not by line, so that the test follows changes to the modules.
+ *
+ * <p>Its cases run side by side: each is a node process over a copy of {@code terraform/} of its
+ * own.
  */
+@Execution(ExecutionMode.CONCURRENT)
 class SchemaCheckTest {
   private static final Path TERRAFORM = DeployedFunctions.TERRAFORM;
   private static final Path CHECK = TERRAFORM.resolve("check");
