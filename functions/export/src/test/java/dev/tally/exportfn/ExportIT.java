@@ -407,8 +407,10 @@ class ExportIT {
   }
 
   @Test
-  void fiftyThousandQueuedEvents_areDrainedInOneRun() throws Exception {
-    record(50_000);
+  void aBacklogOfSeveralBatches_isDrainedInOneRun() throws Exception {
+    // Two and a half batches of the default 10,000: how many events a run can drain at all is the
+    // benchmark's question (BENCHMARKS.md), not this test's.
+    record(25_000);
     try (FunctionProcess big =
         startExport(
             Map.of(
@@ -418,7 +420,7 @@ class ExportIT {
                 "6m"))) {
       JsonNode run = runExport(big);
 
-      assertEquals(50_000, run.path("exported").asInt(), run.toString());
+      assertEquals(25_000, run.path("exported").asInt(), run.toString());
       assertEquals(0, run.path("backlog").asInt());
       assertTrue(run.path("durationMs").asLong() < Duration.ofMinutes(4).toMillis());
       int claimed = 0;
@@ -426,13 +428,14 @@ class ExportIT {
         assertTrue(size.asInt() <= 10_000, "batches of at most the default 10000");
         claimed += size.asInt();
       }
-      assertEquals(50_000, claimed, "every event claimed once");
+      assertEquals(25_000, claimed, "every event claimed once");
+      assertTrue(run.path("batchSizes").size() >= 3, "claimed in several batches: " + run);
       assertTrue(
           run.path("requests").asInt() > run.path("batches").asInt(),
           "batches of 10000 take more than one request of 1 MiB: " + run);
     }
-    Map<String, Integer> delivered = delivered(50_000);
-    assertEquals(50_000, delivered.size());
+    Map<String, Integer> delivered = delivered(25_000);
+    assertEquals(25_000, delivered.size());
     assertFalse(delivered.values().stream().anyMatch(n -> n > 1));
   }
 
