@@ -5,17 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tally.event.Actor;
-import dev.tally.event.EventBuilder;
 import dev.tally.event.EventInput;
 import dev.tally.event.InvalidEventException;
 import dev.tally.legacy.LegacyEventInput;
-import dev.tally.redact.Redactor;
-import dev.tally.redact.SensitiveMetadataAllowlist;
-import dev.tally.store.FeatureFlags;
-import dev.tally.store.TeeStore;
 import dev.tally.testing.PostgresExtension;
 import dev.tally.testing.TestDatabase;
-import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
@@ -33,14 +27,7 @@ class OneVisitorPerRequestTest {
 
   OneVisitorPerRequestTest(TestDatabase db) {
     this.db = db;
-    this.recorder =
-        new EventRecorder(
-            new EventBuilder(Clock.systemUTC(), "1.0.0"),
-            new FeatureFlags(db.dataSource()),
-            new TeeStore(
-                db.dataSource(),
-                new Redactor(Redactor.Mode.ALLOWLISTED_ONLY, SensitiveMetadataAllowlist.builtIn())),
-            RecordingLimits.DEFAULTS);
+    this.recorder = TestRecorders.over(db);
   }
 
   @BeforeEach

@@ -6,16 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tally.event.Actor;
-import dev.tally.event.EventBuilder;
 import dev.tally.event.EventInput;
 import dev.tally.event.InvalidEventException;
-import dev.tally.redact.Redactor;
-import dev.tally.redact.SensitiveMetadataAllowlist;
-import dev.tally.store.FeatureFlags;
-import dev.tally.store.TeeStore;
 import dev.tally.testing.PostgresExtension;
 import dev.tally.testing.TestDatabase;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -33,14 +27,7 @@ class TelemetryRecorderTest {
 
   TelemetryRecorderTest(TestDatabase db) {
     this.db = db;
-    this.eventRecorder =
-        new EventRecorder(
-            new EventBuilder(Clock.systemUTC(), "1.0.0"),
-            new FeatureFlags(db.dataSource()),
-            new TeeStore(
-                db.dataSource(),
-                new Redactor(Redactor.Mode.ALLOWLISTED_ONLY, SensitiveMetadataAllowlist.builtIn())),
-            RecordingLimits.DEFAULTS);
+    this.eventRecorder = TestRecorders.over(db);
   }
 
   @BeforeEach
