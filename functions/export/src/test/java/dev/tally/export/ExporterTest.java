@@ -21,7 +21,6 @@ import dev.tally.testing.PostgresExtension;
 import dev.tally.testing.TestDatabase;
 import java.io.PrintWriter;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
 import java.time.Duration;
@@ -178,21 +177,7 @@ class ExporterTest {
               .setParameters(parameters)
               .build());
     }
-    try (Connection connection = db.dataSource().getConnection();
-        PreparedStatement insert =
-            connection.prepareStatement(
-                "INSERT INTO telemetry_events_export_queue (id, timestamp, payload_pb)"
-                    + " VALUES (?, ?, ?)")) {
-      for (Event event : events) {
-        insert.setObject(1, UUID.fromString(event.getId()));
-        insert.setTimestamp(2, java.sql.Timestamp.from(clock.instant()));
-        insert.setBytes(3, event.toByteArray());
-        insert.addBatch();
-      }
-      insert.executeBatch();
-    } catch (SQLException e) {
-      throw new IllegalStateException(e);
-    }
+    QueuedEvents.insert(db.dataSource(), events, clock.instant());
     return events;
   }
 

@@ -16,6 +16,7 @@ import dev.tally.export.ExportRun;
 import dev.tally.export.Exporter;
 import dev.tally.export.GatewayClient;
 import dev.tally.export.GrpcWebGatewayClient;
+import dev.tally.export.QueuedEvents;
 import dev.tally.gateway.InstanceTokens;
 import dev.tally.proto.telemetrygateway.v1.Event;
 import dev.tally.proto.telemetrygateway.v1.EventParameters;
@@ -37,8 +38,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -208,19 +207,7 @@ class ExportIT {
               .setParameters(parameters)
               .build());
     }
-    try (Connection connection = db.dataSource().getConnection();
-        PreparedStatement insert =
-            connection.prepareStatement(
-                "INSERT INTO telemetry_events_export_queue (id, timestamp, payload_pb)"
-                    + " VALUES (?, ?, ?)")) {
-      for (Event event : events) {
-        insert.setObject(1, UUID.fromString(event.getId()));
-        insert.setTimestamp(2, java.sql.Timestamp.from(Instant.now()));
-        insert.setBytes(3, event.toByteArray());
-        insert.addBatch();
-      }
-      insert.executeBatch();
-    }
+    QueuedEvents.insert(db.dataSource(), events, Instant.now());
     return events;
   }
 
