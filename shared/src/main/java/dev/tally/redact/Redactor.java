@@ -26,6 +26,17 @@ public final class Redactor {
     this.allowlist = Objects.requireNonNull(allowlist, "allowlist");
   }
 
+  /** How much this redactor removes. */
+  public Mode mode() {
+    return mode;
+  }
+
+  /** Whether a private-metadata key of an event may leave by the redaction rules alone. */
+  public boolean mayLeave(String feature, String action, String key) {
+    return mode == Mode.EXPORT_EVERYTHING
+        || allowlist.allowedKeys(feature, action).map(keys -> keys.contains(key)).orElse(false);
+  }
+
   /** The event as it may be exported. */
   public Event redact(Event event) {
     if (mode == Mode.EXPORT_EVERYTHING) {
@@ -42,6 +53,51 @@ public final class Redactor {
       redacted.setParameters(kept);
     }
     return redacted.build();
+  }
+
+  /**
+   * The event as it may be exported when a catalog decided which of its private-metadata keys leave
+   * and which metadata keys do not: marketing tracking is removed as by {@link #redact}, private
+   * metadata keeps exactly {@code exportedPrivateKeys} (as strings, unless exporting everything),
+   * and the metadata loses {@code droppedMetadataKeys}.
+   */
+  public Event redact(
+      Event event, Set<String> exportedPrivateKeys, Set<String> droppedMetadataKeys) {
+    Event.Builder redacted = event.toBuilder();
+    if (mode != Mode.EXPORT_EVERYTHING) {
+      redacted.clearMarketingTracking();
+    }
+    EventParameters parameters = event.getParameters();
+    if (parameters.hasPrivateMetadata() || !droppedMetadataKeys.isEmpty()) {
+      EventParameters.Builder kept = parameters.toBuilder();
+      for (String key : droppedMetadataKeys) {
+        kept.removeMetadata(key);
+      }
+      if (parameters.hasPrivateMetadata()) {
+        kept.clearPrivateMetadata();
+        if (!exportedPrivateKeys.isEmpty()) {
+          kept.setPrivateMetadata(
+              mode == Mode.EXPORT_EVERYTHING
+                  ? keepAsIs(parameters.getPrivateMetadata(), exportedPrivateKeys)
+                  : keepAllowed(parameters.getPrivateMetadata(), exportedPrivateKeys));
+        }
+      }
+      redacted.setParameters(kept);
+    }
+    return redacted.build();
+  }
+
+  private static Struct keepAsIs(Struct metadata, Set<String> exported) {
+    Struct.Builder kept = Struct.newBuilder();
+    metadata
+        .getFieldsMap()
+        .forEach(
+            (key, value) -> {
+              if (exported.contains(key)) {
+                kept.putFields(key, value);
+              }
+            });
+    return kept.build();
   }
 
   private static Struct keepAllowed(Struct metadata, Set<String> allowed) {
