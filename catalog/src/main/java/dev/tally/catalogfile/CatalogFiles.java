@@ -24,6 +24,36 @@ public final class CatalogFiles {
   }
 
   /**
+   * What a file holds and every problem that keeps it from being applied.
+   *
+   * @param catalog the catalog, or null when the file could not be read as one
+   * @param problems each problem as {@code where: what to fix}; empty when it may be applied
+   */
+  public record Checked(Catalog catalog, List<String> problems) {
+    public Checked {
+      problems = List.copyOf(problems);
+    }
+
+    public boolean valid() {
+      return problems.isEmpty();
+    }
+  }
+
+  /**
+   * Checks a file offline: its shape, and the rules an applied catalog follows, against the
+   * versions applied before it (codes of a metadata enum are never reused).
+   *
+   * @param previous the catalogs applied before, oldest first; empty for none
+   */
+  public static Checked check(String text, List<Catalog> previous) {
+    try {
+      return new Checked(read(text), List.of());
+    } catch (InvalidCatalogException e) {
+      return new Checked(null, e.problems());
+    }
+  }
+
+  /**
    * The file as plain JSON values (maps, lists, strings, numbers, booleans).
    *
    * @throws InvalidCatalogException when it is not YAML or JSON, naming the line
