@@ -86,6 +86,11 @@ public final class CatalogApply {
     return held;
   }
 
+  /** The instance's redaction rules, which the catalog's rules add to. */
+  public Redactor redactor() {
+    return redactor;
+  }
+
   /**
    * The replay preview of a file against the version in force over the last {@code days} days.
    *

@@ -1,7 +1,9 @@
 package dev.tally.recordevent;
 
+import dev.tally.catalogstore.CatalogApply;
 import dev.tally.privacy.Erasure;
 import dev.tally.privacy.ExportOptOut;
+import dev.tally.redact.Redactor;
 import dev.tally.store.EventLogs;
 import dev.tally.store.ExportQueue;
 import dev.tally.store.ExportRuns;
@@ -24,9 +26,13 @@ record AdminStores(
     UsageQueries usage,
     Erasure erasure,
     ExportOptOut optOut,
+    CatalogApply catalog,
     Clock clock) {
 
-  static AdminStores of(DataSource dataSource, FeatureFlags flags, Clock clock) {
+  /**
+   * @param redactor the instance's redaction rules, which the catalog's rules add to
+   */
+  static AdminStores of(DataSource dataSource, FeatureFlags flags, Clock clock, Redactor redactor) {
     return new AdminStores(
         new ExportQueue(dataSource, clock),
         new ExportRuns(dataSource),
@@ -36,6 +42,7 @@ record AdminStores(
         new UsageQueries(dataSource),
         new Erasure(dataSource, clock),
         new ExportOptOut(dataSource),
+        new CatalogApply(dataSource, clock, redactor),
         clock);
   }
 }

@@ -48,6 +48,7 @@ final class TelemetryGraphQl {
   private final ExportStatusFields export;
   private final RecordedEventField recordedEvent;
   private final PrivacyFields privacy;
+  private final CatalogFields catalog;
   private final LegacyFields legacy = new LegacyFields();
   private final GraphQL graphQl;
 
@@ -64,6 +65,9 @@ final class TelemetryGraphQl {
     this.export = new ExportStatusFields(stores, gate);
     this.recordedEvent = new RecordedEventField(stores, gate);
     this.privacy = new PrivacyFields(stores, gate);
+    // TODO(merge): pass LiveCatalog's switch here, so that this instance records by a version it
+    // applies at once, not after its next refresh.
+    this.catalog = new CatalogFields(stores, gate, rules -> {});
     GraphQLSchema schema = schema();
     this.graphQl =
         GraphQL.newGraphQL(schema)
@@ -105,7 +109,8 @@ final class TelemetryGraphQl {
                         .dataFetcher("discardSetAsideEvents", admin::discardSetAsideEvents)
                         .dataFetcher("setExportEnabled", export::setExportEnabled)
                         .dataFetcher("setExportOptOut", privacy::setExportOptOut)
-                        .dataFetcher("erasePersonalData", privacy::erasePersonalData))
+                        .dataFetcher("erasePersonalData", privacy::erasePersonalData)
+                        .dataFetcher("applyCatalog", catalog::applyCatalog))
             .type(
                 "TelemetryQuery",
                 type ->
@@ -115,7 +120,8 @@ final class TelemetryGraphQl {
                         .dataFetcher("exportStatus", export::exportStatus)
                         .dataFetcher("recordedEvent", recordedEvent::recordedEvent)
                         .dataFetcher("recordedEvents", recordedEvent::recordedEvents)
-                        .dataFetcher("exportOptOut", privacy::exportOptOut))
+                        .dataFetcher("exportOptOut", privacy::exportOptOut)
+                        .dataFetcher("catalog", catalog::catalog))
             .type(
                 "UsageReport",
                 type ->
@@ -127,6 +133,18 @@ final class TelemetryGraphQl {
                         .dataFetcher("activeUsers", usage::activeUsers)
                         .dataFetcher("clients", usage::clients))
             .type("ExportStatus", type -> type.dataFetcher("recentRuns", export::recentRuns))
+            .type(
+                "EventCatalog",
+                type ->
+                    type.dataFetcher("version", catalog::version)
+                        .dataFetcher("appliedAt", catalog::appliedAt)
+                        .dataFetcher("appliedBy", catalog::appliedBy)
+                        .dataFetcher("source", catalog::source)
+                        .dataFetcher("policy", catalog::policy)
+                        .dataFetcher("entries", catalog::entries)
+                        .dataFetcher("versions", catalog::versions)
+                        .dataFetcher("validate", catalog::validate)
+                        .dataFetcher("diff", catalog::diff))
             .build();
     return new SchemaGenerator().makeExecutableSchema(new SchemaParser().parse(sdl), wiring);
   }
