@@ -37,6 +37,10 @@ import javax.sql.DataSource;
  * set-aside retry ID...|--all              export set-aside events again
  * set-aside discard ID...                  delete set-aside events for good
  * erase --user ID | --anonymous ID         erase one person's data; prints what was deleted
+ * catalog diff FILE [--days N] [--format text|json]
+ *                                          the replay preview of a catalog file
+ * catalog apply FILE [--days N]            apply a catalog file; releases held events it approves
+ * catalog release                          release the held events the version in force approves
  * </pre>
  *
  * <p>Quiet by default: standard output holds what the command was asked for, standard error its
@@ -118,7 +122,8 @@ public final class TallyAdmin {
               (waiting, set aside, and exported ones still kept), and the usage rollups' rows that
               name them. Prints the counts, and writes one audit line (JSON, with the counts but
               not the person's ID) to standard error. Copies the gateway already published are
-              not reached: see the README, Privacy."""));
+              not reached: see the README, Privacy."""),
+          new Command("catalog", CatalogCommands.SYNOPSIS, CatalogCommands.DESCRIPTION));
 
   private static final String USAGE = usage();
 
@@ -280,6 +285,9 @@ public final class TallyAdmin {
         case "erase" -> {
           return erase(rest, dataSource, out, err);
         }
+        case "catalog" -> {
+          return CatalogCommands.run(rest, dataSource, env, out, err);
+        }
         default -> throw new IllegalStateException("no code for command " + command.name());
       }
     } catch (RuntimeException e) {
@@ -344,6 +352,9 @@ public final class TallyAdmin {
           return "name the person: the ID must not be blank";
         }
         return args.get(0).equals("--user") ? userId(args.get(1)) : null;
+      }
+      case "catalog" -> {
+        return CatalogCommands.checkArguments(args);
       }
       default -> {
         return null;
