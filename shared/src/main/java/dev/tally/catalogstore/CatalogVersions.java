@@ -12,7 +12,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -223,12 +222,5 @@ public final class CatalogVersions {
     } catch (IOException | RuntimeException e) {
       throw new SQLException("a stored catalog diff cannot be read: " + e.getMessage(), e);
     }
-  }
-
-  /** Every version, oldest first: for tests and tools that show the whole history. */
-  List<AppliedVersion> all() {
-    List<AppliedVersion> all = new ArrayList<>(newestFirst(Integer.MAX_VALUE));
-    java.util.Collections.reverse(all);
-    return all;
   }
 }

@@ -44,8 +44,9 @@ public final class HeldEvents {
       """
       SELECT h.event_id, h.timestamp, h.payload_pb, h.user_key,
              EXISTS (SELECT 1 FROM export_opt_outs o
-                     WHERE h.user_key LIKE 'u:%%'
-                       AND o.user_id = CAST(substr(h.user_key, 3) AS bigint)) AS opted_out
+                     WHERE o.user_id = CASE WHEN h.user_key LIKE 'u:%%'
+                                            THEN CAST(substr(h.user_key, 3) AS bigint) END)
+                 AS opted_out
       FROM held_events h
       WHERE h.feature = ? AND h.action = ?
         AND CAST(h.timestamp AT TIME ZONE 'UTC' AS date) = ANY (CAST(? AS date[]))
