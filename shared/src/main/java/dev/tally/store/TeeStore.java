@@ -19,6 +19,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -215,11 +216,14 @@ public final class TeeStore {
       }
       return new Judged(outcomes, isHeld, queued, held);
     }
+    // The events of a request are mostly of a few kinds, whose outcomes repeat: each is written
+    // once.
+    Map<Map<String, Object>, String> written = new HashMap<>();
     for (int i = 0; i < events.size(); i++) {
       Event event = events.get(i);
       Verdict verdict = catalog.judge(event);
       Map<String, Object> outcome = verdict.toJson(catalog.version());
-      outcomes[i] = outcome == null ? null : Json.write(outcome);
+      outcomes[i] = outcome == null ? null : written.computeIfAbsent(outcome, Json::write);
       if (verdict.held()) {
         isHeld[i] = true;
         held.add(event);
