@@ -488,10 +488,19 @@ final class GraphQlBackend implements ConsoleBackend {
         policy.string("unplannedPrivateKeys"));
   }
 
-  /** The object at {@code data.telemetry.<field>} of the answer to {@code query}. */
+  /**
+   * The object at {@code data.telemetry.<field>} of the answer to {@code query}. When it is not
+   * there and the answer says why (an error without a code, such as a field the API could not
+   * resolve), that error is thrown.
+   */
   private JsonFields ask(
       SignedIn session, String query, Map<String, Object> variables, String field) {
-    return JsonFields.of(answer(session, query, variables).telemetry(field), field);
+    GraphQlApi.Answer answer = answer(session, query, variables);
+    Object value = answer.telemetry(field);
+    if (value == null && answer.errorMessage() != null) {
+      throw refusal(answer);
+    }
+    return JsonFields.of(value, field);
   }
 
   /** The answer to {@code query}; a refusal or failure is thrown. */

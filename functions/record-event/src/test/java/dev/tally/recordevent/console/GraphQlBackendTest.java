@@ -499,4 +499,30 @@ class GraphQlBackendTest {
 
     assertTrue(forbidden.forbidden());
   }
+
+  @Test
+  void aFieldAnsweredWithNothingButAnError_isThrownWithTheErrorsMessage() {
+    Map<String, Object> data = new HashMap<>();
+    data.put("telemetry", null);
+    api.next =
+        new GraphQlApi.Answer(
+            200,
+            Map.of(
+                "data",
+                data,
+                "errors",
+                List.of(
+                    Map.of(
+                        "message",
+                        "The field at path '/telemetry/catalog' was declared as a non null type,"
+                            + " but the code involved in retrieving data has wrongly returned a"
+                            + " null value."))),
+            0);
+
+    BackendException failed = assertThrows(BackendException.class, () -> backend.catalog(session));
+
+    assertEquals(200, failed.status(), "shown as a failed request");
+    assertNull(failed.code());
+    assertTrue(failed.getMessage().contains("'/telemetry/catalog'"), failed.getMessage());
+  }
 }
