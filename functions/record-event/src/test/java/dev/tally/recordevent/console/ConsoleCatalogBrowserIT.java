@@ -402,7 +402,7 @@ class ConsoleCatalogBrowserIT {
               + " on "
               + browser.getCurrentUrl()
               + ", which shows: "
-              + browser.findElement(By.tagName("body")).getText(),
+              + browser.findElement(By.tagName("body")).getText().replace('\n', ' '),
           e);
     }
   }
