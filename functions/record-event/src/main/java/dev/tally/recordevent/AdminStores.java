@@ -1,6 +1,7 @@
 package dev.tally.recordevent;
 
 import dev.tally.catalogstore.CatalogApply;
+import dev.tally.catalogstore.LiveCatalog;
 import dev.tally.privacy.Erasure;
 import dev.tally.privacy.ExportOptOut;
 import dev.tally.redact.Redactor;
@@ -27,12 +28,20 @@ record AdminStores(
     Erasure erasure,
     ExportOptOut optOut,
     CatalogApply catalog,
+    LiveCatalog liveCatalog,
     Clock clock) {
 
   /**
    * @param redactor the instance's redaction rules, which the catalog's rules add to
+   * @param liveCatalog the catalog this instance records by: a version it applies is installed
+   *     there at once
    */
-  static AdminStores of(DataSource dataSource, FeatureFlags flags, Clock clock, Redactor redactor) {
+  static AdminStores of(
+      DataSource dataSource,
+      FeatureFlags flags,
+      Clock clock,
+      Redactor redactor,
+      LiveCatalog liveCatalog) {
     return new AdminStores(
         new ExportQueue(dataSource, clock),
         new ExportRuns(dataSource),
@@ -43,6 +52,7 @@ record AdminStores(
         new Erasure(dataSource, clock),
         new ExportOptOut(dataSource),
         new CatalogApply(dataSource, clock, redactor),
+        liveCatalog,
         clock);
   }
 }

@@ -22,7 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.function.Consumer;
 
 /**
  * The administrator's catalog fields: the version in force ({@code telemetry.catalog} and its
@@ -46,16 +45,10 @@ final class CatalogFields {
 
   private final AdminStores stores;
   private final AdminGate gate;
-  private final Consumer<CatalogRules> applied;
 
-  /**
-   * @param applied told the rules of each version this instance applies, at once: so that its own
-   *     recording switches before the release, without waiting for the refresh
-   */
-  CatalogFields(AdminStores stores, AdminGate gate, Consumer<CatalogRules> applied) {
+  CatalogFields(AdminStores stores, AdminGate gate) {
     this.stores = stores;
     this.gate = gate;
-    this.applied = applied;
   }
 
   /** The version in force, read once per request by the first field that needs it. */
@@ -203,8 +196,17 @@ final class CatalogFields {
     RequestState state = gate.admitChange(env, "applyCatalog");
     Long userId = state.context().actor().userId();
     String appliedBy = userId != null ? "user:" + userId : "user:unknown";
+    // This instance's recording switches to the new version at once, before the release, without
+    // waiting for its next read of the version in force.
     CatalogApply.Applied done =
-        stores.catalog().apply(document(env), appliedBy, days(env), CHECK, applied);
+        stores
+            .catalog()
+            .apply(
+                document(env),
+                appliedBy,
+                days(env),
+                CHECK,
+                rules -> stores.liveCatalog().applied(rules.version(), rules.catalog()));
     Map<String, Object> answer = new LinkedHashMap<>();
     answer.put("version", count(done.version()));
     answer.put("diff", diff(done.diff()));

@@ -65,9 +65,7 @@ final class TelemetryGraphQl {
     this.export = new ExportStatusFields(stores, gate);
     this.recordedEvent = new RecordedEventField(stores, gate);
     this.privacy = new PrivacyFields(stores, gate);
-    // TODO(merge): pass LiveCatalog's switch here, so that this instance records by a version it
-    // applies at once, not after its next refresh.
-    this.catalog = new CatalogFields(stores, gate, rules -> {});
+    this.catalog = new CatalogFields(stores, gate);
     GraphQLSchema schema = schema();
     this.graphQl =
         GraphQL.newGraphQL(schema)

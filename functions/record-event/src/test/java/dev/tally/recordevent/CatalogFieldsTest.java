@@ -4,11 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tally.catalogstore.LiveCatalog;
 import dev.tally.event.Actor;
 import dev.tally.event.EventBuilder;
-import dev.tally.event.EventContext;
 import dev.tally.event.EventInput;
 import dev.tally.json.Json;
+import dev.tally.privacy.PrivacySettings;
 import dev.tally.privacy.PrivacySignals;
 import dev.tally.proto.telemetrygateway.v1.Event;
 import dev.tally.ratelimit.Caller;
@@ -19,7 +20,6 @@ import dev.tally.record.RecordingLimits;
 import dev.tally.redact.Redactor;
 import dev.tally.redact.SensitiveMetadataAllowlist;
 import dev.tally.store.FeatureFlags;
-import dev.tally.store.Jdbc;
 import dev.tally.store.TeeStore;
 import dev.tally.testing.MutableClock;
 import dev.tally.testing.PostgresExtension;
@@ -29,7 +29,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -87,8 +86,8 @@ class CatalogFieldsTest {
 
   private final TestDatabase db;
   private final MutableClock clock = new MutableClock(Instant.parse("2026-03-10T12:00:00Z"));
-  private final EventBuilder builder = new EventBuilder(clock, "1.0.0");
-  private final TeeStore store;
+  private final LiveCatalog live;
+  private final EventRecorder recorder;
   private final TelemetryGraphQl engine;
 
   CatalogFieldsTest(TestDatabase db) {
@@ -96,12 +95,20 @@ class CatalogFieldsTest {
     Redactor redactor =
         new Redactor(Redactor.Mode.ALLOWLISTED_ONLY, SensitiveMetadataAllowlist.builtIn());
     FeatureFlags flags = new FeatureFlags(db.dataSource());
-    this.store = new TeeStore(db.dataSource(), redactor);
-    EventRecorder recorder = new EventRecorder(builder, flags, store, RecordingLimits.DEFAULTS);
+    // Read again only after a day: a version is in force at once only if the apply installs it.
+    this.live = new LiveCatalog(db.dataSource(), redactor, clock, Duration.ofDays(1));
+    this.recorder =
+        new EventRecorder(
+            new EventBuilder(clock, "1.0.0"),
+            flags,
+            new TeeStore(db.dataSource(), redactor),
+            RecordingLimits.DEFAULTS,
+            PrivacySettings.DEFAULTS,
+            live);
     this.engine =
         new TelemetryGraphQl(
             recorder,
-            AdminStores.of(db.dataSource(), flags, clock, redactor),
+            AdminStores.of(db.dataSource(), flags, clock, redactor, live),
             new CallerLimits(RateLimitConfig.OFF, clock),
             OperationLimits.DEFAULTS);
   }
@@ -111,8 +118,9 @@ class CatalogFieldsTest {
     db.execute(
         "TRUNCATE event_logs, telemetry_events_export_queue, held_events,"
             + " event_catalog_versions, event_usage_daily, event_usage_users,"
-            + " event_usage_last_seen CASCADE;"
-            + " UPDATE event_usage_rollup_state SET rolled_up_to = 0");
+            + " event_usage_last_seen, feature_flags CASCADE;"
+            + " UPDATE event_usage_rollup_state SET rolled_up_to = 0;"
+            + " INSERT INTO feature_flags (name, enabled) VALUES ('telemetry-export', true)");
   }
 
   private static RequestContext admin() {
@@ -145,41 +153,28 @@ class CatalogFieldsTest {
     return (T) current;
   }
 
-  /** Events held by the catalog as recording holds them. */
-  private List<Event> held(int times) {
+  /** Events of chat.sent recorded through the recorder, by the catalog in force. */
+  private List<Event> record(int times) {
     List<Event> events = new ArrayList<>();
     for (int i = 0; i < times; i++) {
-      events.add(
-          builder.build(
-              new EventInput(
-                  "chat",
-                  "sent",
-                  clock.instant().minus(Duration.ofHours(1)),
-                  new EventInput.Client("VSCode.Cody", "1.0"),
-                  new EventInput.Parameters(
-                      1,
-                      Map.of("tokens", 3),
-                      Map.of("model", "m1", "prompt", "secret"),
-                      null,
-                      null),
-                  null),
-              new EventContext(Actor.user(7), Map.of(), null, null)));
-    }
-    store.store(events, null, false, List.of());
-    for (Event event : events) {
-      Jdbc.update(
-          db.dataSource(),
-          "hold",
-          "UPDATE event_logs SET kept_local_reason = 'unplanned' WHERE event_id = ?",
-          UUID.fromString(event.getId()));
-      Jdbc.update(
-          db.dataSource(),
-          "hold",
-          "INSERT INTO held_events (event_id, timestamp, feature, action, user_key, payload_pb)"
-              + " VALUES (?, ?, 'chat', 'sent', 'u:7', ?)",
-          UUID.fromString(event.getId()),
-          Instant.ofEpochSecond(event.getTimestamp().getSeconds()),
-          event.toByteArray());
+      events.addAll(
+          recorder.record(
+              List.of(
+                  new EventInput(
+                      "chat",
+                      "sent",
+                      clock.instant().minus(Duration.ofHours(1)),
+                      new EventInput.Client("VSCode.Cody", "1.0"),
+                      new EventInput.Parameters(
+                          1,
+                          Map.of("tokens", 3),
+                          Map.of("model", "m1", "prompt", "secret"),
+                          null,
+                          null),
+                      null)),
+              Actor.user(7),
+              null,
+              null));
     }
     return events;
   }
@@ -224,8 +219,10 @@ class CatalogFieldsTest {
 
   @Test
   void applyCatalog_answersTheVersionItsDiffAndTheReleasedEvents() {
+    assertEquals(0, live.current().version());
     assertEquals(1, (int) at(apply(V1), "data", "telemetry", "applyCatalog", "version"));
-    List<Event> held = held(4);
+    List<Event> held = record(4);
+    assertEquals(4, db.queryLong("SELECT count(*) FROM held_events"), "held at once by v1");
     clock.advance(Duration.ofMinutes(1));
 
     Map<String, Object> answer = apply(V2);
@@ -252,6 +249,9 @@ class CatalogFieldsTest {
     assertTrue(held.stream().map(Event::getId).toList().containsAll(sample), sample.toString());
     assertEquals(4, db.queryLong("SELECT count(*) FROM telemetry_events_export_queue"));
     assertEquals(0, db.queryLong("SELECT count(*) FROM held_events"));
+    assertEquals(2, live.current().version(), "this instance records by version 2 at once");
+    record(1);
+    assertEquals(5, db.queryLong("SELECT count(*) FROM telemetry_events_export_queue"));
 
     Map<String, Object> catalog =
         at(
@@ -283,7 +283,7 @@ class CatalogFieldsTest {
     Map<String, Object> entry = at(catalog, "entries", 0);
     assertEquals("approved", entry.get("status"));
     assertEquals("chat-team", entry.get("owner"));
-    assertEquals(4, (int) entry.get("events"), "the usage rollups, brought up to date");
+    assertEquals(5, (int) entry.get("events"), "the usage rollups, brought up to date");
     assertEquals("2026-03-10", entry.get("lastSeen"));
     assertEquals(
         List.of(
@@ -307,7 +307,7 @@ class CatalogFieldsTest {
   @Test
   void diffAndValidate_checkAFileWithoutStoringIt() {
     apply(V1);
-    held(2);
+    record(2);
 
     Map<String, Object> answer =
         run(

@@ -3,6 +3,7 @@ package dev.tally.recordevent;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tally.catalogstore.LiveCatalog;
 import dev.tally.event.Actor;
 import dev.tally.event.EventBuilder;
 import dev.tally.json.Json;
@@ -88,7 +89,12 @@ class ClientMutationDifferentialTest {
     this.engine =
         new TelemetryGraphQl(
             recorder,
-            AdminStores.of(db.dataSource(), flags, clock, redactor),
+            AdminStores.of(
+                db.dataSource(),
+                flags,
+                clock,
+                redactor,
+                new LiveCatalog(db.dataSource(), redactor, clock)),
             limits,
             OperationLimits.DEFAULTS);
   }
