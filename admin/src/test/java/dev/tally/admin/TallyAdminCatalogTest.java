@@ -4,14 +4,21 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tally.catalog.Catalog;
+import dev.tally.catalog.CatalogRules;
+import dev.tally.catalog.CatalogSource;
+import dev.tally.catalog.Policy;
 import dev.tally.event.Actor;
 import dev.tally.event.EventBuilder;
-import dev.tally.event.EventContext;
 import dev.tally.event.EventInput;
 import dev.tally.json.Json;
+import dev.tally.privacy.PrivacySettings;
 import dev.tally.proto.telemetrygateway.v1.Event;
+import dev.tally.record.EventRecorder;
+import dev.tally.record.RecordingLimits;
 import dev.tally.redact.Redactor;
 import dev.tally.redact.SensitiveMetadataAllowlist;
+import dev.tally.store.FeatureFlags;
 import dev.tally.store.TeeStore;
 import dev.tally.testing.PostgresExtension;
 import dev.tally.testing.TestDatabase;
@@ -70,7 +77,8 @@ class TallyAdminCatalogTest {
   void reset() {
     db.execute(
         "TRUNCATE event_logs, telemetry_events_export_queue, held_events,"
-            + " event_catalog_versions CASCADE");
+            + " event_catalog_versions, feature_flags CASCADE;"
+            + " INSERT INTO feature_flags (name, enabled) VALUES ('telemetry-export', true)");
   }
 
   private int run(String... args) {
@@ -100,38 +108,42 @@ class TallyAdminCatalogTest {
     return err.toString(StandardCharsets.UTF_8);
   }
 
-  /** Events held by the catalog as recording holds them. */
+  /** Events recorded while a catalog that holds every event is in force: held. */
   private List<Event> held(int times) {
-    EventBuilder builder = new EventBuilder(Clock.systemUTC(), "1.0.0");
+    Redactor redactor =
+        new Redactor(Redactor.Mode.ALLOWLISTED_ONLY, SensitiveMetadataAllowlist.builtIn());
+    EventRecorder recorder =
+        new EventRecorder(
+            new EventBuilder(Clock.systemUTC(), "1.0.0"),
+            new FeatureFlags(db.dataSource()),
+            new TeeStore(db.dataSource(), redactor),
+            RecordingLimits.DEFAULTS,
+            PrivacySettings.DEFAULTS,
+            CatalogSource.fixed(
+                CatalogRules.of(
+                    1,
+                    new Catalog(
+                        new Policy(Policy.EventMode.HOLD, Policy.KeyMode.OFF, Policy.KeyMode.OFF),
+                        List.of()),
+                    redactor)));
     List<Event> events = new ArrayList<>();
     for (int i = 0; i < times; i++) {
-      events.add(
-          builder.build(
-              new EventInput(
-                  "chat",
-                  "sent",
-                  null,
-                  new EventInput.Client("VSCode.Cody", "1.0"),
-                  new EventInput.Parameters(
-                      1, Map.of(), Map.of("model", "m1", "prompt", "secret"), null, null),
-                  null),
-              EventContext.of(Actor.user(7))));
+      events.addAll(
+          recorder.record(
+              List.of(
+                  new EventInput(
+                      "chat",
+                      "sent",
+                      null,
+                      new EventInput.Client("VSCode.Cody", "1.0"),
+                      new EventInput.Parameters(
+                          1, Map.of(), Map.of("model", "m1", "prompt", "secret"), null, null),
+                      null)),
+              Actor.user(7),
+              null,
+              null));
     }
-    new TeeStore(
-            db.dataSource(),
-            new Redactor(Redactor.Mode.ALLOWLISTED_ONLY, SensitiveMetadataAllowlist.builtIn()))
-        .store(events, null, false, List.of());
-    for (Event event : events) {
-      db.execute(
-          "UPDATE event_logs SET kept_local_reason = 'unplanned' WHERE event_id = '"
-              + event.getId()
-              + "'; INSERT INTO held_events (event_id, timestamp, feature, action, user_key,"
-              + " payload_pb) VALUES ('"
-              + event.getId()
-              + "', now(), 'chat', 'sent', 'u:7', '\\x"
-              + java.util.HexFormat.of().formatHex(event.toByteArray())
-              + "')");
-    }
+    assertEquals(times, db.queryLong("SELECT count(*) FROM held_events"));
     return events;
   }
 

@@ -1,11 +1,13 @@
 package dev.tally.catalogstore;
 
 import dev.tally.catalog.Catalog;
+import dev.tally.catalog.CatalogRules;
+import dev.tally.catalog.CatalogSource;
 import dev.tally.event.Actor;
 import dev.tally.event.EventBuilder;
-import dev.tally.event.EventContext;
 import dev.tally.event.EventInput;
 import dev.tally.json.Json;
+import dev.tally.privacy.PrivacySettings;
 import dev.tally.privacy.PrivacySignals;
 import dev.tally.proto.telemetrygateway.v1.Event;
 import dev.tally.record.EventRecorder;
@@ -13,23 +15,19 @@ import dev.tally.record.RecordingLimits;
 import dev.tally.redact.Redactor;
 import dev.tally.redact.SensitiveMetadataAllowlist;
 import dev.tally.store.FeatureFlags;
-import dev.tally.store.Jdbc;
 import dev.tally.store.TeeStore;
 import dev.tally.testing.MutableClock;
 import dev.tally.testing.TestDatabase;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 
 /**
- * Stored events for the catalog's tests, written as recording writes them: exported and kept-local
- * ones through the real recorder, held ones built by the real builder and stored as recording under
- * a {@code hold} policy stores them (an {@code event_logs} row marked {@code unplanned} and a
- * {@code held_events} row with the built event, nothing queued).
+ * Stored events for the catalog's tests, recorded through the real recorder: exported, kept local
+ * for a privacy reason, or held by a catalog that holds every event (an {@code event_logs} row
+ * marked {@code unplanned} and a {@code held_events} row with the built event, nothing queued).
  */
 final class StoredEvents {
   /** The redaction rules of these tests: {@code search.submitted} may export {@code languageId}. */
@@ -41,18 +39,26 @@ final class StoredEvents {
 
   private final TestDatabase db;
   private final MutableClock clock;
-  private final EventBuilder builder;
-  private final TeeStore store;
   private final EventRecorder recorder;
+  private final EventRecorder holding;
 
   StoredEvents(TestDatabase db, MutableClock clock) {
     this.db = db;
     this.clock = clock;
-    this.builder = new EventBuilder(clock, "1.0.0");
-    this.store = new TeeStore(db.dataSource(), REDACTOR);
-    this.recorder =
+    EventBuilder builder = new EventBuilder(clock, "1.0.0");
+    TeeStore store = new TeeStore(db.dataSource(), REDACTOR);
+    FeatureFlags flags = new FeatureFlags(db.dataSource());
+    this.recorder = new EventRecorder(builder, flags, store, RecordingLimits.DEFAULTS);
+    this.holding =
         new EventRecorder(
-            builder, new FeatureFlags(db.dataSource()), store, RecordingLimits.DEFAULTS);
+            builder,
+            flags,
+            store,
+            RecordingLimits.DEFAULTS,
+            PrivacySettings.DEFAULTS,
+            CatalogSource.fixed(
+                CatalogRules.of(
+                    1, catalog("{\"policy\": {\"unplannedEvents\": \"hold\"}}"), REDACTOR)));
   }
 
   /** Empties every table these tests write, and turns export on for the instance. */
@@ -99,46 +105,12 @@ final class StoredEvents {
     return events;
   }
 
-  /** Held by the catalog as recording holds an event. */
+  /** Recorded through the real recorder while a catalog that holds every event is in force. */
   List<Event> held(Actor actor, EventInput input, int times) {
     List<Event> events = new ArrayList<>();
     for (int i = 0; i < times; i++) {
-      events.add(
-          builder.build(
-              input,
-              new EventContext(actor, Map.of(FeatureFlags.TELEMETRY_EXPORT, true), null, null)));
+      events.addAll(holding.record(List.of(input), actor, null, null));
     }
-    store.store(events, null, false, List.of());
-    Jdbc.inTransaction(
-        db.dataSource(),
-        "hold events",
-        connection -> {
-          for (Event event : events) {
-            UUID id = UUID.fromString(event.getId());
-            Jdbc.update(
-                connection,
-                "UPDATE event_logs SET kept_local_reason = 'unplanned',"
-                    + " catalog_outcome = CAST(? AS jsonb) WHERE event_id = ?",
-                "{\"version\": 1, \"event\": \"held\"}",
-                id);
-            Jdbc.update(
-                connection,
-                "INSERT INTO held_events (event_id, timestamp, feature, action, user_key,"
-                    + " payload_pb) VALUES (?, ?, ?, ?, ?, ?)",
-                id,
-                Instant.ofEpochSecond(
-                    event.getTimestamp().getSeconds(), event.getTimestamp().getNanos()),
-                event.getFeature(),
-                event.getAction(),
-                TeeStore.userKey(
-                    event.getUser().hasUserId() ? event.getUser().getUserId() : null,
-                    event.getUser().hasAnonymousUserId()
-                        ? event.getUser().getAnonymousUserId()
-                        : null),
-                event.toByteArray());
-          }
-          return null;
-        });
     return events;
   }
 
