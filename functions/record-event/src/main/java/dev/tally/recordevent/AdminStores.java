@@ -1,7 +1,10 @@
 package dev.tally.recordevent;
 
+import dev.tally.catalog.CatalogSource;
+import dev.tally.catalogstore.ObservedCatalog;
 import dev.tally.privacy.Erasure;
 import dev.tally.privacy.ExportOptOut;
+import dev.tally.redact.Redactor;
 import dev.tally.store.EventLogs;
 import dev.tally.store.ExportQueue;
 import dev.tally.store.ExportRuns;
@@ -24,18 +27,27 @@ record AdminStores(
     UsageQueries usage,
     Erasure erasure,
     ExportOptOut optOut,
+    ObservedCatalog observedCatalog,
+    CatalogSource catalog,
     Clock clock) {
 
-  static AdminStores of(DataSource dataSource, FeatureFlags flags, Clock clock) {
+  /**
+   * @param redactor the instance's redaction rules, which the catalog in force adds to
+   */
+  static AdminStores of(DataSource dataSource, FeatureFlags flags, Clock clock, Redactor redactor) {
+    UsageRollup rollup = new UsageRollup(dataSource, clock);
     return new AdminStores(
         new ExportQueue(dataSource, clock),
         new ExportRuns(dataSource),
         flags,
         new EventLogs(dataSource),
-        new UsageRollup(dataSource, clock),
+        rollup,
         new UsageQueries(dataSource),
         new Erasure(dataSource, clock),
         new ExportOptOut(dataSource),
+        new ObservedCatalog(dataSource, rollup, clock),
+        // TODO(merge): the refreshing LiveCatalog in place of this read of the highest version.
+        ObservedCatalogFields.highestVersion(dataSource, redactor),
         clock);
   }
 }

@@ -66,7 +66,7 @@ final class RecordEventService {
             () ->
                 new TelemetryGraphQl(
                     recorder,
-                    AdminStores.of(dataSource, featureFlags, clock),
+                    AdminStores.of(dataSource, featureFlags, clock, config.telemetry().redactor()),
                     limits,
                     config.operationLimits()));
   }

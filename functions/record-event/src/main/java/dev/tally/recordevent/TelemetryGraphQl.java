@@ -48,6 +48,7 @@ final class TelemetryGraphQl {
   private final ExportStatusFields export;
   private final RecordedEventField recordedEvent;
   private final PrivacyFields privacy;
+  private final ObservedCatalogFields observedCatalog;
   private final LegacyFields legacy = new LegacyFields();
   private final GraphQL graphQl;
 
@@ -64,6 +65,7 @@ final class TelemetryGraphQl {
     this.export = new ExportStatusFields(stores, gate);
     this.recordedEvent = new RecordedEventField(stores, gate);
     this.privacy = new PrivacyFields(stores, gate);
+    this.observedCatalog = new ObservedCatalogFields(stores, gate);
     GraphQLSchema schema = schema();
     this.graphQl =
         GraphQL.newGraphQL(schema)
@@ -115,7 +117,8 @@ final class TelemetryGraphQl {
                         .dataFetcher("exportStatus", export::exportStatus)
                         .dataFetcher("recordedEvent", recordedEvent::recordedEvent)
                         .dataFetcher("recordedEvents", recordedEvent::recordedEvents)
-                        .dataFetcher("exportOptOut", privacy::exportOptOut))
+                        .dataFetcher("exportOptOut", privacy::exportOptOut)
+                        .dataFetcher("catalog", observedCatalog::catalog))
             .type(
                 "UsageReport",
                 type ->
@@ -127,6 +130,12 @@ final class TelemetryGraphQl {
                         .dataFetcher("activeUsers", usage::activeUsers)
                         .dataFetcher("clients", usage::clients))
             .type("ExportStatus", type -> type.dataFetcher("recentRuns", export::recentRuns))
+            .type(
+                "EventCatalog",
+                type ->
+                    type.dataFetcher("observed", observedCatalog::observed)
+                        .dataFetcher("draft", observedCatalog::draft)
+                        .dataFetcher("counters", observedCatalog::counters))
             .build();
     return new SchemaGenerator().makeExecutableSchema(new SchemaParser().parse(sdl), wiring);
   }
