@@ -28,25 +28,24 @@ record AdminStores(
     Erasure erasure,
     ExportOptOut optOut,
     ObservedCatalog observedCatalog,
-    CatalogSource catalog,
+    CatalogSource catalogInForce,
     Clock clock) {
 
   /**
-   * @param redactor the instance's redaction rules, which the catalog in force adds to
+   * @param redactor the instance's redaction rules, which the catalog's rules add to
    */
   static AdminStores of(DataSource dataSource, FeatureFlags flags, Clock clock, Redactor redactor) {
-    UsageRollup rollup = new UsageRollup(dataSource, clock);
     return new AdminStores(
         new ExportQueue(dataSource, clock),
         new ExportRuns(dataSource),
         flags,
         new EventLogs(dataSource),
-        rollup,
+        new UsageRollup(dataSource, clock),
         new UsageQueries(dataSource),
         new Erasure(dataSource, clock),
         new ExportOptOut(dataSource),
-        new ObservedCatalog(dataSource, rollup, clock),
-        // TODO(merge): the refreshing LiveCatalog in place of this read of the highest version.
+        new ObservedCatalog(dataSource, new UsageRollup(dataSource, clock), clock),
+        // TODO(merge): RecordEventService's LiveCatalog (issue-26-record) in place of this read.
         ObservedCatalogFields.highestVersion(dataSource, redactor),
         clock);
   }

@@ -46,7 +46,7 @@ final class ObservedCatalogFields {
 
   ObservedCatalogFields(AdminStores stores, AdminGate gate) {
     this.observed = stores.observedCatalog();
-    this.catalog = stores.catalog();
+    this.catalog = stores.catalogInForce();
     this.clock = stores.clock();
     this.gate = gate;
   }
@@ -55,7 +55,8 @@ final class ObservedCatalogFields {
    * {@code TelemetryQuery.catalog}: admits a site admin; the fields below read what they need.
    *
    * <p>TODO(merge): {@code CatalogFields} (issue-26-apply) answers this field with the version in
-   * force; keep its fetcher, the fields of this class do not read their source.
+   * force, wired after this one, which it replaces; the fields of this class do not read their
+   * source.
    */
   Object catalog(DataFetchingEnvironment env) {
     gate.admit(env, "catalog");
@@ -182,9 +183,8 @@ final class ObservedCatalogFields {
   /**
    * The catalog in force, read from the highest applied version on every call.
    *
-   * <p>TODO(merge): replace with the refreshing {@code LiveCatalog} of issue-26-apply/-record (or
-   * {@code CatalogVersions.rulesInForce}) where {@link AdminStores} is made; this small query only
-   * stands in for it until then.
+   * <p>TODO(merge): replace with the service's refreshing {@code LiveCatalog} (issue-26-record)
+   * where {@link AdminStores} is made; this small query only stands in for it until then.
    */
   static CatalogSource highestVersion(DataSource dataSource, Redactor redactor) {
     return () ->

@@ -48,8 +48,8 @@ final class TelemetryGraphQl {
   private final ExportStatusFields export;
   private final RecordedEventField recordedEvent;
   private final PrivacyFields privacy;
-  private final ObservedCatalogFields observedCatalog;
   private final LegacyFields legacy = new LegacyFields();
+  private final ObservedCatalogFields observedCatalog;
   private final GraphQL graphQl;
 
   TelemetryGraphQl(
@@ -60,12 +60,12 @@ final class TelemetryGraphQl {
     this.recorder = recorder;
     this.limits = limits;
     AdminGate gate = new AdminGate(limits);
+    this.observedCatalog = new ObservedCatalogFields(stores, gate);
     this.admin = new AdminFields(stores.queue(), gate);
     this.usage = new UsageFields(stores, gate);
     this.export = new ExportStatusFields(stores, gate);
     this.recordedEvent = new RecordedEventField(stores, gate);
     this.privacy = new PrivacyFields(stores, gate);
-    this.observedCatalog = new ObservedCatalogFields(stores, gate);
     GraphQLSchema schema = schema();
     this.graphQl =
         GraphQL.newGraphQL(schema)
@@ -90,6 +90,15 @@ final class TelemetryGraphQl {
         RuntimeWiring.newRuntimeWiring()
             .scalar(DateTimeScalar.INSTANCE)
             .scalar(jsonValue)
+            // The observed catalog's fields. TelemetryQuery.catalog only admits the administrator
+            // here: a fetcher of it wired below (the catalog in force's) takes its place.
+            .type("TelemetryQuery", type -> type.dataFetcher("catalog", observedCatalog::catalog))
+            .type(
+                "EventCatalog",
+                type ->
+                    type.dataFetcher("observed", observedCatalog::observed)
+                        .dataFetcher("draft", observedCatalog::draft)
+                        .dataFetcher("counters", observedCatalog::counters))
             .type("Query", type -> type.dataFetcher("telemetry", env -> NAMESPACE))
             .type(
                 "Mutation",
@@ -117,8 +126,7 @@ final class TelemetryGraphQl {
                         .dataFetcher("exportStatus", export::exportStatus)
                         .dataFetcher("recordedEvent", recordedEvent::recordedEvent)
                         .dataFetcher("recordedEvents", recordedEvent::recordedEvents)
-                        .dataFetcher("exportOptOut", privacy::exportOptOut)
-                        .dataFetcher("catalog", observedCatalog::catalog))
+                        .dataFetcher("exportOptOut", privacy::exportOptOut))
             .type(
                 "UsageReport",
                 type ->
@@ -130,12 +138,6 @@ final class TelemetryGraphQl {
                         .dataFetcher("activeUsers", usage::activeUsers)
                         .dataFetcher("clients", usage::clients))
             .type("ExportStatus", type -> type.dataFetcher("recentRuns", export::recentRuns))
-            .type(
-                "EventCatalog",
-                type ->
-                    type.dataFetcher("observed", observedCatalog::observed)
-                        .dataFetcher("draft", observedCatalog::draft)
-                        .dataFetcher("counters", observedCatalog::counters))
             .build();
     return new SchemaGenerator().makeExecutableSchema(new SchemaParser().parse(sdl), wiring);
   }
