@@ -122,24 +122,7 @@ public final class TallyAdmin {
               name them. Prints the counts, and writes one audit line (JSON, with the counts but
               not the person's ID) to standard error. Copies the gateway already published are
               not reached: see the README, Privacy."""),
-          new Command(
-              "catalog",
-              "catalog validate FILE [--previous FILE...] | pull [--days N] [--output FILE]",
-              """
-              The event catalog as a file kept in git (README, Event catalog).
-              validate FILE checks a catalog file (YAML or JSON) offline, without a database:
-              its JSON Schema, the feature and action names, one entry per event, an owner for
-              approved and deprecated entries, a sunset only on deprecated ones, a
-              justification for every exported key, and enum codes unique within a key. With
-              --previous, the files of the versions applied before (oldest first): a code they
-              gave to a name is never given to another. Exits with 0 when the file may be
-              applied, 1 with each problem on its own line on standard error.
-              pull writes the observed catalog as a draft file to commit: the catalog in force
-              as it is, then each event recorded over the last N days (30) that no entry
-              matches, as a proposed entry with the keys seen. To standard output, or to FILE.
-              Which private keys leave today follows the redaction settings of the functions
-              (TELEMETRY_SENSITIVE_METADATA_ALLOWLIST, TELEMETRY_EXPORT_ALL_SENSITIVE_METADATA):
-              set them as the functions have them."""));
+          new Command("catalog", CatalogFileCommands.SYNOPSIS, CatalogFileCommands.DESCRIPTION));
 
   private static final String USAGE = usage();
 
@@ -236,7 +219,7 @@ public final class TallyAdmin {
       PrintStream err) {
     if (command.name().equals("catalog")) {
       // validate needs no database; pull opens its own.
-      return new CatalogCommands(
+      return new CatalogFileCommands(
               command.usage() + "\n(tally-admin help " + command.name() + " says more)", out, err)
           .run(rest, env);
     }

@@ -31,9 +31,30 @@ import javax.sql.DataSource;
 
 /**
  * {@code catalog validate FILE [--previous FILE...]}, offline, and {@code catalog pull [--days N]
- * [--output FILE]}, on the instance database.
+ * [--output FILE]}, on the instance database: the catalog as a file, checked, and drafted from the
+ * observed catalog.
  */
-final class CatalogCommands {
+final class CatalogFileCommands {
+  static final String SYNOPSIS =
+      "catalog validate FILE [--previous FILE...] | pull [--days N] [--output FILE]";
+
+  static final String DESCRIPTION =
+      """
+      The event catalog as a file kept in git (README, Event catalog).
+      validate FILE checks a catalog file (YAML or JSON) offline, without a database:
+      its JSON Schema, the feature and action names, one entry per event, an owner for
+      approved and deprecated entries, a sunset only on deprecated ones, a
+      justification for every exported key, and enum codes unique within a key. With
+      --previous, the files of the versions applied before (oldest first): a code they
+      gave to a name is never given to another. Exits with 0 when the file may be
+      applied, 1 with each problem on its own line on standard error.
+      pull writes the observed catalog as a draft file to commit: the catalog in force
+      as it is, then each event recorded over the last N days (30) that no entry
+      matches, as a proposed entry with the keys seen. To standard output, or to FILE.
+      Which private keys leave today follows the redaction settings of the functions
+      (TELEMETRY_SENSITIVE_METADATA_ALLOWLIST, TELEMETRY_EXPORT_ALL_SENSITIVE_METADATA):
+      set them as the functions have them.""";
+
   /** The days {@code pull} covers unless told. */
   static final int DEFAULT_DAYS = 30;
 
@@ -50,7 +71,7 @@ final class CatalogCommands {
   /**
    * @param usage the command's usage, printed after a wrong use
    */
-  CatalogCommands(String usage, PrintStream out, PrintStream err) {
+  CatalogFileCommands(String usage, PrintStream out, PrintStream err) {
     this.usage = usage;
     this.out = out;
     this.err = err;

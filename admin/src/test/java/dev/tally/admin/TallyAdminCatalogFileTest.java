@@ -35,7 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** {@code tally-admin catalog validate} (offline) and {@code catalog pull} (the database). */
 @ExtendWith(PostgresExtension.class)
-class TallyAdminCatalogTest {
+class TallyAdminCatalogFileTest {
   private static final String VALID =
       """
       policy: {unplannedEvents: shadow}
@@ -53,7 +53,7 @@ class TallyAdminCatalogTest {
   private final ByteArrayOutputStream err = new ByteArrayOutputStream();
   @TempDir Path dir;
 
-  TallyAdminCatalogTest(TestDatabase db) {
+  TallyAdminCatalogFileTest(TestDatabase db) {
     this.db = db;
   }
 
