@@ -19,7 +19,8 @@ CREATE TABLE event_catalog_versions (
 
 -- Events held back by the catalog (event_logs.kept_local_reason = 'unplanned'), as built and
 -- before redaction, so that a later version that approves them can queue them redacted by the
--- rules then in force. Erasure deletes a person's by user_key, retention by timestamp.
+-- rules then in force. Erasure deletes a person's by user_key; retention by arrival, as it deletes
+-- event_logs (the server-made UUIDv7 event_id below the cutoff's, served by the primary key).
 CREATE TABLE held_events (
     event_id   uuid        PRIMARY KEY,
     timestamp  timestamptz NOT NULL,
@@ -32,7 +33,6 @@ CREATE TABLE held_events (
 
 CREATE INDEX held_events_feature_action ON held_events (feature, action);
 CREATE INDEX held_events_user_key ON held_events (user_key);
-CREATE INDEX held_events_timestamp ON held_events (timestamp);
 
 -- 'unplanned': held by the catalog until a version approves the event's entry.
 ALTER TABLE event_logs DROP CONSTRAINT event_logs_kept_local_reason;

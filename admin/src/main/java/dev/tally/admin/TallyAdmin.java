@@ -532,7 +532,9 @@ public final class TallyAdmin {
             + erased.exported()
             + " exported event(s) still kept, "
             + erased.usageRows()
-            + " usage rollup row(s)");
+            + " usage rollup row(s), "
+            + erased.held()
+            + " held event(s)");
     if (erased.exported() > 0) {
       out.println(
           "some of these events had already left the instance: their copies at the gateway are"

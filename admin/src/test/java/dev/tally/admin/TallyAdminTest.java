@@ -356,7 +356,7 @@ class TallyAdminTest {
 
     assertEquals(
         "erased 1 event_logs row(s), 1 queued event(s) not yet exported, 0 exported event(s)"
-            + " still kept, 2 usage rollup row(s)",
+            + " still kept, 2 usage rollup row(s), 0 held event(s)",
         out.toString().trim());
     List<String> audit = err.toString().lines().toList();
     assertEquals(1, audit.size(), err.toString());

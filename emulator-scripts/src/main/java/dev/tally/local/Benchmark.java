@@ -4,6 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.tally.catalog.Catalog;
+import dev.tally.catalog.CatalogEntry;
+import dev.tally.catalog.Policy;
+import dev.tally.catalog.Status;
+import dev.tally.catalogstore.LiveCatalog;
 import dev.tally.event.Actor;
 import dev.tally.event.EventBuilder;
 import dev.tally.event.EventContext;
@@ -311,6 +316,7 @@ public final class Benchmark {
           System.out.println(cpuLines.get(cpuLines.size() - 1));
         }
       }
+      catalogIngest(function, http);
       peakRss.put("record-event (ingest load)", peakRssKb(function.pid()));
     }
     lines.add("");
@@ -330,6 +336,163 @@ public final class Benchmark {
 
   private interface Request {
     void send(int i) throws Exception;
+  }
+
+  /** Entries of the catalog in force in the catalog rows of the ingest phase. */
+  static final int CATALOG_ENTRIES = 1_000;
+
+  /**
+   * Ingest through record-event with a {@link #CATALOG_ENTRIES}-entry event catalog in force,
+   * beside the same load with none, one after the other on the same function (the order swapped
+   * from one row to the next). The catalog's policy is {@code shadow} throughout and the
+   * benchmark's events match none of its entries, though their feature has entries of its own
+   * (exact ones and patterns to try): every event is judged, and its outcome written to {@code
+   * event_logs.catalog_outcome}. Each load is checked to have run entirely with, or without, the
+   * catalog.
+   */
+  private void catalogIngest(FunctionProcess function, HttpClient http) throws Exception {
+    URI uri = function.uri("/.api/graphql");
+    String document = JSON.writeValueAsString(benchmarkCatalog().toJson());
+    List<String> rows = new ArrayList<>();
+    int row = 0;
+    for (int batch : new int[] {10, 100}) {
+      String body = mutation(batch);
+      for (int clients : new int[] {1, 4}) {
+        Load none = null;
+        Load withCatalog = null;
+        for (boolean catalogFirst :
+            row % 2 == 0 ? new boolean[] {false, true} : new boolean[] {true, false}) {
+          truncate();
+          setCatalog(catalogFirst ? document : null);
+          // One request alone reads the catalog: under load, requests that come while it reads go
+          // on with the rules before.
+          send(http, uri, body);
+          Load load = load(clients, batch, function.pid(), i -> send(http, uri, body));
+          checkCatalogOutcomes(catalogFirst);
+          if (catalogFirst) {
+            withCatalog = load;
+          } else {
+            none = load;
+          }
+        }
+        row++;
+        rows.add(
+            String.format(
+                Locale.ROOT,
+                "| %d | %d | %.0f | %.1f | %.1f | %.0f | %.1f | %.1f | %.0f%% | %.0f / %.0f |",
+                batch,
+                clients,
+                none.eventsPerSecond(),
+                none.p50Millis(),
+                none.p99Millis(),
+                withCatalog.eventsPerSecond(),
+                withCatalog.p50Millis(),
+                withCatalog.p99Millis(),
+                100 * withCatalog.eventsPerSecond() / none.eventsPerSecond(),
+                none.cpu().function(),
+                withCatalog.cpu().function()));
+        System.out.println(rows.get(rows.size() - 1));
+      }
+    }
+    setCatalog(null);
+    lines.add("");
+    lines.add(
+        String.format(
+            Locale.ROOT,
+            "## Ingest with a %,d-entry event catalog in force (shadow), beside none",
+            CATALOG_ENTRIES));
+    lines.add("");
+    lines.add(
+        "Both through record-event as above, one after the other. The catalog has exact entries"
+            + " and patterns, the policy is shadow for events and keys, and the events match no"
+            + " entry: each is judged and its outcome written to event_logs.");
+    lines.add("");
+    lines.add(
+        "| batch | clients | no catalog events/s | p50 ms | p99 ms | catalog events/s | p50 ms |"
+            + " p99 ms | ratio | record-event CPU ms per 1,000 events (none / catalog) |");
+    lines.add("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    lines.addAll(rows);
+  }
+
+  /**
+   * {@link #CATALOG_ENTRIES} entries: 99 features of 8 exact actions and 2 patterns each, and 10 of
+   * the benchmark's own feature (5 exact, 5 patterns) that its events match none of; each entry
+   * with 2 metadata keys and a private key that is not exported. Every mode is shadow.
+   */
+  static Catalog benchmarkCatalog() {
+    List<CatalogEntry> entries = new ArrayList<>(CATALOG_ENTRIES);
+    for (int f = 0; f < CATALOG_ENTRIES / 10 - 1; f++) {
+      String feature = "bench.feature" + letters(f);
+      for (int a = 0; a < 10; a++) {
+        entries.add(
+            benchmarkEntry(feature, a < 8 ? "action" + letters(a) : "open" + letters(a) + "*"));
+      }
+    }
+    for (int a = 0; a < 10; a++) {
+      entries.add(
+          benchmarkEntry(
+              "benchmark.ingest", a < 5 ? "sent" + letters(a) : "recorded" + letters(a) + "*"));
+    }
+    return new Catalog(
+        new Policy(Policy.EventMode.SHADOW, Policy.KeyMode.SHADOW, Policy.KeyMode.SHADOW), entries);
+  }
+
+  private static CatalogEntry benchmarkEntry(String feature, String action) {
+    return new CatalogEntry(
+        feature,
+        action,
+        Status.APPROVED,
+        null,
+        "benchmark team",
+        "An event of the benchmark's catalog.",
+        Map.of(
+            "count", new CatalogEntry.MetadataKey("how many", Map.of()),
+            "kind", new CatalogEntry.MetadataKey("which kind", Map.of("first", 1L, "second", 2L))),
+        Map.of("query", new CatalogEntry.PrivateKey(false, null, "what was typed")),
+        null);
+  }
+
+  /** Two lowercase letters for {@code i} below 676: event names have no digits. */
+  private static String letters(int i) {
+    return "" + (char) ('a' + i / 26) + (char) ('a' + i % 26);
+  }
+
+  /**
+   * Puts {@code document} in force as the only applied version (none when null), and waits until
+   * record-event's catalog is due to be read again, so that the next request reads it.
+   */
+  private void setCatalog(String document) throws Exception {
+    try (Connection connection = dataSource.getConnection()) {
+      try (Statement statement = connection.createStatement()) {
+        statement.execute("TRUNCATE event_catalog_versions, held_events");
+      }
+      if (document != null) {
+        try (var insert =
+            connection.prepareStatement(
+                "INSERT INTO event_catalog_versions (version, applied_at, applied_by, document,"
+                    + " source, diff) VALUES (1, now(), 'benchmark', ?::jsonb, '', '{}')")) {
+          insert.setString(1, document);
+          insert.executeUpdate();
+        }
+      }
+    }
+    TimeUnit.MILLISECONDS.sleep(LiveCatalog.REFRESH_INTERVAL.toMillis() + 500);
+  }
+
+  /** Checks that every event of the load was judged by the catalog, or none was. */
+  private void checkCatalogOutcomes(boolean inForce) {
+    long judged = db("SELECT count(*) FROM event_logs WHERE catalog_outcome IS NOT NULL");
+    long all = db("SELECT count(*) FROM event_logs");
+    if (judged != (inForce ? all : 0)) {
+      throw new IllegalStateException(
+          "the catalog was "
+              + (inForce ? "" : "not ")
+              + "to be in force for the whole load, but "
+              + judged
+              + " of "
+              + all
+              + " events have an outcome");
+    }
   }
 
   /**

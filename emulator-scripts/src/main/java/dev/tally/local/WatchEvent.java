@@ -71,6 +71,7 @@ public final class WatchEvent {
       boolean queued = false;
       boolean exported = false;
       boolean published = false;
+      String keptLocal = null;
       OUT.println("event " + id);
       while (!published && System.nanoTime() < deadline) {
         if (!logged) {
@@ -85,6 +86,12 @@ public final class WatchEvent {
           }
         }
         if (logged && !queued) {
+          String reason =
+              single(db, "SELECT kept_local_reason FROM event_logs WHERE event_id = ?", eventId);
+          if (reason != null && !reason.equals(keptLocal)) {
+            OUT.println("  -. kept local: " + keptLocalMeaning(reason));
+            keptLocal = reason;
+          }
           String row =
               single(
                   db,
@@ -124,13 +131,29 @@ public final class WatchEvent {
                 + (!logged
                     ? "recorded"
                     : !queued
-                        ? "queued (is telemetry-export on for its user?)"
+                        ? keptLocal != null
+                            ? "queued: it is kept local (" + keptLocal + ")"
+                            : "queued (is telemetry-export on for its user?)"
                         : !exported ? "exported yet (is the stack running?)" : "seen on the topic")
                 + " after waiting; logs are in emulator-scripts/.local/logs");
         return 1;
       }
       return 0;
     }
+  }
+
+  /** What a {@code kept_local_reason} means, for someone following their event. */
+  private static String keptLocalMeaning(String reason) {
+    return switch (reason) {
+      case "unplanned" ->
+          "unplanned: held by the event catalog until an applied version approves it"
+              + " (catalog apply); waiting";
+      case "opt_out" -> "opt_out: its user turned export of their events off";
+      case "gpc" -> "gpc: the request carried Sec-GPC: 1";
+      case "dnt" -> "dnt: the request carried DNT: 1";
+      case "legacy" -> "legacy: recorded by a pre-V2 mutation, never exported";
+      default -> reason;
+    };
   }
 
   private Connection connect() throws SQLException {

@@ -1,12 +1,11 @@
 /**
- * The event catalog's tables: the applied versions ({@code event_catalog_versions}), the replay
- * preview of a candidate catalog against the stored events, applying a version, the events it holds
- * back ({@code held_events}) with their release once a version approves them, and the observed
- * catalog learned from the recorded events ({@code event_catalog_keys}, {@code
- * event_catalog_outcomes}).
+ * The event catalog's tables: its applied versions ({@code event_catalog_versions}), the catalog in
+ * force as recording reads it, the events it holds back ({@code held_events}) and their release,
+ * the replay preview, and the observed catalog.
  *
- * <p>Never on the recording path: recording reads the rules in force from memory ({@link
- * dev.tally.catalog.CatalogSource}), and the observed catalog is rolled up with the usage rollups
- * when it is read.
+ * <p>{@link dev.tally.catalogstore.LiveCatalog} is the recording path's {@link
+ * dev.tally.catalog.CatalogSource}: the rules of the newest applied version, kept in memory and
+ * read again at most every two seconds, so that a new version reaches every instance within seconds
+ * without a request ever waiting on more than one cheap query.
  */
 package dev.tally.catalogstore;

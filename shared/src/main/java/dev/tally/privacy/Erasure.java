@@ -22,13 +22,15 @@ import javax.sql.DataSource;
 
 /**
  * Deletes everything the instance holds about one person, named by their user ID or their anonymous
- * visitor ID: their rows of {@code event_logs}, their events in the export queue (waiting, set
- * aside, and exported ones still kept), and the usage rollups' rows that name them.
+ * visitor ID: their rows of {@code event_logs}, the events of theirs the event catalog holds back
+ * ({@code held_events}), their events in the export queue (waiting, set aside, and exported ones
+ * still kept), and the usage rollups' rows that name them.
  *
  * <p>In bounded chunks: at most {@value #CHUNK} rows per transaction, so that erasing a person with
  * millions of events never holds long locks or a huge transaction, and recording goes on meanwhile.
- * Queue rows are found by their {@code user_key}; rows queued before it existed (schema V6) are
- * decoded, a chunk at a time, to find the person's.
+ * Held and queued rows are found by their {@code user_key}; queue rows from before it existed
+ * (schema V6) are decoded, a chunk at a time, to find the person's. Held events go before the
+ * queue's rows, so that one released meanwhile is found in the queue.
  *
  * <p>Kept: the daily event counts of the rollups, which say how many events of a kind were recorded
  * on a day and not by whom (the rollups are brought up to date first, for at most 10 s, so that
@@ -71,8 +73,9 @@ public final class Erasure {
    * @param exported queued events that had already been exported, kept for the retention of
    *     exported events: copies of them are at the gateway
    * @param usageRows rows of the usage rollups that named the person (per event and last seen)
+   * @param held events the event catalog held back on the instance ({@code held_events})
    */
-  public record Result(long eventLogs, long unexported, long exported, long usageRows) {}
+  public record Result(long eventLogs, long unexported, long exported, long usageRows, long held) {}
 
   /**
    * Erases one person's data.
@@ -104,10 +107,12 @@ public final class Erasure {
     // out of the daily counts, and the erasure goes on.
     boolean counted = countFirst();
     long eventLogs = deleteEventLogs(person);
+    long held = deleteHeld(key);
     long[] queued = deleteQueuedByKey(key);
     long[] older = deleteQueuedBeforeKeys(person);
     long usageRows = deleteUsageRows(key);
-    Result result = new Result(eventLogs, queued[0] + older[0], queued[1] + older[1], usageRows);
+    Result result =
+        new Result(eventLogs, queued[0] + older[0], queued[1] + older[1], usageRows, held);
 
     Map<String, Object> fields = new LinkedHashMap<>();
     fields.put("erasedBy", erasedBy);
@@ -117,6 +122,7 @@ public final class Erasure {
     fields.put("unexported", result.unexported());
     fields.put("exported", result.exported());
     fields.put("usageRows", result.usageRows());
+    fields.put("held", result.held());
     fields.put("countedFirst", counted);
     fields.put("durationMs", (System.nanoTime() - start) / 1_000_000);
     JsonLog.info("personal data erased", fields);
@@ -150,6 +156,25 @@ public final class Erasure {
               "erase a chunk of event_logs",
               sql,
               person.userId() != null ? person.userId() : person.anonymousUserId(),
+              chunk);
+      deleted += rows;
+      if (rows < chunk) {
+        return deleted;
+      }
+    }
+  }
+
+  /** Held events with the person's user_key. */
+  private long deleteHeld(String key) {
+    long deleted = 0;
+    while (true) {
+      int rows =
+          Jdbc.update(
+              dataSource,
+              "erase a chunk of held_events",
+              "DELETE FROM held_events WHERE event_id IN"
+                  + " (SELECT event_id FROM held_events WHERE user_key = ? LIMIT ?)",
+              key,
               chunk);
       deleted += rows;
       if (rows < chunk) {

@@ -29,6 +29,10 @@ import javax.sql.DataSource;
  * event counts, which name nobody, stay. So that they stay whole, the rollups are brought up to
  * date first and only rows they counted are deleted: a row the rollups have not counted yet waits
  * for a later pass.
+ *
+ * <p>The events the event catalog holds back ({@code held_events}) go by the same rule, their
+ * arrival: a held event leaves with its {@code event_logs} row's retention, released or not. They
+ * name nobody in the rollups, so they need not wait for them.
  */
 public final class EventLogsRetention {
   /** Most rows deleted in one transaction. */
@@ -38,6 +42,10 @@ public final class EventLogsRetention {
       "DELETE FROM event_logs WHERE id IN (SELECT id FROM event_logs WHERE event_id < ?"
           + " AND id <= (SELECT rolled_up_to FROM event_usage_rollup_state)"
           + " ORDER BY event_id LIMIT ?)";
+
+  private static final String DELETE_HELD_CHUNK =
+      "DELETE FROM held_events WHERE event_id IN (SELECT event_id FROM held_events"
+          + " WHERE event_id < ? ORDER BY event_id LIMIT ?)";
 
   private final DataSource dataSource;
   private final UsageRollup rollup;
@@ -58,6 +66,7 @@ public final class EventLogsRetention {
    * Deletes the rows that arrived before {@code cutoff}, chunk after chunk, until none is left or
    * {@code budget} is spent (a chunk under way is finished, and one always runs). The usage rollups
    * count what was recorded since they were last brought up to date first, within the same budget.
+   * The held events that arrived before {@code cutoff} go first, the same way.
    *
    * @return how many {@code event_logs} rows were deleted
    * @throws dev.tally.store.StoreException when the database fails; chunks deleted before stay
@@ -75,6 +84,18 @@ public final class EventLogsRetention {
           Map.of("sqlState", String.valueOf(e.sqlState())));
     }
     UUID below = firstIdOf(cutoff);
+    while (true) {
+      int held =
+          Jdbc.update(
+              dataSource,
+              "delete a chunk of held_events past the retention",
+              DELETE_HELD_CHUNK,
+              below,
+              chunk);
+      if (held < chunk || System.nanoTime() >= deadline) {
+        break;
+      }
+    }
     long deleted = 0;
     while (true) {
       int rows =

@@ -1,5 +1,7 @@
 package dev.tally.record;
 
+import dev.tally.catalog.CatalogRules;
+import dev.tally.catalog.CatalogSource;
 import dev.tally.event.Actor;
 import dev.tally.event.EventBuilder;
 import dev.tally.event.EventContext;
@@ -21,7 +23,9 @@ import java.util.Objects;
  *
  * <p>Every way of recording comes through here, and so through the one privacy rule ({@link
  * PrivacySettings#keptLocal}) that decides, per request, whether its events may be queued for
- * export.
+ * export, and then through the event catalog in force ({@link CatalogSource}), which judges each V2
+ * event that may be queued: hold it on the instance, or queue its exported copy. The catalog never
+ * refuses an event.
  */
 public final class EventRecorder {
   private final EventBuilder builder;
@@ -30,6 +34,7 @@ public final class EventRecorder {
   private final TeeStore store;
   private final RecordingLimits limits;
   private final PrivacySettings privacy;
+  private final CatalogSource catalog;
 
   /** A recorder with the default privacy settings ({@link PrivacySettings#DEFAULTS}). */
   public EventRecorder(
@@ -37,18 +42,40 @@ public final class EventRecorder {
     this(builder, featureFlags, store, limits, PrivacySettings.DEFAULTS);
   }
 
+  /** A recorder without an event catalog: the store's redaction rules alone decide what leaves. */
   public EventRecorder(
       EventBuilder builder,
       FeatureFlags featureFlags,
       TeeStore store,
       RecordingLimits limits,
       PrivacySettings privacy) {
+    this(
+        builder,
+        featureFlags,
+        store,
+        limits,
+        privacy,
+        CatalogSource.fixed(CatalogRules.none(store.redactor())));
+  }
+
+  /**
+   * @param catalog where each request finds the catalog in force when it commits; its rules'
+   *     redaction rules are those of the queued events
+   */
+  public EventRecorder(
+      EventBuilder builder,
+      FeatureFlags featureFlags,
+      TeeStore store,
+      RecordingLimits limits,
+      PrivacySettings privacy,
+      CatalogSource catalog) {
     this.builder = Objects.requireNonNull(builder, "builder");
     this.legacyBuilder = new LegacyEventBuilder(builder);
     this.featureFlags = Objects.requireNonNull(featureFlags, "featureFlags");
     this.store = Objects.requireNonNull(store, "store");
     this.limits = Objects.requireNonNull(limits, "limits");
     this.privacy = Objects.requireNonNull(privacy, "privacy");
+    this.catalog = Objects.requireNonNull(catalog, "catalog");
   }
 
   /**
@@ -164,5 +191,9 @@ public final class EventRecorder {
 
   RecordingLimits limits() {
     return limits;
+  }
+
+  CatalogSource catalog() {
+    return catalog;
   }
 }

@@ -226,14 +226,22 @@ public final class RecordingRequest {
   }
 
   /**
-   * Stores every event of the request in one transaction; does nothing when there is none.
+   * Stores every event of the request in one transaction; does nothing when there is none. V2
+   * events that may be queued are judged by the event catalog in force now, one snapshot of it for
+   * the whole request: held ones stay on the instance ({@link KeptLocal#UNPLANNED}), never refused.
    *
    * @throws dev.tally.store.StoreException when they could not be stored; then none of them is
    */
   public void commit() {
     checkOpen();
     committed = true;
-    if (size() > 0) {
+    if (size() == 0) {
+      return;
+    }
+    if (queueForExport && !events.isEmpty()) {
+      recorder.store().store(events, keptLocal, true, legacyEvents, recorder.catalog().current());
+    } else {
+      // Nothing may be queued: the catalog has nothing to judge, and is not even looked up.
       recorder.store().store(events, keptLocal, queueForExport, legacyEvents);
     }
   }

@@ -26,10 +26,10 @@ public final class EventLogs {
           + " version, public_argument::text, argument::text, feature_flags::text,"
           + " billing_product_category, interaction_id, url, first_source_url, last_source_url,"
           + " referrer, cohort_id, device_session_id, session_referrer, session_first_url,"
-          + " kept_local_reason";
+          + " kept_local_reason, catalog_outcome::text";
 
   private static final Set<String> JSON_COLUMNS =
-      Set.of("public_argument", "argument", "feature_flags");
+      Set.of("public_argument", "argument", "feature_flags", "catalog_outcome");
 
   private final DataSource dataSource;
 

@@ -1,5 +1,8 @@
 package dev.tally.store;
 
+import dev.tally.catalog.CatalogRules;
+import dev.tally.catalog.Policy;
+import dev.tally.catalog.Verdict;
 import dev.tally.event.MarketingField;
 import dev.tally.event.PrivateMetadata;
 import dev.tally.json.Json;
@@ -13,8 +16,10 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.sql.Types;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -28,6 +33,12 @@ import javax.sql.DataSource;
  * redacted event in the export queue when export is on for its user and nothing keeps it local.
  * Both writes share one transaction, so an event is in both tables or in neither. Events of the
  * pre-V2 mutations ({@link LegacyEvent}) go to {@code event_logs} only, in the same transaction.
+ *
+ * <p>The event catalog in force ({@link CatalogRules}) judges each event that would be queued: an
+ * event it holds goes to {@code held_events} (as built, unredacted) instead of the queue, and its
+ * {@code event_logs} row says {@link KeptLocal#UNPLANNED}; any other is queued as the catalog's
+ * exported copy ({@link CatalogRules#exportedCopy}); what the catalog did or would do is written to
+ * {@code event_logs.catalog_outcome}. Still one transaction, and one batch per table.
  */
 public final class TeeStore {
   /** The {@code source} of events recorded by the server's own code. */
@@ -50,8 +61,8 @@ public final class TeeStore {
       INSERT INTO event_logs (
           event_id, name, feature, action, timestamp, user_id, anonymous_user_id, source, client,
           version, public_argument, argument, feature_flags, billing_product_category,
-          interaction_id, %s, kept_local_reason)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?::jsonb, ?, ?, %s, ?)
+          interaction_id, %s, kept_local_reason, catalog_outcome)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?::jsonb, ?, ?, %s, ?, ?::jsonb)
       """
           .formatted(MARKETING_COLUMNS, MARKETING_VALUES);
 
@@ -69,12 +80,23 @@ public final class TeeStore {
       "INSERT INTO telemetry_events_export_queue (id, timestamp, payload_pb, user_key)"
           + " VALUES (?, ?, ?, ?)";
 
+  private static final String INSERT_HELD =
+      "INSERT INTO held_events (event_id, timestamp, feature, action, user_key, payload_pb)"
+          + " VALUES (?, ?, ?, ?, ?, ?)";
+
   private final DataSource dataSource;
   private final Redactor redactor;
+  private final CatalogRules noCatalog;
 
   public TeeStore(DataSource dataSource, Redactor redactor) {
     this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
     this.redactor = Objects.requireNonNull(redactor, "redactor");
+    this.noCatalog = CatalogRules.none(redactor);
+  }
+
+  /** The redaction rules of the events this store queues when no catalog is given. */
+  public Redactor redactor() {
+    return redactor;
   }
 
   /**
@@ -89,35 +111,60 @@ public final class TeeStore {
   }
 
   /**
-   * Stores the events of one request in one transaction and returns after it committed.
+   * Stores the events of one request in one transaction, with no event catalog (the redaction rules
+   * alone decide what leaves), and returns after it committed.
    *
-   * @param events events built by {@link dev.tally.event.EventBuilder}, with UUID IDs
-   * @param keptLocal why {@code events} stay on the instance, or {@code null}
-   * @param queueForExport whether the redacted {@code events} also go to the export queue; never
-   *     with a {@code keptLocal} reason
-   * @param legacyEvents events of the pre-V2 mutations: {@code event_logs} only, marked {@link
-   *     KeptLocal#LEGACY}
-   * @throws StoreException when they could not be stored; then none of them is
+   * @see #store(List, KeptLocal, boolean, List, CatalogRules)
    */
   public void store(
       List<Event> events,
       KeptLocal keptLocal,
       boolean queueForExport,
       List<LegacyEvent> legacyEvents) {
+    store(events, keptLocal, queueForExport, legacyEvents, noCatalog);
+  }
+
+  /**
+   * Stores the events of one request in one transaction and returns after it committed.
+   *
+   * @param events events built by {@link dev.tally.event.EventBuilder}, with UUID IDs
+   * @param keptLocal why {@code events} stay on the instance, or {@code null}
+   * @param queueForExport whether {@code events} may also go to the export queue, as the catalog
+   *     lets them; never with a {@code keptLocal} reason
+   * @param legacyEvents events of the pre-V2 mutations: {@code event_logs} only, marked {@link
+   *     KeptLocal#LEGACY}
+   * @param catalog the catalog in force for the whole request (its redaction rules included):
+   *     judges each of {@code events} when they may be queued, else is not used
+   * @throws StoreException when they could not be stored; then none of them is
+   */
+  public void store(
+      List<Event> events,
+      KeptLocal keptLocal,
+      boolean queueForExport,
+      List<LegacyEvent> legacyEvents,
+      CatalogRules catalog) {
     if (keptLocal != null && queueForExport) {
       throw new IllegalArgumentException("an event kept local (" + keptLocal + ") is not queued");
     }
+    Objects.requireNonNull(catalog, "catalog");
     if (events.isEmpty() && legacyEvents.isEmpty()) {
       return;
     }
+    // Judged before the transaction: it holds its locks no longer than the inserts take.
+    Judged judged = queueForExport && !events.isEmpty() ? judge(events, catalog) : null;
     Jdbc.inTransaction(
         dataSource,
         "store " + (events.size() + legacyEvents.size()) + " event(s)",
         connection -> {
           if (!events.isEmpty()) {
-            insertEventLogs(connection, events, keptLocal);
-            if (queueForExport) {
-              insertQueue(connection, events);
+            insertEventLogs(connection, events, keptLocal, judged);
+            if (judged != null) {
+              if (!judged.queued().isEmpty()) {
+                insertQueue(connection, judged.queued());
+              }
+              if (!judged.held().isEmpty()) {
+                insertHeld(connection, judged.held());
+              }
             }
           }
           if (!legacyEvents.isEmpty()) {
@@ -138,28 +185,102 @@ public final class TeeStore {
     return anonymousUserId != null ? "a:" + anonymousUserId : "";
   }
 
-  private void insertQueue(Connection connection, List<Event> events) throws SQLException {
+  /** Whose event it is, as {@link #userKey(Long, String)} names users. */
+  public static String userKey(Event event) {
+    return userKey(
+        event.getUser().hasUserId() ? event.getUser().getUserId() : null,
+        event.getUser().hasAnonymousUserId() ? event.getUser().getAnonymousUserId() : null);
+  }
+
+  /**
+   * What the catalog does with a request's events that may be queued: for each (in order) the
+   * {@code catalog_outcome} to write (JSON, or null) and whether it is held; the events to queue,
+   * with their exported copies; the events to hold.
+   */
+  private record Judged(
+      String[] outcomes, boolean[] isHeld, List<QueuedCopy> queued, List<Event> held) {}
+
+  /** An event to queue and the bytes of its exported copy. */
+  private record QueuedCopy(Event event, byte[] payload) {}
+
+  private static Judged judge(List<Event> events, CatalogRules catalog) {
+    String[] outcomes = new String[events.size()];
+    boolean[] isHeld = new boolean[events.size()];
+    List<QueuedCopy> queued = new ArrayList<>(events.size());
+    List<Event> held = new ArrayList<>(0);
+    if (judgesNothing(catalog)) {
+      // No entry and every mode off: each verdict would leave the event to the redaction rules and
+      // report nothing. Exactly what judging gives, without building the verdicts.
+      for (Event event : events) {
+        queued.add(new QueuedCopy(event, catalog.redactor().redact(event).toByteArray()));
+      }
+      return new Judged(outcomes, isHeld, queued, held);
+    }
+    // The events of a request are mostly of a few kinds, whose outcomes repeat: each is written
+    // once.
+    Map<Map<String, Object>, String> written = new HashMap<>();
+    for (int i = 0; i < events.size(); i++) {
+      Event event = events.get(i);
+      Verdict verdict = catalog.judge(event);
+      Map<String, Object> outcome = verdict.toJson(catalog.version());
+      outcomes[i] = outcome == null ? null : written.computeIfAbsent(outcome, Json::write);
+      if (verdict.held()) {
+        isHeld[i] = true;
+        held.add(event);
+      } else {
+        queued.add(new QueuedCopy(event, catalog.exportedCopy(event, verdict).toByteArray()));
+      }
+    }
+    return new Judged(outcomes, isHeld, queued, held);
+  }
+
+  /** Whether the catalog has no entry and every mode off, so that it changes nothing. */
+  private static boolean judgesNothing(CatalogRules catalog) {
+    return catalog.catalog().entries().isEmpty() && catalog.catalog().policy().equals(Policy.OFF);
+  }
+
+  private static void insertQueue(Connection connection, List<QueuedCopy> queued)
+      throws SQLException {
     Jdbc.batch(
         connection,
         INSERT_QUEUE,
-        events,
+        queued,
+        copy ->
+            new Object[] {
+              UUID.fromString(copy.event().getId()),
+              timestamp(copy.event()),
+              copy.payload(),
+              userKey(copy.event())
+            });
+  }
+
+  /** The events the catalog holds, as built (before redaction), one batch. */
+  private static void insertHeld(Connection connection, List<Event> held) throws SQLException {
+    Jdbc.batch(
+        connection,
+        INSERT_HELD,
+        held,
         event ->
             new Object[] {
               UUID.fromString(event.getId()),
               timestamp(event),
-              redactor.redact(event).toByteArray(),
-              userKey(
-                  event.getUser().hasUserId() ? event.getUser().getUserId() : null,
-                  event.getUser().hasAnonymousUserId()
-                      ? event.getUser().getAnonymousUserId()
-                      : null)
+              event.getFeature(),
+              event.getAction(),
+              userKey(event),
+              event.toByteArray()
             });
   }
 
+  /**
+   * @param judged what the catalog did with the events, or null when none of them may be queued
+   *     (then none has a {@code catalog_outcome})
+   */
   private static void insertEventLogs(
-      Connection connection, List<Event> events, KeptLocal keptLocal) throws SQLException {
+      Connection connection, List<Event> events, KeptLocal keptLocal, Judged judged)
+      throws SQLException {
     try (PreparedStatement insert = connection.prepareStatement(INSERT_EVENT_LOG)) {
-      for (Event event : events) {
+      for (int e = 0; e < events.size(); e++) {
+        Event event = events.get(e);
         int i = 0;
         insert.setObject(++i, UUID.fromString(event.getId()));
         insert.setString(++i, event.getFeature() + "." + event.getAction());
@@ -202,7 +323,12 @@ public final class TeeStore {
                 ? event.getInteraction().getInteractionId()
                 : null);
         i = setTracking(insert, i, event.getMarketingTracking());
-        insert.setString(++i, keptLocal == null ? null : keptLocal.column());
+        KeptLocal reason =
+            keptLocal != null
+                ? keptLocal
+                : judged != null && judged.isHeld()[e] ? KeptLocal.UNPLANNED : null;
+        insert.setString(++i, reason == null ? null : reason.column());
+        insert.setString(++i, judged == null ? null : judged.outcomes()[e]);
         insert.addBatch();
       }
       insert.executeBatch();

@@ -3,6 +3,9 @@ package dev.tally.privacy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.tally.catalog.Catalog;
+import dev.tally.catalog.CatalogRules;
+import dev.tally.catalog.Policy;
 import dev.tally.event.Actor;
 import dev.tally.event.EventBuilder;
 import dev.tally.event.EventContext;
@@ -52,8 +55,8 @@ class ErasureTest {
   @BeforeEach
   void emptyTables() {
     db.execute(
-        "TRUNCATE event_logs, telemetry_events_export_queue, event_usage_daily, event_usage_users,"
-            + " event_usage_last_seen RESTART IDENTITY;"
+        "TRUNCATE event_logs, telemetry_events_export_queue, held_events, event_usage_daily,"
+            + " event_usage_users, event_usage_last_seen RESTART IDENTITY;"
             + " UPDATE event_usage_rollup_state SET rolled_up_to = 0, refreshed_at = NULL");
   }
 
@@ -79,7 +82,7 @@ class ErasureTest {
 
     Erasure.Result result = erasure.erase(Actor.user(7), "TallyAdmin:test");
 
-    assertEquals(new Erasure.Result(8, 6, 2, 2), result);
+    assertEquals(new Erasure.Result(8, 6, 2, 2, 0), result);
     assertEquals(0, db.queryLong("SELECT count(*) FROM event_logs WHERE user_id = 7"));
     assertEquals(0, queuedEventsOf(7));
     assertEquals(0, db.queryLong("SELECT count(*) FROM event_usage_users WHERE user_key = 'u:7'"));
@@ -104,7 +107,7 @@ class ErasureTest {
 
     Erasure.Result result = erasure.erase(Actor.anonymous("visitor-a"), "user:1");
 
-    assertEquals(new Erasure.Result(7, 7, 0, 2), result);
+    assertEquals(new Erasure.Result(7, 7, 0, 2, 0), result);
     assertEquals(
         0, db.queryLong("SELECT count(*) FROM event_logs WHERE anonymous_user_id = 'visitor-a'"));
     assertEquals(
@@ -116,6 +119,22 @@ class ErasureTest {
         db.queryLong("SELECT count(*) FROM event_usage_last_seen WHERE user_key = 'a:visitor-a'"));
     assertEquals(4, db.queryLong("SELECT count(*) FROM event_logs"));
     assertEquals(4, db.queryLong("SELECT count(*) FROM telemetry_events_export_queue"));
+  }
+
+  @Test
+  void erase_removesTheEventsTheCatalogHeldOfThePerson_andCountsThem() {
+    recordHeld(5, Actor.user(7));
+    recordHeld(2, Actor.anonymous("visitor-a"));
+    recordHeld(1, Actor.user(8));
+    record(1, Actor.user(7));
+
+    Erasure.Result user = erasure.erase(Actor.user(7), "user:1");
+    Erasure.Result visitor = erasure.erase(Actor.anonymous("visitor-a"), "user:1");
+
+    assertEquals(new Erasure.Result(6, 1, 0, 3, 5), user, "held ones in chunks of " + CHUNK);
+    assertEquals(new Erasure.Result(2, 0, 0, 2, 2), visitor);
+    assertEquals("u:8", db.queryString("SELECT string_agg(user_key, ',') FROM held_events"));
+    assertEquals(1, db.queryLong("SELECT count(*) FROM event_logs WHERE user_id = 8"));
   }
 
   @Test
@@ -138,7 +157,7 @@ class ErasureTest {
     try (AutoCloseable refused = db.refuseUsageRollups()) {
       Erasure.Result result = erasure.erase(Actor.user(7), "user:1");
 
-      assertEquals(new Erasure.Result(3, 3, 0, 0), result);
+      assertEquals(new Erasure.Result(3, 3, 0, 0, 0), result);
       assertEquals(0, db.queryLong("SELECT count(*) FROM event_logs WHERE user_id = 7"));
       assertEquals(0, queuedEventsOf(7));
       assertEquals(2, db.queryLong("SELECT count(*) FROM event_logs WHERE user_id = 8"));
@@ -155,7 +174,7 @@ class ErasureTest {
 
     Erasure.Result result = erasure.erase(Actor.anonymous(visitor), "user:1");
 
-    assertEquals(new Erasure.Result(4, 4, 0, 0), result);
+    assertEquals(new Erasure.Result(4, 4, 0, 0, 0), result);
     assertEquals(2, db.queryLong("SELECT count(*) FROM event_logs"));
     assertEquals(6, db.queryLong("SELECT sum(events) FROM event_usage_daily"));
   }
@@ -164,7 +183,7 @@ class ErasureTest {
   void erase_someoneWithNothingStored_deletesNothing() {
     record(2, Actor.user(8));
 
-    assertEquals(new Erasure.Result(0, 0, 0, 0), erasure.erase(Actor.user(7), "user:1"));
+    assertEquals(new Erasure.Result(0, 0, 0, 0, 0), erasure.erase(Actor.user(7), "user:1"));
     assertEquals(2, db.queryLong("SELECT count(*) FROM event_logs"));
   }
 
@@ -189,6 +208,28 @@ class ErasureTest {
               EventContext.of(actor)));
     }
     store.store(events, true);
+  }
+
+  /** Records events of one person that a catalog holding every unplanned event holds. */
+  private void recordHeld(int count, Actor actor) {
+    List<Event> events = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      events.add(
+          builder.build(
+              EventInput.backend("myFeature", "unplanned", EventInput.Parameters.of(0, Map.of())),
+              EventContext.of(actor)));
+    }
+    store.store(
+        events,
+        null,
+        true,
+        List.of(),
+        CatalogRules.of(
+            1,
+            new Catalog(
+                new Policy(Policy.EventMode.HOLD, Policy.KeyMode.OFF, Policy.KeyMode.OFF),
+                List.of()),
+            store.redactor()));
   }
 
   /** Queued events whose payload names the user, whatever their user_key says. */

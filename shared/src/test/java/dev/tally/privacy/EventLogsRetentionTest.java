@@ -3,6 +3,9 @@ package dev.tally.privacy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tally.catalog.Catalog;
+import dev.tally.catalog.CatalogRules;
+import dev.tally.catalog.Policy;
 import dev.tally.event.Actor;
 import dev.tally.event.EventBuilder;
 import dev.tally.event.EventContext;
@@ -47,8 +50,8 @@ class EventLogsRetentionTest {
   @BeforeEach
   void emptyTables() {
     db.execute(
-        "TRUNCATE event_logs, event_usage_daily, event_usage_users, event_usage_last_seen"
-            + " RESTART IDENTITY;"
+        "TRUNCATE event_logs, held_events, event_usage_daily, event_usage_users,"
+            + " event_usage_last_seen RESTART IDENTITY;"
             + " UPDATE event_usage_rollup_state SET rolled_up_to = 0, refreshed_at = NULL");
   }
 
@@ -117,6 +120,24 @@ class EventLogsRetentionTest {
   }
 
   @Test
+  void prune_deletesTheHeldEventsThatArrivedBeforeTheCutoff_inChunks_whateverTheClientsTimestamp() {
+    recordHeld(7, "old", null);
+    clock.set(CUTOFF);
+    recordHeld(1, "atTheCutoff", null);
+    clock.set(NOW);
+    recordHeld(2, "new", NOW.minus(Duration.ofDays(60)));
+
+    new EventLogsRetention(db.dataSource(), 3).prune(CUTOFF, Duration.ofMinutes(1));
+
+    assertEquals(
+        "atTheCutoff:1,new:2",
+        db.queryString(
+            "SELECT string_agg(action || ':' || n, ',' ORDER BY action) FROM"
+                + " (SELECT action, count(*) AS n FROM held_events GROUP BY action) AS a"));
+    assertEquals(3, db.queryLong("SELECT count(*) FROM event_logs"), "their rows went with them");
+  }
+
+  @Test
   void firstIdOf_ordersBetweenTheIdsOfTheMillisecondsAround() {
     UUID first = EventLogsRetention.firstIdOf(CUTOFF);
     clock.set(CUTOFF.minusMillis(1));
@@ -143,6 +164,25 @@ class EventLogsRetentionTest {
       events.add(builder.build(input(action, claimed), EventContext.of(actor)));
     }
     store.store(events, false);
+  }
+
+  /** Records events that a catalog holding every unplanned event holds. */
+  private void recordHeld(int count, String action, Instant claimed) {
+    List<Event> events = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      events.add(builder.build(input(action, claimed), EventContext.of(Actor.user(1))));
+    }
+    store.store(
+        events,
+        null,
+        true,
+        List.of(),
+        CatalogRules.of(
+            1,
+            new Catalog(
+                new Policy(Policy.EventMode.HOLD, Policy.KeyMode.OFF, Policy.KeyMode.OFF),
+                List.of()),
+            store.redactor()));
   }
 
   private static EventInput input(String action, Instant claimed) {

@@ -68,6 +68,7 @@ final class PrivacyFields {
     result.put("unexportedEvents", UsageFields.count(erased.unexported()));
     result.put("exportedEvents", UsageFields.count(erased.exported()));
     result.put("usageRows", UsageFields.count(erased.usageRows()));
+    result.put("heldEvents", UsageFields.count(erased.held()));
     return result;
   }
 

@@ -2,6 +2,7 @@ package dev.tally.recordevent;
 
 import com.google.cloud.functions.HttpRequest;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.tally.catalogstore.LiveCatalog;
 import dev.tally.event.Actor;
 import dev.tally.event.EventBuilder;
 import dev.tally.privacy.PrivacySignals;
@@ -9,6 +10,7 @@ import dev.tally.ratelimit.Caller;
 import dev.tally.ratelimit.CallerLimits;
 import dev.tally.ratelimit.RateLimitedException;
 import dev.tally.record.EventRecorder;
+import dev.tally.redact.Redactor;
 import dev.tally.runtime.Lazy;
 import dev.tally.store.AccessTokens;
 import dev.tally.store.ConsoleSessions;
@@ -28,6 +30,14 @@ import javax.sql.DataSource;
 final class RecordEventService {
   private final AccessTokens tokens;
   private final FeatureFlags featureFlags;
+
+  /**
+   * The event catalog in force, read lazily by the first request that may queue events (nothing at
+   * cold start); a version applied through this instance is installed here at once ({@link
+   * LiveCatalog#applied}).
+   */
+  private final LiveCatalog catalog;
+
   private final EventRecorder recorder;
   private final CallerLimits limits;
   private final Authenticator authenticator;
@@ -51,13 +61,17 @@ final class RecordEventService {
     this.clock = clock;
     this.tokens = new AccessTokens(dataSource, clock);
     this.featureFlags = new FeatureFlags(dataSource);
+    // One set of redaction rules for the queue with and without a catalog.
+    Redactor redactor = config.telemetry().redactor();
+    this.catalog = new LiveCatalog(dataSource, redactor, clock);
     this.recorder =
         new EventRecorder(
             new EventBuilder(clock, config.telemetry().serverVersion()),
             featureFlags,
-            new TeeStore(dataSource, config.telemetry().redactor()),
+            new TeeStore(dataSource, redactor),
             config.limits(),
-            config.privacy());
+            config.privacy(),
+            catalog);
     this.limits = limits;
     this.authenticator = new Authenticator(config.allowAnonymous(), tokens);
     this.clientMutation = new ClientMutation(recorder, limits);

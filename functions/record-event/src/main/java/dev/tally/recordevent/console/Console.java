@@ -12,23 +12,31 @@ import java.util.Optional;
  * pages built from what a {@link ConsoleBackend} reads.
  *
  * <pre>
- * GET  /console                  usage: events per day, top events, active users, clients
- * GET  /console/events           recorded events, newest first
- * GET  /console/events/ID        one event as stored beside what export sends of it
- * GET  /console/exported         what left the instance, newest first, each payload as sent
- * GET  /console/export           the export switch, the queue, recent runs, set-aside events
- * POST /console/export/switch    turn export on or off (enabled=true|false)
- * POST /console/export/set-aside retry or discard set-aside events (action=retry|discard, id=...)
- * GET  /console/sign-in          the sign-in form; POST signs in (token=...)
- * POST /console/sign-out         signs out
- * GET  /console/console.css      the style sheet
+ * GET  /console                    usage: events per day, top events, active users, clients
+ * GET  /console/events             recorded events, newest first
+ * GET  /console/events/ID          one event as stored beside what export sends of it
+ * GET  /console/exported           what left the instance, newest first, each payload as sent
+ * GET  /console/export             the export switch, the queue, recent runs, set-aside events
+ * POST /console/export/switch      turn export on or off (enabled=true|false)
+ * POST /console/export/set-aside   retry or discard set-aside events (action=retry|discard, id=...)
+ * GET  /console/catalog            the event catalog in force: version, policy, entries
+ * GET  /console/catalog/inbox      observed events the catalog does not plan, with their entries
+ * GET  /console/catalog/draft.yaml the observed catalog as a draft file (a download)
+ * GET  /console/catalog/counters   what the catalog held and dropped, and would, per day
+ * GET  /console/catalog/versions   the applied versions with their diffs and files
+ * GET  /console/sign-in            the sign-in form; POST signs in (token=...)
+ * POST /console/sign-out           signs out
+ * GET  /console/console.css        the style sheet
+ * GET  /console/console.js         the script of the copy buttons
  * </pre>
  *
  * <p>This class routes; each page is a class of its own ({@link UsagePage}, {@link
- * RecordedEventsPage}, {@link EventPage}, {@link ExportedPage}, {@link ExportPage}), signing in and
- * out is {@link SignIn}, and {@link Responses} writes what they answer. Every page but the sign-in
- * form needs the session cookie ({@link SessionCookie}), and every {@code POST}, sign-in and
- * sign-out included, must come from the console's own page ({@link SameOrigin}).
+ * RecordedEventsPage}, {@link EventPage}, {@link ExportedPage}, {@link ExportPage}, {@link
+ * CatalogPage}, {@link CatalogInboxPage}, {@link CatalogCountersPage}, {@link
+ * CatalogVersionsPage}), signing in and out is {@link SignIn}, and {@link Responses} writes what
+ * they answer. Every page but the sign-in form needs the session cookie ({@link SessionCookie}),
+ * and every {@code POST}, sign-in and sign-out included, must come from the console's own page
+ * ({@link SameOrigin}).
  */
 public final class Console {
   static final String ROOT = "/console";
@@ -40,6 +48,10 @@ public final class Console {
   private final EventPage event;
   private final ExportedPage exported;
   private final ExportPage export;
+  private final CatalogPage catalog;
+  private final CatalogInboxPage catalogInbox;
+  private final CatalogCountersPage catalogCounters;
+  private final CatalogVersionsPage catalogVersions;
 
   Console(ConsoleBackend backend, SignInAttempts signInAttempts) {
     this.signIn = new SignIn(backend, signInAttempts, responses);
@@ -48,6 +60,10 @@ public final class Console {
     this.event = new EventPage(backend, responses);
     this.exported = new ExportedPage(backend, responses);
     this.export = new ExportPage(backend, responses);
+    this.catalog = new CatalogPage(backend, responses);
+    this.catalogInbox = new CatalogInboxPage(backend, responses);
+    this.catalogCounters = new CatalogCountersPage(backend, responses);
+    this.catalogVersions = new CatalogVersionsPage(backend, responses);
   }
 
   /** The console over the instance's GraphQL API. */
@@ -72,6 +88,9 @@ public final class Console {
     }
     if (path.equals(ROOT + "/console.css") && method.equals("GET")) {
       return responses.stylesheet(response);
+    }
+    if (path.equals(ROOT + "/console.js") && method.equals("GET")) {
+      return responses.script(response);
     }
     if (path.equals(SignIn.PATH)) {
       return method.equals("GET")
@@ -114,6 +133,21 @@ public final class Console {
       }
       if (path.equals(ExportPage.PATH)) {
         return export.show(session, response);
+      }
+      if (path.equals(CatalogTabs.ENTRIES_PATH)) {
+        return catalog.show(session, response);
+      }
+      if (path.equals(CatalogTabs.INBOX_PATH)) {
+        return catalogInbox.show(session, response);
+      }
+      if (path.equals(CatalogTabs.DRAFT_PATH)) {
+        return catalogInbox.draft(session, response);
+      }
+      if (path.equals(CatalogTabs.COUNTERS_PATH)) {
+        return catalogCounters.show(session, response);
+      }
+      if (path.equals(CatalogTabs.VERSIONS_PATH)) {
+        return catalogVersions.show(session, response);
       }
     } else {
       if (path.equals(ExportPage.SWITCH_PATH)) {

@@ -56,6 +56,24 @@ interface ConsoleBackend {
   /** Deletes the set-aside events {@code ids} for good. */
   void discardSetAsideEvents(SignedIn session, List<String> ids);
 
+  /** The event catalog in force: its version, its policy, its entries with their volume. */
+  CatalogOverview catalog(SignedIn session);
+
+  /** The event names recorded on the instance, most events first, each planned or not. */
+  ObservedCatalog observedEvents(SignedIn session);
+
+  /**
+   * The observed catalog as a draft catalog file (YAML): the entries in force, and a proposed entry
+   * for every observed event they do not plan.
+   */
+  String catalogDraft(SignedIn session);
+
+  /** The catalog's counters per UTC day over the last {@code days} days, newest first. */
+  CatalogCounters catalogCounters(SignedIn session, int days);
+
+  /** The applied versions of the catalog, newest first, each with its diff and file. */
+  List<CatalogVersion> catalogVersions(SignedIn session);
+
   /**
    * A request of a signed-in administrator.
    *
@@ -210,4 +228,166 @@ interface ConsoleBackend {
       long attempts,
       long failures,
       String lastError) {}
+
+  /**
+   * The catalog in force.
+   *
+   * @param version 0 when no catalog was ever applied
+   * @param appliedAt when it was applied; {@code null} for version 0
+   * @param appliedBy who applied it; {@code null} for version 0
+   * @param entries in the file's order
+   */
+  record CatalogOverview(
+      long version,
+      String appliedAt,
+      String appliedBy,
+      CatalogPolicy policy,
+      List<CatalogEntry> entries) {}
+
+  /** The catalog's modes: {@code off}, {@code shadow}, and {@code hold} or {@code drop}. */
+  record CatalogPolicy(
+      String unplannedEvents, String unplannedMetadataKeys, String unplannedPrivateKeys) {}
+
+  /**
+   * An entry of the catalog in force with its observed volume.
+   *
+   * @param action the action, or a pattern in which {@code *} stands for any characters
+   * @param status {@code proposed}, {@code approved} or {@code deprecated}
+   * @param sunset the first day a deprecated entry no longer plans its events, or {@code null}
+   * @param events7d the events it matched over the last 7 days
+   * @param events30d the events it matched over the last 30 days
+   * @param lastSeen the last UTC day an event it matches was recorded, or {@code null}
+   */
+  record CatalogEntry(
+      String feature,
+      String action,
+      String status,
+      String sunset,
+      String owner,
+      String description,
+      List<String> metadataKeys,
+      List<CatalogPrivateKey> privateKeys,
+      long events7d,
+      long events30d,
+      String lastSeen) {}
+
+  /** A private-metadata key of an entry: whether it leaves, and why. */
+  record CatalogPrivateKey(String key, boolean export, String justification) {}
+
+  /**
+   * The event names observed in the recorded events, beside the version in force.
+   *
+   * @param version the version in force; 0 when none was applied
+   * @param events most events first
+   */
+  record ObservedCatalog(long version, List<ObservedEvent> events) {}
+
+  /**
+   * An event name seen in the recorded events: never values, only names and counts.
+   *
+   * @param firstSeen the first UTC day one was recorded
+   * @param lastSeen the last UTC day one was recorded
+   * @param entry the entry in force that matches it, or {@code null}
+   * @param planned whether the catalog in force plans it
+   * @param draftEntry a catalog entry for it, ready to paste (YAML), when it is not planned
+   */
+  record ObservedEvent(
+      String feature,
+      String action,
+      String firstSeen,
+      String lastSeen,
+      long events7d,
+      long events30d,
+      List<ObservedCount> clients,
+      List<ObservedCount> metadataKeys,
+      List<ObservedPrivateKey> privateKeys,
+      List<ObservedCount> billing,
+      String entry,
+      boolean planned,
+      String draftEntry) {}
+
+  /** A name and how many events carried it. */
+  record ObservedCount(String name, long events) {}
+
+  /** A private-metadata key seen, with the events that carried it and whether it leaves. */
+  record ObservedPrivateKey(String key, long events, boolean leaves) {}
+
+  /**
+   * The catalog's counters beside the policy that makes them.
+   *
+   * @param days every day of the range, newest first
+   */
+  record CatalogCounters(long version, CatalogPolicy policy, List<CounterDay> days) {}
+
+  /**
+   * One UTC day's counters.
+   *
+   * @param held events held back
+   * @param wouldHold events the catalog would have held (shadow)
+   * @param keys keys dropped from exported copies, or that would have been
+   */
+  record CounterDay(String day, long held, long wouldHold, List<KeyCounter> keys) {}
+
+  /**
+   * How many events of one name had one key dropped, or would have.
+   *
+   * @param kind {@code metadata} or {@code private}
+   * @param outcome {@code dropped} or {@code would_drop}
+   */
+  record KeyCounter(
+      String feature, String action, String kind, String key, String outcome, long events) {}
+
+  /**
+   * An applied version of the catalog.
+   *
+   * @param source the file as it was applied
+   * @param diff the replay preview against the version before it, when it was applied
+   * @param released held events it queued for export
+   */
+  record CatalogVersion(
+      long version,
+      String appliedAt,
+      String appliedBy,
+      String source,
+      CatalogDiff diff,
+      long released) {}
+
+  /**
+   * The replay preview of a catalog against the version before it.
+   *
+   * @param fromVersion the version compared with; 0 for none
+   * @param days the days of stored events replayed
+   * @param eventsReplayed the stored events replayed
+   * @param entryChanges entries added, removed or changed, as {@code feature.action: what changed}
+   * @param policyChanges modes changed, as {@code name: from -> to}
+   * @param events per event name whose fate changes
+   */
+  record CatalogDiff(
+      long fromVersion,
+      long days,
+      long eventsReplayed,
+      List<String> entryChanges,
+      List<String> policyChanges,
+      List<EventDiff> events,
+      long newlyExported,
+      long newlyHeld) {}
+
+  /**
+   * How a version changes the fate of one event name's stored events.
+   *
+   * @param entry the version's entry that matches it, or {@code null}
+   * @param sample IDs of affected stored events
+   */
+  record EventDiff(
+      String feature,
+      String action,
+      String entry,
+      long newlyExported,
+      long newlyHeld,
+      List<KeyDiff> privateKeys,
+      List<KeyDiff> metadataKeys,
+      List<String> sample) {}
+
+  /** How a version changes one key's fate: the events it newly leaves with, or is withheld from. */
+  record KeyDiff(String key, long newlyLeaving, long newlyWithheld) {}
 }

@@ -34,7 +34,9 @@ final class EventPage {
    * @param exportedAt when the gateway acknowledged it, or {@code null}
    * @param stored its stored row, indented JSON
    * @param exported what export sends of it, indented JSON; {@code null} when it is not queued
-   * @param keptLocal why it stays on the instance, in words; {@code null} when nothing keeps it
+   * @param keptLocal why it stays on the instance for good, in words; {@code null} when nothing
+   *     keeps it
+   * @param held why the event catalog holds it, in words; {@code null} when it does not
    * @param withheld what export withholds of it
    * @param nothingWithheld whether it is exported whole
    */
@@ -47,6 +49,7 @@ final class EventPage {
       String stored,
       String exported,
       String keptLocal,
+      String held,
       List<String> withheld,
       boolean nothingWithheld) {}
 
@@ -66,6 +69,8 @@ final class EventPage {
   static View view(RecordedEvent event) {
     Map<?, ?> exported = event.exported();
     List<String> withheld = exported == null ? List.of() : withheld(event.stored(), exported);
+    Object reason = event.stored().get("kept_local_reason");
+    boolean held = "unplanned".equals(reason);
     return new View(
         event.id(),
         event.name(),
@@ -74,7 +79,11 @@ final class EventPage {
         event.exportedAt(),
         Json.writeIndented(event.stored()),
         exported == null ? null : Json.writeIndented(exported),
-        keptLocalText(event.stored().get("kept_local_reason")),
+        held ? null : keptLocalText(reason),
+        held
+            ? "no approved entry of the catalog plans it; it is queued for export when an applied"
+                + " version approves it (Catalog, Inbox)"
+            : null,
         withheld,
         exported != null && withheld.isEmpty());
   }

@@ -71,6 +71,58 @@ final class GraphQlBackend implements ConsoleBackend {
       "mutation ConsoleDiscard($ids: [ID!]!) { telemetry {"
           + " discardSetAsideEvents(ids: $ids) { count } } }";
 
+  /** How many applied versions the versions page shows, newest first. */
+  static final int VERSIONS_SHOWN = 20;
+
+  /** How many observed event names the inbox reads, most events first. */
+  static final int OBSERVED_READ = 200;
+
+  /**
+   * The catalog in force; its entries' volume over 30 days, and again over 7 days (an alias: the
+   * same entries in the same order).
+   */
+  static final String CATALOG_QUERY =
+      """
+      query ConsoleCatalog { telemetry { catalog {
+        version appliedAt appliedBy
+        policy { unplannedEvents unplannedMetadataKeys unplannedPrivateKeys }
+        entries(days: 30) { feature action status sunset owner description metadataKeys
+          privateKeys { key export justification } events lastSeen }
+        lastWeek: entries(days: 7) { feature action events } } } }
+      """;
+
+  static final String OBSERVED_QUERY =
+      """
+      query ConsoleCatalogObserved { telemetry { catalog { version
+        observed(days: 30, first: %d) { feature action firstSeen lastSeen events7d events30d
+          clients { name events } metadataKeys { name events }
+          privateKeys { key events leaves } billing { name events }
+          entry planned draftEntry } } } }
+      """
+          .formatted(OBSERVED_READ);
+
+  static final String DRAFT_QUERY =
+      "query ConsoleCatalogDraft { telemetry { catalog { draft(days: 30) } } }";
+
+  static final String COUNTERS_QUERY =
+      """
+      query ConsoleCatalogCounters($days: Int!) { telemetry { catalog { version
+        policy { unplannedEvents unplannedMetadataKeys unplannedPrivateKeys }
+        counters(days: $days) { day held wouldHold
+          keys { feature action kind key outcome events } } } } }
+      """;
+
+  static final String VERSIONS_QUERY =
+      """
+      query ConsoleCatalogVersions { telemetry { catalog { versions(first: %d) {
+        version appliedAt appliedBy source released
+        diff { fromVersion days eventsReplayed entryChanges policyChanges newlyExported newlyHeld
+          events { feature action entry newlyExported newlyHeld
+            privateKeys { key newlyLeaving newlyWithheld }
+            metadataKeys { key newlyLeaving newlyWithheld } sample } } } } } }
+      """
+          .formatted(VERSIONS_SHOWN);
+
   private final GraphQlApi api;
 
   GraphQlBackend(GraphQlApi api) {
@@ -264,10 +316,191 @@ final class GraphQlBackend implements ConsoleBackend {
     answer(session, DISCARD_MUTATION, Map.of("ids", ids));
   }
 
-  /** The object at {@code data.telemetry.<field>} of the answer to {@code query}. */
+  @Override
+  public CatalogOverview catalog(SignedIn session) {
+    JsonFields catalog = ask(session, CATALOG_QUERY, Map.of(), "catalog");
+    List<JsonFields> entries = catalog.objects("entries");
+    List<JsonFields> lastWeek = catalog.objects("lastWeek");
+    if (lastWeek.size() != entries.size()) {
+      throw new IllegalStateException(
+          "catalog.entries(days: 7) has "
+              + lastWeek.size()
+              + " entries, catalog.entries "
+              + entries.size());
+    }
+    List<CatalogEntry> read = new ArrayList<>();
+    for (int i = 0; i < entries.size(); i++) {
+      JsonFields entry = entries.get(i);
+      JsonFields week = lastWeek.get(i);
+      if (!week.string("feature").equals(entry.string("feature"))
+          || !week.string("action").equals(entry.string("action"))) {
+        throw new IllegalStateException(
+            "catalog.entries(days: 7) lists other entries than catalog.entries at " + i);
+      }
+      List<CatalogPrivateKey> privateKeys = new ArrayList<>();
+      for (JsonFields key : entry.objects("privateKeys")) {
+        privateKeys.add(
+            new CatalogPrivateKey(
+                key.string("key"), key.bool("export"), key.optionalString("justification")));
+      }
+      read.add(
+          new CatalogEntry(
+              entry.string("feature"),
+              entry.string("action"),
+              entry.string("status"),
+              entry.optionalString("sunset"),
+              entry.optionalString("owner"),
+              entry.optionalString("description"),
+              entry.strings("metadataKeys"),
+              privateKeys,
+              week.number("events"),
+              entry.number("events"),
+              entry.optionalString("lastSeen")));
+    }
+    return new CatalogOverview(
+        catalog.number("version"),
+        catalog.optionalString("appliedAt"),
+        catalog.optionalString("appliedBy"),
+        policy(catalog.object("policy")),
+        read);
+  }
+
+  @Override
+  public ObservedCatalog observedEvents(SignedIn session) {
+    JsonFields catalog = ask(session, OBSERVED_QUERY, Map.of(), "catalog");
+    List<ObservedEvent> events = new ArrayList<>();
+    for (JsonFields event : catalog.objects("observed")) {
+      List<ObservedPrivateKey> privateKeys = new ArrayList<>();
+      for (JsonFields key : event.objects("privateKeys")) {
+        privateKeys.add(
+            new ObservedPrivateKey(key.string("key"), key.number("events"), key.bool("leaves")));
+      }
+      events.add(
+          new ObservedEvent(
+              event.string("feature"),
+              event.string("action"),
+              event.string("firstSeen"),
+              event.string("lastSeen"),
+              event.number("events7d"),
+              event.number("events30d"),
+              counts(event, "clients"),
+              counts(event, "metadataKeys"),
+              privateKeys,
+              counts(event, "billing"),
+              event.optionalString("entry"),
+              event.bool("planned"),
+              event.optionalString("draftEntry")));
+    }
+    return new ObservedCatalog(catalog.number("version"), events);
+  }
+
+  private static List<ObservedCount> counts(JsonFields event, String field) {
+    List<ObservedCount> counts = new ArrayList<>();
+    for (JsonFields count : event.objects(field)) {
+      counts.add(new ObservedCount(count.string("name"), count.number("events")));
+    }
+    return counts;
+  }
+
+  @Override
+  public String catalogDraft(SignedIn session) {
+    return ask(session, DRAFT_QUERY, Map.of(), "catalog").string("draft");
+  }
+
+  @Override
+  public CatalogCounters catalogCounters(SignedIn session, int days) {
+    JsonFields catalog = ask(session, COUNTERS_QUERY, Map.of("days", days), "catalog");
+    List<CounterDay> counted = new ArrayList<>();
+    for (JsonFields day : catalog.objects("counters")) {
+      List<KeyCounter> keys = new ArrayList<>();
+      for (JsonFields key : day.objects("keys")) {
+        keys.add(
+            new KeyCounter(
+                key.string("feature"),
+                key.string("action"),
+                key.string("kind"),
+                key.string("key"),
+                key.string("outcome"),
+                key.number("events")));
+      }
+      counted.add(
+          new CounterDay(day.string("day"), day.number("held"), day.number("wouldHold"), keys));
+    }
+    return new CatalogCounters(
+        catalog.number("version"), policy(catalog.object("policy")), counted);
+  }
+
+  @Override
+  public List<CatalogVersion> catalogVersions(SignedIn session) {
+    JsonFields catalog = ask(session, VERSIONS_QUERY, Map.of(), "catalog");
+    List<CatalogVersion> versions = new ArrayList<>();
+    for (JsonFields version : catalog.objects("versions")) {
+      versions.add(
+          new CatalogVersion(
+              version.number("version"),
+              version.string("appliedAt"),
+              version.string("appliedBy"),
+              version.string("source"),
+              diff(version.object("diff")),
+              version.number("released")));
+    }
+    return versions;
+  }
+
+  private static CatalogDiff diff(JsonFields diff) {
+    List<EventDiff> events = new ArrayList<>();
+    for (JsonFields event : diff.objects("events")) {
+      events.add(
+          new EventDiff(
+              event.string("feature"),
+              event.string("action"),
+              event.optionalString("entry"),
+              event.number("newlyExported"),
+              event.number("newlyHeld"),
+              keyDiffs(event, "privateKeys"),
+              keyDiffs(event, "metadataKeys"),
+              event.strings("sample")));
+    }
+    return new CatalogDiff(
+        diff.number("fromVersion"),
+        diff.number("days"),
+        diff.number("eventsReplayed"),
+        diff.strings("entryChanges"),
+        diff.strings("policyChanges"),
+        events,
+        diff.number("newlyExported"),
+        diff.number("newlyHeld"));
+  }
+
+  private static List<KeyDiff> keyDiffs(JsonFields event, String field) {
+    List<KeyDiff> keys = new ArrayList<>();
+    for (JsonFields key : event.objects(field)) {
+      keys.add(
+          new KeyDiff(key.string("key"), key.number("newlyLeaving"), key.number("newlyWithheld")));
+    }
+    return keys;
+  }
+
+  private static CatalogPolicy policy(JsonFields policy) {
+    return new CatalogPolicy(
+        policy.string("unplannedEvents"),
+        policy.string("unplannedMetadataKeys"),
+        policy.string("unplannedPrivateKeys"));
+  }
+
+  /**
+   * The object at {@code data.telemetry.<field>} of the answer to {@code query}. When it is not
+   * there and the answer says why (an error without a code, such as a field the API could not
+   * resolve), that error is thrown.
+   */
   private JsonFields ask(
       SignedIn session, String query, Map<String, Object> variables, String field) {
-    return JsonFields.of(answer(session, query, variables).telemetry(field), field);
+    GraphQlApi.Answer answer = answer(session, query, variables);
+    Object value = answer.telemetry(field);
+    if (value == null && answer.errorMessage() != null) {
+      throw refusal(answer);
+    }
+    return JsonFields.of(value, field);
   }
 
   /** The answer to {@code query}; a refusal or failure is thrown. */

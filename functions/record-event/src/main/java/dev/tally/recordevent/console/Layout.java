@@ -10,14 +10,16 @@ record Layout(
     boolean navUsage,
     boolean navRecorded,
     boolean navExported,
-    boolean navExport) {
+    boolean navExport,
+    boolean navCatalog) {
 
   /** The pages of the navigation. */
   enum Nav {
     USAGE,
     RECORDED,
     EXPORTED,
-    EXPORT
+    EXPORT,
+    CATALOG
   }
 
   /** A page of a signed-in administrator, under the navigation's {@code current}. */
@@ -28,11 +30,12 @@ record Layout(
         current == Nav.USAGE,
         current == Nav.RECORDED,
         current == Nav.EXPORTED,
-        current == Nav.EXPORT);
+        current == Nav.EXPORT,
+        current == Nav.CATALOG);
   }
 
   /** A page without the navigation: the sign-in form, an error. */
   static Layout signedOut(String title) {
-    return new Layout(title, false, false, false, false, false);
+    return new Layout(title, false, false, false, false, false, false);
   }
 }

@@ -18,25 +18,56 @@ final class Responses {
       "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self';"
           + " frame-ancestors 'none'; base-uri 'none'";
 
+  /**
+   * The policy of a page that runs the console's own script ({@code console.js}), and no other: no
+   * inline script, nothing from elsewhere.
+   */
+  static final String CONTENT_SECURITY_POLICY_WITH_SCRIPT =
+      "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self';"
+          + " frame-ancestors 'none'; base-uri 'none'";
+
   private final Pages pages = new Pages();
   private final byte[] css;
+  private final byte[] script;
 
   Responses() {
-    try (InputStream in = Responses.class.getResourceAsStream("/console/static/console.css")) {
-      this.css = in.readAllBytes();
+    this.css = resource("/console/static/console.css", "style sheet");
+    this.script = resource("/console/static/console.js", "script");
+  }
+
+  private static byte[] resource(String path, String what) {
+    try (InputStream in = Responses.class.getResourceAsStream(path)) {
+      return in.readAllBytes();
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot read the console's style sheet", e);
+      throw new UncheckedIOException("cannot read the console's " + what, e);
     }
   }
 
   /** The page {@code template} (a template {@code template.mustache}) of {@code view}. */
   int page(HttpResponse response, int status, String template, Layout layout, Object view)
       throws IOException {
+    return page(response, status, template, layout, view, CONTENT_SECURITY_POLICY);
+  }
+
+  /** A page that runs the console's script: its copy buttons. */
+  int pageWithScript(HttpResponse response, int status, String template, Layout layout, Object view)
+      throws IOException {
+    return page(response, status, template, layout, view, CONTENT_SECURITY_POLICY_WITH_SCRIPT);
+  }
+
+  private int page(
+      HttpResponse response,
+      int status,
+      String template,
+      Layout layout,
+      Object view,
+      String contentSecurityPolicy)
+      throws IOException {
     byte[] html = pages.render(template, layout, view).getBytes(StandardCharsets.UTF_8);
     response.setStatusCode(status);
     response.setContentType("text/html; charset=utf-8");
     response.appendHeader("Cache-Control", "no-store");
-    response.appendHeader("Content-Security-Policy", CONTENT_SECURITY_POLICY);
+    response.appendHeader("Content-Security-Policy", contentSecurityPolicy);
     response.appendHeader("X-Content-Type-Options", "nosniff");
     response.appendHeader("X-Frame-Options", "DENY");
     // Not no-referrer: a page with it sends its forms with "Origin: null".
@@ -83,12 +114,44 @@ final class Responses {
 
   /** The style sheet, which browsers may keep for an hour. */
   int stylesheet(HttpResponse response) throws IOException {
+    return staticFile(response, "text/css; charset=utf-8", css);
+  }
+
+  /** The console's script, which browsers may keep for an hour. */
+  int script(HttpResponse response) throws IOException {
+    return staticFile(response, "text/javascript; charset=utf-8", script);
+  }
+
+  private static int staticFile(HttpResponse response, String contentType, byte[] content)
+      throws IOException {
     response.setStatusCode(200);
-    response.setContentType("text/css; charset=utf-8");
+    response.setContentType(contentType);
     response.appendHeader("Cache-Control", "public, max-age=3600");
     response.appendHeader("X-Content-Type-Options", "nosniff");
     try (OutputStream out = response.getOutputStream()) {
-      out.write(css);
+      out.write(content);
+    }
+    return 200;
+  }
+
+  /**
+   * A file to save rather than show ({@code Content-Disposition: attachment}), never cached.
+   *
+   * @param fileName the name the browser saves it under: letters, digits, {@code .-_} only
+   */
+  static int download(HttpResponse response, String contentType, String fileName, byte[] content)
+      throws IOException {
+    if (!fileName.matches("[A-Za-z0-9._-]+")) {
+      throw new IllegalArgumentException("not a plain file name: " + fileName);
+    }
+    response.setStatusCode(200);
+    response.setContentType(contentType);
+    response.appendHeader("Content-Disposition", "attachment; filename=\"" + fileName + "\"");
+    response.appendHeader("Cache-Control", "no-store");
+    response.appendHeader("X-Content-Type-Options", "nosniff");
+    response.appendHeader("Content-Security-Policy", "default-src 'none'; sandbox");
+    try (OutputStream out = response.getOutputStream()) {
+      out.write(content);
     }
     return 200;
   }

@@ -3,7 +3,6 @@ package dev.tally.recordevent.console;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -12,14 +11,9 @@ import dev.tally.store.ExportQueue;
 import dev.tally.testing.FunctionProcess;
 import dev.tally.testing.PostgresExtension;
 import dev.tally.testing.TestDatabase;
-import java.io.File;
-import java.io.IOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -35,7 +29,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -44,33 +37,27 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Cookie;
 import org.openqa.selenium.Keys;
-import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.interactions.Actions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
- * The console in a real browser: headless Chromium driven through chromedriver (the Debian packages
- * {@code chromium} and {@code chromium-driver}), against record-event in the real invoker and a
- * real PostgreSQL. Screenshots of each page go to {@code target/console-screenshots}.
+ * The console in a real browser ({@link HeadlessChromium}), against record-event in the real
+ * invoker and a real PostgreSQL. Screenshots of each page go to {@code target/console-screenshots}.
  */
 @ExtendWith(PostgresExtension.class)
 class ConsoleBrowserIT {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Path SCREENSHOTS = Path.of("target", "console-screenshots");
   private static final Duration WAIT = Duration.ofSeconds(15);
 
   private static TestDatabase db;
   private static FunctionProcess function;
   private static String adminToken;
   private static String userToken;
+  private static HeadlessChromium chromium;
   private static WebDriver browser;
-  private static Path profile;
   private static String exampleEventId;
 
   @BeforeAll
@@ -92,15 +79,14 @@ class ConsoleBrowserIT {
     userToken = tokens.create(2, Set.of(AccessTokens.USER_ALL), null, "user").token();
     db.execute("INSERT INTO feature_flags (name, enabled) VALUES ('telemetry-export', true)");
     seedEvents();
-    browser = startBrowser();
-    Files.createDirectories(SCREENSHOTS);
+    chromium = HeadlessChromium.start();
+    browser = chromium.driver();
   }
 
   @AfterAll
   static void stop() throws Exception {
-    if (browser != null) {
-      browser.quit();
-      removeSingletonSocket();
+    if (chromium != null) {
+      chromium.close();
     }
     if (function != null) {
       function.close();
@@ -111,48 +97,6 @@ class ConsoleBrowserIT {
   void signedOut() {
     browser.get(url("/console/sign-in"));
     browser.manage().deleteAllCookies();
-  }
-
-  /** Chromium and chromedriver from the Debian packages; fails saying how to install them. */
-  private static WebDriver startBrowser() throws IOException {
-    File chromium = new File(System.getenv().getOrDefault("CHROME_BIN", "/usr/bin/chromium"));
-    File driver = new File(System.getenv().getOrDefault("CHROMEDRIVER", "/usr/bin/chromedriver"));
-    if (!chromium.canExecute() || !driver.canExecute()) {
-      fail(
-          "the browser tests need Chromium and its driver: apt-get install -y chromium"
-              + " chromium-driver (or set CHROME_BIN and CHROMEDRIVER); .ci/run installs them");
-    }
-    ChromeOptions options = new ChromeOptions();
-    options.setBinary(chromium);
-    options.addArguments(
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--window-size=1280,1800");
-    // The profile goes under target/; Chromium still opens its singleton socket in a directory of
-    // its own in /tmp (a socket path under target/ could be too long), removed after quitting.
-    profile = Files.createTempDirectory(FunctionProcess.logDirectory(), "chromium-profile-");
-    options.addArguments("--user-data-dir=" + profile);
-    ChromeDriverService service =
-        new ChromeDriverService.Builder().usingDriverExecutable(driver).usingAnyFreePort().build();
-    return new ChromeDriver(service, options);
-  }
-
-  /** Removes the directory of Chromium's singleton socket, which it leaves in /tmp. */
-  private static void removeSingletonSocket() throws IOException {
-    Path link = profile.resolve("SingletonSocket");
-    if (Files.isSymbolicLink(link)) {
-      Path directory = Files.readSymbolicLink(link).getParent();
-      if (directory != null && directory.getFileName().toString().startsWith("org.chromium.")) {
-        try (Stream<Path> files = Files.list(directory)) {
-          for (Path file : files.toList()) {
-            Files.deleteIfExists(file);
-          }
-        }
-        Files.deleteIfExists(directory);
-      }
-    }
   }
 
   /** Events over several days through record-event itself; some of them exported. */
@@ -238,9 +182,7 @@ class ConsoleBrowserIT {
   }
 
   private static void screenshot(String name) throws Exception {
-    File shot = ((org.openqa.selenium.TakesScreenshot) browser).getScreenshotAs(OutputType.FILE);
-    Files.copy(
-        shot.toPath(), SCREENSHOTS.resolve(name + ".png"), StandardCopyOption.REPLACE_EXISTING);
+    chromium.screenshot(name);
   }
 
   private static void signIn(String token) {

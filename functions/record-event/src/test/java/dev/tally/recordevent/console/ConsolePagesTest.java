@@ -322,6 +322,29 @@ class ConsolePagesTest {
   }
 
   @Test
+  void event_heldByTheCatalog_saysItLeavesOnceApproved() throws Exception {
+    backend.events.put(
+        "id-5",
+        new RecordedEvent(
+            "id-5",
+            "docs.page",
+            "2024-05-01T10:00:00Z",
+            ExportState.NOT_QUEUED,
+            null,
+            map("kept_local_reason", "unplanned"),
+            null));
+
+    FakeResponse page = get("/console/events/id-5");
+
+    assertEquals(
+        "id=\"exported-form\">Held on this instance by the event catalog: no approved entry of the"
+            + " catalog plans it; it is queued for export when an applied version approves it"
+            + " (Catalog, Inbox).",
+        element(page, "p", "exported-form"));
+    assertFalse(page.body().contains("never exported"), "a held event can still leave");
+  }
+
+  @Test
   void event_notQueuedForAnotherReason_saysWhatMayHaveHappened() throws Exception {
     backend.events.put(
         "id-4",

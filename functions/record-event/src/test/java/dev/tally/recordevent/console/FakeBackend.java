@@ -15,6 +15,9 @@ import java.util.Optional;
  * token that is not an administrator's.
  */
 final class FakeBackend implements ConsoleBackend {
+  /** The policy of an instance that never applied a catalog. */
+  static final CatalogPolicy POLICY_OFF = new CatalogPolicy("off", "off", "off");
+
   private final Map<String, Boolean> tokens = new HashMap<>();
   private final Map<String, String> sessions = new LinkedHashMap<>();
   private final Map<String, String> ended = new HashMap<>();
@@ -25,8 +28,13 @@ final class FakeBackend implements ConsoleBackend {
   final Map<String, RecordedEvent> events = new HashMap<>();
   ExportedEvents exported = new ExportedEvents(0, new Page<>(List.of(), false, null));
   ExportOverview export = exportOverview(false, List.of());
+  CatalogOverview catalog = new CatalogOverview(0, null, null, POLICY_OFF, List.of());
+  ObservedCatalog observed = new ObservedCatalog(0, List.of());
+  String catalogDraft = "policy:\n  unplannedEvents: off\nevents: []\n";
+  CatalogCounters counters = new CatalogCounters(0, POLICY_OFF, List.of());
+  List<CatalogVersion> versions = List.of();
 
-  /** What the pages asked: {@code days} of the usage, {@code after} of the lists. */
+  /** What the pages asked: {@code days} of the usage and counters, {@code after} of the lists. */
   final List<Object> asked = new ArrayList<>();
 
   Boolean exportEnabled;
@@ -150,6 +158,37 @@ final class FakeBackend implements ConsoleBackend {
   public void discardSetAsideEvents(SignedIn session, List<String> ids) {
     check(session);
     discarded.add(ids);
+  }
+
+  @Override
+  public CatalogOverview catalog(SignedIn session) {
+    check(session);
+    return catalog;
+  }
+
+  @Override
+  public ObservedCatalog observedEvents(SignedIn session) {
+    check(session);
+    return observed;
+  }
+
+  @Override
+  public String catalogDraft(SignedIn session) {
+    check(session);
+    return catalogDraft;
+  }
+
+  @Override
+  public CatalogCounters catalogCounters(SignedIn session, int days) {
+    check(session);
+    asked.add(days);
+    return counters;
+  }
+
+  @Override
+  public List<CatalogVersion> catalogVersions(SignedIn session) {
+    check(session);
+    return versions;
   }
 
   private void check(SignedIn session) {

@@ -7,10 +7,25 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.cloud.functions.HttpRequest;
 import dev.tally.json.Json;
+import dev.tally.recordevent.console.ConsoleBackend.CatalogCounters;
+import dev.tally.recordevent.console.ConsoleBackend.CatalogDiff;
+import dev.tally.recordevent.console.ConsoleBackend.CatalogEntry;
+import dev.tally.recordevent.console.ConsoleBackend.CatalogOverview;
+import dev.tally.recordevent.console.ConsoleBackend.CatalogPolicy;
+import dev.tally.recordevent.console.ConsoleBackend.CatalogPrivateKey;
+import dev.tally.recordevent.console.ConsoleBackend.CatalogVersion;
+import dev.tally.recordevent.console.ConsoleBackend.CounterDay;
+import dev.tally.recordevent.console.ConsoleBackend.EventDiff;
 import dev.tally.recordevent.console.ConsoleBackend.ExportOverview;
 import dev.tally.recordevent.console.ConsoleBackend.ExportRun;
 import dev.tally.recordevent.console.ConsoleBackend.ExportState;
 import dev.tally.recordevent.console.ConsoleBackend.ExportedEvents;
+import dev.tally.recordevent.console.ConsoleBackend.KeyCounter;
+import dev.tally.recordevent.console.ConsoleBackend.KeyDiff;
+import dev.tally.recordevent.console.ConsoleBackend.ObservedCatalog;
+import dev.tally.recordevent.console.ConsoleBackend.ObservedCount;
+import dev.tally.recordevent.console.ConsoleBackend.ObservedEvent;
+import dev.tally.recordevent.console.ConsoleBackend.ObservedPrivateKey;
 import dev.tally.recordevent.console.ConsoleBackend.Page;
 import dev.tally.recordevent.console.ConsoleBackend.RecordedEvent;
 import dev.tally.recordevent.console.ConsoleBackend.RecordedEventSummary;
@@ -281,5 +296,233 @@ class GraphQlBackendTest {
 
     assertTrue(
         wrong.getMessage().startsWith("usage.eventsByDay is not an object"), wrong.getMessage());
+  }
+
+  @Test
+  void catalog_readsTheVersionItsPolicyAndEachEntryWithItsVolumeOverSevenAndThirtyDays()
+      throws Exception {
+    api.next = answer("catalog");
+
+    CatalogOverview catalog = backend.catalog(session);
+
+    assertEquals(List.of(GraphQlBackend.CATALOG_QUERY), api.queries);
+    assertEquals(List.of(Map.of()), api.variables);
+    assertEquals(3, catalog.version());
+    assertEquals("2024-05-01T09:30:00Z", catalog.appliedAt());
+    assertEquals("tally-admin:ci", catalog.appliedBy());
+    assertEquals(new CatalogPolicy("hold", "shadow", "drop"), catalog.policy());
+    assertEquals(
+        List.of(
+            new CatalogEntry(
+                "search",
+                "submitted",
+                "approved",
+                null,
+                "search-team",
+                "A search was run",
+                List.of("resultCount"),
+                List.of(
+                    new CatalogPrivateKey("repo", true, "public names only"),
+                    new CatalogPrivateKey("query", false, null)),
+                1204,
+                5310,
+                "2024-05-01"),
+            new CatalogEntry(
+                "cody",
+                "abTest*",
+                "deprecated",
+                "2024-06-01",
+                null,
+                null,
+                List.of(),
+                List.of(),
+                0,
+                0,
+                null)),
+        catalog.entries());
+  }
+
+  @Test
+  void catalog_neverApplied_hasNoVersionNorWhoNorWhen() {
+    Map<String, Object> catalog = new HashMap<>();
+    catalog.put("version", 0);
+    catalog.put("appliedAt", null);
+    catalog.put("appliedBy", null);
+    catalog.put(
+        "policy",
+        Map.of(
+            "unplannedEvents",
+            "off",
+            "unplannedMetadataKeys",
+            "off",
+            "unplannedPrivateKeys",
+            "off"));
+    catalog.put("entries", List.of());
+    catalog.put("lastWeek", List.of());
+    api.next =
+        new GraphQlApi.Answer(
+            200, Map.of("data", Map.of("telemetry", Map.of("catalog", catalog))), 0);
+
+    CatalogOverview read = backend.catalog(session);
+
+    assertEquals(0, read.version());
+    assertNull(read.appliedAt());
+    assertNull(read.appliedBy());
+    assertTrue(read.entries().isEmpty());
+  }
+
+  @Test
+  void catalog_whoseSevenDayEntriesAreNotTheSame_namesTheField() throws Exception {
+    GraphQlApi.Answer answer = answer("catalog");
+    @SuppressWarnings("unchecked")
+    Map<String, Object> catalog = (Map<String, Object>) answer.telemetry("catalog");
+    catalog.put("lastWeek", List.of(Map.of("feature", "cody", "action", "abTest*", "events", 0)));
+    api.next = answer;
+
+    IllegalStateException wrong =
+        assertThrows(IllegalStateException.class, () -> backend.catalog(session));
+
+    assertTrue(wrong.getMessage().startsWith("catalog.entries(days: 7) has 1"), wrong.getMessage());
+  }
+
+  @Test
+  void observedEvents_readEveryCountAndTheEntryToPaste() throws Exception {
+    api.next = answer("catalog-observed");
+
+    ObservedCatalog observed = backend.observedEvents(session);
+
+    assertEquals(List.of(GraphQlBackend.OBSERVED_QUERY), api.queries);
+    assertTrue(GraphQlBackend.OBSERVED_QUERY.contains("observed(days: 30, first: 200)"));
+    assertEquals(2, observed.version());
+    assertEquals(2, observed.events().size());
+    assertTrue(observed.events().get(0).planned());
+    assertEquals("search.submitted", observed.events().get(0).entry());
+    assertEquals(
+        new ObservedEvent(
+            "cody",
+            "chatOpened",
+            "2024-04-20",
+            "2024-04-30",
+            88,
+            90,
+            List.of(new ObservedCount("VSCode", 80), new ObservedCount("web", 10)),
+            List.of(new ObservedCount("durationMs", 90)),
+            List.of(
+                new ObservedPrivateKey("repoName", 30, false),
+                new ObservedPrivateKey("lang", 9, true)),
+            List.of(new ObservedCount("CODY:chat", 90)),
+            null,
+            false,
+            "- feature: cody\n  action: chatOpened\n  status: proposed\n"),
+        observed.events().get(1));
+  }
+
+  @Test
+  void catalogDraft_readsTheFileAsItIs() {
+    String draft = "# drafted by Tally\npolicy:\n  unplannedEvents: off\nevents: []\n";
+    api.next =
+        new GraphQlApi.Answer(
+            200, Map.of("data", Map.of("telemetry", Map.of("catalog", Map.of("draft", draft)))), 0);
+
+    assertEquals(draft, backend.catalogDraft(session));
+    assertEquals(List.of(GraphQlBackend.DRAFT_QUERY), api.queries);
+  }
+
+  @Test
+  void catalogCounters_askForTheRangeAndReadEachDaysKeys() throws Exception {
+    api.next = answer("catalog-counters");
+
+    CatalogCounters counters = backend.catalogCounters(session, 7);
+
+    assertEquals(List.of(GraphQlBackend.COUNTERS_QUERY), api.queries);
+    assertEquals(List.of(Map.of("days", 7)), api.variables);
+    assertEquals(2, counters.version());
+    assertEquals(new CatalogPolicy("shadow", "off", "drop"), counters.policy());
+    assertEquals(
+        List.of(
+            new CounterDay(
+                "2024-05-01",
+                1,
+                1204,
+                List.of(
+                    new KeyCounter("search", "submitted", "metadata", "latencyMs", "would_drop", 3),
+                    new KeyCounter("cody", "chat", "private", "repo", "dropped", 88))),
+            new CounterDay("2024-04-30", 0, 0, List.of())),
+        counters.days());
+  }
+
+  @Test
+  void catalogVersions_readEachVersionWithItsDiff() throws Exception {
+    api.next = answer("catalog-versions");
+
+    List<CatalogVersion> versions = backend.catalogVersions(session);
+
+    assertEquals(List.of(GraphQlBackend.VERSIONS_QUERY), api.queries);
+    assertTrue(GraphQlBackend.VERSIONS_QUERY.contains("versions(first: 20)"));
+    assertEquals(2, versions.size());
+    CatalogVersion second = versions.get(0);
+    assertEquals(2, second.version());
+    assertEquals("user:1", second.appliedBy());
+    assertEquals("# hold\npolicy:\n  unplannedEvents: hold\n", second.source());
+    assertEquals(5, second.released());
+    assertEquals(
+        new CatalogDiff(
+            1,
+            30,
+            1204,
+            List.of("cody.chat: added (approved)"),
+            List.of("unplannedEvents: shadow -> hold"),
+            List.of(
+                new EventDiff(
+                    "cody",
+                    "chat",
+                    "cody.chat",
+                    88,
+                    0,
+                    List.of(new KeyDiff("repo", 88, 0)),
+                    List.of(new KeyDiff("latencyMs", 0, 12)),
+                    List.of("0190a6d4-0000-7000-8000-000000000001")),
+                new EventDiff("search", "cancelled", null, 0, 40, List.of(), List.of(), List.of())),
+            88,
+            40),
+        second.diff());
+    assertEquals(0, versions.get(1).diff().fromVersion());
+    assertEquals("tally-admin:root", versions.get(1).appliedBy());
+  }
+
+  @Test
+  void catalogFieldsRefused_areThrownAsTheOtherPagesAre() {
+    api.next = error(200, "FORBIDDEN", "catalog needs an access token with the site-admin scope");
+
+    BackendException forbidden =
+        assertThrows(BackendException.class, () -> backend.catalogVersions(session));
+
+    assertTrue(forbidden.forbidden());
+  }
+
+  @Test
+  void aFieldAnsweredWithNothingButAnError_isThrownWithTheErrorsMessage() {
+    Map<String, Object> data = new HashMap<>();
+    data.put("telemetry", null);
+    api.next =
+        new GraphQlApi.Answer(
+            200,
+            Map.of(
+                "data",
+                data,
+                "errors",
+                List.of(
+                    Map.of(
+                        "message",
+                        "The field at path '/telemetry/catalog' was declared as a non null type,"
+                            + " but the code involved in retrieving data has wrongly returned a"
+                            + " null value."))),
+            0);
+
+    BackendException failed = assertThrows(BackendException.class, () -> backend.catalog(session));
+
+    assertEquals(200, failed.status(), "shown as a failed request");
+    assertNull(failed.code());
+    assertTrue(failed.getMessage().contains("'/telemetry/catalog'"), failed.getMessage());
   }
 }
