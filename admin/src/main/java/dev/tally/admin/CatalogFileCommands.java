@@ -254,7 +254,9 @@ final class CatalogFileCommands {
   }
 
   /**
-   * The catalog in force: the highest applied version.
+   * The catalog in force: the highest applied version, read strictly (a document that cannot be
+   * read fails the pull rather than draft a file without the entries in force, as {@code
+   * LiveCatalog}, which keeps recording going, would).
    *
    * <p>TODO(merge): read it with {@code CatalogVersions} (issue-26-apply) once it lands; this small
    * query only stands in for it until then.

@@ -4,7 +4,6 @@ import dev.tally.catalog.CatalogSource;
 import dev.tally.catalogstore.ObservedCatalog;
 import dev.tally.privacy.Erasure;
 import dev.tally.privacy.ExportOptOut;
-import dev.tally.redact.Redactor;
 import dev.tally.store.EventLogs;
 import dev.tally.store.ExportQueue;
 import dev.tally.store.ExportRuns;
@@ -32,9 +31,10 @@ record AdminStores(
     Clock clock) {
 
   /**
-   * @param redactor the instance's redaction rules, which the catalog's rules add to
+   * @param catalogInForce the catalog in force, as recording reads it
    */
-  static AdminStores of(DataSource dataSource, FeatureFlags flags, Clock clock, Redactor redactor) {
+  static AdminStores of(
+      DataSource dataSource, FeatureFlags flags, Clock clock, CatalogSource catalogInForce) {
     return new AdminStores(
         new ExportQueue(dataSource, clock),
         new ExportRuns(dataSource),
@@ -45,8 +45,7 @@ record AdminStores(
         new Erasure(dataSource, clock),
         new ExportOptOut(dataSource),
         new ObservedCatalog(dataSource, new UsageRollup(dataSource, clock), clock),
-        // TODO(merge): RecordEventService's LiveCatalog (issue-26-record) in place of this read.
-        ObservedCatalogFields.highestVersion(dataSource, redactor),
+        catalogInForce,
         clock);
   }
 }

@@ -1,17 +1,12 @@
 package dev.tally.recordevent;
 
-import dev.tally.catalog.Catalog;
 import dev.tally.catalog.CatalogEntry;
 import dev.tally.catalog.CatalogRules;
 import dev.tally.catalog.CatalogSource;
 import dev.tally.catalog.ObservedEvent;
 import dev.tally.catalogfile.DraftWriter;
 import dev.tally.catalogstore.ObservedCatalog;
-import dev.tally.json.Json;
-import dev.tally.redact.Redactor;
-import dev.tally.store.Jdbc;
 import graphql.schema.DataFetchingEnvironment;
-import java.io.IOException;
 import java.time.Clock;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -20,14 +15,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import javax.sql.DataSource;
 
 /**
  * The administrator's fields of the observed catalog: {@code EventCatalog.observed}, {@code .draft}
  * and {@code .counters}, and what an {@code ObservedEvent} is under the catalog in force (its
- * entry, whether it is planned, which of its private keys leave, its entry ready to paste). Read
- * from the rollups of the recorded events, which each field first brings up to date. Each needs a
- * site-admin token.
+ * entry, whether it is planned, which of its private keys leave, its entry ready to paste), the
+ * catalog in force being the one recording reads ({@code LiveCatalog}). Read from the rollups of
+ * the recorded events, which each field first brings up to date. Each needs a site-admin token.
  */
 final class ObservedCatalogFields {
   /** The longest range of days a field covers. */
@@ -178,30 +172,5 @@ final class ObservedCatalogFields {
 
   private LocalDate today() {
     return LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC);
-  }
-
-  /**
-   * The catalog in force, read from the highest applied version on every call.
-   *
-   * <p>TODO(merge): replace with the service's refreshing {@code LiveCatalog} (issue-26-record)
-   * where {@link AdminStores} is made; this small query only stands in for it until then.
-   */
-  static CatalogSource highestVersion(DataSource dataSource, Redactor redactor) {
-    return () ->
-        Jdbc.queryOne(
-                dataSource,
-                "read the catalog in force",
-                "SELECT version, document::text FROM event_catalog_versions"
-                    + " ORDER BY version DESC LIMIT 1",
-                row -> {
-                  try {
-                    return CatalogRules.of(
-                        row.getLong(1), Catalog.fromJson(Json.read(row.getString(2))), redactor);
-                  } catch (IOException e) {
-                    throw new IllegalStateException(
-                        "catalog version " + row.getLong(1) + " is not JSON", e);
-                  }
-                })
-            .orElseGet(() -> CatalogRules.none(redactor));
   }
 }

@@ -3,6 +3,8 @@ package dev.tally.recordevent;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tally.catalog.CatalogRules;
+import dev.tally.catalog.CatalogSource;
 import dev.tally.event.Actor;
 import dev.tally.event.EventBuilder;
 import dev.tally.json.Json;
@@ -88,7 +90,8 @@ class ClientMutationDifferentialTest {
     this.engine =
         new TelemetryGraphQl(
             recorder,
-            AdminStores.of(db.dataSource(), flags, clock, redactor),
+            AdminStores.of(
+                db.dataSource(), flags, clock, CatalogSource.fixed(CatalogRules.none(redactor))),
             limits,
             OperationLimits.DEFAULTS);
   }
