@@ -37,6 +37,9 @@ import javax.sql.DataSource;
  * set-aside retry ID...|--all              export set-aside events again
  * set-aside discard ID...                  delete set-aside events for good
  * erase --user ID | --anonymous ID         erase one person's data; prints what was deleted
+ * catalog validate FILE [--previous FILE...]
+ *                                          check an event catalog file, offline (no database)
+ * catalog pull [--days N] [--output FILE]  write the observed catalog as a draft catalog file
  * </pre>
  *
  * <p>Quiet by default: standard output holds what the command was asked for, standard error its
@@ -118,7 +121,8 @@ public final class TallyAdmin {
               (waiting, set aside, and exported ones still kept), and the usage rollups' rows that
               name them. Prints the counts, and writes one audit line (JSON, with the counts but
               not the person's ID) to standard error. Copies the gateway already published are
-              not reached: see the README, Privacy."""));
+              not reached: see the README, Privacy."""),
+          new Command("catalog", CatalogFileCommands.SYNOPSIS, CatalogFileCommands.DESCRIPTION));
 
   private static final String USAGE = usage();
 
@@ -213,6 +217,12 @@ public final class TallyAdmin {
       Map<String, String> env,
       PrintStream out,
       PrintStream err) {
+    if (command.name().equals("catalog")) {
+      // validate needs no database; pull opens its own.
+      return new CatalogFileCommands(
+              command.usage() + "\n(tally-admin help " + command.name() + " says more)", out, err)
+          .run(rest, env);
+    }
     DatabaseConfig config;
     try {
       config = DatabaseConfig.fromEnv(env);

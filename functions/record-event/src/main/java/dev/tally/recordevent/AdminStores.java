@@ -1,5 +1,7 @@
 package dev.tally.recordevent;
 
+import dev.tally.catalog.CatalogSource;
+import dev.tally.catalogstore.ObservedCatalog;
 import dev.tally.privacy.Erasure;
 import dev.tally.privacy.ExportOptOut;
 import dev.tally.store.EventLogs;
@@ -24,9 +26,15 @@ record AdminStores(
     UsageQueries usage,
     Erasure erasure,
     ExportOptOut optOut,
+    ObservedCatalog observedCatalog,
+    CatalogSource catalogInForce,
     Clock clock) {
 
-  static AdminStores of(DataSource dataSource, FeatureFlags flags, Clock clock) {
+  /**
+   * @param catalogInForce the catalog in force, as recording reads it
+   */
+  static AdminStores of(
+      DataSource dataSource, FeatureFlags flags, Clock clock, CatalogSource catalogInForce) {
     return new AdminStores(
         new ExportQueue(dataSource, clock),
         new ExportRuns(dataSource),
@@ -36,6 +44,8 @@ record AdminStores(
         new UsageQueries(dataSource),
         new Erasure(dataSource, clock),
         new ExportOptOut(dataSource),
+        new ObservedCatalog(dataSource, new UsageRollup(dataSource, clock), clock),
+        catalogInForce,
         clock);
   }
 }

@@ -80,7 +80,7 @@ final class RecordEventService {
             () ->
                 new TelemetryGraphQl(
                     recorder,
-                    AdminStores.of(dataSource, featureFlags, clock),
+                    AdminStores.of(dataSource, featureFlags, clock, catalog),
                     limits,
                     config.operationLimits()));
   }

@@ -49,6 +49,7 @@ final class TelemetryGraphQl {
   private final RecordedEventField recordedEvent;
   private final PrivacyFields privacy;
   private final LegacyFields legacy = new LegacyFields();
+  private final ObservedCatalogFields observedCatalog;
   private final GraphQL graphQl;
 
   TelemetryGraphQl(
@@ -59,6 +60,7 @@ final class TelemetryGraphQl {
     this.recorder = recorder;
     this.limits = limits;
     AdminGate gate = new AdminGate(limits);
+    this.observedCatalog = new ObservedCatalogFields(stores, gate);
     this.admin = new AdminFields(stores.queue(), gate);
     this.usage = new UsageFields(stores, gate);
     this.export = new ExportStatusFields(stores, gate);
@@ -88,6 +90,15 @@ final class TelemetryGraphQl {
         RuntimeWiring.newRuntimeWiring()
             .scalar(DateTimeScalar.INSTANCE)
             .scalar(jsonValue)
+            // The observed catalog's fields. TelemetryQuery.catalog only admits the administrator
+            // here: a fetcher of it wired below (the catalog in force's) takes its place.
+            .type("TelemetryQuery", type -> type.dataFetcher("catalog", observedCatalog::catalog))
+            .type(
+                "EventCatalog",
+                type ->
+                    type.dataFetcher("observed", observedCatalog::observed)
+                        .dataFetcher("draft", observedCatalog::draft)
+                        .dataFetcher("counters", observedCatalog::counters))
             .type("Query", type -> type.dataFetcher("telemetry", env -> NAMESPACE))
             .type(
                 "Mutation",

@@ -3,6 +3,8 @@ package dev.tally.recordevent;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tally.catalog.CatalogRules;
+import dev.tally.catalog.CatalogSource;
 import dev.tally.event.Actor;
 import dev.tally.event.EventBuilder;
 import dev.tally.json.Json;
@@ -72,23 +74,24 @@ class ClientMutationDifferentialTest {
             Caller.user(check.userId()),
             PrivacySignals.NONE,
             check.flags());
+    Redactor redactor =
+        new Redactor(
+            Redactor.Mode.ALLOWLISTED_ONLY,
+            SensitiveMetadataAllowlist.builtIn()
+                .with(SensitiveMetadataAllowlist.parseEntries("myFeature::saved::path")));
     EventRecorder recorder =
         new EventRecorder(
             new EventBuilder(clock, "5.3.0"),
             flags,
-            new TeeStore(
-                db.dataSource(),
-                new Redactor(
-                    Redactor.Mode.ALLOWLISTED_ONLY,
-                    SensitiveMetadataAllowlist.builtIn()
-                        .with(SensitiveMetadataAllowlist.parseEntries("myFeature::saved::path")))),
+            new TeeStore(db.dataSource(), redactor),
             new RecordingLimits(MAX_EVENTS, 2048, 512));
     CallerLimits limits = new CallerLimits(RateLimitConfig.OFF, clock);
     this.clientMutation = new ClientMutation(recorder, limits);
     this.engine =
         new TelemetryGraphQl(
             recorder,
-            AdminStores.of(db.dataSource(), flags, clock),
+            AdminStores.of(
+                db.dataSource(), flags, clock, CatalogSource.fixed(CatalogRules.none(redactor))),
             limits,
             OperationLimits.DEFAULTS);
   }
