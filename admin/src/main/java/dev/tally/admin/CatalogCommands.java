@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import javax.sql.DataSource;
 
 /**
@@ -41,28 +42,30 @@ final class CatalogCommands {
 
   private CatalogCommands() {}
 
-  static final String SYNOPSIS =
-      "catalog diff FILE [--days N] [--format text|json] | apply FILE [--days N] | release";
+  /** The catalog commands this class runs, on the instance database. */
+  static final Set<String> ACTIONS = Set.of("diff", "apply", "release");
 
+  /** Follows {@link CatalogFileCommands#SYNOPSIS} in the catalog command's usage. */
+  static final String SYNOPSIS =
+      "diff FILE [--days N] [--format text|json] | apply FILE [--days N] | release";
+
+  /** Follows {@link CatalogFileCommands#DESCRIPTION}. */
   static final String DESCRIPTION =
       """
-      The event catalog, kept as a file in git (YAML or JSON; see the README, Event catalog):
-        diff FILE     the replay preview: the file run against the events the instance stored
-                      over the last N days (30; at most 366) beside the version in force: per
-                      event name, the events newly exported and newly held, the private keys
-                      newly leaving or withheld, with counts and sample event IDs; and what
-                      changed in the file. --format json prints it as the API answers it.
-        apply FILE    stores the file as the new version in force (who: tally-admin:<os user>,
-                      when, and its diff), prints the version, the diff and how many held events
-                      it released: queued for export, redacted by its rules (events of users who
-                      opted out since stay local). Functions switch within seconds.
-        release       queues the held events the version in force no longer holds: finishes a
-                      release that stopped, or catches events held by a function that had not
-                      switched yet.
-      An invalid file is refused with its problems on standard error (exit 1). Releases write
-      an audit line (JSON, counts only) to standard error. The redaction rules come from
-      TELEMETRY_EXPORT_ALL_SENSITIVE_METADATA and TELEMETRY_SENSITIVE_METADATA_ALLOWLIST: set them
-      as the functions have them.""";
+      diff FILE is the replay preview: the file run against the events the instance stored
+      over the last N days (--days, 30; at most 366), beside the version in force. Per event
+      name: the events newly exported and newly held, the private and metadata keys newly
+      leaving or withheld, with counts and sample event IDs; and what changed in the file.
+      --format json prints it as the API answers it.
+      apply FILE stores the file as the new version in force (who: tally-admin:<os user>,
+      when, and its diff over --days), prints the version, the diff and how many held events
+      it released: queued for export, redacted by its rules; the events of users who opted
+      out since stay local. The functions switch to it within seconds.
+      release queues the held events the version in force no longer holds: it finishes a
+      release that stopped, or catches events held by a function that had not switched yet.
+      diff and apply refuse a file validate refuses, with its problems on standard error
+      (exit 1), and store nothing. A release writes an audit line (JSON, counts only) to
+      standard error.""";
 
   /** The parsed arguments of a command. */
   private record Arguments(String action, Path file, int days, boolean json) {}
@@ -91,7 +94,7 @@ final class CatalogCommands {
       }
       return new Arguments(action, null, DEFAULT_DAYS, false);
     }
-    if (!action.equals("diff") && !action.equals("apply")) {
+    if (!ACTIONS.contains(action)) {
       throw new IllegalArgumentException("");
     }
     Path file = null;

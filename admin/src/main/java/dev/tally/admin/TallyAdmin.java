@@ -37,6 +37,9 @@ import javax.sql.DataSource;
  * set-aside retry ID...|--all              export set-aside events again
  * set-aside discard ID...                  delete set-aside events for good
  * erase --user ID | --anonymous ID         erase one person's data; prints what was deleted
+ * catalog validate FILE [--previous FILE...]
+ *                                          check an event catalog file, offline (no database)
+ * catalog pull [--days N] [--output FILE]  write the observed catalog as a draft catalog file
  * catalog diff FILE [--days N] [--format text|json]
  *                                          the replay preview of a catalog file
  * catalog apply FILE [--days N]            apply a catalog file; releases held events it approves
@@ -123,7 +126,10 @@ public final class TallyAdmin {
               name them. Prints the counts, and writes one audit line (JSON, with the counts but
               not the person's ID) to standard error. Copies the gateway already published are
               not reached: see the README, Privacy."""),
-          new Command("catalog", CatalogCommands.SYNOPSIS, CatalogCommands.DESCRIPTION));
+          new Command(
+              "catalog",
+              CatalogFileCommands.SYNOPSIS + " | " + CatalogCommands.SYNOPSIS,
+              CatalogFileCommands.DESCRIPTION + "\n" + CatalogCommands.DESCRIPTION));
 
   private static final String USAGE = usage();
 
@@ -218,6 +224,13 @@ public final class TallyAdmin {
       Map<String, String> env,
       PrintStream out,
       PrintStream err) {
+    if (command.name().equals("catalog")
+        && (rest.isEmpty() || !CatalogCommands.ACTIONS.contains(rest.get(0)))) {
+      // validate needs no database; pull opens its own; diff, apply and release go on below.
+      return new CatalogFileCommands(
+              command.usage() + "\n(tally-admin help " + command.name() + " says more)", out, err)
+          .run(rest, env);
+    }
     DatabaseConfig config;
     try {
       config = DatabaseConfig.fromEnv(env);

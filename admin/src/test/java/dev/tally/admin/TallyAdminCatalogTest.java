@@ -60,6 +60,7 @@ class TallyAdminCatalogTest {
         - feature: chat
           action: sent
           status: approved
+          owner: chat-team
           privateMetadata:
             model: {export: true, justification: which models are used}
       """;
@@ -237,12 +238,14 @@ class TallyAdminCatalogTest {
             new String[] {"catalog", "apply", v1, v1},
             new String[] {"catalog", "release", "now"})) {
       assertEquals(2, run(args), String.join(" ", args));
-      assertTrue(err().contains("usage: tally-admin [--verbose] catalog diff FILE"), err());
+      assertTrue(err().contains("usage: tally-admin [--verbose] catalog validate FILE"), err());
+      assertTrue(err().contains(" | diff FILE [--days N] [--format text|json] | apply"), err());
     }
     assertEquals(0, db.queryLong("SELECT count(*) FROM event_catalog_versions"));
 
     assertEquals(0, run("help", "catalog"));
-    assertTrue(out().contains("diff FILE     the replay preview"), out());
+    assertTrue(out().contains("diff FILE is the replay preview"), out());
+    assertTrue(out().contains("validate FILE checks a catalog file"), out());
     assertFalse(out().contains("\t"), out());
   }
 }

@@ -1,16 +1,39 @@
 package dev.tally.catalogfile;
 
 import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 import dev.tally.catalog.Catalog;
 import dev.tally.catalog.InvalidCatalogException;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 
-/** Reads catalog files: YAML, or JSON (which YAML reads too). */
+/**
+ * Reads catalog files (YAML, or JSON, which YAML reads too) and checks them: against the published
+ * JSON Schema ({@link #schema}), then against the rules the schema cannot express ({@link
+ * CatalogValidator}).
+ */
 public final class CatalogFiles {
-  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+  /**
+   * YAML as a catalog reads it: a key given twice is an error, not the last one silently, and only
+   * {@code true} and {@code false} are booleans ({@code off}, a policy mode, stays text, as in YAML
+   * 1.2).
+   */
+  private static final ObjectMapper YAML =
+      new ObjectMapper(
+              YAMLFactory.builder()
+                  .enable(
+                      YAMLParser.Feature.PARSE_BOOLEAN_LIKE_WORDS_AS_STRINGS,
+                      YAMLParser.Feature.EMPTY_STRING_AS_NULL)
+                  .build())
+          .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
   private CatalogFiles() {}
 
@@ -46,11 +69,37 @@ public final class CatalogFiles {
    * @param previous the catalogs applied before, oldest first; empty for none
    */
   public static Checked check(String text, List<Catalog> previous) {
+    Object values;
     try {
-      return new Checked(read(text), List.of());
+      values = values(text);
     } catch (InvalidCatalogException e) {
       return new Checked(null, e.problems());
     }
+    // The schema's findings, then the rules' on what was read: both name a problem they share
+    // in the same words, so that it is reported once.
+    Set<String> problems = new LinkedHashSet<>(CatalogSchema.get().problems(tree(values)));
+    Catalog catalog;
+    try {
+      catalog = Catalog.fromJson(values);
+    } catch (InvalidCatalogException e) {
+      if (problems.isEmpty()) {
+        // What the schema cannot say: a whole number written 1.0, a day that no month has.
+        problems.addAll(e.problems());
+      }
+      return new Checked(null, List.copyOf(problems));
+    }
+    problems.addAll(CatalogValidator.problems(catalog, previous));
+    return new Checked(catalog, List.copyOf(problems));
+  }
+
+  /** The published JSON Schema of catalog files (draft 2020-12), as its text. */
+  public static String schema() {
+    return CatalogSchema.get().document().toPrettyString();
+  }
+
+  /** Plain JSON values as the schema validator reads them. */
+  static JsonNode tree(Object values) {
+    return YAML.valueToTree(values);
   }
 
   /**
@@ -62,14 +111,43 @@ public final class CatalogFiles {
     if (text == null || text.isBlank()) {
       throw new InvalidCatalogException(List.of("the document is empty"));
     }
+    JsonNode document;
     try {
-      return YAML.readValue(text, Object.class);
+      document = YAML.readTree(text);
     } catch (JacksonException e) {
+      JsonLocation at = e.getLocation();
       throw new InvalidCatalogException(
-          List.of("the document is not YAML or JSON: " + e.getOriginalMessage()));
+          List.of(
+              "the document is not YAML or JSON"
+                  + (at == null || at.getLineNr() < 1 ? "" : " (line " + at.getLineNr() + ")")
+                  + ": "
+                  + oneLine(e.getOriginalMessage())));
     } catch (IOException e) {
       throw new InvalidCatalogException(
           List.of("the document is not YAML or JSON: " + e.getMessage()));
     }
+    if (document == null || document.isMissingNode() || document.isNull()) {
+      // Comments only, or a lone null.
+      throw new InvalidCatalogException(List.of("the document is empty"));
+    }
+    try {
+      return YAML.treeToValue(document, Object.class);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot convert a parsed document to plain values", e);
+    }
+  }
+
+  /**
+   * A parser's message on one line: YAML's quote the lines around the mistake, indented, below what
+   * it was doing and what it found.
+   */
+  private static String oneLine(String message) {
+    List<String> lines = new ArrayList<>();
+    for (String line : message.split("\\R")) {
+      if (!line.isBlank() && !Character.isWhitespace(line.charAt(0))) {
+        lines.add(line.strip());
+      }
+    }
+    return String.join(": ", lines);
   }
 }

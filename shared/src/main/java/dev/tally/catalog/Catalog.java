@@ -62,12 +62,18 @@ public record Catalog(Policy policy, List<CatalogEntry> entries) {
         return NONE;
       }
       known("the document", root, List.of("$schema", "policy", "events"));
+      text("$schema", root.get("$schema"));
       Policy policy = policy(root.get("policy"));
       List<CatalogEntry> entries = new ArrayList<>();
       Object events = root.get("events");
       if (events != null) {
         if (events instanceof List<?> list) {
           for (int i = 0; i < list.size(); i++) {
+            if (list.get(i) == null) {
+              // An empty item ("-" alone in YAML) is a mistake, not an entry to skip silently.
+              problems.add("events[" + i + "]: must be an object (keys and values), got nothing");
+              continue;
+            }
             CatalogEntry entry = entry("events[" + i + "]", list.get(i));
             if (entry != null) {
               entries.add(entry);

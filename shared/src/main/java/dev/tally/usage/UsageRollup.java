@@ -1,5 +1,6 @@
 package dev.tally.usage;
 
+import dev.tally.event.TextBounds;
 import dev.tally.log.JsonLog;
 import dev.tally.store.Jdbc;
 import dev.tally.store.StoreException;
@@ -16,7 +17,10 @@ import javax.sql.DataSource;
 /**
  * Keeps the rollups of {@code event_logs} up to date, counting each row exactly once: events per
  * day, feature, action and client ({@code event_usage_daily}), and the last day each user recorded
- * each event ({@code event_usage_users}) and anything ({@code event_usage_last_seen}).
+ * each event ({@code event_usage_users}) and anything ({@code event_usage_last_seen}); and the
+ * observed event catalog, in the same statement: the keys each V2 event name carried ({@code
+ * event_catalog_keys}) and what the catalog did or would do to events and keys per day ({@code
+ * event_catalog_outcomes}), read by {@code dev.tally.catalogstore.ObservedCatalog}.
  *
  * <p>Rows are counted in order of their {@code id}, and {@code rolled_up_to} says how far. An id is
  * handed out when a row is inserted, not when its transaction commits, so a row with a lower id can
@@ -54,6 +58,25 @@ public final class UsageRollup {
    */
   static final int MAX_ANONYMOUS_ID_BYTES = 256;
 
+  /**
+   * The longest key the observed catalog keeps ({@code event_catalog_keys}, {@code
+   * event_catalog_outcomes}), in characters: a billing {@code product:category} of two values of
+   * {@link dev.tally.event.TextBounds#BILLING_BYTES} and the colon, which is longer than any
+   * metadata key the door accepts ({@link dev.tally.event.EventLimits#KEY_BYTES_CEILING}). With the
+   * feature and action cut to {@link #MAX_KEY_CHARS}, a key of the catalog's tables takes at most
+   * about 2.1 KB. A longer key, written into {@code event_logs} directly, is cut as the usage
+   * rollups cut their values.
+   */
+  static final int MAX_CATALOG_KEY_CHARS = 2 * TextBounds.BILLING_BYTES + 1;
+
+  /**
+   * Counts one chunk of rows into every rollup. The usage rollups count every row; the observed
+   * catalog only V2 events (legacy rows have no feature, and their arguments are any JSON): each
+   * numeric metadata key, private-metadata key and billing {@code product:category} per event name
+   * ({@code event_catalog_keys}), and what the catalog did or would do to each event and key per
+   * day ({@code event_catalog_outcomes}, from {@code event_logs.catalog_outcome}). A key counts
+   * once per event, even when two keys of an event are cut to the same.
+   */
   private static final String ROLL_UP =
       """
       WITH chunk AS MATERIALIZED (
@@ -71,8 +94,26 @@ public final class UsageRollup {
                            AND octet_length(anonymous_user_id) <= %4$d
                       THEN 'a:' || anonymous_user_id
                  END AS user_key,
+                 ARRAY(SELECT DISTINCT CASE WHEN length(k) > %5$d THEN left(k, %6$d) || '%3$s'
+                                            ELSE k END
+                       FROM jsonb_object_keys(metadata) AS k) AS metadata_keys,
+                 ARRAY(SELECT DISTINCT CASE WHEN length(k) > %5$d THEN left(k, %6$d) || '%3$s'
+                                            ELSE k END
+                       FROM jsonb_object_keys(private) AS k) AS private_keys,
+                 CASE WHEN length(billing) > %5$d THEN left(billing, %6$d) || '%3$s'
+                      ELSE billing END AS billing,
+                 catalog_outcome,
                  greatest(length(feature), length(action), length(client),
-                          length(client_version)) > %1$d AS cut,
+                          length(client_version)) > %1$d
+                     OR length(billing) > %5$d
+                     OR EXISTS (SELECT FROM jsonb_object_keys(metadata) AS k
+                                WHERE length(k) > %5$d)
+                     OR EXISTS (SELECT FROM jsonb_object_keys(private) AS k
+                                WHERE length(k) > %5$d)
+                     OR EXISTS (SELECT FROM jsonb_object_keys(outcome_metadata) AS k
+                                WHERE length(k) > %5$d)
+                     OR EXISTS (SELECT FROM jsonb_object_keys(outcome_private) AS k
+                                WHERE length(k) > %5$d) AS cut,
                  user_id IS NULL AND octet_length(anonymous_user_id) > %4$d AS unnamed
           FROM (
               SELECT (timestamp AT TIME ZONE 'UTC')::date AS day,
@@ -82,7 +123,21 @@ public final class UsageRollup {
                      CASE WHEN client IS NOT NULL AND length(client) > length(source) + 1
                           THEN substr(client, length(source) + 2) ELSE '' END AS client_version,
                      user_id,
-                     anonymous_user_id
+                     anonymous_user_id,
+                     -- The observed catalog's: V2 events only.
+                     CASE WHEN feature IS NOT NULL AND jsonb_typeof(public_argument) = 'object'
+                          THEN public_argument END AS metadata,
+                     CASE WHEN feature IS NOT NULL AND jsonb_typeof(argument) = 'object'
+                          THEN argument END AS private,
+                     CASE WHEN feature IS NOT NULL THEN billing_product_category END AS billing,
+                     CASE WHEN feature IS NOT NULL AND jsonb_typeof(catalog_outcome) = 'object'
+                          THEN catalog_outcome END AS catalog_outcome,
+                     CASE WHEN feature IS NOT NULL
+                               AND jsonb_typeof(catalog_outcome -> 'metadata') = 'object'
+                          THEN catalog_outcome -> 'metadata' END AS outcome_metadata,
+                     CASE WHEN feature IS NOT NULL
+                               AND jsonb_typeof(catalog_outcome -> 'private') = 'object'
+                          THEN catalog_outcome -> 'private' END AS outcome_private
               FROM event_logs
               WHERE id > ? AND id <= ?) AS recorded),
       counts AS (
@@ -101,10 +156,62 @@ public final class UsageRollup {
           INSERT INTO event_usage_last_seen AS s (user_key, last_day)
           SELECT user_key, max(day) FROM chunk WHERE user_key IS NOT NULL GROUP BY user_key
           ON CONFLICT (user_key)
-          DO UPDATE SET last_day = excluded.last_day WHERE excluded.last_day > s.last_day)
+          DO UPDATE SET last_day = excluded.last_day WHERE excluded.last_day > s.last_day),
+      catalog_keys AS (
+          INSERT INTO event_catalog_keys AS k (feature, action, kind, key, events, first_day,
+                                               last_day)
+          SELECT feature, action, kind, key, count(*), min(day), max(day)
+          FROM (
+              SELECT day, feature, action, 'metadata' AS kind, key
+              FROM chunk, unnest(metadata_keys) AS key
+              UNION ALL
+              SELECT day, feature, action, 'private', key
+              FROM chunk, unnest(private_keys) AS key
+              UNION ALL
+              SELECT day, feature, action, 'billing', billing
+              FROM chunk WHERE billing IS NOT NULL) AS carried
+          GROUP BY feature, action, kind, key
+          ON CONFLICT (feature, action, kind, key)
+          DO UPDATE SET events = k.events + excluded.events,
+                        first_day = least(k.first_day, excluded.first_day),
+                        last_day = greatest(k.last_day, excluded.last_day)),
+      catalog_outcomes AS (
+          INSERT INTO event_catalog_outcomes AS o (day, feature, action, kind, key, outcome, events)
+          SELECT day, feature, action, kind, key, outcome, count(*)
+          FROM (
+              SELECT day, feature, action, 'event' AS kind, '' AS key,
+                     catalog_outcome ->> 'event' AS outcome
+              FROM chunk WHERE catalog_outcome ->> 'event' IN ('held', 'would_hold')
+              UNION ALL
+              SELECT day, feature, action, kind, key, outcome
+              FROM chunk, LATERAL (
+                  SELECT DISTINCT kind,
+                         CASE WHEN length(key) > %5$d THEN left(key, %6$d) || '%3$s'
+                              ELSE key END AS key,
+                         value AS outcome
+                  FROM (SELECT 'metadata' AS kind, key, value
+                        FROM jsonb_each_text(CASE WHEN jsonb_typeof(catalog_outcome -> 'metadata')
+                                                       = 'object'
+                                                  THEN catalog_outcome -> 'metadata' END)
+                        UNION ALL
+                        SELECT 'private', key, value
+                        FROM jsonb_each_text(CASE WHEN jsonb_typeof(catalog_outcome -> 'private')
+                                                       = 'object'
+                                                  THEN catalog_outcome -> 'private' END))
+                       AS keys
+                  WHERE value IN ('dropped', 'would_drop')) AS outcomes) AS counted
+          GROUP BY day, feature, action, kind, key, outcome
+          ON CONFLICT (day, feature, action, kind, key, outcome)
+          DO UPDATE SET events = o.events + excluded.events)
       SELECT count(*), count(*) FILTER (WHERE cut), count(*) FILTER (WHERE unnamed) FROM chunk
       """
-          .formatted(MAX_KEY_CHARS, MAX_KEY_CHARS - 1, CUT, MAX_ANONYMOUS_ID_BYTES);
+          .formatted(
+              MAX_KEY_CHARS,
+              MAX_KEY_CHARS - 1,
+              CUT,
+              MAX_ANONYMOUS_ID_BYTES,
+              MAX_CATALOG_KEY_CHARS,
+              MAX_CATALOG_KEY_CHARS - 1);
 
   private final DataSource dataSource;
   private final Clock clock;

@@ -2,9 +2,9 @@ package dev.tally.recordevent;
 
 import dev.tally.catalogstore.CatalogApply;
 import dev.tally.catalogstore.LiveCatalog;
+import dev.tally.catalogstore.ObservedCatalog;
 import dev.tally.privacy.Erasure;
 import dev.tally.privacy.ExportOptOut;
-import dev.tally.redact.Redactor;
 import dev.tally.store.EventLogs;
 import dev.tally.store.ExportQueue;
 import dev.tally.store.ExportRuns;
@@ -27,21 +27,17 @@ record AdminStores(
     UsageQueries usage,
     Erasure erasure,
     ExportOptOut optOut,
+    ObservedCatalog observedCatalog,
+    LiveCatalog catalogInForce,
     CatalogApply catalog,
-    LiveCatalog liveCatalog,
     Clock clock) {
 
   /**
-   * @param redactor the instance's redaction rules, which the catalog's rules add to
-   * @param liveCatalog the catalog this instance records by: a version it applies is installed
-   *     there at once
+   * @param catalogInForce the catalog in force, as recording reads it: the observed catalog is
+   *     judged by it, and a version applied through this instance is installed there at once
    */
   static AdminStores of(
-      DataSource dataSource,
-      FeatureFlags flags,
-      Clock clock,
-      Redactor redactor,
-      LiveCatalog liveCatalog) {
+      DataSource dataSource, FeatureFlags flags, Clock clock, LiveCatalog catalogInForce) {
     return new AdminStores(
         new ExportQueue(dataSource, clock),
         new ExportRuns(dataSource),
@@ -51,8 +47,9 @@ record AdminStores(
         new UsageQueries(dataSource),
         new Erasure(dataSource, clock),
         new ExportOptOut(dataSource),
-        new CatalogApply(dataSource, clock, redactor),
-        liveCatalog,
+        new ObservedCatalog(dataSource, new UsageRollup(dataSource, clock), clock),
+        catalogInForce,
+        new CatalogApply(dataSource, clock, catalogInForce.redactor()),
         clock);
   }
 }

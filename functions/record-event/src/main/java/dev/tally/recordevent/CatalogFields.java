@@ -206,7 +206,7 @@ final class CatalogFields {
                 appliedBy,
                 days(env),
                 CHECK,
-                rules -> stores.liveCatalog().applied(rules.version(), rules.catalog()));
+                rules -> stores.catalogInForce().applied(rules.version(), rules.catalog()));
     Map<String, Object> answer = new LinkedHashMap<>();
     answer.put("version", count(done.version()));
     answer.put("diff", diff(done.diff()));

@@ -80,7 +80,7 @@ final class RecordEventService {
             () ->
                 new TelemetryGraphQl(
                     recorder,
-                    AdminStores.of(dataSource, featureFlags, clock, redactor, catalog),
+                    AdminStores.of(dataSource, featureFlags, clock, catalog),
                     limits,
                     config.operationLimits()));
   }

@@ -50,6 +50,7 @@ final class TelemetryGraphQl {
   private final PrivacyFields privacy;
   private final CatalogFields catalog;
   private final LegacyFields legacy = new LegacyFields();
+  private final ObservedCatalogFields observedCatalog;
   private final GraphQL graphQl;
 
   TelemetryGraphQl(
@@ -60,6 +61,7 @@ final class TelemetryGraphQl {
     this.recorder = recorder;
     this.limits = limits;
     AdminGate gate = new AdminGate(limits);
+    this.observedCatalog = new ObservedCatalogFields(stores, gate);
     this.admin = new AdminFields(stores.queue(), gate);
     this.usage = new UsageFields(stores, gate);
     this.export = new ExportStatusFields(stores, gate);
@@ -142,7 +144,11 @@ final class TelemetryGraphQl {
                         .dataFetcher("entries", catalog::entries)
                         .dataFetcher("versions", catalog::versions)
                         .dataFetcher("validate", catalog::validate)
-                        .dataFetcher("diff", catalog::diff))
+                        .dataFetcher("diff", catalog::diff)
+                        // The observed catalog's fields.
+                        .dataFetcher("observed", observedCatalog::observed)
+                        .dataFetcher("draft", observedCatalog::draft)
+                        .dataFetcher("counters", observedCatalog::counters))
             .build();
     return new SchemaGenerator().makeExecutableSchema(new SchemaParser().parse(sdl), wiring);
   }

@@ -87,7 +87,7 @@ class CatalogApplyIT {
         # hold what is not planned
         policy: {unplannedEvents: hold}
         events:
-          - {feature: chat, action: sent, status: proposed}
+          - {feature: chat, action: sent, status: proposed, owner: chat-team}
         """;
     JsonNode refused = graphQl(userToken, APPLY, Map.of("document", v1));
     assertEquals("FORBIDDEN", refused.at("/errors/0/extensions/code").asText(), refused.toString());

@@ -90,11 +90,7 @@ class ClientMutationDifferentialTest {
         new TelemetryGraphQl(
             recorder,
             AdminStores.of(
-                db.dataSource(),
-                flags,
-                clock,
-                redactor,
-                new LiveCatalog(db.dataSource(), redactor, clock)),
+                db.dataSource(), flags, clock, new LiveCatalog(db.dataSource(), redactor, clock)),
             limits,
             OperationLimits.DEFAULTS);
   }
