@@ -80,7 +80,7 @@ final class CatalogFileCommands {
   /** Runs {@code catalog ARGS}; returns the exit code: 0 done, 1 failed, 2 wrong usage. */
   int run(List<String> args, Map<String, String> env) {
     if (args.isEmpty()) {
-      return wrongUsage("say what to do: validate or pull");
+      return wrongUsage("say what to do: validate, pull, diff, apply or release");
     }
     List<String> rest = args.subList(1, args.size());
     return switch (args.get(0)) {

@@ -40,6 +40,10 @@ import javax.sql.DataSource;
  * catalog validate FILE [--previous FILE...]
  *                                          check an event catalog file, offline (no database)
  * catalog pull [--days N] [--output FILE]  write the observed catalog as a draft catalog file
+ * catalog diff FILE [--days N] [--format text|json]
+ *                                          the replay preview of a catalog file
+ * catalog apply FILE [--days N]            apply a catalog file; releases held events it approves
+ * catalog release                          release the held events the version in force approves
  * </pre>
  *
  * <p>Quiet by default: standard output holds what the command was asked for, standard error its
@@ -122,7 +126,10 @@ public final class TallyAdmin {
               name them. Prints the counts, and writes one audit line (JSON, with the counts but
               not the person's ID) to standard error. Copies the gateway already published are
               not reached: see the README, Privacy."""),
-          new Command("catalog", CatalogFileCommands.SYNOPSIS, CatalogFileCommands.DESCRIPTION));
+          new Command(
+              "catalog",
+              CatalogFileCommands.SYNOPSIS + " | " + CatalogCommands.SYNOPSIS,
+              CatalogFileCommands.DESCRIPTION + "\n" + CatalogCommands.DESCRIPTION));
 
   private static final String USAGE = usage();
 
@@ -217,8 +224,9 @@ public final class TallyAdmin {
       Map<String, String> env,
       PrintStream out,
       PrintStream err) {
-    if (command.name().equals("catalog")) {
-      // validate needs no database; pull opens its own.
+    if (command.name().equals("catalog")
+        && (rest.isEmpty() || !CatalogCommands.ACTIONS.contains(rest.get(0)))) {
+      // validate needs no database; pull opens its own; diff, apply and release go on below.
       return new CatalogFileCommands(
               command.usage() + "\n(tally-admin help " + command.name() + " says more)", out, err)
           .run(rest, env);
@@ -290,6 +298,9 @@ public final class TallyAdmin {
         case "erase" -> {
           return erase(rest, dataSource, out, err);
         }
+        case "catalog" -> {
+          return CatalogCommands.run(rest, dataSource, env, out, err);
+        }
         default -> throw new IllegalStateException("no code for command " + command.name());
       }
     } catch (RuntimeException e) {
@@ -354,6 +365,9 @@ public final class TallyAdmin {
           return "name the person: the ID must not be blank";
         }
         return args.get(0).equals("--user") ? userId(args.get(1)) : null;
+      }
+      case "catalog" -> {
+        return CatalogCommands.checkArguments(args);
       }
       default -> {
         return null;

@@ -79,6 +79,11 @@ public final class LiveCatalog implements CatalogSource {
     this.interval = interval;
   }
 
+  /** The redaction rules every version's rules add to. */
+  public Redactor redactor() {
+    return redactor;
+  }
+
   @Override
   public CatalogRules current() {
     Snapshot current = snapshot.get();

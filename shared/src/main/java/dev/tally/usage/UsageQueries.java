@@ -135,4 +135,31 @@ public final class UsageQueries {
         to,
         limit);
   }
+
+  /**
+   * An event name's use.
+   *
+   * @param events its events from the day asked on
+   * @param lastDay the last day one was recorded, whenever that was
+   */
+  public record NameUsage(String feature, String action, long events, LocalDate lastDay) {}
+
+  /**
+   * Every feature and action pair the rollups counted, with its events from {@code from} on and the
+   * last day it was recorded: what the catalog's entries show as their volume and last seen.
+   */
+  public List<NameUsage> eventNames(LocalDate from) {
+    return Jdbc.query(
+        dataSource,
+        "read the events per name",
+        "SELECT feature, action, coalesce(sum(events) FILTER (WHERE day >= ?), 0), max(day)"
+            + " FROM event_usage_daily GROUP BY feature, action",
+        row ->
+            new NameUsage(
+                row.getString(1),
+                row.getString(2),
+                row.getLong(3),
+                row.getObject(4, LocalDate.class)),
+        from);
+  }
 }

@@ -1,6 +1,7 @@
 package dev.tally.recordevent;
 
-import dev.tally.catalog.CatalogSource;
+import dev.tally.catalogstore.CatalogApply;
+import dev.tally.catalogstore.LiveCatalog;
 import dev.tally.catalogstore.ObservedCatalog;
 import dev.tally.privacy.Erasure;
 import dev.tally.privacy.ExportOptOut;
@@ -27,14 +28,16 @@ record AdminStores(
     Erasure erasure,
     ExportOptOut optOut,
     ObservedCatalog observedCatalog,
-    CatalogSource catalogInForce,
+    LiveCatalog catalogInForce,
+    CatalogApply catalog,
     Clock clock) {
 
   /**
-   * @param catalogInForce the catalog in force, as recording reads it
+   * @param catalogInForce the catalog in force, as recording reads it: the observed catalog is
+   *     judged by it, and a version applied through this instance is installed there at once
    */
   static AdminStores of(
-      DataSource dataSource, FeatureFlags flags, Clock clock, CatalogSource catalogInForce) {
+      DataSource dataSource, FeatureFlags flags, Clock clock, LiveCatalog catalogInForce) {
     return new AdminStores(
         new ExportQueue(dataSource, clock),
         new ExportRuns(dataSource),
@@ -46,6 +49,7 @@ record AdminStores(
         new ExportOptOut(dataSource),
         new ObservedCatalog(dataSource, new UsageRollup(dataSource, clock), clock),
         catalogInForce,
+        new CatalogApply(dataSource, clock, catalogInForce.redactor()),
         clock);
   }
 }

@@ -1,5 +1,6 @@
 package dev.tally.recordevent;
 
+import dev.tally.catalog.InvalidCatalogException;
 import dev.tally.event.InvalidEventException;
 import dev.tally.event.LimitExceededException;
 import dev.tally.log.JsonLog;
@@ -31,10 +32,16 @@ final class ErrorMapper implements DataFetcherExceptionHandler {
     if (exception instanceof RateLimitedException limited) {
       state.retryAfter(limited.retryAfterSeconds());
     }
+    Map<String, Object> extensions = new LinkedHashMap<>();
+    extensions.put("code", failure.code());
+    if (exception instanceof InvalidCatalogException invalid) {
+      // Each problem on its own, as where: what to fix, for a CI job to print.
+      extensions.put("problems", invalid.problems());
+    }
     GraphQLError error =
         GraphqlErrorBuilder.newError(parameters.getDataFetchingEnvironment())
             .message(failure.message())
-            .extensions(Map.of("code", failure.code()))
+            .extensions(extensions)
             .build();
     return CompletableFuture.completedFuture(
         DataFetcherExceptionHandlerResult.newResult().error(error).build());
@@ -49,6 +56,13 @@ final class ErrorMapper implements DataFetcherExceptionHandler {
   static Failure failure(Throwable exception) {
     if (exception instanceof InvalidEventException) {
       return new Failure(exception.getMessage(), "INVALID_EVENT", 200, "invalid");
+    }
+    if (exception instanceof InvalidCatalogException) {
+      return new Failure(
+          "the catalog file cannot be applied: " + exception.getMessage(),
+          "INVALID_CATALOG",
+          200,
+          "invalid");
     }
     if (exception instanceof LimitExceededException limit) {
       return new Failure(

@@ -45,18 +45,6 @@ final class ObservedCatalogFields {
     this.gate = gate;
   }
 
-  /**
-   * {@code TelemetryQuery.catalog}: admits a site admin; the fields below read what they need.
-   *
-   * <p>TODO(merge): {@code CatalogFields} (issue-26-apply) answers this field with the version in
-   * force, wired after this one, which it replaces; the fields of this class do not read their
-   * source.
-   */
-  Object catalog(DataFetchingEnvironment env) {
-    gate.admit(env, "catalog");
-    return Map.of();
-  }
-
   Object observed(DataFetchingEnvironment env) {
     gate.admit(env, "catalog.observed");
     int days = days(env);

@@ -48,6 +48,7 @@ final class TelemetryGraphQl {
   private final ExportStatusFields export;
   private final RecordedEventField recordedEvent;
   private final PrivacyFields privacy;
+  private final CatalogFields catalog;
   private final LegacyFields legacy = new LegacyFields();
   private final ObservedCatalogFields observedCatalog;
   private final GraphQL graphQl;
@@ -66,6 +67,7 @@ final class TelemetryGraphQl {
     this.export = new ExportStatusFields(stores, gate);
     this.recordedEvent = new RecordedEventField(stores, gate);
     this.privacy = new PrivacyFields(stores, gate);
+    this.catalog = new CatalogFields(stores, gate);
     GraphQLSchema schema = schema();
     this.graphQl =
         GraphQL.newGraphQL(schema)
@@ -90,15 +92,6 @@ final class TelemetryGraphQl {
         RuntimeWiring.newRuntimeWiring()
             .scalar(DateTimeScalar.INSTANCE)
             .scalar(jsonValue)
-            // The observed catalog's fields. TelemetryQuery.catalog only admits the administrator
-            // here: a fetcher of it wired below (the catalog in force's) takes its place.
-            .type("TelemetryQuery", type -> type.dataFetcher("catalog", observedCatalog::catalog))
-            .type(
-                "EventCatalog",
-                type ->
-                    type.dataFetcher("observed", observedCatalog::observed)
-                        .dataFetcher("draft", observedCatalog::draft)
-                        .dataFetcher("counters", observedCatalog::counters))
             .type("Query", type -> type.dataFetcher("telemetry", env -> NAMESPACE))
             .type(
                 "Mutation",
@@ -116,7 +109,8 @@ final class TelemetryGraphQl {
                         .dataFetcher("discardSetAsideEvents", admin::discardSetAsideEvents)
                         .dataFetcher("setExportEnabled", export::setExportEnabled)
                         .dataFetcher("setExportOptOut", privacy::setExportOptOut)
-                        .dataFetcher("erasePersonalData", privacy::erasePersonalData))
+                        .dataFetcher("erasePersonalData", privacy::erasePersonalData)
+                        .dataFetcher("applyCatalog", catalog::applyCatalog))
             .type(
                 "TelemetryQuery",
                 type ->
@@ -126,7 +120,8 @@ final class TelemetryGraphQl {
                         .dataFetcher("exportStatus", export::exportStatus)
                         .dataFetcher("recordedEvent", recordedEvent::recordedEvent)
                         .dataFetcher("recordedEvents", recordedEvent::recordedEvents)
-                        .dataFetcher("exportOptOut", privacy::exportOptOut))
+                        .dataFetcher("exportOptOut", privacy::exportOptOut)
+                        .dataFetcher("catalog", catalog::catalog))
             .type(
                 "UsageReport",
                 type ->
@@ -138,6 +133,22 @@ final class TelemetryGraphQl {
                         .dataFetcher("activeUsers", usage::activeUsers)
                         .dataFetcher("clients", usage::clients))
             .type("ExportStatus", type -> type.dataFetcher("recentRuns", export::recentRuns))
+            .type(
+                "EventCatalog",
+                type ->
+                    type.dataFetcher("version", catalog::version)
+                        .dataFetcher("appliedAt", catalog::appliedAt)
+                        .dataFetcher("appliedBy", catalog::appliedBy)
+                        .dataFetcher("source", catalog::source)
+                        .dataFetcher("policy", catalog::policy)
+                        .dataFetcher("entries", catalog::entries)
+                        .dataFetcher("versions", catalog::versions)
+                        .dataFetcher("validate", catalog::validate)
+                        .dataFetcher("diff", catalog::diff)
+                        // The observed catalog's fields.
+                        .dataFetcher("observed", observedCatalog::observed)
+                        .dataFetcher("draft", observedCatalog::draft)
+                        .dataFetcher("counters", observedCatalog::counters))
             .build();
     return new SchemaGenerator().makeExecutableSchema(new SchemaParser().parse(sdl), wiring);
   }

@@ -3,8 +3,7 @@ package dev.tally.recordevent;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.tally.catalog.CatalogRules;
-import dev.tally.catalog.CatalogSource;
+import dev.tally.catalogstore.LiveCatalog;
 import dev.tally.event.Actor;
 import dev.tally.event.EventBuilder;
 import dev.tally.json.Json;
@@ -91,7 +90,7 @@ class ClientMutationDifferentialTest {
         new TelemetryGraphQl(
             recorder,
             AdminStores.of(
-                db.dataSource(), flags, clock, CatalogSource.fixed(CatalogRules.none(redactor))),
+                db.dataSource(), flags, clock, new LiveCatalog(db.dataSource(), redactor, clock)),
             limits,
             OperationLimits.DEFAULTS);
   }
