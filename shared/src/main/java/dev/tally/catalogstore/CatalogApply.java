@@ -2,9 +2,11 @@ package dev.tally.catalogstore;
 
 import dev.tally.catalog.Catalog;
 import dev.tally.catalog.CatalogRules;
+import dev.tally.catalog.Policy;
 import dev.tally.log.JsonLog;
 import dev.tally.redact.Redactor;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,12 +27,35 @@ public final class CatalogApply {
   private final CatalogReplay replay;
   private final HeldEvents held;
   private final Redactor redactor;
+  private final Runnable settle;
+
+  /**
+   * How long after an apply every function instance has switched to the new version: a {@link
+   * LiveCatalog} reads the version in force at most every {@link LiveCatalog#REFRESH_INTERVAL}.
+   */
+  public static final Duration SETTLE = LiveCatalog.REFRESH_INTERVAL.plusSeconds(1);
 
   /**
    * @param redactor the instance's redaction rules (its allowlist, or exporting everything): what
    *     the catalog's rules add to, for the preview and for the released events' copies
    */
   public CatalogApply(DataSource dataSource, Clock clock, Redactor redactor) {
+    this(dataSource, clock, redactor, SETTLE);
+  }
+
+  /**
+   * @param settle how long an apply that ends a hold waits before it releases a second time: the
+   *     events other instances held under the version before, until they switched ({@link #SETTLE})
+   */
+  public CatalogApply(DataSource dataSource, Clock clock, Redactor redactor, Duration settle) {
+    this(dataSource, clock, redactor, () -> sleep(settle));
+  }
+
+  /**
+   * @param settle waits until every instance has switched to a version just applied
+   */
+  CatalogApply(DataSource dataSource, Clock clock, Redactor redactor, Runnable settle) {
+    this.settle = Objects.requireNonNull(settle, "settle");
     this.versions = new CatalogVersions(dataSource, clock);
     this.replay = new CatalogReplay(dataSource, clock);
     this.held = new HeldEvents(dataSource, versions);
@@ -119,12 +144,16 @@ public final class CatalogApply {
   public Applied apply(
       String source, String appliedBy, int days, Check check, Consumer<CatalogRules> inForce) {
     CatalogReplay.checkDays(days);
+    boolean[] holdBefore = {false};
     CatalogVersions.AppliedVersion applied =
         versions.apply(
             source,
             appliedBy,
             (connection, before) -> {
               Catalog candidate = check.check(source, before.catalogs());
+              holdBefore[0] =
+                  before.version() != 0
+                      && before.inForce().policy().unplannedEvents() == Policy.EventMode.HOLD;
               CatalogRules current =
                   before.version() == 0
                       ? CatalogRules.none(redactor)
@@ -134,6 +163,7 @@ public final class CatalogApply {
                   candidate, replay.preview(connection, current, next, days));
             });
     CatalogRules rules = applied.rules(redactor);
+    boolean heldBefore = holdBefore[0];
     Map<String, Object> fields = new LinkedHashMap<>();
     fields.put("version", applied.version());
     fields.put("appliedBy", appliedBy);
@@ -144,7 +174,17 @@ public final class CatalogApply {
     inForce.accept(rules);
     try {
       HeldEvents.Release release = held.release(rules);
-      return new Applied(applied, rules, release.released(), release.keptOptOut(), null);
+      long released = release.released();
+      long keptOptOut = release.keptOptOut();
+      if (heldBefore) {
+        // Another instance may still have held events under the version before, until its next
+        // read of the version in force: release once more when every instance has switched.
+        settle.run();
+        HeldEvents.Release late = held.release(rules);
+        released += late.released();
+        keptOptOut += late.keptOptOut();
+      }
+      return new Applied(applied, rules, released, keptOptOut, null);
     } catch (HeldEvents.ReleaseFailedException e) {
       JsonLog.error("catalog version applied, but releasing its held events stopped", e, fields);
       return new Applied(
@@ -161,5 +201,13 @@ public final class CatalogApply {
    */
   public HeldEvents.Release release() {
     return held.release(versions.rulesInForce(redactor));
+  }
+
+  private static void sleep(Duration duration) {
+    try {
+      Thread.sleep(duration.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }

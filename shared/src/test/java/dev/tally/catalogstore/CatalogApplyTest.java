@@ -37,7 +37,7 @@ class CatalogApplyTest {
 
   CatalogApplyTest(TestDatabase db) {
     this.stored = new StoredEvents(db, clock);
-    this.apply = new CatalogApply(db.dataSource(), clock, REDACTOR);
+    this.apply = new CatalogApply(db.dataSource(), clock, REDACTOR, () -> {});
   }
 
   @BeforeEach

@@ -65,7 +65,7 @@ class HeldEventsTest {
   HeldEventsTest(TestDatabase db) {
     this.db = db;
     this.stored = new StoredEvents(db, clock);
-    this.apply = new CatalogApply(db.dataSource(), clock, REDACTOR);
+    this.apply = new CatalogApply(db.dataSource(), clock, REDACTOR, () -> {});
   }
 
   @BeforeEach
@@ -158,6 +158,41 @@ class HeldEventsTest {
     assertTrue(queued().containsKey(late.get(0).getId()));
     assertEquals(0, apply.held().count());
     assertEquals(3, apply.versions().inForce().orElseThrow().released());
+  }
+
+  @Test
+  void apply_endingAHold_releasesAgainOnceEveryInstanceSwitched_whatOneStillOnTheOldVersionHeld() {
+    heldChat(Actor.user(2), 1);
+    // Another instance, still on v1 until its next read of the version in force, holds one more
+    // chat.sent event after v2 was stored and released.
+    List<Event> late = new ArrayList<>();
+    CatalogApply settling =
+        new CatalogApply(
+            db.dataSource(), clock, REDACTOR, () -> late.addAll(heldChat(Actor.user(3), 1)));
+
+    CatalogApply.Applied applied = settling.apply(V2, "user:1", 30, (t, p) -> catalog(t), r -> {});
+
+    assertEquals(1, late.size());
+    assertEquals(2, applied.released(), "the one held before, and the one held meanwhile");
+    assertNull(reason(late.get(0).getId()));
+    assertTrue(queued().containsKey(late.get(0).getId()));
+  }
+
+  @Test
+  void apply_afterAVersionThatHeldNothing_releasesOnce() {
+    apply.apply(V2, "user:1", 30, (t, p) -> catalog(t), r -> {});
+    String shadow = V2.replace("\"unplannedEvents\": \"hold\"", "\"unplannedEvents\": \"shadow\"");
+    apply.apply(shadow, "user:1", 30, (t, p) -> catalog(t), r -> {});
+    CatalogApply settling =
+        new CatalogApply(
+            db.dataSource(),
+            clock,
+            REDACTOR,
+            () -> {
+              throw new AssertionError("no instance could have held anything under shadow");
+            });
+
+    assertEquals(0, settling.apply(V2, "user:1", 30, (t, p) -> catalog(t), r -> {}).released());
   }
 
   @Test
