@@ -59,6 +59,7 @@ class LayoutTest {
             "dev.tally.gatewayfn.GatewayFunction",
             "dev.tally.exportfn.ExportFunction",
             "dev.tally.admin.TallyAdmin",
+            "dev.tally.catalogfile.CatalogFiles",
             "dev.tally.store.Jdbc",
             "dev.tally.testing.TestDatabase")) {
       assertTrue(MAIN.contain(function), function + " was not read");
@@ -98,7 +99,10 @@ class LayoutTest {
             "dev.tally.config..",
             "dev.tally.log..",
             "dev.tally.json..",
-            "dev.tally.runtime..")
+            "dev.tally.runtime..",
+            "dev.tally.catalog..",
+            "dev.tally.catalogstore..",
+            "dev.tally.catalogfile..")
         .should()
         .dependOnClassesThat()
         .resideInAnyPackage(

@@ -1,0 +1,450 @@
+package dev.tally.local;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tally.catalogstore.LiveCatalog;
+import dev.tally.testing.FunctionProcess;
+import dev.tally.testing.PubSubEmulator;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The event catalog's workflow on a fresh local stack, as a new user follows it in the README:
+ * record events of a few names, {@code catalog pull} drafts them, edit, {@code validate}, {@code
+ * diff}, apply with unplanned events in {@code shadow} and then {@code hold}, see the counters and
+ * the held events, then approve the held entry and watch its held events reach Pub/Sub while an
+ * opted-out user's stay local.
+ */
+class CatalogWorkflowIT {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Path ROOT = Path.of(System.getProperty("tally.root")).toAbsolutePath();
+
+  @TempDir static Path localDir;
+  @TempDir static Path work;
+
+  private static Map<String, String> environment;
+  private static Map<String, String> stack;
+  private static PubSubEmulator pubsub;
+
+  @BeforeAll
+  static void start() throws Exception {
+    environment = new LinkedHashMap<>();
+    environment.put("TALLY_LOCAL_DIR", localDir.toString());
+    for (String port :
+        List.of(
+            "RECORD_EVENT_PORT", "GATEWAY_PORT", "EXPORT_PORT", "PUBSUB_PORT", "POSTGRES_PORT")) {
+      environment.put(port, String.valueOf(FunctionProcess.freePort()));
+    }
+    environment.put("EXPORT_INTERVAL", "2s");
+    Result started = script("run-local.sh", "--detach", "--no-build");
+    assertEquals(0, started.exitCode(), started.output());
+    stack = EnvFile.read(localDir.resolve("env"));
+    pubsub =
+        PubSubEmulator.attach(stack.get("PUBSUB_EMULATOR_HOST"), stack.get("PUBSUB_PROJECT_ID"));
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    Result stopped = script("stop-local.sh");
+    assertEquals(0, stopped.exitCode(), stopped.output());
+  }
+
+  @Test
+  void pullEditValidateDiffShadowHoldApprove_releasesHeldEventsButNotAnOptedOutUsers()
+      throws Exception {
+    // 1. Events of two names leave as they do without a catalog.
+    String firstSearch = record(stack.get("ACCESS_TOKEN"), search());
+    record(stack.get("ACCESS_TOKEN"), docs());
+    awaitPublished(message -> eventId(message).equals(firstSearch));
+
+    // 2. catalog pull drafts every name seen, with the keys seen, as proposed entries.
+    Path draft = work.resolve("draft.yaml");
+    Result pulled = admin("catalog pull --output " + draft);
+    assertEquals(0, pulled.exitCode(), pulled.output());
+    String drafted = Files.readString(draft);
+    for (String expected :
+        List.of(
+            "feature: search.query",
+            "action: submitted",
+            "feature: docs.page",
+            "action: viewed",
+            "status: proposed",
+            "resultCount",
+            "language",
+            "query")) {
+      assertTrue(drafted.contains(expected), expected + " in the draft:\n" + drafted);
+    }
+    Result draftChecked = admin("catalog validate " + draft);
+    assertEquals(0, draftChecked.exitCode(), draftChecked.output());
+
+    // 3. An edit that exports a private key without saying why is refused offline.
+    Path careless = write("careless.yaml", catalog("shadow", "proposed", "export: true"));
+    Result refused = admin("catalog validate " + careless);
+    assertEquals(1, refused.exitCode(), refused.output());
+    assertTrue(refused.output().contains("justification"), refused.output());
+
+    // 4. The reviewed file: search approved, its language exported with a justification, the
+    // query withheld; docs.page only proposed; unplanned events counted (shadow).
+    Path shadow =
+        write(
+            "shadow.yaml",
+            catalog(
+                "shadow",
+                "proposed",
+                "export: true\n        justification: the editor language, one of a fixed list"));
+    Result validated = admin("catalog validate " + shadow);
+    assertEquals(0, validated.exitCode(), validated.output());
+    Result diff = admin("catalog diff " + shadow + " --format json");
+    assertEquals(0, diff.exitCode(), diff.output());
+    JsonNode preview = JSON.readTree(jsonPart(diff.output()));
+    JsonNode searchDiff = eventDiff(preview, "search.query", "submitted");
+    assertEquals(1, keyDiff(searchDiff, "language").path("newlyLeaving").asInt(), diff.output());
+    assertEquals(0, preview.path("newlyHeld").asInt(), diff.output());
+    Result applied = admin("catalog apply " + shadow);
+    assertEquals(0, applied.exitCode(), applied.output());
+    assertTrue(applied.output().contains("applied version 1 of the catalog"), applied.output());
+    awaitEveryInstanceSwitched();
+
+    // 5. From now on the language leaves, the query does not; docs.page still leaves, counted.
+    String secondSearch = record(stack.get("ACCESS_TOKEN"), search());
+    String countedDocs = record(stack.get("ACCESS_TOKEN"), docs());
+    List<PubSubEmulator.Message> published =
+        awaitPublished(message -> eventId(message).equals(secondSearch));
+    JsonNode searchEvent = event(published, secondSearch);
+    assertEquals(
+        "go", searchEvent.path("parameters").path("privateMetadata").path("language").asText());
+    assertTrue(
+        searchEvent.path("parameters").path("privateMetadata").path("query").isMissingNode());
+    awaitPublished(message -> eventId(message).equals(countedDocs));
+    assertTrue(
+        graphQl("{ telemetry { catalog { counters(days: 7) { wouldHold } } } }")
+                .path("data")
+                .path("telemetry")
+                .path("catalog")
+                .path("counters")
+                .findValues("wouldHold")
+                .stream()
+                .mapToInt(JsonNode::asInt)
+                .sum()
+            >= 1);
+
+    // 6. Hold: the preview says which stored events it would have kept; apply it.
+    Path hold =
+        write(
+            "hold.yaml",
+            catalog(
+                "hold",
+                "proposed",
+                "export: true\n        justification: the editor language, one of a fixed list"));
+    Result holdDiff = admin("catalog diff " + hold + " --format json");
+    assertEquals(0, holdDiff.exitCode(), holdDiff.output());
+    assertEquals(
+        2,
+        eventDiff(JSON.readTree(jsonPart(holdDiff.output())), "docs.page", "viewed")
+            .path("newlyHeld")
+            .asInt(),
+        holdDiff.output());
+    Result holding = admin("catalog apply " + hold);
+    assertEquals(0, holding.exitCode(), holding.output());
+    awaitEveryInstanceSwitched();
+
+    // 7. A held event stays on the instance; an opted-out user's event is kept local as before.
+    String optedOutToken = createToken(2);
+    HttpResponse<String> optOut =
+        post(
+            optedOutToken,
+            "{\"query\":\"mutation { telemetry { setExportOptOut(optOut: true) { alwaysNil } } }\"}");
+    assertEquals(200, optOut.statusCode(), optOut.body());
+    String held = record(stack.get("ACCESS_TOKEN"), docs());
+    String optedOut = record(optedOutToken, docs());
+    assertEquals("unplanned", keptLocalReason(held));
+    assertEquals("opt_out", keptLocalReason(optedOut));
+    assertFalse(queued(held));
+    JsonNode counters = graphQl("{ telemetry { catalog { counters(days: 7) { held } } } }");
+    assertTrue(
+        counters.findValues("held").stream().mapToInt(JsonNode::asInt).sum() >= 1,
+        counters.toString());
+
+    // 8. Approving docs.page releases the held event: it reaches Pub/Sub (watch-event.sh follows
+    // it there); the opted-out user's stays local.
+    Path approved =
+        write(
+            "approved.yaml",
+            catalog(
+                "hold",
+                "approved",
+                "export: true\n        justification: the editor language, one of a fixed list"));
+    Result release = admin("catalog apply " + approved);
+    assertEquals(0, release.exitCode(), release.output());
+    assertTrue(release.output().contains("released 1"), release.output());
+    Result watched = script("watch-event.sh", held);
+    assertEquals(0, watched.exitCode(), watched.output());
+    assertTrue(watched.output().contains("4. published to"), watched.output());
+    assertNull(keptLocalReason(held));
+    assertEquals("opt_out", keptLocalReason(optedOut));
+    assertFalse(queued(optedOut));
+  }
+
+  /**
+   * The bound the README gives for a version applied elsewhere (here by tally-admin) to reach
+   * record-event: its next request after {@link LiveCatalog#REFRESH_INTERVAL} reads it.
+   */
+  private static void awaitEveryInstanceSwitched() throws InterruptedException {
+    Thread.sleep(LiveCatalog.REFRESH_INTERVAL.plusMillis(500).toMillis());
+  }
+
+  /** A catalog file for the two names, as the user edits it. */
+  private static String catalog(String unplannedEvents, String docsStatus, String languageExport) {
+    return """
+        # yaml-language-server: $schema=../catalog/src/main/resources/dev/tally/catalogfile/catalog.schema.json
+        policy:
+          unplannedEvents: %s
+          unplannedMetadataKeys: off
+          unplannedPrivateKeys: drop
+        events:
+          - feature: search.query
+            action: submitted
+            status: approved
+            owner: search-team
+            description: A search was run.
+            metadata:
+              resultCount: {description: results shown}
+            privateMetadata:
+              language:
+                %s
+              query:
+                export: false
+          - feature: docs.page
+            action: viewed
+            status: %s
+            owner: docs-team
+            metadata:
+              scrollDepth: {}
+        """
+        .formatted(unplannedEvents, languageExport, docsStatus);
+  }
+
+  private static String search() {
+    return "{feature: \\\"search.query\\\", action: \\\"submitted\\\", source: {client: \\\"it\\\"},"
+        + " parameters: {version: 0, metadata: [{key: \\\"resultCount\\\", value: 3}],"
+        + " privateMetadata: {language: \\\"go\\\", query: \\\"secret plans\\\"}}}";
+  }
+
+  private static String docs() {
+    return "{feature: \\\"docs.page\\\", action: \\\"viewed\\\", source: {client: \\\"it\\\"},"
+        + " parameters: {version: 0, metadata: [{key: \\\"scrollDepth\\\", value: 1}]}}";
+  }
+
+  /** Records one event and returns its ID (the newest event_logs row of that request). */
+  private static String record(String token, String event) throws Exception {
+    long before = newestRow();
+    HttpResponse<String> recorded =
+        post(
+            token,
+            "{\"query\":\"mutation { telemetry { recordEvents(events: ["
+                + event
+                + "]) { alwaysNil } } }\"}");
+    assertEquals(200, recorded.statusCode(), recorded.body());
+    assertFalse(recorded.body().contains("errors"), recorded.body());
+    try (Connection db = database();
+        PreparedStatement query =
+            db.prepareStatement(
+                "SELECT event_id::text FROM event_logs WHERE id > ? ORDER BY id DESC LIMIT 1")) {
+      query.setLong(1, before);
+      try (ResultSet row = query.executeQuery()) {
+        assertTrue(row.next(), "the event is in event_logs");
+        return row.getString(1);
+      }
+    }
+  }
+
+  private static HttpResponse<String> post(String token, String body) throws Exception {
+    return HttpClient.newHttpClient()
+        .send(
+            HttpRequest.newBuilder(URI.create(stack.get("RECORD_EVENT_URL")))
+                .header("Content-Type", "application/json")
+                .header("Authorization", "token " + token)
+                .POST(HttpRequest.BodyPublishers.ofString(body))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static JsonNode graphQl(String query) throws Exception {
+    HttpResponse<String> answer =
+        post(stack.get("ADMIN_TOKEN"), JSON.writeValueAsString(Map.of("query", query)));
+    assertEquals(200, answer.statusCode(), answer.body());
+    JsonNode json = JSON.readTree(answer.body());
+    assertTrue(json.path("errors").isMissingNode(), answer.body());
+    return json;
+  }
+
+  private static List<PubSubEmulator.Message> awaitPublished(
+      Predicate<PubSubEmulator.Message> wanted) throws IOException {
+    List<PubSubEmulator.Message> seen = new ArrayList<>();
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (System.nanoTime() < deadline) {
+      seen.addAll(pubsub.pull(stack.get("SUBSCRIPTION_ID"), 1, Duration.ofSeconds(2)));
+      if (seen.stream().anyMatch(wanted)) {
+        return seen;
+      }
+    }
+    throw new AssertionError("not published within 30 s; seen " + seen.size() + " message(s)");
+  }
+
+  private static String eventId(PubSubEmulator.Message message) {
+    try {
+      return JSON.readTree(message.data()).path("event").path("id").asText();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static JsonNode event(List<PubSubEmulator.Message> messages, String id)
+      throws IOException {
+    for (PubSubEmulator.Message message : messages) {
+      JsonNode event = JSON.readTree(message.data()).path("event");
+      if (event.path("id").asText().equals(id)) {
+        return event;
+      }
+    }
+    throw new AssertionError("event " + id + " not among the messages");
+  }
+
+  private static JsonNode eventDiff(JsonNode preview, String feature, String action) {
+    for (JsonNode event : preview.path("events")) {
+      if (event.path("feature").asText().equals(feature)
+          && event.path("action").asText().equals(action)) {
+        return event;
+      }
+    }
+    throw new AssertionError(feature + "." + action + " not in the preview: " + preview);
+  }
+
+  private static JsonNode keyDiff(JsonNode eventDiff, String key) {
+    for (JsonNode k : eventDiff.path("privateKeys")) {
+      if (k.path("key").asText().equals(key)) {
+        return k;
+      }
+    }
+    throw new AssertionError(key + " not in " + eventDiff);
+  }
+
+  /** The JSON document a command printed (its first '{' to its last '}'). */
+  private static String jsonPart(String output) {
+    return output.substring(output.indexOf('{'), output.lastIndexOf('}') + 1);
+  }
+
+  private static String keptLocalReason(String eventId) throws Exception {
+    try (Connection db = database();
+        PreparedStatement query =
+            db.prepareStatement(
+                "SELECT kept_local_reason FROM event_logs WHERE event_id = ?::uuid")) {
+      query.setString(1, eventId);
+      try (ResultSet row = query.executeQuery()) {
+        assertTrue(row.next());
+        return row.getString(1);
+      }
+    }
+  }
+
+  private static boolean queued(String eventId) throws Exception {
+    try (Connection db = database();
+        PreparedStatement query =
+            db.prepareStatement("SELECT 1 FROM telemetry_events_export_queue WHERE id = ?::uuid")) {
+      query.setString(1, eventId);
+      try (ResultSet row = query.executeQuery()) {
+        return row.next();
+      }
+    }
+  }
+
+  private static long newestRow() throws Exception {
+    try (Connection db = database();
+        PreparedStatement query =
+            db.prepareStatement("SELECT coalesce(max(id), 0) FROM event_logs");
+        ResultSet row = query.executeQuery()) {
+      row.next();
+      return row.getLong(1);
+    }
+  }
+
+  private static Connection database() throws Exception {
+    return DriverManager.getConnection(stack.get("DATABASE_URL"), stack.get("DATABASE_USER"), null);
+  }
+
+  private static String createToken(long userId) throws Exception {
+    Result created = admin("create-token " + userId);
+    assertEquals(0, created.exitCode(), created.output());
+    return created
+        .output()
+        .lines()
+        .filter(line -> line.startsWith("tly_"))
+        .findFirst()
+        .orElseThrow();
+  }
+
+  private static Path write(String name, String text) throws IOException {
+    return Files.writeString(work.resolve(name), text);
+  }
+
+  record Result(int exitCode, String output) {}
+
+  /** tally-admin as a user runs it: in a shell that sourced the stack's env file. */
+  private static Result admin(String arguments) throws Exception {
+    ProcessBuilder builder =
+        new ProcessBuilder(
+                "bash",
+                "-c",
+                "source \"$1\" && admin/tally-admin " + arguments,
+                "bash",
+                localDir.resolve("env").toString())
+            .directory(ROOT.toFile())
+            .redirectErrorStream(true);
+    builder.environment().keySet().removeIf(name -> name.startsWith("DATABASE_"));
+    return run(builder);
+  }
+
+  private static Result script(String name, String... args) throws Exception {
+    List<String> command = new ArrayList<>();
+    command.add(ROOT.resolve("emulator-scripts").resolve(name).toString());
+    command.addAll(List.of(args));
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+    builder.environment().putAll(environment);
+    return run(builder);
+  }
+
+  private static Result run(ProcessBuilder builder) throws Exception {
+    Process process = builder.start();
+    byte[] output = process.getInputStream().readAllBytes();
+    if (!process.waitFor(3, TimeUnit.MINUTES)) {
+      process.destroyForcibly();
+    }
+    return new Result(process.exitValue(), new String(output, StandardCharsets.UTF_8));
+  }
+}
