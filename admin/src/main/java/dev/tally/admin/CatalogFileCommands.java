@@ -7,13 +7,12 @@ import dev.tally.catalog.InvalidCatalogException;
 import dev.tally.catalog.ObservedEvent;
 import dev.tally.catalogfile.CatalogFiles;
 import dev.tally.catalogfile.DraftWriter;
+import dev.tally.catalogstore.CatalogVersions;
 import dev.tally.catalogstore.ObservedCatalog;
 import dev.tally.config.TelemetryConfig;
-import dev.tally.json.Json;
 import dev.tally.redact.Redactor;
 import dev.tally.store.DataSources;
 import dev.tally.store.DatabaseConfig;
-import dev.tally.store.Jdbc;
 import dev.tally.usage.UsageRollup;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -257,25 +256,8 @@ final class CatalogFileCommands {
    * The catalog in force: the highest applied version, read strictly (a document that cannot be
    * read fails the pull rather than draft a file without the entries in force, as {@code
    * LiveCatalog}, which keeps recording going, would).
-   *
-   * <p>TODO(merge): read it with {@code CatalogVersions} (issue-26-apply) once it lands; this small
-   * query only stands in for it until then.
    */
   private static CatalogRules inForce(DataSource dataSource, Redactor redactor) {
-    return Jdbc.queryOne(
-            dataSource,
-            "read the catalog in force",
-            "SELECT version, document::text FROM event_catalog_versions"
-                + " ORDER BY version DESC LIMIT 1",
-            row -> {
-              try {
-                return CatalogRules.of(
-                    row.getLong(1), Catalog.fromJson(Json.read(row.getString(2))), redactor);
-              } catch (IOException e) {
-                throw new IllegalStateException(
-                    "catalog version " + row.getLong(1) + " is not JSON", e);
-              }
-            })
-        .orElseGet(() -> CatalogRules.none(redactor));
+    return new CatalogVersions(dataSource, Clock.systemUTC()).rulesInForce(redactor);
   }
 }

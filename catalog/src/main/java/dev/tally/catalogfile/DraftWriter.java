@@ -138,15 +138,7 @@ public final class DraftWriter {
   /** The proposed entry of an observed event, as {@link #entry} writes it. */
   public static CatalogEntry proposedEntry(
       CatalogRules rules, ObservedEvent event, LocalDate today) {
-    Set<String> leaving =
-        rules
-            .judge(
-                event.feature(),
-                event.action(),
-                today,
-                event.metadataKeys().keySet(),
-                event.privateKeys().keySet())
-            .exportedPrivateKeys();
+    Set<String> leaving = rules.judge(event, today).exportedPrivateKeys();
     Map<String, CatalogEntry.MetadataKey> metadata = new LinkedHashMap<>();
     event
         .metadataKeys()

@@ -113,6 +113,16 @@ public final class CatalogRules {
             : Set.of());
   }
 
+  /** Judges an observed event name on {@code day}, as if it carried every key seen with it. */
+  public Verdict judge(ObservedEvent event, LocalDate day) {
+    return judge(
+        event.feature(),
+        event.action(),
+        day,
+        event.metadataKeys().keySet(),
+        event.privateKeys().keySet());
+  }
+
   /**
    * Judges an event by its names, its UTC day and the names of its keys: how recording would treat
    * it, and how a stored event is replayed against a candidate catalog.

@@ -78,7 +78,13 @@ public final class CatalogVersions {
 
   /** The rules in force: of the highest version, or none ({@link CatalogRules#none}). */
   public CatalogRules rulesInForce(Redactor redactor) {
-    return inForce().map(v -> v.rules(redactor)).orElseGet(() -> CatalogRules.none(redactor));
+    return Jdbc.queryOne(
+            dataSource,
+            "read the catalog version in force",
+            "SELECT version, document::text FROM event_catalog_versions"
+                + " ORDER BY version DESC LIMIT 1",
+            row -> CatalogRules.of(row.getLong(1), catalog(row.getString(2)), redactor))
+        .orElseGet(() -> CatalogRules.none(redactor));
   }
 
   /** The {@code first} newest versions, newest first. */

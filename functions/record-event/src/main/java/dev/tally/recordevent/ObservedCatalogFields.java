@@ -100,15 +100,7 @@ final class ObservedCatalogFields {
   private static Map<String, Object> node(
       ObservedEvent event, CatalogRules rules, LocalDate today, boolean draftEntry) {
     CatalogEntry entry = rules.match(event.feature(), event.action());
-    Set<String> leaving =
-        rules
-            .judge(
-                event.feature(),
-                event.action(),
-                today,
-                event.metadataKeys().keySet(),
-                event.privateKeys().keySet())
-            .exportedPrivateKeys();
+    Set<String> leaving = rules.judge(event, today).exportedPrivateKeys();
     List<Map<String, Object>> privateKeys = new ArrayList<>();
     event
         .privateKeys()
