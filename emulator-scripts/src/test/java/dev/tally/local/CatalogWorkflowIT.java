@@ -8,24 +8,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tally.catalogstore.LiveCatalog;
-import dev.tally.testing.FunctionProcess;
+import dev.tally.local.StackScripts.Result;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -40,39 +36,30 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class CatalogWorkflowIT {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Path ROOT = Path.of(System.getProperty("tally.root")).toAbsolutePath();
-
   @TempDir static Path localDir;
   @TempDir static Path work;
 
-  private static Map<String, String> environment;
+  private static StackScripts scripts;
   private static Map<String, String> stack;
 
   @BeforeAll
   static void start() throws Exception {
-    environment = new LinkedHashMap<>();
-    environment.put("TALLY_LOCAL_DIR", localDir.toString());
-    for (String port :
-        List.of(
-            "RECORD_EVENT_PORT", "GATEWAY_PORT", "EXPORT_PORT", "PUBSUB_PORT", "POSTGRES_PORT")) {
-      environment.put(port, String.valueOf(FunctionProcess.freePort()));
-    }
-    environment.put("EXPORT_INTERVAL", "2s");
+    scripts = new StackScripts(localDir);
     // The launcher builds tally-admin when its sources are newer than its last build: not while
     // the stack's functions run from the same jars.
     Result help =
-        run(
-            new ProcessBuilder(ROOT.resolve("admin/tally-admin").toString(), "--help")
+        StackScripts.run(
+            new ProcessBuilder(StackScripts.ROOT.resolve("admin/tally-admin").toString(), "--help")
                 .redirectErrorStream(true));
     assertEquals(0, help.exitCode(), help.output());
-    Result started = script("run-local.sh", "--detach", "--no-build");
+    Result started = scripts.script("run-local.sh", "--detach", "--no-build");
     assertEquals(0, started.exitCode(), started.output());
-    stack = EnvFile.read(localDir.resolve("env"));
+    stack = EnvFile.read(scripts.envFile());
   }
 
   @AfterAll
   static void stop() throws Exception {
-    Result stopped = script("stop-local.sh");
+    Result stopped = scripts.script("stop-local.sh");
     assertEquals(0, stopped.exitCode(), stopped.output());
   }
 
@@ -418,38 +405,11 @@ class CatalogWorkflowIT {
     return Files.writeString(work.resolve(name), text);
   }
 
-  record Result(int exitCode, String output) {}
-
-  /** tally-admin as a user runs it: in a shell that sourced the stack's env file. */
   private static Result admin(String arguments) throws Exception {
-    ProcessBuilder builder =
-        new ProcessBuilder(
-                "bash",
-                "-c",
-                "source \"$1\" && admin/tally-admin " + arguments,
-                "bash",
-                localDir.resolve("env").toString())
-            .directory(ROOT.toFile())
-            .redirectErrorStream(true);
-    builder.environment().keySet().removeIf(name -> name.startsWith("DATABASE_"));
-    return run(builder);
+    return scripts.admin(arguments);
   }
 
   private static Result script(String name, String... args) throws Exception {
-    List<String> command = new ArrayList<>();
-    command.add(ROOT.resolve("emulator-scripts").resolve(name).toString());
-    command.addAll(List.of(args));
-    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-    builder.environment().putAll(environment);
-    return run(builder);
-  }
-
-  private static Result run(ProcessBuilder builder) throws Exception {
-    Process process = builder.start();
-    byte[] output = process.getInputStream().readAllBytes();
-    if (!process.waitFor(3, TimeUnit.MINUTES)) {
-      process.destroyForcibly();
-    }
-    return new Result(process.exitValue(), new String(output, StandardCharsets.UTF_8));
+    return scripts.script(name, args);
   }
 }

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.tally.testing.FunctionProcess;
+import dev.tally.local.StackScripts.Result;
 import dev.tally.testing.PubSubEmulator;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -14,7 +14,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -27,7 +26,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -39,27 +37,18 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class LocalStackIT {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Path ROOT = Path.of(System.getProperty("tally.root")).toAbsolutePath();
-
   @TempDir static Path localDir;
 
-  private static Map<String, String> environment;
+  private static StackScripts scripts;
   private static Map<String, String> stack;
 
   @BeforeAll
   static void start() throws Exception {
-    environment = new LinkedHashMap<>();
-    environment.put("TALLY_LOCAL_DIR", localDir.toString());
-    for (String port :
-        List.of(
-            "RECORD_EVENT_PORT", "GATEWAY_PORT", "EXPORT_PORT", "PUBSUB_PORT", "POSTGRES_PORT")) {
-      environment.put(port, String.valueOf(FunctionProcess.freePort()));
-    }
-    environment.put("EXPORT_INTERVAL", "2s");
-    Result started = script("run-local.sh", "--detach", "--no-build");
+    scripts = new StackScripts(localDir);
+    Result started = scripts.script("run-local.sh", "--detach", "--no-build");
     assertEquals(0, started.exitCode(), started.output());
     assertTrue(started.output().contains("Tally is running"), started.output());
-    stack = EnvFile.read(localDir.resolve("env"));
+    stack = EnvFile.read(scripts.envFile());
     assertTrue(
         started
             .output()
@@ -77,7 +66,7 @@ class LocalStackIT {
     assertEquals(0, stopped.exitCode(), stopped.output());
     assertTrue(stopped.output().startsWith("stopped the local stack"), stopped.output());
     for (String port : List.of("RECORD_EVENT_PORT", "GATEWAY_PORT", "EXPORT_PORT", "PUBSUB_PORT")) {
-      assertTrue(isFree(Integer.parseInt(environment.get(port))), port + " is released");
+      assertTrue(isFree(scripts.port(port)), port + " is released");
     }
     assertFalse(Files.exists(localDir.resolve("stack.pid")));
   }
@@ -183,41 +172,14 @@ class LocalStackIT {
   @Test
   void tallyAdmin_reachesTheStacksDatabaseOnceTheEnvFileIsSourced() throws Exception {
     // What a new user types, in a shell where nothing of the database is set beforehand.
-    ProcessBuilder builder =
-        new ProcessBuilder(
-                "bash",
-                "-c",
-                "source \"$1\" && admin/tally-admin set-flag local-stack-check true",
-                "bash",
-                localDir.resolve("env").toString())
-            .directory(ROOT.toFile())
-            .redirectErrorStream(true);
-    builder.environment().keySet().removeIf(name -> name.startsWith("DATABASE_"));
-    Result admin = run(builder);
+    Result admin = scripts.admin("set-flag local-stack-check true");
 
     assertEquals(0, admin.exitCode(), admin.output());
     assertTrue(admin.output().contains("local-stack-check = true"), admin.output());
   }
 
-  record Result(int exitCode, String output) {}
-
-  private static Result script(String name, String... args)
-      throws IOException, InterruptedException {
-    List<String> command = new java.util.ArrayList<>();
-    command.add(ROOT.resolve("emulator-scripts").resolve(name).toString());
-    command.addAll(List.of(args));
-    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-    builder.environment().putAll(environment);
-    return run(builder);
-  }
-
-  private static Result run(ProcessBuilder builder) throws IOException, InterruptedException {
-    Process process = builder.start();
-    byte[] output = process.getInputStream().readAllBytes();
-    if (!process.waitFor(3, TimeUnit.MINUTES)) {
-      process.destroyForcibly();
-    }
-    return new Result(process.exitValue(), new String(output, StandardCharsets.UTF_8));
+  private static Result script(String name, String... args) throws Exception {
+    return scripts.script(name, args);
   }
 
   private static boolean isFree(int port) {
