@@ -35,12 +35,21 @@ fi
 for fn in record-event export gateway; do
   target="$repo/functions/$fn/target"
   classpath_file="$target/function-classpath.txt"
-  fn_jar="$(find "$target" -maxdepth 1 -name "tally-function-$fn-*.jar" \
-    ! -name '*-sources.jar' ! -name '*-tests.jar' | head -n 1)"
-  if [[ -z "$fn_jar" || ! -f "$classpath_file" ]]; then
+  jars=()
+  while IFS= read -r jar; do
+    jars+=("$jar")
+  done < <(find "$target" -maxdepth 1 -name "tally-function-$fn-*.jar" \
+    ! -name '*-sources.jar' ! -name '*-tests.jar' | sort)
+  if [[ ${#jars[@]} -eq 0 || ! -f "$classpath_file" ]]; then
     echo "error: $target has no function jar or function-classpath.txt; run without --skip-maven" >&2
     exit 1
   fi
+  if [[ ${#jars[@]} -gt 1 ]]; then
+    # Several versions side by side: any one of them could be stale code. Refuse to guess.
+    echo "error: $target holds ${#jars[@]} function jars (${jars[*]##*/}); run ./mvnw clean package (or delete the stale ones) so that exactly one is deployed" >&2
+    exit 1
+  fi
+  fn_jar="${jars[0]}"
 
   dir="$out/$fn"
   rm -rf "$dir"

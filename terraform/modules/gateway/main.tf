@@ -105,6 +105,11 @@ resource "google_secret_manager_secret" "instance_tokens" {
 resource "google_secret_manager_secret_version" "instance_tokens" {
   secret      = google_secret_manager_secret.instance_tokens.id
   secret_data = local.instance_tokens
+
+  lifecycle {
+    # The function pins this version: the next one must exist before it goes.
+    create_before_destroy = true
+  }
 }
 
 resource "google_secret_manager_secret_iam_member" "instance_tokens" {

@@ -206,6 +206,11 @@ resource "google_secret_manager_secret" "database_password" {
 resource "google_secret_manager_secret_version" "database_password" {
   secret      = google_secret_manager_secret.database_password.id
   secret_data = random_password.database.result
+
+  lifecycle {
+    # The function pins this version: the next one must exist before it goes.
+    create_before_destroy = true
+  }
 }
 
 # --- Gateway credentials ---
@@ -227,6 +232,8 @@ resource "google_secret_manager_secret_version" "gateway_token" {
   secret_data = var.gateway_token
 
   lifecycle {
+    # The function pins this version: the next one must exist before it goes.
+    create_before_destroy = true
     precondition {
       condition     = var.gateway_token != null && var.gateway_url != "" && var.instance_id != ""
       error_message = "export_enabled needs gateway_url, gateway_token and instance_id; set export_enabled = false to deploy without a gateway."
@@ -249,6 +256,11 @@ resource "google_secret_manager_secret_version" "license_key" {
   count       = local.license_key_set ? 1 : 0
   secret      = google_secret_manager_secret.license_key[0].id
   secret_data = var.license_key
+
+  lifecycle {
+    # The function pins this version: the next one must exist before it goes.
+    create_before_destroy = true
+  }
 }
 
 # --- record-event ---
