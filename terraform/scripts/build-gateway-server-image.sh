@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds the container image of the native gRPC gateway server (dev.tally.gatewayfn.GatewayServer)
 # from the gateway function's deployable, the same jars Cloud Functions runs, with Cloud Build,
-# and writes its reference by digest to terraform/build/gateway-server-image.txt, where
-# examples/complete reads it (native_grpc_enabled = true).
+# and prints its reference by digest as the line to keep in your configuration's tfvars
+# (gateway_server_image of examples/complete, with native_grpc_enabled = true).
 #
 # Usage: terraform/scripts/build-gateway-server-image.sh --project PROJECT REPOSITORY
 #   REPOSITORY is an Artifact Registry Docker repository, REGION-docker.pkg.dev/PROJECT/NAME
@@ -62,5 +62,4 @@ image="$repository/tally-gateway-server:$tag"
 gcloud builds submit "$context" --project "$project" --tag "$image" --quiet
 digest="$(gcloud artifacts docker images describe "$image" --project "$project" \
   --format='value(image_summary.digest)')"
-echo "$repository/tally-gateway-server@$digest" > "$root/terraform/build/gateway-server-image.txt"
-echo "$repository/tally-gateway-server@$digest"
+echo "gateway_server_image = \"$repository/tally-gateway-server@$digest\""

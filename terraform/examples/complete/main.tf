@@ -2,8 +2,9 @@
 #
 # Before `terraform plan`, prepare the function sources (from the repository root):
 #   terraform/scripts/build-function-sources.sh
-# Each function directory is zipped here and uploaded under a name holding the zip's MD5, so a
-# changed build uploads a new object and redeploys exactly the functions whose code changed.
+# It writes one zip per function, byte-identical for the same commit; each is uploaded under a
+# name holding its MD5, so a changed build uploads a new object and redeploys exactly the
+# functions whose code changed.
 
 locals {
   apis = [
@@ -23,12 +24,9 @@ locals {
     "storage.googleapis.com",
   ]
   functions = toset(["record-event", "export", "gateway"])
+  labels    = merge({ app = "tally" }, var.labels)
   build_dir = abspath(startswith(var.function_build_dir, "/") ? var.function_build_dir : "${path.module}/${var.function_build_dir}")
 
-  # Written by terraform/scripts/build-gateway-server-image.sh: the native gRPC server's image,
-  # by digest.
-  gateway_server_image_file = "${local.build_dir}/../gateway-server-image.txt"
-  gateway_server_image      = fileexists(local.gateway_server_image_file) ? trimspace(file(local.gateway_server_image_file)) : null
 }
 
 resource "google_project_service" "apis" {
@@ -47,32 +45,62 @@ resource "google_storage_bucket" "sources" {
   uniform_bucket_level_access = true
   public_access_prevention    = "enforced"
   force_destroy               = true
+  labels                      = local.labels
+
+  # Terraform deletes a function's previous source object when it uploads the next one (the name
+  # holds the zip's MD5), so the bucket holds one zip per function: the objects need no age rule,
+  # and a deleted one need not be kept (Cloud Storage would keep it 7 days by default).
+  soft_delete_policy {
+    retention_duration_seconds = 0
+  }
+
+  lifecycle_rule {
+    condition {
+      age = 1
+    }
+    action {
+      type = "AbortIncompleteMultipartUpload"
+    }
+  }
 
   depends_on = [google_project_service.apis]
-}
-
-data "archive_file" "function" {
-  for_each         = local.functions
-  type             = "zip"
-  source_dir       = "${local.build_dir}/${each.key}"
-  output_path      = "${path.module}/.build/${each.key}.zip"
-  output_file_mode = "0644"
 }
 
 resource "google_storage_bucket_object" "function" {
   for_each = local.functions
   bucket   = google_storage_bucket.sources.name
-  name     = "${each.key}-${data.archive_file.function[each.key].output_md5}.zip"
-  source   = data.archive_file.function[each.key].output_path
+  name     = "${each.key}-${filemd5("${local.build_dir}/${each.key}.zip")}.zip"
+  source   = "${local.build_dir}/${each.key}.zip"
 }
 
-# Container images: the native gRPC gateway's server, when enabled.
+# Container images: the functions' images (Cloud Functions builds them here instead of in the
+# gcf-artifacts repository it would create and never clean) and the native gRPC gateway's server.
 resource "google_artifact_registry_repository" "images" {
   project       = var.project_id
   location      = var.region
   repository_id = "tally"
   format        = "DOCKER"
-  description   = "Tally container images (the native gRPC gateway server)."
+  description   = "Tally container images: the functions' and the native gRPC gateway server's."
+  labels        = local.labels
+
+  # Every build pushes a new image version: keep the newest of each image (the deployed one among
+  # them, and a few to roll back to), delete the rest once a month old. A keep policy wins over a
+  # delete policy.
+  cleanup_policy_dry_run = false
+  cleanup_policies {
+    id     = "keep-recent"
+    action = "KEEP"
+    most_recent_versions {
+      keep_count = var.images_kept
+    }
+  }
+  cleanup_policies {
+    id     = "delete-old"
+    action = "DELETE"
+    condition {
+      older_than = "2592000s" # 30 days
+    }
+  }
 
   depends_on = [google_project_service.apis]
 }
@@ -87,8 +115,10 @@ resource "random_password" "gateway_token" {
 module "gateway" {
   source = "../../modules/gateway"
 
-  project_id = var.project_id
-  region     = var.region
+  project_id        = var.project_id
+  region            = var.region
+  labels            = var.labels
+  docker_repository = google_artifact_registry_repository.images.id
   source_object = {
     bucket = google_storage_bucket.sources.name
     object = google_storage_bucket_object.function["gateway"].name
@@ -105,7 +135,7 @@ module "gateway" {
   }
   native_grpc = {
     enabled = var.native_grpc_enabled
-    image   = local.gateway_server_image
+    image   = var.gateway_server_image
   }
 
   depends_on = [google_project_service.apis]
@@ -114,8 +144,10 @@ module "gateway" {
 module "instance" {
   source = "../../modules/instance"
 
-  project_id = var.project_id
-  region     = var.region
+  project_id        = var.project_id
+  region            = var.region
+  labels            = var.labels
+  docker_repository = google_artifact_registry_repository.images.id
   record_event_source = {
     bucket = google_storage_bucket.sources.name
     object = google_storage_bucket_object.function["record-event"].name

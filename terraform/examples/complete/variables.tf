@@ -84,7 +84,40 @@ variable "notification_channels" {
 }
 
 variable "native_grpc_enabled" {
-  description = "Also run the gateway as a native gRPC server on Cloud Run (output native_grpc_address), for instances that export with grpcs://. Build its image first: terraform/scripts/build-gateway-server-image.sh (terraform/README.md)."
+  description = "Also run the gateway as a native gRPC server on Cloud Run (output native_grpc_address), for instances that export with grpcs://. Needs gateway_server_image: build the image with terraform/scripts/build-gateway-server-image.sh (terraform/README.md)."
   type        = bool
   default     = false
+
+  validation {
+    condition     = !var.native_grpc_enabled || var.gateway_server_image != null
+    error_message = "native_grpc_enabled needs gateway_server_image, the line terraform/scripts/build-gateway-server-image.sh prints. (Turning native_grpc_enabled off instead would destroy a running native server.)"
+  }
+}
+
+variable "gateway_server_image" {
+  description = "The native gRPC server's image by digest (REGION-docker.pkg.dev/PROJECT/REPOSITORY/tally-gateway-server@sha256:...), as terraform/scripts/build-gateway-server-image.sh prints it. Keep it in your configuration with the other variables: a plan from another checkout or from CI needs it."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.gateway_server_image == null || can(regex("^[a-z0-9-]+-docker\\.pkg\\.dev/[^/]+/[^/]+/[^@:]+@sha256:[0-9a-f]{64}$", var.gateway_server_image))
+    error_message = "gateway_server_image must be an Artifact Registry image by digest, REGION-docker.pkg.dev/PROJECT/REPOSITORY/IMAGE@sha256:<64 hex digits>, as build-gateway-server-image.sh prints it."
+  }
+}
+
+variable "labels" {
+  description = "Labels added to every resource that takes labels (app = \"tally\" is always set)."
+  type        = map(string)
+  default     = {}
+}
+
+variable "images_kept" {
+  description = "Image versions kept of each image in the Artifact Registry repository (the functions' and the native server's); older versions are deleted once 30 days old."
+  type        = number
+  default     = 5
+
+  validation {
+    condition     = var.images_kept >= 1 && floor(var.images_kept) == var.images_kept
+    error_message = "images_kept must be a whole number of at least 1: the deployed image is the newest."
+  }
 }

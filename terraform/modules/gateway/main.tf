@@ -141,9 +141,10 @@ resource "google_cloudfunctions2_function" "gateway" {
   labels      = local.labels
 
   build_config {
-    runtime         = "java17"
-    entry_point     = "dev.tally.gatewayfn.GatewayFunction"
-    service_account = google_service_account.build.id
+    runtime           = "java17"
+    entry_point       = "dev.tally.gatewayfn.GatewayFunction"
+    service_account   = google_service_account.build.id
+    docker_repository = var.docker_repository
 
     source {
       storage_source {

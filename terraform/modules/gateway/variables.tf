@@ -244,3 +244,14 @@ variable "bigquery" {
     error_message = "bigquery.max_delivery_attempts must be between 5 and 100 (Pub/Sub's bounds for a dead-letter policy)."
   }
 }
+
+variable "docker_repository" {
+  description = "Artifact Registry Docker repository the functions' images are built into (projects/<project>/locations/<region>/repositories/<name>, same project and region), where its cleanup policies apply. Null: the gcf-artifacts repository Cloud Functions creates and never cleans."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.docker_repository == null || can(regex("^projects/[^/]+/locations/[^/]+/repositories/[^/]+$", var.docker_repository))
+    error_message = "docker_repository must be projects/<project>/locations/<region>/repositories/<name>, or null."
+  }
+}

@@ -273,9 +273,10 @@ resource "google_cloudfunctions2_function" "record_event" {
   labels      = local.labels
 
   build_config {
-    runtime         = "java17"
-    entry_point     = "dev.tally.recordevent.RecordEventFunction"
-    service_account = google_service_account.build.id
+    runtime           = "java17"
+    entry_point       = "dev.tally.recordevent.RecordEventFunction"
+    service_account   = google_service_account.build.id
+    docker_repository = var.docker_repository
 
     source {
       storage_source {
@@ -375,9 +376,10 @@ resource "google_cloudfunctions2_function" "export" {
   labels      = local.labels
 
   build_config {
-    runtime         = "java17"
-    entry_point     = "dev.tally.exportfn.ExportFunction"
-    service_account = google_service_account.build.id
+    runtime           = "java17"
+    entry_point       = "dev.tally.exportfn.ExportFunction"
+    service_account   = google_service_account.build.id
+    docker_repository = var.docker_repository
 
     source {
       storage_source {

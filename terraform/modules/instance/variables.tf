@@ -562,3 +562,14 @@ variable "export_ingress" {
     error_message = "export_ingress must be ALLOW_ALL or ALLOW_INTERNAL_ONLY."
   }
 }
+
+variable "docker_repository" {
+  description = "Artifact Registry Docker repository the functions' images are built into (projects/<project>/locations/<region>/repositories/<name>, same project and region), where its cleanup policies apply. Null: the gcf-artifacts repository Cloud Functions creates and never cleans."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.docker_repository == null || can(regex("^projects/[^/]+/locations/[^/]+/repositories/[^/]+$", var.docker_repository))
+    error_message = "docker_repository must be projects/<project>/locations/<region>/repositories/<name>, or null."
+  }
+}
