@@ -47,8 +47,8 @@ class BuildAccountsTest {
         file,
         replaceOnce(
             files.get(file),
-            "for_each = toset([\"roles/logging.logWriter\"])",
-            "for_each = toset([\"roles/logging.logWriter\", \"roles/storage.objectViewer\"])"));
+            "for_each = toset(concat([\"roles/logging.logWriter\"],",
+            "for_each = toset(concat([\"roles/logging.logWriter\", \"roles/storage.objectViewer\"],"));
 
     assertEquals(
         List.of(
