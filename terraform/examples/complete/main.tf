@@ -66,6 +66,18 @@ resource "google_storage_bucket" "sources" {
     }
   }
 
+  # The native gRPC image build's staged contexts (scripts/build-gateway-server-image.sh): needed
+  # only while their build runs.
+  lifecycle_rule {
+    condition {
+      age            = 1
+      matches_prefix = ["gateway-server-image/"]
+    }
+    action {
+      type = "Delete"
+    }
+  }
+
   depends_on = [google_project_service.apis]
 }
 
