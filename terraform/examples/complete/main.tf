@@ -25,7 +25,10 @@ locals {
   ]
   functions = toset(["record-event", "export", "gateway"])
   labels    = merge({ app = "tally" }, var.labels)
-  build_dir = abspath(startswith(var.function_build_dir, "/") ? var.function_build_dir : "${path.module}/${var.function_build_dir}")
+  # The images repository's name, known at plan (unlike its id, which exists only once it is
+  # created): the modules grant their build accounts on it, and need to know at plan that it is set.
+  images_repository = "projects/${var.project_id}/locations/${google_artifact_registry_repository.images.location}/repositories/${google_artifact_registry_repository.images.repository_id}"
+  build_dir         = abspath(startswith(var.function_build_dir, "/") ? var.function_build_dir : "${path.module}/${var.function_build_dir}")
 
 }
 
@@ -60,6 +63,18 @@ resource "google_storage_bucket" "sources" {
     }
     action {
       type = "AbortIncompleteMultipartUpload"
+    }
+  }
+
+  # The native gRPC image build's staged contexts (scripts/build-gateway-server-image.sh): needed
+  # only while their build runs.
+  lifecycle_rule {
+    condition {
+      age            = 1
+      matches_prefix = ["gateway-server-image/"]
+    }
+    action {
+      type = "Delete"
     }
   }
 
@@ -105,6 +120,63 @@ resource "google_artifact_registry_repository" "images" {
   depends_on = [google_project_service.apis]
 }
 
+# --- The native gRPC server's image build ---
+
+# scripts/build-gateway-server-image.sh runs its Cloud Build build as this account instead of the
+# project's default Cloud Build account, which may hold broad roles. It reads the build context
+# the script stages in the sources bucket, pushes to the images repository and writes its logs to
+# Cloud Logging: nothing else.
+resource "google_service_account" "image_build" {
+  project      = var.project_id
+  account_id   = "tally-image-build"
+  display_name = "Tally: Cloud Build for the native gRPC gateway server's image"
+
+  depends_on = [google_project_service.apis]
+}
+
+resource "google_storage_bucket_iam_member" "image_build_context" {
+  bucket = google_storage_bucket.sources.name
+  role   = "roles/storage.objectViewer"
+  member = google_service_account.image_build.member
+}
+
+resource "google_artifact_registry_repository_iam_member" "image_build" {
+  project    = var.project_id
+  location   = google_artifact_registry_repository.images.location
+  repository = google_artifact_registry_repository.images.name
+  role       = "roles/artifactregistry.writer"
+  member     = google_service_account.image_build.member
+}
+
+# Build logs go to Cloud Logging only (the script's build config): a project-level role only.
+resource "google_project_iam_member" "image_build_logs" {
+  project = var.project_id
+  role    = "roles/logging.logWriter"
+  member  = google_service_account.image_build.member
+}
+
+# Running a build as the account needs Service Account User on it.
+resource "google_service_account_iam_member" "image_build_deployer" {
+  count              = var.deployer_member == null ? 0 : 1
+  service_account_id = google_service_account.image_build.name
+  role               = "roles/iam.serviceAccountUser"
+  member             = var.deployer_member
+}
+
+# The script may run right after the apply: the apply ends (the image_build output waits for this)
+# only once the grants had time to propagate, and waits again when one is made again.
+resource "time_sleep" "image_build_iam_propagation" {
+  create_duration = "120s"
+
+  triggers = {
+    grants = join(",", concat([
+      google_storage_bucket_iam_member.image_build_context.id,
+      google_artifact_registry_repository_iam_member.image_build.id,
+      google_project_iam_member.image_build_logs.id,
+    ], google_service_account_iam_member.image_build_deployer[*].id))
+  }
+}
+
 # --- The instance's gateway token: generated here, its hash configured at the gateway ---
 
 resource "random_password" "gateway_token" {
@@ -118,7 +190,7 @@ module "gateway" {
   project_id        = var.project_id
   region            = var.region
   labels            = var.labels
-  docker_repository = google_artifact_registry_repository.images.id
+  docker_repository = local.images_repository
   source_object = {
     bucket = google_storage_bucket.sources.name
     object = google_storage_bucket_object.function["gateway"].name
@@ -137,6 +209,7 @@ module "gateway" {
     enabled = var.native_grpc_enabled
     image   = var.gateway_server_image
   }
+  deployer_member = var.deployer_member
 
   depends_on = [google_project_service.apis]
 }
@@ -147,7 +220,7 @@ module "instance" {
   project_id        = var.project_id
   region            = var.region
   labels            = var.labels
-  docker_repository = google_artifact_registry_repository.images.id
+  docker_repository = local.images_repository
   record_event_source = {
     bucket = google_storage_bucket.sources.name
     object = google_storage_bucket_object.function["record-event"].name
@@ -167,6 +240,8 @@ module "instance" {
   gateway_token  = random_password.gateway_token.result
   instance_id    = var.instance_id
   external_url   = var.external_url
+
+  deployer_member = var.deployer_member
 
   depends_on = [google_project_service.apis]
 }

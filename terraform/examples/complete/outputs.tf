@@ -57,3 +57,17 @@ output "console_url" {
   description = "The administrators' console: sign in with a site-admin access token."
   value       = module.instance.console_url
 }
+
+output "image_build_service_account" {
+  description = "The account scripts/build-gateway-server-image.sh runs its build as (--service-account); available once its grants had time to propagate."
+  value       = google_service_account.image_build.email
+
+  depends_on = [time_sleep.image_build_iam_propagation]
+}
+
+output "image_build_staging_dir" {
+  description = "Where scripts/build-gateway-server-image.sh stages the build context (--staging-dir), which the build account may read."
+  value       = "gs://${google_storage_bucket.sources.name}/gateway-server-image"
+
+  depends_on = [time_sleep.image_build_iam_propagation]
+}

@@ -121,3 +121,14 @@ variable "images_kept" {
     error_message = "images_kept must be a whole number of at least 1: the deployed image is the newest."
   }
 }
+
+variable "deployer_member" {
+  description = "Who runs terraform apply and the image build, as an IAM member (user:..., serviceAccount:... or group:...): given Service Account User on the deployment's own service accounts only. null: the deployer must hold that role already, on the project (terraform/README.md, Prerequisites)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.deployer_member == null || can(regex("^(user|serviceAccount|group):[^@\\s]+@[^@\\s]+$", var.deployer_member))
+    error_message = "deployer_member must be user:EMAIL, serviceAccount:EMAIL or group:EMAIL."
+  }
+}

@@ -133,6 +133,17 @@ variable "iam_propagation_wait" {
   }
 }
 
+variable "deployer_member" {
+  description = "Who runs terraform apply, as an IAM member (user:..., serviceAccount:... or group:...): given Service Account User on the gateway's and its build's service accounts only, which creating the function and the Cloud Run service as them needs. null: the deployer must hold that role already (on the project)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.deployer_member == null || can(regex("^(user|serviceAccount|group):[^@\\s]+@[^@\\s]+$", var.deployer_member))
+    error_message = "deployer_member must be user:EMAIL, serviceAccount:EMAIL or group:EMAIL."
+  }
+}
+
 variable "native_grpc" {
   description = "Optional: the gateway as a native gRPC server (HTTP/2) on Cloud Run, for instances that export with grpcs:// (telemetry V2 instances that only speak native gRPC). image is the container scripts/build-gateway-server-image.sh builds from the gateway's deployable (by digest); the service has the function's service account, topics and token secret. concurrency counts calls (streams) one instance serves at once."
   type = object({
@@ -246,7 +257,7 @@ variable "bigquery" {
 }
 
 variable "docker_repository" {
-  description = "Artifact Registry Docker repository the functions' images are built into (projects/<project>/locations/<region>/repositories/<name>, same project and region), where its cleanup policies apply. Null: the gcf-artifacts repository Cloud Functions creates and never cleans."
+  description = "Artifact Registry Docker repository the functions' images are built into (projects/<project>/locations/<region>/repositories/<name>, same project and region), where its cleanup policies apply; the build account may push there and nowhere else. It must be known at plan (write it from the repository's project, location and repository_id: its id is known only once it exists). Null: the gcf-artifacts repository Cloud Functions creates and never cleans, which takes Artifact Registry Writer on the project."
   type        = string
   default     = null
 

@@ -18,6 +18,12 @@ locals {
   record_event_function_name = "${var.name}-record-event"
   export_function_name       = "${var.name}-export"
 
+  # Where Cloud Functions copies a function's source for its build (Google creates it).
+  staged_sources_bucket = "gcf-v2-sources-${data.google_project.this.number}-${var.region}"
+
+  # docker_repository's parts, for the build account's grant on it.
+  docker_repository = var.docker_repository == null ? null : regex("^projects/(?P<project>[^/]+)/locations/(?P<location>[^/]+)/repositories/(?P<repository>[^/]+)$", var.docker_repository)
+
   # Connection budget: every function instance holds up to DATABASE_POOL_SIZE connections, and
   # while a new revision rolls out, the old revision's instances still hold theirs: each function
   # may briefly run twice its max instances.
@@ -42,6 +48,10 @@ locals {
       "export/license-key" = { secret = one(google_secret_manager_secret.license_key[*].secret_id), member = google_service_account.export.member }
     } : {},
   )
+}
+
+data "google_project" "this" {
+  project_id = var.project_id
 }
 
 # --- Service accounts ---
@@ -71,17 +81,66 @@ resource "google_service_account" "build" {
   display_name = "Tally ${var.name}: Cloud Build for the functions"
 }
 
-# What Google documents for a custom Cloud Functions build account: write build logs, push the
-# image to Artifact Registry (gcf-artifacts), read the staged source.
+# What the builds do, each granted on what it touches only, never storage on the whole project
+# (the Terraform state, with its secrets, may be in a bucket of this project):
+# - write their logs: roles/logging.logWriter, a project-level role only;
+# - push the images and their build cache to docker_repository (below);
+# - read the sources: the source bucket(s), and the bucket Cloud Functions copies a source into
+#   before the build reads it there, gcf-v2-sources-PROJECT_NUMBER-REGION. Google creates that
+#   bucket on the first deployment in the region, so it cannot be granted on beforehand: the grant
+#   is on the project, limited by an IAM condition to that bucket.
 resource "google_project_iam_member" "build" {
-  for_each = toset([
-    "roles/logging.logWriter",
-    "roles/artifactregistry.writer",
-    "roles/storage.objectViewer",
-  ])
+  for_each = toset(concat(["roles/logging.logWriter"], var.docker_repository == null ? ["roles/artifactregistry.writer"] : []))
+  project  = var.project_id
+  role     = each.value
+  member   = google_service_account.build.member
+}
+
+# One grant per bucket (both sources are usually in the same one): the names must be known at plan.
+resource "google_storage_bucket_iam_member" "build_source" {
+  for_each = toset([var.record_event_source.bucket, var.export_source.bucket])
+  bucket   = each.value
+  role     = "roles/storage.objectViewer"
+  member   = google_service_account.build.member
+}
+
+resource "google_project_iam_member" "build_staged_source" {
   project = var.project_id
-  role    = each.value
+  role    = "roles/storage.objectViewer"
   member  = google_service_account.build.member
+
+  condition {
+    title       = "only-${local.staged_sources_bucket}"
+    description = "Read the function sources Cloud Functions stages for its builds in ${var.region}, nothing else."
+    expression  = "resource.name.startsWith(\"projects/_/buckets/${local.staged_sources_bucket}\")"
+  }
+}
+
+# With a repository of the deployer's (docker_repository), the builds push there and nowhere else.
+# Without one, Cloud Functions pushes to gcf-artifacts, which Google creates on the first
+# deployment in the region and so cannot be granted on beforehand: then the writer role is on the
+# project (google_project_iam_member.build above).
+resource "google_artifact_registry_repository_iam_member" "build" {
+  count      = var.docker_repository == null ? 0 : 1
+  project    = local.docker_repository.project
+  location   = local.docker_repository.location
+  repository = local.docker_repository.repository
+  role       = "roles/artifactregistry.writer"
+  member     = google_service_account.build.member
+}
+
+# The deployer creates the functions and the scheduler job as these accounts, which needs Service
+# Account User on them: granted here on these accounts only, when deployer_member is set.
+resource "google_service_account_iam_member" "deployer" {
+  for_each = var.deployer_member == null ? {} : {
+    record-event = google_service_account.record_event.name
+    export       = google_service_account.export.name
+    scheduler    = google_service_account.scheduler.name
+    build        = google_service_account.build.name
+  }
+  service_account_id = each.value
+  role               = "roles/iam.serviceAccountUser"
+  member             = var.deployer_member
 }
 
 # cloudsql.client, limited by an IAM condition to this instance's Cloud SQL instance.
@@ -116,9 +175,15 @@ resource "time_sleep" "iam_propagation" {
   create_duration = var.iam_propagation_wait
 
   triggers = {
-    build   = join(",", sort([for m in google_project_iam_member.build : m.id]))
-    sql     = join(",", sort([for m in google_project_iam_member.cloudsql_client : m.id]))
-    secrets = join(",", sort([for m in google_secret_manager_secret_iam_member.access : m.id]))
+    build = join(",", concat(
+      sort([for m in google_project_iam_member.build : m.id]),
+      sort([for m in google_storage_bucket_iam_member.build_source : m.id]),
+      [google_project_iam_member.build_staged_source.id],
+      google_artifact_registry_repository_iam_member.build[*].id,
+    ))
+    deployer = join(",", sort([for m in google_service_account_iam_member.deployer : m.id]))
+    sql      = join(",", sort([for m in google_project_iam_member.cloudsql_client : m.id]))
+    secrets  = join(",", sort([for m in google_secret_manager_secret_iam_member.access : m.id]))
   }
 }
 
@@ -357,6 +422,9 @@ resource "google_cloudfunctions2_function" "record_event" {
   depends_on = [time_sleep.iam_propagation]
 }
 
+# Public: record-event authenticates its callers itself (Tally access tokens). Nothing in the apply
+# calls it, so nothing waits for this grant: a client calling within the minute or two the grant
+# takes to propagate gets 403.
 resource "google_cloud_run_v2_service_iam_member" "record_event_public" {
   count    = var.record_event_public ? 1 : 0
   project  = var.project_id
@@ -467,6 +535,16 @@ resource "google_cloud_run_v2_service_iam_member" "export_scheduler" {
   member   = google_service_account.scheduler.member
 }
 
+# A scheduler call that comes before the invoker grant reached Cloud Run is refused (403), and a
+# missed run is not retried: the job waits for the grant, and again whenever it is made again.
+resource "time_sleep" "scheduler_iam_propagation" {
+  create_duration = var.iam_propagation_wait
+
+  triggers = {
+    invoker = google_cloud_run_v2_service_iam_member.export_scheduler.id
+  }
+}
+
 resource "google_cloud_scheduler_job" "export" {
   project     = var.project_id
   region      = var.region
@@ -495,5 +573,6 @@ resource "google_cloud_scheduler_job" "export" {
     }
   }
 
-  depends_on = [google_cloud_run_v2_service_iam_member.export_scheduler]
+  # Its first call comes at the next scheduled time, which may be seconds away.
+  depends_on = [time_sleep.iam_propagation, time_sleep.scheduler_iam_propagation]
 }

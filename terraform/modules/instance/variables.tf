@@ -181,6 +181,17 @@ variable "iam_propagation_wait" {
 
 # --- record-event ---
 
+variable "deployer_member" {
+  description = "Who runs terraform apply, as an IAM member (user:..., serviceAccount:... or group:...): given Service Account User on this instance's service accounts only (the functions', the scheduler's and the build's), which creating the functions and the scheduler job as them needs. null: the deployer must hold that role already (on the project)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.deployer_member == null || can(regex("^(user|serviceAccount|group):[^@\\s]+@[^@\\s]+$", var.deployer_member))
+    error_message = "deployer_member must be user:EMAIL, serviceAccount:EMAIL or group:EMAIL."
+  }
+}
+
 variable "record_event_public" {
   description = "Let anyone invoke record-event (allUsers run.invoker). Clients authenticate with Tally access tokens or as anonymous visitors, not with Google identities, so this is normally true."
   type        = bool
@@ -564,7 +575,7 @@ variable "export_ingress" {
 }
 
 variable "docker_repository" {
-  description = "Artifact Registry Docker repository the functions' images are built into (projects/<project>/locations/<region>/repositories/<name>, same project and region), where its cleanup policies apply. Null: the gcf-artifacts repository Cloud Functions creates and never cleans."
+  description = "Artifact Registry Docker repository the functions' images are built into (projects/<project>/locations/<region>/repositories/<name>, same project and region), where its cleanup policies apply; the build account may push there and nowhere else. It must be known at plan (write it from the repository's project, location and repository_id: its id is known only once it exists). Null: the gcf-artifacts repository Cloud Functions creates and never cleans, which takes Artifact Registry Writer on the project."
   type        = string
   default     = null
 
