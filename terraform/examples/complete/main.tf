@@ -179,7 +179,10 @@ resource "time_sleep" "image_build_iam_propagation" {
 
 # --- The instance's gateway token: generated here, its hash configured at the gateway ---
 
-resource "random_password" "gateway_token" {
+# Generated anew in every plan and apply and kept by nothing but Secret Manager: the token goes to
+# the instance's secret and its hash to the gateway's, both through write-only arguments, and only
+# when gateway_token_version changes (then to both in the same apply).
+ephemeral "random_password" "gateway_token" {
   length  = 48
   special = false
 }
@@ -198,8 +201,10 @@ module "gateway" {
   # An unlicensed instance. Give the instance module a license_key and list this entry as
   # "licensed-instance:${var.instance_id}" instead: only such a token may publish as licensed.
   instance_tokens = {
-    (var.instance_id) = sha256(random_password.gateway_token.result)
+    (var.instance_id) = sha256(ephemeral.random_password.gateway_token.result)
   }
+  # The list holds only this instance's token: it changes when the token does.
+  instance_tokens_version = var.gateway_token_version
   bigquery = {
     enabled             = var.bigquery_enabled
     location            = var.bigquery_location
@@ -235,11 +240,14 @@ module "instance" {
   deletion_protection      = var.deletion_protection
   cors_allowed_origins     = var.cors_allowed_origins
 
-  export_enabled = true
-  gateway_url    = module.gateway.url
-  gateway_token  = random_password.gateway_token.result
-  instance_id    = var.instance_id
-  external_url   = var.external_url
+  database_password_version = var.database_password_version
+
+  export_enabled        = true
+  gateway_url           = module.gateway.url
+  gateway_token         = ephemeral.random_password.gateway_token.result
+  gateway_token_version = var.gateway_token_version
+  instance_id           = var.instance_id
+  external_url          = var.external_url
 
   deployer_member = var.deployer_member
 

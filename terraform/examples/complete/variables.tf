@@ -47,6 +47,18 @@ variable "database_max_connections" {
   default     = 25
 }
 
+variable "database_password_version" {
+  description = "Raise it (2, 3, ...) to rotate the database password: the apply generates a new one and writes it to the database user and to a new version of its secret; the functions move to that version."
+  type        = number
+  default     = 1
+}
+
+variable "gateway_token_version" {
+  description = "Raise it (2, 3, ...) to rotate the instance's gateway token: the apply generates a new one and writes it to the instance's secret and its hash to the gateway's instance_tokens secret."
+  type        = number
+  default     = 1
+}
+
 variable "deletion_protection" {
   description = "Protect the Cloud SQL instance and the BigQuery table from terraform destroy."
   type        = bool

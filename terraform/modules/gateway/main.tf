@@ -7,8 +7,9 @@ locals {
   labels                 = merge({ app = "tally", tally-component = "gateway" }, var.labels)
   topic_name             = coalesce(var.topic_name, "${var.name}-events")
   dead_letter_topic_name = coalesce(var.dead_letter_topic_name, "${var.name}-dead-letter")
-  instance_tokens        = join(",", [for id in sort(keys(var.instance_tokens)) : "${id}=${var.instance_tokens[id]}"])
-  bigquery_table         = var.bigquery.enabled ? "${var.project_id}.${var.bigquery.dataset_id}.${var.bigquery.table_id}" : null
+  # Ephemeral, like the variable: only a write-only argument may take it.
+  instance_tokens = join(",", [for id in sort(keys(var.instance_tokens)) : "${id}=${var.instance_tokens[id]}"])
+  bigquery_table  = var.bigquery.enabled ? "${var.project_id}.${var.bigquery.dataset_id}.${var.bigquery.table_id}" : null
 
   pubsub_agent = var.bigquery.enabled ? google_project_service_identity.pubsub[0].member : null
 
@@ -160,8 +161,10 @@ resource "google_secret_manager_secret" "instance_tokens" {
 }
 
 resource "google_secret_manager_secret_version" "instance_tokens" {
-  secret      = google_secret_manager_secret.instance_tokens.id
-  secret_data = local.instance_tokens
+  secret         = google_secret_manager_secret.instance_tokens.id
+  secret_data_wo = local.instance_tokens
+  # Write-only: the list is written, as a new version, only with a new number.
+  secret_data_wo_version = var.instance_tokens_version
 
   lifecycle {
     # The function pins this version: the next one must exist before it goes.

@@ -34,9 +34,10 @@ variable "source_object" {
 }
 
 variable "instance_tokens" {
-  description = "TELEMETRY_GATEWAY_INSTANCE_TOKENS: sender => lowercase hex SHA-256 of its bearer token (printf %s \"$TOKEN\" | sha256sum). A sender is instance:ID (an unlicensed instance), licensed-instance:ID (a licensed instance: the only kind that may publish as licensed_instance, and also as unlicensed), service:ID (a managed service), or a bare ID, which means instance:ID. An instance with a license key needs licensed-instance:ID; with instance:ID its exports are refused (PERMISSION_DENIED). Stored in Secret Manager as sender=hash,sender2=hash2."
+  description = "TELEMETRY_GATEWAY_INSTANCE_TOKENS: sender => lowercase hex SHA-256 of its bearer token (printf %s \"$TOKEN\" | sha256sum). A sender is instance:ID (an unlicensed instance), licensed-instance:ID (a licensed instance: the only kind that may publish as licensed_instance, and also as unlicensed), service:ID (a managed service), or a bare ID, which means instance:ID. An instance with a license key needs licensed-instance:ID; with instance:ID its exports are refused (PERMISSION_DENIED). Stored in Secret Manager as sender=hash,sender2=hash2. Ephemeral (a hash of a token generated in the apply is ephemeral too): written through a write-only argument, never to the state, and only when instance_tokens_version changes."
   type        = map(string)
   sensitive   = true
+  ephemeral   = true
 
   validation {
     condition     = length(var.instance_tokens) > 0
@@ -46,6 +47,17 @@ variable "instance_tokens" {
   validation {
     condition     = alltrue([for id, hash in var.instance_tokens : can(regex("^[^,=\\s]+$", id)) && can(regex("^[0-9a-f]{64}$", hash))])
     error_message = "Each instance_tokens entry must map an ID without commas, equals signs or spaces to 64 lowercase hex digits (the token's SHA-256, not the token)."
+  }
+}
+
+variable "instance_tokens_version" {
+  description = "Version of instance_tokens in Secret Manager. Terraform does not keep the list, so it cannot see it change: raise this number with every change of instance_tokens (a sender added or removed, a token rotated), or the gateway keeps the list it has."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.instance_tokens_version >= 1 && floor(var.instance_tokens_version) == var.instance_tokens_version
+    error_message = "instance_tokens_version must be a whole number of at least 1; raise it with every change of instance_tokens."
   }
 }
 

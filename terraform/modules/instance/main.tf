@@ -33,7 +33,8 @@ locals {
   record_event_max_instances = coalesce(var.record_event_max_instances, floor((floor(local.available_connections / local.rollout_overlap) - local.export_connections) / var.record_event_database_pool_size))
   connections_used           = local.rollout_overlap * (local.record_event_max_instances * var.record_event_database_pool_size + local.export_connections)
 
-  license_key_set = nonsensitive(var.license_key != null)
+  # The license key itself is ephemeral and cannot decide a count: its version number does.
+  license_key_set = var.license_key_version > 0
 
   # Secrets each function may read: "function/secret" => secret_id.
   secret_access = merge(
@@ -213,11 +214,23 @@ resource "google_sql_database_instance" "tally" {
     disk_autoresize             = true
     disk_autoresize_limit       = var.database_disk_autoresize_limit_gb # it never shrinks
     user_labels                 = local.labels
+    # Only the Cloud SQL connectors (the functions' postgres-socket-factory, TallyAdmin) and the
+    # Cloud SQL Auth Proxy may connect: each authenticates with IAM (cloudsql.client) and
+    # encrypts; a direct connection to the public IP is refused even with the password.
+    connector_enforcement = "REQUIRED"
 
     backup_configuration {
       enabled                        = true
       start_time                     = "03:00"
       point_in_time_recovery_enabled = var.database_point_in_time_recovery
+    }
+
+    # Cloud SQL restarts the instance for its updates in this hour (a minute or so without
+    # connections: record-event answers 503 and the functions reconnect), instead of any time.
+    maintenance_window {
+      day          = var.database_maintenance_window.day
+      hour         = var.database_maintenance_window.hour
+      update_track = var.database_maintenance_window.update_track
     }
 
     # A public IP without authorized networks: only the connector (IAM-authorized, TLS) and the
@@ -243,7 +256,11 @@ resource "google_sql_database" "tally" {
   deletion_policy = "ABANDON"
 }
 
-resource "random_password" "database" {
+# The database password is generated anew in every plan and apply and kept by nothing but Cloud SQL
+# and Secret Manager: Terraform writes it through write-only arguments (password_wo,
+# secret_data_wo), which never reach the state or a plan file. It is written only when the secret
+# gets a new version (database_password_version), and then to both in the same apply.
+ephemeral "random_password" "database" {
   length  = 40
   special = false
 }
@@ -252,7 +269,10 @@ resource "google_sql_user" "tally" {
   project  = var.project_id
   instance = google_sql_database_instance.tally.name
   name     = "tally"
-  password = random_password.database.result
+  # Follows the secret: each new version of it (a raised database_password_version, or the secret
+  # made again) sets the password it holds, generated in the same apply.
+  password_wo         = ephemeral.random_password.database.result
+  password_wo_version = tonumber(google_secret_manager_secret_version.database_password.version)
   # Once migrations ran, the user owns the tables, and PostgreSQL refuses to drop a role that owns
   # objects: the user goes with the instance on destroy instead.
   deletion_policy = "ABANDON"
@@ -269,8 +289,11 @@ resource "google_secret_manager_secret" "database_password" {
 }
 
 resource "google_secret_manager_secret_version" "database_password" {
-  secret      = google_secret_manager_secret.database_password.id
-  secret_data = random_password.database.result
+  secret         = google_secret_manager_secret.database_password.id
+  secret_data_wo = ephemeral.random_password.database.result
+  # A new number makes a new version (the provider replaces the resource) and, through it, sets the
+  # user's password: how the password is rotated.
+  secret_data_wo_version = var.database_password_version
 
   lifecycle {
     # The function pins this version: the next one must exist before it goes.
@@ -292,9 +315,11 @@ resource "google_secret_manager_secret" "gateway_token" {
 }
 
 resource "google_secret_manager_secret_version" "gateway_token" {
-  count       = var.export_enabled ? 1 : 0
-  secret      = google_secret_manager_secret.gateway_token[0].id
-  secret_data = var.gateway_token
+  count          = var.export_enabled ? 1 : 0
+  secret         = google_secret_manager_secret.gateway_token[0].id
+  secret_data_wo = var.gateway_token
+  # Write-only: a new token is written only with a new number.
+  secret_data_wo_version = var.gateway_token_version
 
   lifecycle {
     # The function pins this version: the next one must exist before it goes.
@@ -318,13 +343,19 @@ resource "google_secret_manager_secret" "license_key" {
 }
 
 resource "google_secret_manager_secret_version" "license_key" {
-  count       = local.license_key_set ? 1 : 0
-  secret      = google_secret_manager_secret.license_key[0].id
-  secret_data = var.license_key
+  count          = local.license_key_set ? 1 : 0
+  secret         = google_secret_manager_secret.license_key[0].id
+  secret_data_wo = var.license_key
+  # Write-only: a new key is written only with a new number.
+  secret_data_wo_version = var.license_key_version
 
   lifecycle {
     # The function pins this version: the next one must exist before it goes.
     create_before_destroy = true
+    precondition {
+      condition     = var.license_key != null
+      error_message = "license_key_version is above 0 but license_key is not set: give the license key, or set license_key_version = 0 to deploy without one."
+    }
   }
 }
 
@@ -517,6 +548,10 @@ resource "google_cloudfunctions2_function" "export" {
   }
 
   lifecycle {
+    precondition {
+      condition     = var.license_key == null || local.license_key_set
+      error_message = "license_key is set but license_key_version is 0, so the key would not be written: set license_key_version = 1 (and raise it with every new key)."
+    }
     precondition {
       condition     = var.export_timeout_seconds - var.export_call_timeout_seconds - 15 >= 60
       error_message = "export_timeout_seconds (${var.export_timeout_seconds}) must leave at least a minute to export after one call (export_call_timeout_seconds, ${var.export_call_timeout_seconds}) and a 15 s margin."
