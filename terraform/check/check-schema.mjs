@@ -44,7 +44,6 @@ const PROVIDERS = {
   google: "@cdktf/provider-google",
   "google-beta": "@cdktf/provider-google-beta",
   random: "@cdktf/provider-random",
-  archive: "@cdktf/provider-archive",
   time: "@cdktf/provider-time",
 };
 const TYPE_PREFIXES = [...new Set(Object.keys(PROVIDERS).map((p) => p.split("-")[0]))];

@@ -25,10 +25,6 @@ terraform {
       source  = "hashicorp/random"
       version = "3.7.2"
     }
-    archive = {
-      source  = "hashicorp/archive"
-      version = "2.7.1"
-    }
     time = {
       source  = "hashicorp/time"
       version = "0.13.1"
