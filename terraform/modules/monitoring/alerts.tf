@@ -358,8 +358,8 @@ locals {
 }
 
 # The inspect subscriptions keep dead letters for seven days for an operator; nothing else reads
-# them, so any message there waits for someone. The second condition warns again before the
-# oldest one expires.
+# them, so any message there waits for someone: the incident stays open, and reminds, until the
+# subscription is empty.
 resource "google_monitoring_alert_policy" "dead_letters" {
   for_each              = var.alerts_enabled ? local.dead_letters : {}
   project               = var.project_id
@@ -373,7 +373,8 @@ resource "google_monitoring_alert_policy" "dead_letters" {
     mime_type = "text/markdown"
     content   = <<-EOT
       Messages wait in ${join(", ", each.value.subscriptions)}: ${each.value.what}.
-      They are kept seven days from publication, then lost.
+      They are kept seven days from publication, then lost; this reminds every
+      ${var.dead_letter_renotify_seconds}s while any wait.
 
       Read them: `gcloud pubsub subscriptions pull SUBSCRIPTION --project ${var.project_id} --limit=10`
       (without --auto-ack they stay). ${each.value.then}
@@ -406,25 +407,11 @@ resource "google_monitoring_alert_policy" "dead_letters" {
     }
   }
 
-  conditions {
-    display_name = "Oldest message in ${each.value.title} older than ${var.dead_letter_age_threshold_seconds}s (lost at 604800s)"
-
-    condition_threshold {
-      filter          = "resource.type=\"pubsub_subscription\" AND resource.label.subscription_id=one_of(${join(", ", [for n in each.value.subscriptions : "\"${n}\""])}) AND metric.type=\"pubsub.googleapis.com/subscription/oldest_unacked_message_age\""
-      comparison      = "COMPARISON_GT"
-      threshold_value = var.dead_letter_age_threshold_seconds
-      duration        = "0s"
-
-      aggregations {
-        alignment_period     = "300s"
-        per_series_aligner   = "ALIGN_MAX"
-        cross_series_reducer = "REDUCE_MAX"
-        group_by_fields      = ["resource.label.subscription_id"]
-      }
-
-      trigger {
-        count = 1
-      }
+  # While messages wait, remind every day (a reminder costs nothing; a second condition would).
+  alert_strategy {
+    notification_channel_strategy {
+      notification_channel_names = var.notification_channels
+      renotify_interval          = "${var.dead_letter_renotify_seconds}s"
     }
   }
 }

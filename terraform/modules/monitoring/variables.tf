@@ -193,14 +193,14 @@ variable "gateway_refusal_threshold" {
   }
 }
 
-variable "dead_letter_age_threshold_seconds" {
-  description = "Alert again when the oldest message of a dead-letter subscription is older than this: the inspect subscriptions keep messages 7 days (604800s). The default, 5 days, leaves two to act."
+variable "dead_letter_renotify_seconds" {
+  description = "While dead letters wait, notify again this often. They are kept 7 days (604800s): the default, a day, reminds six times before the first ones are lost."
   type        = number
-  default     = 432000
+  default     = 86400
 
   validation {
-    condition     = var.dead_letter_age_threshold_seconds >= 3600 && var.dead_letter_age_threshold_seconds < 604800
-    error_message = "dead_letter_age_threshold_seconds must be at least 3600 and below 604800 (the dead-letter subscriptions' 7-day retention)."
+    condition     = var.dead_letter_renotify_seconds >= 1800 && var.dead_letter_renotify_seconds < 604800
+    error_message = "dead_letter_renotify_seconds must be at least 1800 and below 604800 (the dead-letter subscriptions' 7-day retention)."
   }
 }
 
