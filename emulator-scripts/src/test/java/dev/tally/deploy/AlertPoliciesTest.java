@@ -172,6 +172,158 @@ class AlertPoliciesTest {
         severityAndDocumentationProblems("alerts.tf", injured));
   }
 
+  @Test
+  void everyAlertFilter_namesAMetricThatExists() throws IOException {
+    List<String> problems = new ArrayList<>();
+    int filters = 0;
+    for (Path dir : moduleDirs(DeployedFunctions.TERRAFORM)) {
+      Set<String> logMetrics = logMetrics(dir);
+      for (Path file : tfFiles(dir)) {
+        String text = Files.readString(file);
+        problems.addAll(metricProblems(file.getFileName().toString(), text, logMetrics));
+        filters += filters(Hcl.withoutComments(text)).size();
+      }
+    }
+
+    assertEquals(List.of(), problems);
+    assertTrue(filters >= 14, "only " + filters + " alert filters found");
+  }
+
+  @Test
+  void check_namesAMisspelledMetricAndAWrongResourceType() throws IOException {
+    Path monitoring = DeployedFunctions.TERRAFORM.resolve("modules/monitoring");
+    String injured =
+        Files.readString(monitoring.resolve("alerts.tf"))
+            .replace("database/disk/utilization", "database/disk/utilisation")
+            .replace(
+                "resource.type=\\\"pubsub_subscription\\\" AND"
+                    + " resource.label.subscription_id=${local.one_of.bigquery_subscriptions}",
+                "resource.type=\\\"pubsub_topic\\\" AND"
+                    + " resource.label.subscription_id=${local.one_of.bigquery_subscriptions}");
+
+    assertEquals(
+        List.of(
+            "alerts.tf: "
+                + POLICY
+                + ".bigquery_subscription: metric"
+                + " pubsub.googleapis.com/subscription/oldest_unacked_message_age belongs to"
+                + " resource.type \"pubsub_subscription\", the filter says \"pubsub_topic\"",
+            "alerts.tf: "
+                + POLICY
+                + ".database_disk: metric cloudsql.googleapis.com/database/disk/utilisation is"
+                + " neither a log-based metric of the module nor a Google metric DashboardTest"
+                + " lists"),
+        metricProblems("alerts.tf", injured, logMetrics(monitoring)));
+  }
+
+  // --- the metrics the policies watch ---
+
+  private static final Pattern METRIC_TYPE = Pattern.compile("metric\\.type=\"([^\"]*)\"");
+  private static final Pattern RESOURCE_TYPE = Pattern.compile("resource\\.type=\"([^\"]*)\"");
+  private static final Pattern LOG_METRIC =
+      Pattern.compile("^\\$\\{local\\.metric_type\\}/\\$\\{google_logging_metric\\.(\\w+)\\b.*");
+
+  /**
+   * Each filter of each alert policy names one metric: a google_logging_metric of the module (its
+   * functions' logs: resource.type cloud_run_revision), or a Google metric {@link
+   * DashboardTest#GOOGLE_METRICS} lists, with its resource type.
+   */
+  static List<String> metricProblems(String file, String text, Set<String> logMetrics) {
+    String code = Hcl.withoutComments(text);
+    List<String> problems = new ArrayList<>();
+    for (Hcl.Item policy : policies(code)) {
+      String where = file + ": " + POLICY + "." + policy.labels().get(1);
+      for (String filter : filtersOf(code, policy)) {
+        // The HCL string's text, its escaped quotes unescaped.
+        String value = filter.substring(1, filter.length() - 1).replace("\\\"", "\"");
+        List<String> metrics = all(METRIC_TYPE, value);
+        if (metrics.size() != 1) {
+          problems.add(where + ": a filter that names " + metrics.size() + " metrics: " + value);
+          continue;
+        }
+        String metric = metrics.get(0);
+        String resource;
+        Matcher log = LOG_METRIC.matcher(metric);
+        if (log.matches()) {
+          if (!logMetrics.contains(log.group(1))) {
+            problems.add(where + ": the module has no google_logging_metric." + log.group(1));
+            continue;
+          }
+          resource = DashboardTest.LOG_METRIC_RESOURCE;
+        } else if (DashboardTest.GOOGLE_METRICS.containsKey(metric)) {
+          resource = DashboardTest.GOOGLE_METRICS.get(metric);
+        } else {
+          problems.add(
+              where
+                  + ": metric "
+                  + metric
+                  + " is neither a log-based metric of the module nor a Google metric"
+                  + " DashboardTest lists");
+          continue;
+        }
+        List<String> resources = all(RESOURCE_TYPE, value);
+        if (!resources.equals(List.of(resource))) {
+          problems.add(
+              where
+                  + ": metric "
+                  + metric
+                  + " belongs to resource.type \""
+                  + resource
+                  + "\", the filter says "
+                  + (resources.isEmpty()
+                      ? "none"
+                      : "\"" + String.join("\", \"", resources) + "\""));
+        }
+      }
+    }
+    return problems;
+  }
+
+  /** The filter and denominator_filter arguments of a policy's conditions, as written. */
+  private static List<String> filtersOf(String code, Hcl.Item block) {
+    List<String> found = new ArrayList<>();
+    for (Hcl.Item item : Hcl.items(code, block.bodyStart(), block.bodyEnd())) {
+      if (item.block()) {
+        found.addAll(filtersOf(code, item));
+      } else if (item.name().equals("filter") || item.name().equals("denominator_filter")) {
+        found.add(code.substring(item.valueStart(), item.end()).trim());
+      }
+    }
+    return found;
+  }
+
+  private static List<String> filters(String code) {
+    List<String> found = new ArrayList<>();
+    for (Hcl.Item policy : policies(code)) {
+      found.addAll(filtersOf(code, policy));
+    }
+    return found;
+  }
+
+  /** The names of the google_logging_metric resources of a module. */
+  private static Set<String> logMetrics(Path dir) throws IOException {
+    Set<String> names = new LinkedHashSet<>();
+    for (Path file : tfFiles(dir)) {
+      for (Hcl.Item item : Hcl.items(Hcl.withoutComments(Files.readString(file)))) {
+        if (item.block()
+            && item.name().equals("resource")
+            && item.labels().get(0).equals("google_logging_metric")) {
+          names.add(item.labels().get(1));
+        }
+      }
+    }
+    return names;
+  }
+
+  private static List<String> all(Pattern pattern, String text) {
+    List<String> found = new ArrayList<>();
+    Matcher m = pattern.matcher(text);
+    while (m.find()) {
+      found.add(m.group(1));
+    }
+    return found;
+  }
+
   // --- notification channels ---
 
   /** The problems found, and the policies checked ("modules/monitoring: TYPE.NAME"). */
