@@ -471,35 +471,52 @@ resource "google_monitoring_alert_policy" "bigquery_subscription" {
 
 # --- HTTP errors of the functions clients call ---
 
+locals {
+  request_errors = merge(
+    local.watch_record_event ? {
+      record_event = {
+        title    = "record-event"
+        services = var.record_event_function_names
+        # A client whose request failed may not send the event again: events are being lost.
+        severity = "CRITICAL"
+        causes   = "Read its ERROR lines. The usual causes are the database (unavailable, out of connections: see the database alerts and the dashboard's connections chart) and instances that cannot start (a secret version they pin is gone, a bad configuration: the revision's logs say which)."
+      }
+    } : {},
+    local.watch_gateway ? {
+      gateway = {
+        title    = "gateway"
+        services = var.gateway_function_names
+        # Senders keep what the gateway did not acknowledge and send it again.
+        severity = "ERROR"
+        causes   = "The gateway answers its own refusals with HTTP 200 and a gRPC status, so 500, 503 and 504 come from Cloud Run: a crash, a request over timeout_seconds, no instance available at max_instances. Senders keep the events and send them again."
+      }
+    } : {},
+  )
+}
+
 # 5xx answers of record-event (clients' events not recorded) and of the gateway (Cloud Run could
-# not serve a sender: a crash, a timeout, no instance available). The gateway answers its own
-# refusals with HTTP 200 and a gRPC status, so 5xx there is never a sender's fault. A share rather
-# than a count, so that the threshold holds at any traffic; sustained for the duration, so that
-# one failed request among a few does not page anyone.
+# not serve a sender). A share rather than a count, so that the threshold holds at any traffic;
+# sustained for the duration, so that one failed request among a few does not fire by itself.
 resource "google_monitoring_alert_policy" "request_errors" {
-  count                 = local.watch_record_event || local.watch_gateway ? (var.alerts_enabled ? 1 : 0) : 0
+  for_each              = var.alerts_enabled ? local.request_errors : {}
   project               = var.project_id
-  display_name          = "${var.name_prefix}: functions answering 5xx"
+  display_name          = "${var.name_prefix}: ${each.value.title} answering 5xx"
   combiner              = "OR"
-  severity              = "ERROR"
+  severity              = each.value.severity
   notification_channels = var.notification_channels
   user_labels           = var.labels
 
   documentation {
     mime_type = "text/markdown"
     content   = <<-EOT
-      More than ${var.request_error_ratio_threshold * 100}% of the requests to a function (the incident names
-      it) were answered with HTTP 5xx for ${var.request_error_duration_seconds}s.
+      More than ${var.request_error_ratio_threshold * 100}% of the requests to ${each.value.title} (the incident names the
+      service) were answered with HTTP 5xx for ${var.request_error_duration_seconds}s.
 
-      record-event: read its ERROR lines. The usual causes are the database (unavailable, out of
-      connections: see the database alerts and the dashboard's connections chart) and instances that
-      cannot start (a secret version they pin is gone, a bad configuration: the revision's logs say
-      which). The gateway: 500/503/504 come from Cloud Run (a crash, a request over timeout_seconds,
-      no instance available at max_instances).
+      ${each.value.causes}
 
       `gcloud run services describe SERVICE --region REGION --project ${var.project_id}` shows the
-      serving revision; roll back with `gcloud run services update-traffic SERVICE --to-revisions=REVISION=100`
-      if a new revision is the cause.
+      serving revision; if a new revision is the cause, send the traffic back to the previous one:
+      `gcloud run services update-traffic SERVICE --region REGION --project ${var.project_id} --to-revisions=REVISION=100`.
     EOT
   }
 
@@ -507,8 +524,8 @@ resource "google_monitoring_alert_policy" "request_errors" {
     display_name = "Share of 5xx responses above ${var.request_error_ratio_threshold}"
 
     condition_threshold {
-      filter             = "resource.type=\"cloud_run_revision\" AND resource.label.service_name=${local.one_of.served_functions} AND metric.type=\"run.googleapis.com/request_count\" AND metric.label.response_code_class=\"5xx\""
-      denominator_filter = "resource.type=\"cloud_run_revision\" AND resource.label.service_name=${local.one_of.served_functions} AND metric.type=\"run.googleapis.com/request_count\""
+      filter             = "resource.type=\"cloud_run_revision\" AND resource.label.service_name=one_of(${join(", ", [for n in each.value.services : "\"${n}\""])}) AND metric.type=\"run.googleapis.com/request_count\" AND metric.label.response_code_class=\"5xx\""
+      denominator_filter = "resource.type=\"cloud_run_revision\" AND resource.label.service_name=one_of(${join(", ", [for n in each.value.services : "\"${n}\""])}) AND metric.type=\"run.googleapis.com/request_count\""
       comparison         = "COMPARISON_GT"
       threshold_value    = var.request_error_ratio_threshold
       duration           = "${var.request_error_duration_seconds}s"

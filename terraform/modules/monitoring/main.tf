@@ -73,10 +73,6 @@ locals {
 # A Cloud Monitoring filter's value list: one_of("a", "b").
 locals {
   one_of = {
-    export_functions       = "one_of(${join(", ", [for n in var.export_function_names : "\"${n}\""])})"
-    gateway_functions      = "one_of(${join(", ", [for n in var.gateway_function_names : "\"${n}\""])})"
-    record_event_functions = "one_of(${join(", ", [for n in var.record_event_function_names : "\"${n}\""])})"
-    served_functions       = "one_of(${join(", ", [for n in concat(var.record_event_function_names, var.gateway_function_names) : "\"${n}\""])})"
     all_functions          = "one_of(${join(", ", [for n in distinct(concat(var.record_event_function_names, var.export_function_names, var.gateway_function_names)) : "\"${n}\""])})"
     grpc_refused           = "one_of(${join(", ", [for c in local.grpc_refused : "\"${c}\""])})"
     grpc_failed            = "one_of(${join(", ", [for c in local.grpc_failed : "\"${c}\""])})"
