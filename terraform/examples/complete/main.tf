@@ -257,10 +257,27 @@ module "instance" {
 module "monitoring" {
   source = "../../modules/monitoring"
 
-  project_id             = var.project_id
-  export_function_names  = [module.instance.export_function_name]
-  gateway_function_names = [module.gateway.function_name]
-  notification_channels  = var.notification_channels
+  project_id                  = var.project_id
+  export_function_names       = [module.instance.export_function_name]
+  gateway_function_names      = [module.gateway.function_name]
+  record_event_function_names = [module.instance.record_event_function_name]
+  event_topic_names           = [module.gateway.topic_name]
+
+  gateway_dead_letter_subscription_names = [module.gateway.dead_letter_subscription_name]
+  # Lists whose length is known before apply: a deployment without BigQuery has no BigQuery alerts.
+  bigquery_subscription_names             = var.bigquery_enabled ? [module.gateway.bigquery_subscription_name] : []
+  bigquery_dead_letter_subscription_names = var.bigquery_enabled ? [module.gateway.bigquery_dead_letter_subscription_name] : []
+
+  # Keyed by a name known before apply: the instance's name carries a random suffix.
+  database_instances = {
+    main = {
+      instance_name   = module.instance.database_instance_name
+      max_connections = var.database_max_connections
+    }
+  }
+
+  alerts_enabled        = var.alerts_enabled
+  notification_channels = var.notification_channels
 
   depends_on = [google_project_service.apis]
 }

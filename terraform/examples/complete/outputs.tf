@@ -53,6 +53,16 @@ output "alert_policy_ids" {
   value       = module.monitoring.alert_policy_ids
 }
 
+output "alert_policies" {
+  description = "The monitoring alert policies by title, with their severities."
+  value       = module.monitoring.alert_policies
+}
+
+output "dashboard_url" {
+  description = "The operations dashboard: open it first."
+  value       = module.monitoring.dashboard_url
+}
+
 output "console_url" {
   description = "The administrators' console: sign in with a site-admin access token."
   value       = module.instance.console_url

@@ -89,10 +89,21 @@ variable "bigquery_location" {
   default     = "US"
 }
 
+variable "alerts_enabled" {
+  description = "Create the monitoring alert policies. They need notification_channels; false deploys without alerts (the metrics and the dashboard stay)."
+  type        = bool
+  default     = true
+}
+
 variable "notification_channels" {
-  description = "Monitoring notification channel IDs the alerts notify (projects/<p>/notificationChannels/<id>)."
+  description = "Monitoring notification channel IDs every alert notifies (projects/<p>/notificationChannels/<id>): at least one while alerts_enabled is true (terraform/README.md, \"Route the alerts\")."
   type        = list(string)
   default     = []
+
+  validation {
+    condition     = !var.alerts_enabled || length(var.notification_channels) > 0
+    error_message = "notification_channels is empty while alerts_enabled is true: the alerts would notify nobody. Set notification_channels in terraform.tfvars to at least one channel ID (projects/<project>/notificationChannels/<id>; terraform/README.md, \"Route the alerts\"), or set alerts_enabled = false to deploy without alert policies."
+  }
 }
 
 variable "native_grpc_enabled" {
