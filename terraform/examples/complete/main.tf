@@ -235,10 +235,14 @@ module "instance" {
     object = google_storage_bucket_object.function["export"].name
   }
 
-  database_tier            = var.database_tier
-  database_max_connections = var.database_max_connections
-  deletion_protection      = var.deletion_protection
-  cors_allowed_origins     = var.cors_allowed_origins
+  database_tier                   = var.database_tier
+  database_max_connections        = var.database_max_connections
+  database_availability_type      = var.database_availability_type
+  database_point_in_time_recovery = var.database_point_in_time_recovery
+  database_disk_size_gb           = var.database_disk_size_gb
+  database_maintenance_window     = var.database_maintenance_window
+  deletion_protection             = var.deletion_protection
+  cors_allowed_origins            = var.cors_allowed_origins
 
   database_password_version = var.database_password_version
 

@@ -47,6 +47,30 @@ variable "database_max_connections" {
   default     = 25
 }
 
+variable "database_availability_type" {
+  description = "ZONAL, or REGIONAL: a standby in a second zone takes over within about a minute if the zone fails; about twice Cloud SQL's cost (modules/instance)."
+  type        = string
+  default     = "ZONAL"
+}
+
+variable "database_point_in_time_recovery" {
+  description = "Restore to any second of the last 7 days rather than to the last daily backup (modules/instance)."
+  type        = bool
+  default     = true
+}
+
+variable "database_disk_size_gb" {
+  description = "The database's initial SSD size in GB; it grows on its own up to the module's limit (modules/instance)."
+  type        = number
+  default     = 10
+}
+
+variable "database_maintenance_window" {
+  description = "When Cloud SQL may restart the database for its updates: { day = 1..7 (Monday..Sunday), hour = 0..23 UTC, update_track = canary, stable or week5 }; omitted fields keep the module's default, Sunday 04:00 UTC, stable (modules/instance)."
+  type        = any
+  default     = {}
+}
+
 variable "database_password_version" {
   description = "Raise it (2, 3, ...) to rotate the database password: the apply generates a new one and writes it to the database user and to a new version of its secret; the functions move to that version."
   type        = number

@@ -357,7 +357,7 @@ class DashboardTest {
     return new Evaluated(mapper.readTree(values.path("dashboard").path("value").asText()), types);
   }
 
-  private static String run(Path dir, String... command) throws IOException, InterruptedException {
+  static String run(Path dir, String... command) throws IOException, InterruptedException {
     // Standard error apart: Terraform warns there about a missing CLI configuration file.
     Path errors = dir.resolve("stderr.txt");
     Process process =
