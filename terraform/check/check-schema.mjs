@@ -19,7 +19,12 @@
 //     function and `build_config[0].uri` do not (nested blocks' computed attributes come from the
 //     bindings' *OutputReference classes); a list of blocks is indexed before its attributes;
 //   - var.X and local.X are declared; module calls pass only declared variables and every required
-//     one; module.M.O names an output of M.
+//     one; module.M.O names an output of M;
+//   - ephemeral blocks (ephemeral "random_password" ...) and references to them
+//     (ephemeral.<type>.<name>.<attr>). The CDKTF bindings carry no ephemeral resource schemas, so
+//     these come from EPHEMERAL below, written from the providers' documentation: arguments are
+//     checked as those of the managed resource of the same type minus what the ephemeral one lacks,
+//     attributes against the documented list. An ephemeral type missing there is reported.
 // Not checked: expressions' values and types, API-side rules, provider blocks. That needs
 // `terraform validate` / `plan` with the real provider.
 //
@@ -39,10 +44,20 @@ const PROVIDERS = {
   google: "@cdktf/provider-google",
   "google-beta": "@cdktf/provider-google-beta",
   random: "@cdktf/provider-random",
-  archive: "@cdktf/provider-archive",
   time: "@cdktf/provider-time",
 };
 const TYPE_PREFIXES = [...new Set(Object.keys(PROVIDERS).map((p) => p.split("-")[0]))];
+/**
+ * Ephemeral resource types: the bindings have none (CDKTF does not model them). Each is described
+ * by the managed resource whose arguments it shares, the arguments it lacks, and what it returns,
+ * as the provider documents them.
+ */
+const EPHEMERAL = {
+  // hashicorp/random 3.7 (docs/ephemeral-resources/password.md): random_password's arguments
+  // without keepers (an ephemeral value is made anew on every run; nothing keeps it); returns
+  // result and bcrypt_hash.
+  random_password: { resource: "random_password", without: ["keepers"], reads: ["result", "bcrypt_hash"] },
+};
 const META_ARGUMENTS = new Set(["count", "for_each", "depends_on", "provider", "lifecycle", "provisioner", "connection"]);
 const MODULE_ARGUMENTS = new Set(["source", "version", "providers", "depends_on", "count", "for_each"]);
 
@@ -389,7 +404,7 @@ const modules = new Map(); // dir -> { resources, data, variables, locals, outpu
 for (const file of tfFiles(terraformRoot)) {
   const dir = path.dirname(file);
   if (!modules.has(dir)) {
-    modules.set(dir, { resources: new Map(), data: new Map(), variables: new Map(), locals: new Set(), outputs: new Set(), calls: new Map(), parsed: [] });
+    modules.set(dir, { resources: new Map(), data: new Map(), ephemeral: new Map(), variables: new Map(), locals: new Set(), outputs: new Set(), calls: new Map(), parsed: [] });
   }
   const m = modules.get(dir);
   const where = path.relative(terraformRoot, file);
@@ -401,6 +416,12 @@ for (const file of tfFiles(terraformRoot)) {
         const body = bodies[0];
         table.set(`${type}.${name}`, { type, where, body, provider: providerOf(type, body), multi: "count" in body || "for_each" in body });
       }
+    }
+  }
+  for (const [type, byName] of Object.entries(json.ephemeral ?? {})) {
+    for (const [name, bodies] of Object.entries(byName)) {
+      const body = bodies[0];
+      m.ephemeral.set(`${type}.${name}`, { type, where, body, provider: providerOf(type, body), multi: "count" in body || "for_each" in body });
     }
   }
   for (const [name, bodies] of Object.entries(json.variable ?? {})) m.variables.set(name, { required: !("default" in bodies[0]) });
@@ -450,7 +471,52 @@ function checkReference(where, text, decl, schema, rest) {
   }
 }
 
-const checked = { resources: 0, data: 0, references: 0 };
+/** Checks an ephemeral block against EPHEMERAL and the schema of the managed resource it names. */
+function checkEphemeral(address, decl) {
+  const { type, where, body, provider } = decl;
+  const label = `${where}: ephemeral.${address}`;
+  const spec = EPHEMERAL[type];
+  if (!spec) {
+    problem(label, `no schema for ephemeral resource type ${type}: the CDKTF bindings carry none; describe it in EPHEMERAL in terraform/check/check-schema.mjs from the provider's documentation`);
+    return false;
+  }
+  const schema = PROVIDERS[provider] ? schemaOf("resource", spec.resource, provider) : null;
+  if (!schema) {
+    problem(label, `no schema for resource type ${spec.resource} (provider ${provider}), which EPHEMERAL says ephemeral ${type} takes its arguments from`);
+    return false;
+  }
+  const kept = {};
+  for (const [key, value] of Object.entries(body)) {
+    if (spec.without.includes(key)) problem(label, `"${key}" is an argument of resource ${spec.resource}, not of ephemeral ${type}`);
+    else kept[key] = value;
+  }
+  checkBody(label, kept, schema, schema.root);
+  return true;
+}
+
+/** Checks a reference ephemeral.<type>.<name>... : declared, keyed as declared, and an attribute the type returns. */
+function checkEphemeralReference(where, m, r) {
+  const [text, type, name, rest] = r;
+  const decl = m.ephemeral.get(`${type}.${name}`);
+  if (!decl) {
+    problem(where, `reference to undeclared ephemeral.${type}.${name}`);
+    return;
+  }
+  const spec = EPHEMERAL[type];
+  if (!spec) return; // reported at its declaration
+  const steps = [...rest.matchAll(/\[([^\]]*)\]|\.(\w+)/g)];
+  const keyed = steps[0]?.[1] !== undefined;
+  if (keyed !== decl.multi && steps.length > 0) {
+    problem(where, decl.multi ? `${text}: ephemeral.${type}.${name} has count or for_each; give an instance key` : `${text}: ephemeral.${type}.${name} has neither count nor for_each, so it takes no instance key`);
+    return;
+  }
+  const attr = steps[keyed ? 1 : 0]?.[2];
+  if (attr !== undefined && !spec.reads.includes(attr)) {
+    problem(where, `${text}: ephemeral ${type} has no attribute "${attr}" (it returns ${spec.reads.join(", ")})`);
+  }
+}
+
+const checked = { resources: 0, data: 0, ephemeral: 0, references: 0 };
 const referencePattern = new RegExp(String.raw`(?<![\w.])(data\.)?((?:${TYPE_PREFIXES.join("|")})_\w+)\.(\w+)((?:\[[^\]]*\]|\.\w+)*)`, "g");
 for (const [dir, m] of modules) {
   for (const [kind, table] of [["resource", m.resources], ["data", m.data]]) {
@@ -470,6 +536,10 @@ for (const [dir, m] of modules) {
       checked[kind === "data" ? "data" : "resources"]++;
       checkBody(label, body, schema, schema.root);
     }
+  }
+
+  for (const [address, decl] of m.ephemeral) {
+    if (checkEphemeral(address, decl)) checked.ephemeral++;
   }
 
   for (const [name, { where, body }] of m.calls) {
@@ -501,6 +571,10 @@ for (const [dir, m] of modules) {
         const schema = PROVIDERS[decl.provider] ? schemaOf(kind, r[2], decl.provider) : null;
         if (schema) checkReference(where, r[0], decl, schema, r[4]);
       }
+      for (const r of text.matchAll(/(?<![\w.])ephemeral\.(\w+)\.(\w+)((?:\[[^\]]*\]|\.\w+)*)/g)) {
+        checked.references++;
+        checkEphemeralReference(where, m, r);
+      }
       for (const r of text.matchAll(/(?<![\w.])var\.(\w+)/g)) {
         if (!m.variables.has(r[1])) problem(where, `undeclared variable var.${r[1]}`);
       }
@@ -518,7 +592,7 @@ for (const [dir, m] of modules) {
 }
 
 const dirs = [...modules.keys()].map((d) => path.relative(terraformRoot, d)).join(", ");
-console.log(`checked ${checked.resources} resources, ${checked.data} data sources and ${checked.references} references in ${dirs}`);
+console.log(`checked ${checked.resources} resources, ${checked.data} data sources, ${checked.ephemeral} ephemeral resources and ${checked.references} references in ${dirs}`);
 const versions = [...new Set(Object.values(PROVIDERS))].map((pkg) => {
   const meta = JSON.parse(fs.readFileSync(path.join(here, "node_modules", pkg, "package.json"), "utf8"));
   return `${meta.cdktf.provider.name.replace("registry.terraform.io/", "")} ${meta.cdktf.provider.version} (${pkg} ${meta.version})`;

@@ -3,6 +3,7 @@
 #
 #   <out>/<function>/tally-<function>.jar   a jar holding only a manifest whose Class-Path names
 #   <out>/<function>/lib/*.jar              the function's jar and its runtime dependencies
+#   <out>/<function>.zip                    that directory zipped: what is uploaded and deployed
 #
 # With no pom.xml and exactly one top-level jar, the Cloud Functions Java buildpack runs the
 # Functions Framework with --classpath <that jar>, and the JVM follows the manifest's Class-Path to
@@ -13,9 +14,10 @@
 #   OUT_DIR defaults to terraform/build/functions (what examples/complete reads).
 #   --skip-maven packages what the last `./mvnw package` left under functions/*/target.
 #
-# The jars are built with a fixed project.build.outputTimestamp and every file here gets a fixed
-# time, so an unchanged source tree yields byte-identical directories: Terraform's archive_file
-# then produces the same zip (same MD5, same object name) and nothing is redeployed.
+# The jars are built with a fixed project.build.outputTimestamp, and each zip lists its files in
+# name order with a fixed time and mode: the same commit yields byte-identical zips on any machine
+# (same MD5, same object name, nothing redeployed), and a plan made in one place can be applied in
+# another that built the same commit. The zips are written here, not by Terraform at plan time.
 set -euo pipefail
 
 skip_maven=false
@@ -90,5 +92,12 @@ for fn in record-event export gateway; do
   jar --create --date="$timestamp" --file "$dir/tally-$fn.jar" --manifest "$manifest"
   rm -f "$manifest"
   find "$dir" -exec touch -h -d "$timestamp" {} +
-  echo "$dir: $(ls "$dir/lib" | wc -l) jars"
+  rm -f "$out/$fn.zip"
+  # The files in name order, each with the fixed time (jar --date), no manifest of its own.
+  files=()
+  while IFS= read -r file; do
+    files+=(-C "$dir" "$file")
+  done < <(cd "$dir" && find . -type f | LC_ALL=C sort | sed 's|^\./||')
+  jar --create --no-manifest --date="$timestamp" --file "$out/$fn.zip" "${files[@]}"
+  echo "$out/$fn.zip: $(ls "$dir/lib" | wc -l) jars, md5 $(md5sum "$out/$fn.zip" | cut -c1-32)"
 done

@@ -53,7 +53,31 @@ output "alert_policy_ids" {
   value       = module.monitoring.alert_policy_ids
 }
 
+output "alert_policies" {
+  description = "The monitoring alert policies by title, with their severities."
+  value       = module.monitoring.alert_policies
+}
+
+output "dashboard_url" {
+  description = "The operations dashboard: open it first."
+  value       = module.monitoring.dashboard_url
+}
+
 output "console_url" {
   description = "The administrators' console: sign in with a site-admin access token."
   value       = module.instance.console_url
+}
+
+output "image_build_service_account" {
+  description = "The account scripts/build-gateway-server-image.sh runs its build as (--service-account); available once its grants had time to propagate."
+  value       = google_service_account.image_build.email
+
+  depends_on = [time_sleep.image_build_iam_propagation]
+}
+
+output "image_build_staging_dir" {
+  description = "Where scripts/build-gateway-server-image.sh stages the build context (--staging-dir), which the build account may read."
+  value       = "gs://${google_storage_bucket.sources.name}/gateway-server-image"
+
+  depends_on = [time_sleep.image_build_iam_propagation]
 }

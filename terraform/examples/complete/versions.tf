@@ -1,8 +1,10 @@
 terraform {
-  required_version = ">= 1.9.0"
+  # 1.11: write-only arguments and ephemeral values keep the secrets out of the state.
+  required_version = ">= 1.11.0"
 
-  # The state holds secrets (the database password, the gateway token): keep it in a bucket of
-  # the project, versioned and closed to the public (terraform/README.md, "Deploy"):
+  # The state holds no secret values (they are written through write-only arguments), but it
+  # describes the whole deployment: keep it in a bucket that is versioned and closed to the public
+  # (terraform/README.md, "Deploy"):
   #   terraform init -backend-config="bucket=<project>-tally-tfstate"
   backend "gcs" {
     prefix = "tally/complete"
@@ -22,10 +24,6 @@ terraform {
     random = {
       source  = "hashicorp/random"
       version = "3.7.2"
-    }
-    archive = {
-      source  = "hashicorp/archive"
-      version = "2.7.1"
     }
     time = {
       source  = "hashicorp/time"

@@ -7,10 +7,21 @@ locals {
   labels                 = merge({ app = "tally", tally-component = "gateway" }, var.labels)
   topic_name             = coalesce(var.topic_name, "${var.name}-events")
   dead_letter_topic_name = coalesce(var.dead_letter_topic_name, "${var.name}-dead-letter")
-  instance_tokens        = join(",", [for id in sort(keys(var.instance_tokens)) : "${id}=${var.instance_tokens[id]}"])
-  bigquery_table         = var.bigquery.enabled ? "${var.project_id}.${var.bigquery.dataset_id}.${var.bigquery.table_id}" : null
+  # Ephemeral, like the variable: only a write-only argument may take it.
+  instance_tokens = join(",", [for id in sort(keys(var.instance_tokens)) : "${id}=${var.instance_tokens[id]}"])
+  bigquery_table  = var.bigquery.enabled ? "${var.project_id}.${var.bigquery.dataset_id}.${var.bigquery.table_id}" : null
 
   pubsub_agent = var.bigquery.enabled ? google_project_service_identity.pubsub[0].member : null
+
+  # Where Cloud Functions copies a function's source for its build (Google creates it).
+  staged_sources_bucket = "gcf-v2-sources-${data.google_project.this.number}-${var.region}"
+
+  # docker_repository's parts, for the build account's grant on it.
+  docker_repository = var.docker_repository == null ? null : regex("^projects/(?P<project>[^/]+)/locations/(?P<location>[^/]+)/repositories/(?P<repository>[^/]+)$", var.docker_repository)
+}
+
+data "google_project" "this" {
+  project_id = var.project_id
 }
 
 # Pub/Sub's service agent writes the BigQuery rows and moves undeliverable messages to a
@@ -68,15 +79,62 @@ resource "google_service_account" "build" {
   display_name = "Tally gateway: Cloud Build for the function"
 }
 
+# What the build does, each granted on what it touches only, never storage on the whole project
+# (the Terraform state, with its secrets, may be in a bucket of this project):
+# - write its logs: roles/logging.logWriter, a project-level role only;
+# - push the image and its build cache to docker_repository (below);
+# - read the source: the source bucket, and the bucket Cloud Functions copies the source into
+#   before the build reads it there, gcf-v2-sources-PROJECT_NUMBER-REGION. Google creates that
+#   bucket on the first deployment in the region, so it cannot be granted on beforehand: the grant
+#   is on the project, limited by an IAM condition to that bucket.
 resource "google_project_iam_member" "build" {
-  for_each = toset([
-    "roles/logging.logWriter",
-    "roles/artifactregistry.writer",
-    "roles/storage.objectViewer",
-  ])
+  for_each = toset(concat(["roles/logging.logWriter"], var.docker_repository == null ? ["roles/artifactregistry.writer"] : []))
+  project  = var.project_id
+  role     = each.value
+  member   = google_service_account.build.member
+}
+
+resource "google_storage_bucket_iam_member" "build_source" {
+  bucket = var.source_object.bucket
+  role   = "roles/storage.objectViewer"
+  member = google_service_account.build.member
+}
+
+resource "google_project_iam_member" "build_staged_source" {
   project = var.project_id
-  role    = each.value
+  role    = "roles/storage.objectViewer"
   member  = google_service_account.build.member
+
+  condition {
+    title       = "only-${local.staged_sources_bucket}"
+    description = "Read the function sources Cloud Functions stages for its builds in ${var.region}, nothing else."
+    expression  = "resource.name.startsWith(\"projects/_/buckets/${local.staged_sources_bucket}\")"
+  }
+}
+
+# With a repository of the deployer's (docker_repository), the builds push there and nowhere else.
+# Without one, Cloud Functions pushes to gcf-artifacts, which Google creates on the first
+# deployment in the region and so cannot be granted on beforehand: then the writer role is on the
+# project (google_project_iam_member.build above).
+resource "google_artifact_registry_repository_iam_member" "build" {
+  count      = var.docker_repository == null ? 0 : 1
+  project    = local.docker_repository.project
+  location   = local.docker_repository.location
+  repository = local.docker_repository.repository
+  role       = "roles/artifactregistry.writer"
+  member     = google_service_account.build.member
+}
+
+# The deployer creates the function and the Cloud Run service as these accounts, which needs
+# Service Account User on them: granted here on these accounts only, when deployer_member is set.
+resource "google_service_account_iam_member" "deployer" {
+  for_each = var.deployer_member == null ? {} : {
+    gateway = google_service_account.gateway.name
+    build   = google_service_account.build.name
+  }
+  service_account_id = each.value
+  role               = "roles/iam.serviceAccountUser"
+  member             = var.deployer_member
 }
 
 resource "google_pubsub_topic_iam_member" "publisher" {
@@ -103,8 +161,10 @@ resource "google_secret_manager_secret" "instance_tokens" {
 }
 
 resource "google_secret_manager_secret_version" "instance_tokens" {
-  secret      = google_secret_manager_secret.instance_tokens.id
-  secret_data = local.instance_tokens
+  secret         = google_secret_manager_secret.instance_tokens.id
+  secret_data_wo = local.instance_tokens
+  # Write-only: the list is written, as a new version, only with a new number.
+  secret_data_wo_version = var.instance_tokens_version
 
   lifecycle {
     # The function pins this version: the next one must exist before it goes.
@@ -125,7 +185,11 @@ resource "time_sleep" "iam_propagation" {
   create_duration = var.iam_propagation_wait
 
   triggers = {
-    build     = join(",", sort([for m in google_project_iam_member.build : m.id]))
+    build = join(",", concat(sort([for m in google_project_iam_member.build : m.id]), [
+      google_storage_bucket_iam_member.build_source.id,
+      google_project_iam_member.build_staged_source.id,
+    ], google_artifact_registry_repository_iam_member.build[*].id))
+    deployer  = join(",", sort([for m in google_service_account_iam_member.deployer : m.id]))
     publisher = join(",", sort([for m in google_pubsub_topic_iam_member.publisher : m.id]))
     tokens    = google_secret_manager_secret_iam_member.instance_tokens.id
   }
@@ -141,9 +205,10 @@ resource "google_cloudfunctions2_function" "gateway" {
   labels      = local.labels
 
   build_config {
-    runtime         = "java17"
-    entry_point     = "dev.tally.gatewayfn.GatewayFunction"
-    service_account = google_service_account.build.id
+    runtime           = "java17"
+    entry_point       = "dev.tally.gatewayfn.GatewayFunction"
+    service_account   = google_service_account.build.id
+    docker_repository = var.docker_repository
 
     source {
       storage_source {
@@ -193,7 +258,9 @@ resource "google_cloudfunctions2_function" "gateway" {
   depends_on = [time_sleep.iam_propagation]
 }
 
-# Public: the gateway authenticates callers with instance tokens, not Google identities.
+# Public: the gateway authenticates callers with instance tokens, not Google identities. Nothing in
+# the apply calls it, so nothing waits for this grant: an instance whose first export comes within
+# the minute or two the grant takes to propagate gets 403 and sends again on its next run.
 resource "google_cloud_run_v2_service_iam_member" "public" {
   project  = var.project_id
   location = var.region
@@ -274,7 +341,7 @@ resource "google_cloud_run_v2_service" "native_grpc" {
   depends_on = [time_sleep.iam_propagation]
 }
 
-# Public like the function: callers authenticate with instance tokens.
+# Public like the function: callers authenticate with instance tokens (no wait, as for the function).
 resource "google_cloud_run_v2_service_iam_member" "native_grpc_public" {
   count    = var.native_grpc.enabled ? 1 : 0
   project  = var.project_id
@@ -366,6 +433,20 @@ resource "google_pubsub_topic_iam_member" "bigquery_dead_letter_publisher" {
   member  = local.pubsub_agent
 }
 
+# Pub/Sub checks, when it creates the BigQuery subscription, that its service agent may write the
+# table, and refuses with 403 while the grant has not reached it yet: the subscription waits.
+# (The subscriber grant below is on the subscription itself, so it can only follow it; it is first
+# used when a message is dead-lettered, after max_delivery_attempts failed deliveries.)
+resource "time_sleep" "bigquery_iam_propagation" {
+  count           = var.bigquery.enabled ? 1 : 0
+  create_duration = var.iam_propagation_wait
+
+  triggers = {
+    table_writer          = google_bigquery_table_iam_member.pubsub_writer[0].id
+    dead_letter_publisher = google_pubsub_topic_iam_member.bigquery_dead_letter_publisher[0].id
+  }
+}
+
 resource "google_pubsub_subscription_iam_member" "bigquery_subscriber" {
   count        = var.bigquery.enabled ? 1 : 0
   project      = var.project_id
@@ -396,8 +477,6 @@ resource "google_pubsub_subscription" "bigquery" {
     ttl = ""
   }
 
-  depends_on = [
-    google_bigquery_table_iam_member.pubsub_writer,
-    google_pubsub_topic_iam_member.bigquery_dead_letter_publisher,
-  ]
+  # Pub/Sub checks at creation that its service agent may write the table.
+  depends_on = [time_sleep.bigquery_iam_propagation]
 }

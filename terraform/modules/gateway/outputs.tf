@@ -18,6 +18,11 @@ output "topic_id" {
   value       = google_pubsub_topic.events.id
 }
 
+output "topic_name" {
+  description = "Short name of the events topic; the monitoring module charts its publish requests."
+  value       = google_pubsub_topic.events.name
+}
+
 output "dead_letter_topic_id" {
   description = "Full ID of the dead-letter topic."
   value       = google_pubsub_topic.dead_letter.id
@@ -31,6 +36,11 @@ output "dead_letter_subscription_name" {
 output "bigquery_dead_letter_subscription_name" {
   description = "Pull subscription that keeps the messages BigQuery refused, or null when the BigQuery subscription is off."
   value       = var.bigquery.enabled ? google_pubsub_subscription.bigquery_dead_letter[0].name : null
+}
+
+output "bigquery_subscription_name" {
+  description = "The BigQuery subscription (the monitoring module alerts when it stops writing), or null when it is off."
+  value       = var.bigquery.enabled ? google_pubsub_subscription.bigquery[0].name : null
 }
 
 output "bigquery_table" {

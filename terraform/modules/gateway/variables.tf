@@ -34,9 +34,10 @@ variable "source_object" {
 }
 
 variable "instance_tokens" {
-  description = "TELEMETRY_GATEWAY_INSTANCE_TOKENS: sender => lowercase hex SHA-256 of its bearer token (printf %s \"$TOKEN\" | sha256sum). A sender is instance:ID (an unlicensed instance), licensed-instance:ID (a licensed instance: the only kind that may publish as licensed_instance, and also as unlicensed), service:ID (a managed service), or a bare ID, which means instance:ID. An instance with a license key needs licensed-instance:ID; with instance:ID its exports are refused (PERMISSION_DENIED). Stored in Secret Manager as sender=hash,sender2=hash2."
+  description = "TELEMETRY_GATEWAY_INSTANCE_TOKENS: sender => lowercase hex SHA-256 of its bearer token (printf %s \"$TOKEN\" | sha256sum). A sender is instance:ID (an unlicensed instance), licensed-instance:ID (a licensed instance: the only kind that may publish as licensed_instance, and also as unlicensed), service:ID (a managed service), or a bare ID, which means instance:ID. An instance with a license key needs licensed-instance:ID; with instance:ID its exports are refused (PERMISSION_DENIED). Stored in Secret Manager as sender=hash,sender2=hash2. Ephemeral (a hash of a token generated in the apply is ephemeral too): written through a write-only argument, never to the state, and only when instance_tokens_version changes."
   type        = map(string)
   sensitive   = true
+  ephemeral   = true
 
   validation {
     condition     = length(var.instance_tokens) > 0
@@ -46,6 +47,17 @@ variable "instance_tokens" {
   validation {
     condition     = alltrue([for id, hash in var.instance_tokens : can(regex("^[^,=\\s]+$", id)) && can(regex("^[0-9a-f]{64}$", hash))])
     error_message = "Each instance_tokens entry must map an ID without commas, equals signs or spaces to 64 lowercase hex digits (the token's SHA-256, not the token)."
+  }
+}
+
+variable "instance_tokens_version" {
+  description = "Version of instance_tokens in Secret Manager. Terraform does not keep the list, so it cannot see it change: raise this number with every change of instance_tokens (a sender added or removed, a token rotated), or the gateway keeps the list it has."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.instance_tokens_version >= 1 && floor(var.instance_tokens_version) == var.instance_tokens_version
+    error_message = "instance_tokens_version must be a whole number of at least 1; raise it with every change of instance_tokens."
   }
 }
 
@@ -130,6 +142,17 @@ variable "iam_propagation_wait" {
   validation {
     condition     = can(regex("^[0-9]+(s|m)$", var.iam_propagation_wait))
     error_message = "iam_propagation_wait must be a duration such as 120s or 3m."
+  }
+}
+
+variable "deployer_member" {
+  description = "Who runs terraform apply, as an IAM member (user:..., serviceAccount:... or group:...): given Service Account User on the gateway's and its build's service accounts only, which creating the function and the Cloud Run service as them needs. null: the deployer must hold that role already (on the project)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.deployer_member == null || can(regex("^(user|serviceAccount|group):[^@\\s]+@[^@\\s]+$", var.deployer_member))
+    error_message = "deployer_member must be user:EMAIL, serviceAccount:EMAIL or group:EMAIL."
   }
 }
 
@@ -242,5 +265,16 @@ variable "bigquery" {
   validation {
     condition     = var.bigquery.max_delivery_attempts >= 5 && var.bigquery.max_delivery_attempts <= 100
     error_message = "bigquery.max_delivery_attempts must be between 5 and 100 (Pub/Sub's bounds for a dead-letter policy)."
+  }
+}
+
+variable "docker_repository" {
+  description = "Artifact Registry Docker repository the functions' images are built into (projects/<project>/locations/<region>/repositories/<name>, same project and region), where its cleanup policies apply; the build account may push there and nowhere else. It must be known at plan (write it from the repository's project, location and repository_id: its id is known only once it exists). Null: the gcf-artifacts repository Cloud Functions creates and never cleans, which takes Artifact Registry Writer on the project."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.docker_repository == null || can(regex("^projects/[^/]+/locations/[^/]+/repositories/[^/]+$", var.docker_repository))
+    error_message = "docker_repository must be projects/<project>/locations/<region>/repositories/<name>, or null."
   }
 }

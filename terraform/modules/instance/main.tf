@@ -18,6 +18,12 @@ locals {
   record_event_function_name = "${var.name}-record-event"
   export_function_name       = "${var.name}-export"
 
+  # Where Cloud Functions copies a function's source for its build (Google creates it).
+  staged_sources_bucket = "gcf-v2-sources-${data.google_project.this.number}-${var.region}"
+
+  # docker_repository's parts, for the build account's grant on it.
+  docker_repository = var.docker_repository == null ? null : regex("^projects/(?P<project>[^/]+)/locations/(?P<location>[^/]+)/repositories/(?P<repository>[^/]+)$", var.docker_repository)
+
   # Connection budget: every function instance holds up to DATABASE_POOL_SIZE connections, and
   # while a new revision rolls out, the old revision's instances still hold theirs: each function
   # may briefly run twice its max instances.
@@ -27,7 +33,8 @@ locals {
   record_event_max_instances = coalesce(var.record_event_max_instances, floor((floor(local.available_connections / local.rollout_overlap) - local.export_connections) / var.record_event_database_pool_size))
   connections_used           = local.rollout_overlap * (local.record_event_max_instances * var.record_event_database_pool_size + local.export_connections)
 
-  license_key_set = nonsensitive(var.license_key != null)
+  # The license key itself is ephemeral and cannot decide a count: its version number does.
+  license_key_set = var.license_key_version > 0
 
   # Export timing. A run's deadline is its budget, counted from when its request arrived: the
   # cleanup, claiming and starting calls all stop by it. The calls under way then end within a call
@@ -53,6 +60,10 @@ locals {
       "export/license-key" = { secret = one(google_secret_manager_secret.license_key[*].secret_id), member = google_service_account.export.member }
     } : {},
   )
+}
+
+data "google_project" "this" {
+  project_id = var.project_id
 }
 
 # --- Service accounts ---
@@ -82,17 +93,66 @@ resource "google_service_account" "build" {
   display_name = "Tally ${var.name}: Cloud Build for the functions"
 }
 
-# What Google documents for a custom Cloud Functions build account: write build logs, push the
-# image to Artifact Registry (gcf-artifacts), read the staged source.
+# What the builds do, each granted on what it touches only, never storage on the whole project
+# (the Terraform state, with its secrets, may be in a bucket of this project):
+# - write their logs: roles/logging.logWriter, a project-level role only;
+# - push the images and their build cache to docker_repository (below);
+# - read the sources: the source bucket(s), and the bucket Cloud Functions copies a source into
+#   before the build reads it there, gcf-v2-sources-PROJECT_NUMBER-REGION. Google creates that
+#   bucket on the first deployment in the region, so it cannot be granted on beforehand: the grant
+#   is on the project, limited by an IAM condition to that bucket.
 resource "google_project_iam_member" "build" {
-  for_each = toset([
-    "roles/logging.logWriter",
-    "roles/artifactregistry.writer",
-    "roles/storage.objectViewer",
-  ])
+  for_each = toset(concat(["roles/logging.logWriter"], var.docker_repository == null ? ["roles/artifactregistry.writer"] : []))
+  project  = var.project_id
+  role     = each.value
+  member   = google_service_account.build.member
+}
+
+# One grant per bucket (both sources are usually in the same one): the names must be known at plan.
+resource "google_storage_bucket_iam_member" "build_source" {
+  for_each = toset([var.record_event_source.bucket, var.export_source.bucket])
+  bucket   = each.value
+  role     = "roles/storage.objectViewer"
+  member   = google_service_account.build.member
+}
+
+resource "google_project_iam_member" "build_staged_source" {
   project = var.project_id
-  role    = each.value
+  role    = "roles/storage.objectViewer"
   member  = google_service_account.build.member
+
+  condition {
+    title       = "only-${local.staged_sources_bucket}"
+    description = "Read the function sources Cloud Functions stages for its builds in ${var.region}, nothing else."
+    expression  = "resource.name.startsWith(\"projects/_/buckets/${local.staged_sources_bucket}\")"
+  }
+}
+
+# With a repository of the deployer's (docker_repository), the builds push there and nowhere else.
+# Without one, Cloud Functions pushes to gcf-artifacts, which Google creates on the first
+# deployment in the region and so cannot be granted on beforehand: then the writer role is on the
+# project (google_project_iam_member.build above).
+resource "google_artifact_registry_repository_iam_member" "build" {
+  count      = var.docker_repository == null ? 0 : 1
+  project    = local.docker_repository.project
+  location   = local.docker_repository.location
+  repository = local.docker_repository.repository
+  role       = "roles/artifactregistry.writer"
+  member     = google_service_account.build.member
+}
+
+# The deployer creates the functions and the scheduler job as these accounts, which needs Service
+# Account User on them: granted here on these accounts only, when deployer_member is set.
+resource "google_service_account_iam_member" "deployer" {
+  for_each = var.deployer_member == null ? {} : {
+    record-event = google_service_account.record_event.name
+    export       = google_service_account.export.name
+    scheduler    = google_service_account.scheduler.name
+    build        = google_service_account.build.name
+  }
+  service_account_id = each.value
+  role               = "roles/iam.serviceAccountUser"
+  member             = var.deployer_member
 }
 
 # cloudsql.client, limited by an IAM condition to this instance's Cloud SQL instance.
@@ -127,9 +187,15 @@ resource "time_sleep" "iam_propagation" {
   create_duration = var.iam_propagation_wait
 
   triggers = {
-    build   = join(",", sort([for m in google_project_iam_member.build : m.id]))
-    sql     = join(",", sort([for m in google_project_iam_member.cloudsql_client : m.id]))
-    secrets = join(",", sort([for m in google_secret_manager_secret_iam_member.access : m.id]))
+    build = join(",", concat(
+      sort([for m in google_project_iam_member.build : m.id]),
+      sort([for m in google_storage_bucket_iam_member.build_source : m.id]),
+      [google_project_iam_member.build_staged_source.id],
+      google_artifact_registry_repository_iam_member.build[*].id,
+    ))
+    deployer = join(",", sort([for m in google_service_account_iam_member.deployer : m.id]))
+    sql      = join(",", sort([for m in google_project_iam_member.cloudsql_client : m.id]))
+    secrets  = join(",", sort([for m in google_secret_manager_secret_iam_member.access : m.id]))
   }
 }
 
@@ -159,11 +225,23 @@ resource "google_sql_database_instance" "tally" {
     disk_autoresize             = true
     disk_autoresize_limit       = var.database_disk_autoresize_limit_gb # it never shrinks
     user_labels                 = local.labels
+    # Only the Cloud SQL connectors (the functions' postgres-socket-factory, TallyAdmin) and the
+    # Cloud SQL Auth Proxy may connect: each authenticates with IAM (cloudsql.client) and
+    # encrypts; a direct connection to the public IP is refused even with the password.
+    connector_enforcement = "REQUIRED"
 
     backup_configuration {
       enabled                        = true
       start_time                     = "03:00"
       point_in_time_recovery_enabled = var.database_point_in_time_recovery
+    }
+
+    # Cloud SQL restarts the instance for its updates in this hour (a minute or so without
+    # connections: record-event answers 503 and the functions reconnect), instead of any time.
+    maintenance_window {
+      day          = var.database_maintenance_window.day
+      hour         = var.database_maintenance_window.hour
+      update_track = var.database_maintenance_window.update_track
     }
 
     # A public IP without authorized networks: only the connector (IAM-authorized, TLS) and the
@@ -189,7 +267,11 @@ resource "google_sql_database" "tally" {
   deletion_policy = "ABANDON"
 }
 
-resource "random_password" "database" {
+# The database password is generated anew in every plan and apply and kept by nothing but Cloud SQL
+# and Secret Manager: Terraform writes it through write-only arguments (password_wo,
+# secret_data_wo), which never reach the state or a plan file. It is written only when the secret
+# gets a new version (database_password_version), and then to both in the same apply.
+ephemeral "random_password" "database" {
   length  = 40
   special = false
 }
@@ -198,7 +280,10 @@ resource "google_sql_user" "tally" {
   project  = var.project_id
   instance = google_sql_database_instance.tally.name
   name     = "tally"
-  password = random_password.database.result
+  # Follows the secret: each new version of it (a raised database_password_version, or the secret
+  # made again) sets the password it holds, generated in the same apply.
+  password_wo         = ephemeral.random_password.database.result
+  password_wo_version = tonumber(google_secret_manager_secret_version.database_password.version)
   # Once migrations ran, the user owns the tables, and PostgreSQL refuses to drop a role that owns
   # objects: the user goes with the instance on destroy instead.
   deletion_policy = "ABANDON"
@@ -215,8 +300,11 @@ resource "google_secret_manager_secret" "database_password" {
 }
 
 resource "google_secret_manager_secret_version" "database_password" {
-  secret      = google_secret_manager_secret.database_password.id
-  secret_data = random_password.database.result
+  secret         = google_secret_manager_secret.database_password.id
+  secret_data_wo = ephemeral.random_password.database.result
+  # A new number makes a new version (the provider replaces the resource) and, through it, sets the
+  # user's password: how the password is rotated.
+  secret_data_wo_version = var.database_password_version
 
   lifecycle {
     # The function pins this version: the next one must exist before it goes.
@@ -238,9 +326,11 @@ resource "google_secret_manager_secret" "gateway_token" {
 }
 
 resource "google_secret_manager_secret_version" "gateway_token" {
-  count       = var.export_enabled ? 1 : 0
-  secret      = google_secret_manager_secret.gateway_token[0].id
-  secret_data = var.gateway_token
+  count          = var.export_enabled ? 1 : 0
+  secret         = google_secret_manager_secret.gateway_token[0].id
+  secret_data_wo = var.gateway_token
+  # Write-only: a new token is written only with a new number.
+  secret_data_wo_version = var.gateway_token_version
 
   lifecycle {
     # The function pins this version: the next one must exist before it goes.
@@ -264,13 +354,19 @@ resource "google_secret_manager_secret" "license_key" {
 }
 
 resource "google_secret_manager_secret_version" "license_key" {
-  count       = local.license_key_set ? 1 : 0
-  secret      = google_secret_manager_secret.license_key[0].id
-  secret_data = var.license_key
+  count          = local.license_key_set ? 1 : 0
+  secret         = google_secret_manager_secret.license_key[0].id
+  secret_data_wo = var.license_key
+  # Write-only: a new key is written only with a new number.
+  secret_data_wo_version = var.license_key_version
 
   lifecycle {
     # The function pins this version: the next one must exist before it goes.
     create_before_destroy = true
+    precondition {
+      condition     = var.license_key != null
+      error_message = "license_key_version is above 0 but license_key is not set: give the license key, or set license_key_version = 0 to deploy without one."
+    }
   }
 }
 
@@ -284,9 +380,10 @@ resource "google_cloudfunctions2_function" "record_event" {
   labels      = local.labels
 
   build_config {
-    runtime         = "java17"
-    entry_point     = "dev.tally.recordevent.RecordEventFunction"
-    service_account = google_service_account.build.id
+    runtime           = "java17"
+    entry_point       = "dev.tally.recordevent.RecordEventFunction"
+    service_account   = google_service_account.build.id
+    docker_repository = var.docker_repository
 
     source {
       storage_source {
@@ -367,6 +464,9 @@ resource "google_cloudfunctions2_function" "record_event" {
   depends_on = [time_sleep.iam_propagation]
 }
 
+# Public: record-event authenticates its callers itself (Tally access tokens). Nothing in the apply
+# calls it, so nothing waits for this grant: a client calling within the minute or two the grant
+# takes to propagate gets 403.
 resource "google_cloud_run_v2_service_iam_member" "record_event_public" {
   count    = var.record_event_public ? 1 : 0
   project  = var.project_id
@@ -386,9 +486,10 @@ resource "google_cloudfunctions2_function" "export" {
   labels      = local.labels
 
   build_config {
-    runtime         = "java17"
-    entry_point     = "dev.tally.exportfn.ExportFunction"
-    service_account = google_service_account.build.id
+    runtime           = "java17"
+    entry_point       = "dev.tally.exportfn.ExportFunction"
+    service_account   = google_service_account.build.id
+    docker_repository = var.docker_repository
 
     source {
       storage_source {
@@ -460,6 +561,10 @@ resource "google_cloudfunctions2_function" "export" {
 
   lifecycle {
     precondition {
+      condition     = var.license_key == null || local.license_key_set
+      error_message = "license_key is set but license_key_version is 0, so the key would not be written: set license_key_version = 1 (and raise it with every new key)."
+    }
+    precondition {
       condition     = local.export_run_budget_seconds >= 60
       error_message = "export_timeout_seconds (${var.export_timeout_seconds}) must leave at least a minute to export after one call (export_call_timeout_seconds, ${var.export_call_timeout_seconds}) and a ${local.export_budget_margin_seconds} s margin: raise export_timeout_seconds or lower export_call_timeout_seconds."
     }
@@ -475,6 +580,16 @@ resource "google_cloud_run_v2_service_iam_member" "export_scheduler" {
   name     = google_cloudfunctions2_function.export.name
   role     = "roles/run.invoker"
   member   = google_service_account.scheduler.member
+}
+
+# A scheduler call that comes before the invoker grant reached Cloud Run is refused (403), and a
+# missed run is not retried: the job waits for the grant, and again whenever it is made again.
+resource "time_sleep" "scheduler_iam_propagation" {
+  create_duration = var.iam_propagation_wait
+
+  triggers = {
+    invoker = google_cloud_run_v2_service_iam_member.export_scheduler.id
+  }
 }
 
 resource "google_cloud_scheduler_job" "export" {
@@ -513,5 +628,6 @@ resource "google_cloud_scheduler_job" "export" {
     }
   }
 
-  depends_on = [google_cloud_run_v2_service_iam_member.export_scheduler]
+  # Its first call comes at the next scheduled time, which may be seconds away.
+  depends_on = [time_sleep.iam_propagation, time_sleep.scheduler_iam_propagation]
 }

@@ -115,9 +115,39 @@ variable "database_disk_autoresize_limit_gb" {
 }
 
 variable "database_point_in_time_recovery" {
-  description = "Keep write-ahead logs for point-in-time recovery (costs storage). Daily backups are always on."
+  description = "Keep write-ahead logs for point-in-time recovery: restore the database to any second of the last 7 days, not only to the last daily backup (up to a day of events lost). Costs the logs' storage. On by default; turn it off only for a database you can lose a day of."
   type        = bool
-  default     = false
+  default     = true
+}
+
+variable "database_maintenance_window" {
+  description = "When Cloud SQL may restart the instance for its updates (maintenance_window): day 1 (Monday) to 7 (Sunday), hour 0 to 23 UTC, update_track canary (about a week after Google's notice), stable (two weeks) or week5 (five weeks). A restart takes a minute or so without connections."
+  type = object({
+    day          = optional(number, 7)
+    hour         = optional(number, 4)
+    update_track = optional(string, "stable")
+  })
+  default = {}
+
+  validation {
+    condition = (
+      var.database_maintenance_window.day >= 1 && var.database_maintenance_window.day <= 7 && floor(var.database_maintenance_window.day) == var.database_maintenance_window.day
+      && var.database_maintenance_window.hour >= 0 && var.database_maintenance_window.hour <= 23 && floor(var.database_maintenance_window.hour) == var.database_maintenance_window.hour
+      && contains(["canary", "stable", "week5"], var.database_maintenance_window.update_track)
+    )
+    error_message = "database_maintenance_window: day must be a whole number from 1 (Monday) to 7 (Sunday), hour from 0 to 23 (UTC), update_track canary, stable or week5."
+  }
+}
+
+variable "database_password_version" {
+  description = "Version of the database password. The password is generated in the apply and written only to Cloud SQL and Secret Manager (write-only arguments: never in the state). Raise this number to rotate it: one apply writes a new password to a new secret version and to the database user, and the functions move to the new version."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.database_password_version >= 1 && floor(var.database_password_version) == var.database_password_version
+    error_message = "database_password_version must be a whole number of at least 1; raise it to rotate the password."
+  }
 }
 
 variable "database_max_connections" {
@@ -180,6 +210,17 @@ variable "iam_propagation_wait" {
 }
 
 # --- record-event ---
+
+variable "deployer_member" {
+  description = "Who runs terraform apply, as an IAM member (user:..., serviceAccount:... or group:...): given Service Account User on this instance's service accounts only (the functions', the scheduler's and the build's), which creating the functions and the scheduler job as them needs. null: the deployer must hold that role already (on the project)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.deployer_member == null || can(regex("^(user|serviceAccount|group):[^@\\s]+@[^@\\s]+$", var.deployer_member))
+    error_message = "deployer_member must be user:EMAIL, serviceAccount:EMAIL or group:EMAIL."
+  }
+}
 
 variable "record_event_public" {
   description = "Let anyone invoke record-event (allUsers run.invoker). Clients authenticate with Tally access tokens or as anonymous visitors, not with Google identities, so this is normally true."
@@ -412,10 +453,22 @@ variable "gateway_url" {
 }
 
 variable "gateway_token" {
-  description = "TELEMETRY_GATEWAY_EXPORTER_TOKEN: this instance's bearer token for the gateway. Stored in Secret Manager (and, like every secret Terraform writes, in the Terraform state). Required when export_enabled."
+  description = "TELEMETRY_GATEWAY_EXPORTER_TOKEN: this instance's bearer token for the gateway. Ephemeral: written to Secret Manager through a write-only argument, never to the state or a plan file, and only when gateway_token_version changes. Required when export_enabled."
   type        = string
   default     = null
   sensitive   = true
+  ephemeral   = true
+}
+
+variable "gateway_token_version" {
+  description = "Version of gateway_token in Secret Manager. Terraform does not keep the token, so it cannot see it change: raise this number with every new token, in the same apply as the gateway's instance_tokens (and its instance_tokens_version)."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.gateway_token_version >= 1 && floor(var.gateway_token_version) == var.gateway_token_version
+    error_message = "gateway_token_version must be a whole number of at least 1; raise it with every new gateway_token."
+  }
 }
 
 variable "instance_id" {
@@ -430,10 +483,22 @@ variable "instance_id" {
 }
 
 variable "license_key" {
-  description = "TELEMETRY_GATEWAY_EXPORTER_LICENSE_KEY: makes the identifier a licensed instance; the gateway must then list this instance's token as licensed-instance:ID (modules/gateway instance_tokens), or it refuses the exports. Stored in Secret Manager when set."
+  description = "TELEMETRY_GATEWAY_EXPORTER_LICENSE_KEY: makes the identifier a licensed instance; the gateway must then list this instance's token as licensed-instance:ID (modules/gateway instance_tokens), or it refuses the exports. Ephemeral: written to Secret Manager through a write-only argument, never to the state, when license_key_version is above 0."
   type        = string
   default     = null
   sensitive   = true
+  ephemeral   = true
+}
+
+variable "license_key_version" {
+  description = "0: no license key. From 1: the version of license_key in Secret Manager; raise it with every new key (Terraform does not keep the key, so it cannot see it change). A number and not the key decides whether the secret exists, because an ephemeral value cannot decide a count."
+  type        = number
+  default     = 0
+
+  validation {
+    condition     = var.license_key_version >= 0 && floor(var.license_key_version) == var.license_key_version
+    error_message = "license_key_version must be a whole number: 0 for no license key, from 1 the key's version (raise it with every new key)."
+  }
 }
 
 variable "external_url" {
@@ -560,5 +625,16 @@ variable "export_ingress" {
   validation {
     condition     = contains(["ALLOW_ALL", "ALLOW_INTERNAL_ONLY"], var.export_ingress)
     error_message = "export_ingress must be ALLOW_ALL or ALLOW_INTERNAL_ONLY."
+  }
+}
+
+variable "docker_repository" {
+  description = "Artifact Registry Docker repository the functions' images are built into (projects/<project>/locations/<region>/repositories/<name>, same project and region), where its cleanup policies apply; the build account may push there and nowhere else. It must be known at plan (write it from the repository's project, location and repository_id: its id is known only once it exists). Null: the gcf-artifacts repository Cloud Functions creates and never cleans, which takes Artifact Registry Writer on the project."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.docker_repository == null || can(regex("^projects/[^/]+/locations/[^/]+/repositories/[^/]+$", var.docker_repository))
+    error_message = "docker_repository must be projects/<project>/locations/<region>/repositories/<name>, or null."
   }
 }

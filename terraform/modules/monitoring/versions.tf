@@ -1,10 +1,12 @@
 terraform {
-  required_version = ">= 1.9.0"
+  required_version = ">= 1.11.0"
 
   required_providers {
+    # 6.50.0 is what the offline checks read the schema of (terraform/README.md, "Provider
+    # versions"); older 6.x releases are not checked.
     google = {
       source  = "hashicorp/google"
-      version = ">= 6.1, < 7.0"
+      version = ">= 6.50.0, < 7.0.0"
     }
     time = {
       source  = "hashicorp/time"

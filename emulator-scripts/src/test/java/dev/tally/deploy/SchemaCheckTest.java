@@ -123,7 +123,28 @@ class SchemaCheckTest {
                     "disk_autoresize",
                     "\"maybe\""),
             "google_sql_database_instance.",
-            "\"disk_autoresize\" must be a boolean (true or false), got \"maybe\""));
+            "\"disk_autoresize\" must be a boolean (true or false), got \"maybe\""),
+        fault(
+            "keepers in an ephemeral random_password: an argument of the resource only",
+            root -> {
+              Located block = ephemeral(root, "random_password");
+              block.insertInto(block.item(), "keepers = { version = \"1\" }");
+            },
+            "ephemeral.random_password.",
+            "\"keepers\" is an argument of resource random_password, not of ephemeral"
+                + " random_password"),
+        fault(
+            "ephemeral.random_password.X.id: the ephemeral random_password returns no id",
+            root -> {
+              Located block = ephemeral(root, "random_password");
+              block.write(
+                  block.text()
+                      + "\nlocals {\n  injected_fault = ephemeral.random_password."
+                      + block.item().labels().get(1)
+                      + ".id\n}\n");
+            },
+            "ephemeral random_password has no attribute \"id\" (it returns result,"
+                + " bcrypt_hash)"));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -304,6 +325,20 @@ class SchemaCheckTest {
 
   private static Located resource(Path root, String type) {
     return resource(root, type, null);
+  }
+
+  /** The first {@code ephemeral "type"} block under modules/. */
+  private static Located ephemeral(Path root, String type) {
+    for (Path file : DeployedFunctions.terraformFiles(root.resolve("modules"))) {
+      String text = read(file);
+      String code = Hcl.withoutComments(text);
+      for (Hcl.Item item : Hcl.items(code)) {
+        if (item.block() && item.name().equals("ephemeral") && item.labels().get(0).equals(type)) {
+          return new Located(file, text, code, item);
+        }
+      }
+    }
+    throw new AssertionError("no ephemeral " + type + " under " + root);
   }
 
   /** The resource {@code type.name} (the first of its type when name is null) under modules/. */

@@ -37,7 +37,7 @@ final class VariableValidations {
    *
    * @param module the module
    * @param values variable name (or {@code name.field} of an object variable) to its value: a
-   *     Number, String or Boolean
+   *     Number, String, Boolean or a List of them
    */
   record Probe(ModuleVariables module, Map<String, Object> values) {
     static Probe of(ModuleVariables module, String variable, Object value) {
@@ -225,6 +225,11 @@ final class VariableValidations {
     }
     if (value instanceof String s) {
       return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+    }
+    if (value instanceof List<?> list) {
+      List<String> elements = new ArrayList<>();
+      list.forEach(e -> elements.add(json(e)));
+      return "[" + String.join(", ", elements) + "]";
     }
     return String.valueOf(value);
   }
