@@ -36,6 +36,17 @@ locals {
   # The license key itself is ephemeral and cannot decide a count: its version number does.
   license_key_set = var.license_key_version > 0
 
+  # Export timing. A run's deadline is its budget, counted from when its request arrived: the
+  # cleanup, claiming and starting calls all stop by it. The calls under way then end within a call
+  # timeout, and the margin (ExporterConfig.BUDGET_MARGIN in the code) is left to mark, release and
+  # report, so a run ends before the function's timeout. The scheduler waits longer than that, by
+  # a slack for the instance's start and the network, so that it always sees the run's answer.
+  export_budget_margin_seconds     = 15
+  export_run_budget_seconds        = var.export_timeout_seconds - var.export_call_timeout_seconds - local.export_budget_margin_seconds
+  export_scheduler_slack_seconds   = 30
+  export_attempt_deadline_seconds  = var.export_timeout_seconds + local.export_scheduler_slack_seconds
+  cloud_scheduler_max_http_seconds = 1800
+
   # Secrets each function may read: "function/secret" => secret_id.
   secret_access = merge(
     {
@@ -513,8 +524,9 @@ resource "google_cloudfunctions2_function" "export" {
       TELEMETRY_GATEWAY_EXPORTER_EXPORT_BATCH_SIZE         = tostring(var.export_batch_size)
       TELEMETRY_GATEWAY_EXPORTER_EXPORTED_EVENTS_RETENTION = var.exported_events_retention
       TELEMETRY_EVENT_LOGS_RETENTION_DAYS                  = tostring(var.event_logs_retention_days)
-      # The run's time budget follows from these two: timeout - call timeout - 15s, so that
-      # the last call ends, and the run marks and reports, before the function is cut off.
+      # The run's deadline follows from these two (export_run_budget_seconds): timeout - call
+      # timeout - 15 s from the request's arrival, so that the last call ends, and the run marks
+      # and reports, before the function is cut off.
       TELEMETRY_GATEWAY_EXPORTER_FUNCTION_TIMEOUT    = "${var.export_timeout_seconds}s"
       TELEMETRY_GATEWAY_EXPORTER_EXPORT_CALL_TIMEOUT = "${var.export_call_timeout_seconds}s"
     }
@@ -553,8 +565,8 @@ resource "google_cloudfunctions2_function" "export" {
       error_message = "license_key is set but license_key_version is 0, so the key would not be written: set license_key_version = 1 (and raise it with every new key)."
     }
     precondition {
-      condition     = var.export_timeout_seconds - var.export_call_timeout_seconds - 15 >= 60
-      error_message = "export_timeout_seconds (${var.export_timeout_seconds}) must leave at least a minute to export after one call (export_call_timeout_seconds, ${var.export_call_timeout_seconds}) and a 15 s margin."
+      condition     = local.export_run_budget_seconds >= 60
+      error_message = "export_timeout_seconds (${var.export_timeout_seconds}) must leave at least a minute to export after one call (export_call_timeout_seconds, ${var.export_call_timeout_seconds}) and a ${local.export_budget_margin_seconds} s margin: raise export_timeout_seconds or lower export_call_timeout_seconds."
     }
   }
 
@@ -587,9 +599,10 @@ resource "google_cloud_scheduler_job" "export" {
   description = "Runs the Tally ${var.name} export: POST with an OIDC token of ${google_service_account.scheduler.email}."
   schedule    = var.export_schedule
   time_zone   = "Etc/UTC"
-  # The function's timeout: a run ends (its last call included) before it, so the scheduler sees
-  # every run's answer. Cloud Scheduler allows at most 30 minutes (export_timeout_seconds' bound).
-  attempt_deadline = "${var.export_timeout_seconds}s"
+  # Longer than the function's timeout, which a run ends before (its last call included): the
+  # scheduler sees every run's answer, or the function's own timeout, and never abandons a run
+  # still under way. Cloud Scheduler allows 15 s to 30 minutes for an HTTP target.
+  attempt_deadline = "${local.export_attempt_deadline_seconds}s"
 
   # A missed run is not retried: the next scheduled run picks up the same queue.
   retry_config {
@@ -605,6 +618,13 @@ resource "google_cloud_scheduler_job" "export" {
     oidc_token {
       service_account_email = google_service_account.scheduler.email
       audience              = google_cloudfunctions2_function.export.service_config[0].uri
+    }
+  }
+
+  lifecycle {
+    precondition {
+      condition     = local.export_attempt_deadline_seconds > var.export_timeout_seconds && local.export_attempt_deadline_seconds <= local.cloud_scheduler_max_http_seconds
+      error_message = "The export scheduler's attempt deadline (export_timeout_seconds ${var.export_timeout_seconds} + ${local.export_scheduler_slack_seconds} s = ${local.export_attempt_deadline_seconds} s) must exceed the function's timeout and stay within Cloud Scheduler's ${local.cloud_scheduler_max_http_seconds} s: lower export_timeout_seconds."
     }
   }
 

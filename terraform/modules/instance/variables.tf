@@ -519,13 +519,13 @@ variable "export_schedule" {
 }
 
 variable "export_timeout_seconds" {
-  description = "Timeout of one export run (TELEMETRY_GATEWAY_EXPORTER_FUNCTION_TIMEOUT). A run starts no gateway call after export_timeout_seconds - export_call_timeout_seconds - 15 s, so that it finishes, marks and reports before it is cut off."
+  description = "Timeout of the export function (TELEMETRY_GATEWAY_EXPORTER_FUNCTION_TIMEOUT). A run's deadline is export_timeout_seconds - export_call_timeout_seconds - 15 s from its request's arrival: its cleanup, claims and calls stop by then, so that it marks and reports before it is cut off. The scheduler waits 30 s longer than the timeout."
   type        = number
   default     = 300
 
   validation {
-    condition     = var.export_timeout_seconds >= 120 && var.export_timeout_seconds <= 1800 && floor(var.export_timeout_seconds) == var.export_timeout_seconds
-    error_message = "export_timeout_seconds must be a whole number between 120 and 1800 (Cloud Scheduler waits at most 30 minutes for an HTTP target)."
+    condition     = var.export_timeout_seconds >= 120 && var.export_timeout_seconds <= 1770 && floor(var.export_timeout_seconds) == var.export_timeout_seconds
+    error_message = "export_timeout_seconds must be a whole number between 120 and 1770: the scheduler waits 30 s longer than the function, and Cloud Scheduler waits at most 30 minutes (1800 s) for an HTTP target."
   }
 }
 

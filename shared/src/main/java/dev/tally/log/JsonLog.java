@@ -1,6 +1,9 @@
 package dev.tally.log;
 
 import dev.tally.json.Json;
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -166,8 +169,22 @@ public final class JsonLog {
     for (Handler handler : root.getHandlers()) {
       root.removeHandler(handler);
     }
+    // When the JVM stops, the log manager closes its handlers, and a StreamHandler closes its
+    // stream: standard output must stay open for the lines of shutdown hooks that run after that.
+    OutputStream stdout =
+        new FilterOutputStream(out) {
+          @Override
+          public void write(byte[] bytes, int offset, int length) throws IOException {
+            out.write(bytes, offset, length);
+          }
+
+          @Override
+          public void close() throws IOException {
+            flush();
+          }
+        };
     Handler handler =
-        new StreamHandler(out, new JsonFormatter()) {
+        new StreamHandler(stdout, new JsonFormatter()) {
           @Override
           public synchronized void publish(LogRecord record) {
             super.publish(record);

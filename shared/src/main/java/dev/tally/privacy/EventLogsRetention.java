@@ -5,7 +5,6 @@ import dev.tally.store.Jdbc;
 import dev.tally.store.StoreException;
 import dev.tally.usage.UsageRollup;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -22,7 +21,7 @@ import javax.sql.DataSource;
  * event_id} is a UUIDv7 the server made from its own clock when the event arrived, so the rows that
  * arrived before a time are those whose ID is below the first UUIDv7 of that millisecond, a range
  * of the {@code event_id} index. They are deleted in chunks of at most {@value #CHUNK} rows, one
- * transaction each, for as long as the pass may; what is left is deleted by the next pass.
+ * transaction each, until the pass's deadline; what is left is deleted by the next pass.
  *
  * <p>The usage rollups' rows that name a user ({@code event_usage_users}, {@code
  * event_usage_last_seen}) go too once the user's last day lies before the retention; the daily
@@ -48,34 +47,49 @@ public final class EventLogsRetention {
           + " WHERE event_id < ? ORDER BY event_id LIMIT ?)";
 
   private final DataSource dataSource;
+  private final Clock clock;
   private final UsageRollup rollup;
   private final int chunk;
 
-  public EventLogsRetention(DataSource dataSource) {
-    this(dataSource, CHUNK);
+  /** Reads its deadlines on {@code clock}. */
+  public EventLogsRetention(DataSource dataSource, Clock clock) {
+    this(dataSource, clock, CHUNK);
   }
 
-  EventLogsRetention(DataSource dataSource, int chunk) {
+  EventLogsRetention(DataSource dataSource, Clock clock, int chunk) {
     this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
-    // Its clock only stamps when the rollups were last brought up to date.
-    this.rollup = new UsageRollup(dataSource, Clock.systemUTC());
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.rollup = new UsageRollup(dataSource, clock);
     this.chunk = chunk;
   }
 
   /**
-   * Deletes the rows that arrived before {@code cutoff}, chunk after chunk, until none is left or
-   * {@code budget} is spent (a chunk under way is finished, and one always runs). The usage rollups
-   * count what was recorded since they were last brought up to date first, within the same budget.
-   * The held events that arrived before {@code cutoff} go first, the same way.
+   * What one pass did.
    *
-   * @return how many {@code event_logs} rows were deleted
+   * @param deleted {@code event_logs} rows deleted
+   * @param finished whether nothing past the retention was left; {@code false} when the deadline
+   *     came first: the next pass goes on from there
+   */
+  public record Pass(long deleted, boolean finished) {}
+
+  /**
+   * Deletes the rows that arrived before {@code cutoff}, chunk after chunk, until none is left or
+   * {@code deadline} (read on the retention's clock) has come: no step starts at or after it, and a
+   * chunk under way is finished. The usage rollups count what was recorded since they were last
+   * brought up to date first, by the same deadline. The held events that arrived before {@code
+   * cutoff} go first, the same way. Every step is resumable: a pass cut short leaves nothing half
+   * done, and the next one takes up what is left.
+   *
    * @throws dev.tally.store.StoreException when the database fails; chunks deleted before stay
    *     deleted
    */
-  public long prune(Instant cutoff, Duration budget) {
-    long deadline = System.nanoTime() + budget.toNanos();
+  public Pass prune(Instant cutoff, Instant deadline) {
+    Objects.requireNonNull(deadline, "deadline");
+    if (timeUp(deadline)) {
+      return new Pass(0, false);
+    }
     try {
-      rollup.refresh(budget);
+      rollup.refreshUntil(deadline);
     } catch (StoreException e) {
       // The rows counted before stay deletable: retention goes on with them.
       JsonLog.error(
@@ -85,6 +99,9 @@ public final class EventLogsRetention {
     }
     UUID below = firstIdOf(cutoff);
     while (true) {
+      if (timeUp(deadline)) {
+        return new Pass(0, false);
+      }
       int held =
           Jdbc.update(
               dataSource,
@@ -92,12 +109,15 @@ public final class EventLogsRetention {
               DELETE_HELD_CHUNK,
               below,
               chunk);
-      if (held < chunk || System.nanoTime() >= deadline) {
+      if (held < chunk) {
         break;
       }
     }
     long deleted = 0;
     while (true) {
+      if (timeUp(deadline)) {
+        return new Pass(deleted, false);
+      }
       int rows =
           Jdbc.update(
               dataSource,
@@ -106,9 +126,12 @@ public final class EventLogsRetention {
               below,
               chunk);
       deleted += rows;
-      if (rows < chunk || System.nanoTime() >= deadline) {
+      if (rows < chunk) {
         break;
       }
+    }
+    if (timeUp(deadline)) {
+      return new Pass(deleted, false);
     }
     LocalDate day = cutoff.atOffset(ZoneOffset.UTC).toLocalDate();
     Jdbc.withConnection(
@@ -120,7 +143,11 @@ public final class EventLogsRetention {
           }
           return null;
         });
-    return deleted;
+    return new Pass(deleted, true);
+  }
+
+  private boolean timeUp(Instant deadline) {
+    return !clock.instant().isBefore(deadline);
   }
 
   /**

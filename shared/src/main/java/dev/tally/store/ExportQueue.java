@@ -233,6 +233,37 @@ public final class ExportQueue {
   }
 
   /**
+   * Deletes at most {@code limit} of the events exported before {@code cutoff}, the oldest first:
+   * one step of a cleanup that stops at its deadline and leaves the rest to the next one. Set-aside
+   * rows are never deleted here.
+   *
+   * @return how many events were deleted; fewer than {@code limit} when none is left
+   */
+  public int deleteExportedBefore(Instant cutoff, int limit) {
+    if (limit < 1) {
+      throw new IllegalArgumentException("limit must be at least 1, got " + limit);
+    }
+    return Jdbc.update(
+        dataSource,
+        "delete up to " + limit + " event(s) exported before " + cutoff,
+        "DELETE FROM telemetry_events_export_queue WHERE id IN (SELECT id FROM"
+            + " telemetry_events_export_queue WHERE exported_at < ? ORDER BY exported_at LIMIT ?)",
+        cutoff,
+        limit);
+  }
+
+  /**
+   * Makes the queue's cleanup due again at once: a cleanup cut short by its run's deadline is taken
+   * up by the next run rather than a cleanup interval later.
+   */
+  public void reopenCleanup() {
+    Jdbc.update(
+        dataSource,
+        "reopen the queue cleanup",
+        "UPDATE telemetry_export_state SET last_cleanup_at = NULL");
+  }
+
+  /**
    * Claims the queue's cleanup if none ran within {@code interval}: returns {@code true} for at
    * most one caller per interval, however many exporters run at once.
    */

@@ -9,6 +9,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -231,7 +232,8 @@ public final class UsageRollup {
    *
    * @param counted rows of {@code event_logs} it added to the rollups
    * @param pending rows recorded before it ended that the rollups do not count yet: rows still to
-   *     count when its time ran out, or all new rows when it could not take the lock
+   *     count when its time ran out, or all new rows when it could not take the lock; -1 when
+   *     {@link #refreshUntil} left some without counting them
    */
   public record Refresh(long counted, long pending) {}
 
@@ -269,6 +271,44 @@ public final class UsageRollup {
         return new Refresh(counted, rowsAbove(step.to()));
       }
     }
+  }
+
+  /**
+   * Counts the rows recorded since the last refresh until {@code deadline}, read on this rollup's
+   * clock: no step starts at or after it (a chunk under way is finished), so what is left is
+   * counted by a later refresh. For a caller that shares one deadline between several steps.
+   *
+   * @return what it did; {@link Refresh#pending()} is -1 when the deadline left rows uncounted
+   *     (they are not counted either, to spend no time after the deadline)
+   * @throws StoreException when the database fails
+   */
+  public Refresh refreshUntil(Instant deadline) {
+    Objects.requireNonNull(deadline, "deadline");
+    if (!clock.instant().isBefore(deadline)) {
+      return new Refresh(0, -1);
+    }
+    long rolledUpTo = rolledUpTo();
+    if (maxVisibleId() <= rolledUpTo) {
+      return new Refresh(0, 0);
+    }
+    long watermark;
+    try {
+      watermark = watermark();
+    } catch (StoreException e) {
+      if ("55P03".equals(e.sqlState())) {
+        return new Refresh(0, -1);
+      }
+      throw e;
+    }
+    long counted = 0;
+    while (clock.instant().isBefore(deadline)) {
+      Chunk step = countChunk(watermark);
+      counted += step.rows();
+      if (step.to() >= watermark) {
+        return new Refresh(counted, 0);
+      }
+    }
+    return new Refresh(counted, -1);
   }
 
   /**

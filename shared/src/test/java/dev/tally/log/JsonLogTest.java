@@ -7,7 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.logging.Handler;
+import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -23,6 +28,51 @@ class JsonLogTest {
 
   private static JsonNode line(String severity, Throwable error) throws Exception {
     return JSON.readTree(JsonLog.line(severity, "something happened", Map.of("n", 1), error));
+  }
+
+  /** Standard output as the function's process has it: closed for good once closed. */
+  private static final class Stdout extends ByteArrayOutputStream {
+    boolean closed;
+
+    @Override
+    public synchronized void write(byte[] bytes, int offset, int length) {
+      if (!closed) {
+        super.write(bytes, offset, length);
+      }
+    }
+
+    @Override
+    public void close() {
+      closed = true;
+    }
+  }
+
+  @Test
+  void theLogManagerClosingItsHandlersAtShutdown_leavesStandardOutputOpenForShutdownHooks() {
+    Stdout stdout = new Stdout();
+    Logger root = Logger.getLogger("");
+    Handler[] before = root.getHandlers();
+    try (JsonLog.Scope scope =
+        JsonLog.writingTo(new PrintStream(stdout, true, StandardCharsets.UTF_8))) {
+      JsonLog.installAsJulHandler();
+      // What the JVM's log manager does when the JVM stops, maybe before other shutdown hooks.
+      for (Handler handler : root.getHandlers()) {
+        handler.close();
+      }
+      JsonLog.info("a shutdown hook's line", Map.of());
+    } finally {
+      for (Handler handler : root.getHandlers()) {
+        root.removeHandler(handler);
+      }
+      for (Handler handler : before) {
+        root.addHandler(handler);
+      }
+    }
+
+    assertFalse(stdout.closed);
+    assertTrue(
+        stdout.toString(StandardCharsets.UTF_8).contains("a shutdown hook's line"),
+        stdout.toString(StandardCharsets.UTF_8));
   }
 
   @Test

@@ -1,6 +1,7 @@
 package dev.tally.privacy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tally.catalog.Catalog;
@@ -17,6 +18,7 @@ import dev.tally.store.TeeStore;
 import dev.tally.testing.MutableClock;
 import dev.tally.testing.PostgresExtension;
 import dev.tally.testing.TestDatabase;
+import dev.tally.testing.TickingDataSource;
 import dev.tally.usage.UsageRollup;
 import java.time.Duration;
 import java.time.Instant;
@@ -66,7 +68,8 @@ class EventLogsRetentionTest {
     // A client may claim any time: an event that arrived now is kept however old it says it is.
     record(3, "new", Actor.user(2), NOW.minus(Duration.ofDays(60)));
 
-    long deleted = new EventLogsRetention(db.dataSource(), 3).prune(CUTOFF, Duration.ofMinutes(1));
+    long deleted =
+        new EventLogsRetention(db.dataSource(), clock, 3).prune(CUTOFF, aMinuteFromNow()).deleted();
 
     assertEquals(8, deleted);
     assertEquals(0, count("old") + count("justBefore"));
@@ -75,14 +78,29 @@ class EventLogsRetentionTest {
   }
 
   @Test
-  void prune_stopsAfterTheChunkThatSpentItsBudget_andTheNextPassGoesOn() {
+  void prune_startsNoStepAtItsDeadline_andTheNextPassGoesOnUntilNothingIsLeft() {
     record(7, "old", Actor.user(1), null);
     clock.set(NOW);
-    EventLogsRetention retention = new EventLogsRetention(db.dataSource(), 3);
+    // Each step (each connection) takes a minute: a pass with six minutes cannot do all of it.
+    Duration step = Duration.ofMinutes(1);
+    EventLogsRetention retention =
+        new EventLogsRetention(new TickingDataSource(db.dataSource(), clock, step), clock, 3);
 
-    assertEquals(3, retention.prune(CUTOFF, Duration.ZERO));
-    assertEquals(4, count("old"));
-    assertEquals(4, retention.prune(CUTOFF, Duration.ofMinutes(1)));
+    assertEquals(
+        new EventLogsRetention.Pass(0, false), retention.prune(CUTOFF, clock.instant()), "no time");
+    List<EventLogsRetention.Pass> passes = new ArrayList<>();
+    while (passes.isEmpty() || !passes.get(passes.size() - 1).finished()) {
+      assertTrue(passes.size() < 5, "still unfinished after " + passes);
+      Instant deadline = clock.instant().plus(Duration.ofMinutes(6));
+      passes.add(retention.prune(CUTOFF, deadline));
+      assertTrue(
+          !clock.instant().isAfter(deadline.plus(step)),
+          "a pass ends by its deadline, but for the step under way: " + clock.instant());
+    }
+
+    assertFalse(passes.get(0).finished(), "the first pass is cut short: " + passes);
+    assertTrue(passes.get(0).deleted() > 0, "and did part of the work: " + passes);
+    assertEquals(7, passes.stream().mapToLong(EventLogsRetention.Pass::deleted).sum());
     assertEquals(0, count("old"));
   }
 
@@ -93,7 +111,7 @@ class EventLogsRetentionTest {
     record(2, "new", Actor.user(2), null);
     new UsageRollup(db.dataSource(), clock).refresh(Duration.ofSeconds(10));
 
-    new EventLogsRetention(db.dataSource()).prune(CUTOFF, Duration.ofMinutes(1));
+    new EventLogsRetention(db.dataSource(), clock).prune(CUTOFF, aMinuteFromNow()).deleted();
 
     assertEquals(0, db.queryLong("SELECT count(*) FROM event_usage_users WHERE user_key = 'u:1'"));
     assertEquals(
@@ -110,7 +128,8 @@ class EventLogsRetentionTest {
     record(2, "uncounted", Actor.user(1), null);
     clock.set(NOW);
     try (AutoCloseable refused = db.refuseUsageRollups()) {
-      long deleted = new EventLogsRetention(db.dataSource()).prune(CUTOFF, Duration.ofMinutes(1));
+      long deleted =
+          new EventLogsRetention(db.dataSource(), clock).prune(CUTOFF, aMinuteFromNow()).deleted();
 
       assertEquals(3, deleted);
       assertEquals(0, count("counted"));
@@ -127,7 +146,7 @@ class EventLogsRetentionTest {
     clock.set(NOW);
     recordHeld(2, "new", NOW.minus(Duration.ofDays(60)));
 
-    new EventLogsRetention(db.dataSource(), 3).prune(CUTOFF, Duration.ofMinutes(1));
+    new EventLogsRetention(db.dataSource(), clock, 3).prune(CUTOFF, aMinuteFromNow()).deleted();
 
     assertEquals(
         "atTheCutoff:1,new:2",
@@ -156,6 +175,10 @@ class EventLogsRetentionTest {
     return high != 0
         ? high
         : Long.compareUnsigned(a.getLeastSignificantBits(), b.getLeastSignificantBits());
+  }
+
+  private Instant aMinuteFromNow() {
+    return clock.instant().plus(Duration.ofMinutes(1));
   }
 
   private void record(int count, String action, Actor actor, Instant claimed) {

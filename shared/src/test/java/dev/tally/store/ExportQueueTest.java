@@ -139,6 +139,42 @@ class ExportQueueTest {
   }
 
   @Test
+  void deleteExportedBefore_aChunkAtATime_oldestFirst_untilNoneIsLeft() {
+    recordMany(5);
+    List<ExportQueue.QueuedEvent> batch = claimBatch(10, LEASE);
+    for (ExportQueue.QueuedEvent event : batch) {
+      queue.markExported(testRun, List.of(event.id()));
+      clock.advance(Duration.ofMinutes(1));
+    }
+    recordMany(1); // not exported: never pruned
+    Instant cutoff = clock.instant();
+
+    assertEquals(2, queue.deleteExportedBefore(cutoff, 2));
+    assertEquals(
+        batch.get(2).id() + "," + batch.get(3).id() + "," + batch.get(4).id(),
+        db.queryString(
+            "SELECT string_agg(id::text, ',' ORDER BY exported_at)"
+                + " FROM telemetry_events_export_queue WHERE exported_at IS NOT NULL"),
+        "the two exported first went first");
+    assertEquals(2, queue.deleteExportedBefore(cutoff, 2));
+    assertEquals(1, queue.deleteExportedBefore(cutoff, 2), "fewer than asked: none is left");
+    assertEquals(0, queue.deleteExportedBefore(cutoff, 2));
+    assertEquals(1, db.queryLong("SELECT count(*) FROM telemetry_events_export_queue"));
+  }
+
+  @Test
+  void reopenCleanup_makesTheCleanupDueAgainAtOnce() {
+    db.execute("UPDATE telemetry_export_state SET last_cleanup_at = NULL");
+    Duration interval = Duration.ofMinutes(30);
+    assertTrue(queue.claimCleanup(interval));
+    assertFalse(queue.claimCleanup(interval), "within the interval");
+
+    queue.reopenCleanup();
+
+    assertTrue(queue.claimCleanup(interval), "a cleanup cut short is taken up by the next run");
+  }
+
+  @Test
   void claimBatch_hidesClaimedEventsUntilTheLeaseEnds() {
     recordMany(3);
 

@@ -15,6 +15,8 @@ import java.util.Map;
  * @param requests calls made to the gateway (a batch takes several when it is larger than a request
  *     may be, or when a refused request is split to find the event at fault)
  * @param cleanupRan whether this run did the queue cleanup
+ * @param cleanupCutShort whether the cleanup stopped at its deadline with work left; the next run
+ *     goes on with it
  * @param pruned exported events deleted after the retention
  * @param prunedEventLogs {@code event_logs} rows deleted after their retention (0 when it is off)
  * @param backlog events waiting for export after the run, -1 when it could not be measured
@@ -24,6 +26,8 @@ import java.util.Map;
  * @param durationMs how long the run took
  * @param error the first error of the run, or {@code null}
  * @param databaseUnavailable whether the run stopped because the database failed
+ * @param cancelled whether the run was cancelled because the instance was stopping; its unsent
+ *     events were released for the next run
  */
 public record ExportRun(
     boolean exportEnabled,
@@ -32,6 +36,7 @@ public record ExportRun(
     List<Integer> batchSizes,
     int requests,
     boolean cleanupRan,
+    boolean cleanupCutShort,
     int pruned,
     long prunedEventLogs,
     long backlog,
@@ -40,7 +45,8 @@ public record ExportRun(
     int setAsideThisRun,
     long durationMs,
     String error,
-    boolean databaseUnavailable) {
+    boolean databaseUnavailable,
+    boolean cancelled) {
 
   /** The run as the fields of its log line; measurements the run could not take are left out. */
   public Map<String, Object> fields() {
@@ -52,6 +58,7 @@ public record ExportRun(
     fields.put("batchSizes", batchSizes);
     fields.put("requests", requests);
     fields.put("cleanupRan", cleanupRan);
+    fields.put("cleanupCutShort", cleanupCutShort);
     fields.put("pruned", pruned);
     fields.put("prunedEventLogs", prunedEventLogs);
     if (backlog >= 0) {
@@ -61,6 +68,7 @@ public record ExportRun(
     }
     fields.put("setAsideThisRun", setAsideThisRun);
     fields.put("durationMs", durationMs);
+    fields.put("cancelled", cancelled);
     if (error != null) {
       fields.put("error", error);
     }

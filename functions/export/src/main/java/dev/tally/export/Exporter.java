@@ -14,6 +14,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -22,12 +23,28 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One export run: clean up when due, then drain the queue to the gateway while there is work and
  * time, then measure the backlog.
+ *
+ * <p>One deadline for the whole run: the time budget from when the request arrived. Every step
+ * stops at it and leaves the rest to the next run: the cleanup (pruning exported events, then the
+ * retention of {@code event_logs}) by half the budget when there is export to do, so that export
+ * always keeps the other half; claiming and sending by the deadline itself. No step starts at or
+ * after its deadline; one under way is finished. After the deadline the run only waits for the
+ * calls under way (a call timeout at most), marks what the gateway acknowledged, releases the rest
+ * and reports, which the function's timeout leaves room for ({@link ExporterConfig#BUDGET_MARGIN}).
+ *
+ * <p>A run can be {@linkplain #cancelRuns cancelled} (the instance is stopping): it starts no call
+ * any more, and the events it claimed but had not sent are released at once for the next run. The
+ * events of a call under way stay leased: the run marks what the gateway acknowledges when the
+ * answer comes, and if it never comes they return when their lease ends and are sent again.
  *
  * <p>At least once: an event is marked exported only when the gateway listed its ID; every other
  * event is released for a later retry, or comes back by itself when its lease ends (a run that died
@@ -70,9 +87,9 @@ public final class Exporter implements AutoCloseable {
   public static final int DEFAULT_MAX_EVENT_FAILURES = 3;
 
   /**
-   * How long a run keeps starting calls, by default: 3m45s, what {@link ExporterConfig} leaves of
-   * its default function timeout (5m) after a call ({@link #DEFAULT_CALL_TIMEOUT}) and its margin
-   * ({@link ExporterConfig#BUDGET_MARGIN}).
+   * A run's deadline, counted from when its request arrived, by default: 3m45s, what {@link
+   * ExporterConfig} leaves of its default function timeout (5m) after a call ({@link
+   * #DEFAULT_CALL_TIMEOUT}) and its margin ({@link ExporterConfig#BUDGET_MARGIN}).
    */
   public static final Duration DEFAULT_TIME_BUDGET = Duration.ofMinutes(3).plusSeconds(45);
 
@@ -94,6 +111,13 @@ public final class Exporter implements AutoCloseable {
   /** Batches in flight at once, by default. */
   public static final int DEFAULT_CONCURRENCY = 2;
 
+  /** Exported events deleted per statement of the cleanup, by default. */
+  static final int DEFAULT_PRUNE_CHUNK = 10_000;
+
+  private static final String CANCELLED =
+      "the run was cancelled (the instance is stopping): its unsent events were released for the"
+          + " next run";
+
   private final ExportQueue queue;
   private final Clock clock;
 
@@ -112,6 +136,10 @@ public final class Exporter implements AutoCloseable {
   private final Settings settings;
   private final ExecutorService workers;
   private final int metadataFrameBytes;
+  private final int pruneChunk;
+
+  /** The runs under way, for {@link #cancelRuns}. */
+  private final Set<RunUnderWay> underWay = ConcurrentHashMap.newKeySet();
 
   /** What a run uses of what the builder was given. */
   record Settings(
@@ -149,6 +177,7 @@ public final class Exporter implements AutoCloseable {
             builder.cleanupInterval,
             builder.concurrency);
     this.metadataFrameBytes = identifier == null ? 0 : 5 + metadata().getSerializedSize();
+    this.pruneChunk = builder.pruneChunk;
     this.workers =
         Executors.newFixedThreadPool(
             settings.concurrency(),
@@ -203,6 +232,7 @@ public final class Exporter implements AutoCloseable {
     private Duration retention = DEFAULT_RETENTION;
     private Duration cleanupInterval = DEFAULT_CLEANUP_INTERVAL;
     private int concurrency = DEFAULT_CONCURRENCY;
+    private int pruneChunk = DEFAULT_PRUNE_CHUNK;
 
     private Builder(ExportQueue queue, Clock clock) {
       this.queue = Objects.requireNonNull(queue, "queue");
@@ -238,7 +268,8 @@ public final class Exporter implements AutoCloseable {
 
     /**
      * Deletes {@code event_logs} rows that arrived longer than {@code retention} ago, with {@code
-     * eventLogs}, in each cleanup, for at most half a run's time budget.
+     * eventLogs}, in each cleanup, within the cleanup's share of the run's deadline; what is left
+     * goes in the next run. Give {@code eventLogs} the exporter's clock.
      */
     public Builder eventLogsRetention(EventLogsRetention eventLogs, Duration retention) {
       Objects.requireNonNull(eventLogs, "eventLogs");
@@ -293,7 +324,10 @@ public final class Exporter implements AutoCloseable {
       return this;
     }
 
-    /** How long a run keeps starting calls ({@link Exporter#DEFAULT_TIME_BUDGET} by default). */
+    /**
+     * A run's deadline, counted from when its request arrived ({@link Exporter#DEFAULT_TIME_BUDGET}
+     * by default): no cleanup step, claim or call starts after it.
+     */
     public Builder timeBudget(Duration timeBudget) {
       this.timeBudget = positive("timeBudget", timeBudget);
       return this;
@@ -341,6 +375,12 @@ public final class Exporter implements AutoCloseable {
     /** Batches in flight at once ({@value Exporter#DEFAULT_CONCURRENCY} by default), at least 1. */
     public Builder concurrency(int concurrency) {
       this.concurrency = atLeastOne("concurrency", concurrency);
+      return this;
+    }
+
+    /** Exported events deleted per statement of the cleanup, at least 1. */
+    Builder pruneChunk(int pruneChunk) {
+      this.pruneChunk = atLeastOne("pruneChunk", pruneChunk);
       return this;
     }
 
@@ -398,54 +438,82 @@ public final class Exporter implements AutoCloseable {
     }
   }
 
-  /**
-   * Runs once and logs one line with the outcome, also when the database failed: then the run
-   * stops, says so in {@link ExportRun#databaseUnavailable()} and carries the error.
-   */
+  /** Runs once, its deadline counted from now; see {@link #run(Instant)}. */
   public ExportRun run() {
-    Instant startedAt = clock.instant();
+    return run(clock.instant());
+  }
+
+  /**
+   * Runs once, within one deadline: {@code arrived} plus the time budget. Logs one line with the
+   * outcome, also when the database failed: then the run stops, says so in {@link
+   * ExportRun#databaseUnavailable()} and carries the error.
+   *
+   * @param arrived when the request that asked for the run arrived, before anything else was done
+   *     for it (the function's timeout counts from then)
+   */
+  public ExportRun run(Instant arrived) {
+    Instant deadline = arrived.plus(settings.timeBudget());
+    // With export to do, the cleanup takes at most half the budget: export keeps the other half.
+    Instant cleanupBy =
+        client == null ? deadline : arrived.plus(settings.timeBudget().dividedBy(2));
+    // The calls under way at the deadline end a call timeout later at most: then only the report.
+    Instant reportBy = deadline.plus(settings.callTimeout());
     long start = System.nanoTime();
-    UUID owner = UUID.randomUUID();
-    Progress progress = new Progress();
-    boolean cleanupRan = false;
-    int pruned = 0;
-    long prunedEventLogs = 0;
+    RunUnderWay run = new RunUnderWay(UUID.randomUUID());
+    underWay.add(run);
+    try {
+      return runUntil(arrived, deadline, cleanupBy, reportBy, run, start);
+    } finally {
+      releaseUnsent(run);
+      underWay.remove(run);
+      run.ended.countDown();
+    }
+  }
+
+  private ExportRun runUntil(
+      Instant arrived,
+      Instant deadline,
+      Instant cleanupBy,
+      Instant reportBy,
+      RunUnderWay run,
+      long start) {
+    Progress progress = run.progress;
+    Cleanup cleanup = Cleanup.NOT_DUE;
     StoreException databaseError = null;
     try {
-      if (queue.claimCleanup(settings.cleanupInterval())) {
-        cleanupRan = true;
-        pruned = queue.deleteExportedBefore(clock.instant().minus(settings.retention()));
-        if (eventLogs != null) {
-          // At most half the run's time: what is left goes in the next cleanup.
-          prunedEventLogs =
-              eventLogs.prune(
-                  clock.instant().minus(eventLogsRetention), settings.timeBudget().dividedBy(2));
-        }
+      if (clock.instant().isBefore(cleanupBy)
+          && !progress.stopped()
+          && queue.claimCleanup(settings.cleanupInterval())) {
+        cleanup = cleanUp(cleanupBy, run);
       }
       if (client != null) {
-        drainConcurrently(owner, clock.instant().plus(settings.timeBudget()), progress);
+        drainConcurrently(run, deadline);
       }
     } catch (StoreException e) {
       databaseError = e;
     }
 
     ExportQueue.Backlog backlog = null;
-    try {
-      backlog = queue.backlog();
-    } catch (StoreException e) {
-      databaseError = databaseError == null ? e : databaseError;
+    // Measured only while the report still has its time: a missing measurement beats a run cut off.
+    if (clock.instant().isBefore(reportBy)) {
+      try {
+        backlog = queue.backlog();
+      } catch (StoreException e) {
+        databaseError = databaseError == null ? e : databaseError;
+      }
     }
     String error = databaseError != null ? databaseError.getMessage() : progress.error();
-    ExportRun run =
+    ExportRun result =
         new ExportRun(
             client != null,
             progress.exported,
             progress.failed,
             progress.batchSizes(),
             progress.requests,
-            cleanupRan,
-            pruned,
-            prunedEventLogs,
+            cleanup.ran(),
+            cleanup.cutShort(),
+            cleanup.pruned(),
+            cleanup.prunedEventLogs(),
             backlog == null ? -1 : backlog.unexported(),
             backlog == null
                 ? -1
@@ -454,17 +522,170 @@ public final class Exporter implements AutoCloseable {
             progress.setAside,
             (System.nanoTime() - start) / 1_000_000,
             error,
-            databaseError != null);
+            databaseError != null,
+            run.cancelled());
     if (error != null) {
-      JsonLog.warning("export run", run.fields());
+      JsonLog.warning("export run", result.fields());
     } else {
-      JsonLog.info("export run", run.fields());
+      JsonLog.info("export run", result.fields());
     }
     if (databaseError != null) {
       JsonLog.error("export run stopped: database unavailable", databaseError, Map.of());
     }
-    record(startedAt, run);
-    return run;
+    record(arrived, result);
+    return result;
+  }
+
+  /** What the cleanup of a run did. */
+  private record Cleanup(boolean ran, boolean cutShort, int pruned, long prunedEventLogs) {
+    static final Cleanup NOT_DUE = new Cleanup(false, false, 0, 0);
+  }
+
+  /**
+   * Prunes exported events past their retention, then {@code event_logs} rows past theirs, a chunk
+   * at a time, until {@code cleanupBy}. A cleanup the deadline cut short is made due again, so that
+   * the next run goes on with it rather than a cleanup interval later.
+   */
+  private Cleanup cleanUp(Instant cleanupBy, RunUnderWay run) {
+    Instant cutoff = clock.instant().minus(settings.retention());
+    int pruned = 0;
+    boolean finished = false;
+    while (clock.instant().isBefore(cleanupBy) && !run.progress.stopped()) {
+      int rows = queue.deleteExportedBefore(cutoff, pruneChunk);
+      pruned += rows;
+      if (rows < pruneChunk) {
+        finished = true;
+        break;
+      }
+    }
+    long prunedEventLogs = 0;
+    if (finished && eventLogs != null) {
+      EventLogsRetention.Pass pass =
+          eventLogs.prune(clock.instant().minus(eventLogsRetention), cleanupBy);
+      prunedEventLogs = pass.deleted();
+      finished = pass.finished();
+    }
+    if (!finished) {
+      queue.reopenCleanup();
+    }
+    return new Cleanup(true, !finished, pruned, prunedEventLogs);
+  }
+
+  /**
+   * Stops the runs under way, as when the instance is stopping: they claim nothing and start no
+   * call any more, and the events they claimed but have not sent are released at once, for the next
+   * run to claim without waiting for their lease to end. The events of a call under way stay
+   * leased: the run marks what the gateway acknowledges if the answer still comes, and otherwise
+   * they come back when their lease ends and are sent again (at least once, never lost).
+   *
+   * @return how many events were released
+   */
+  public int cancelRuns() {
+    int released = 0;
+    for (RunUnderWay run : underWay) {
+      List<UUID> unsent = run.cancel();
+      run.progress.stop(CANCELLED);
+      try {
+        released += queue.release(run.owner, unsent, Duration.ZERO);
+      } catch (StoreException e) {
+        JsonLog.warning(
+            "cancelled export run: its unsent events stay leased until their lease ends",
+            Map.of("events", unsent.size(), "error", String.valueOf(e.getMessage())));
+      }
+    }
+    if (released > 0) {
+      JsonLog.info("cancelled export run: unsent events released", Map.of("events", released));
+    }
+    return released;
+  }
+
+  /**
+   * Waits at most {@code grace} for the runs under way to end (after {@link #cancelRuns}: for the
+   * calls under way to be answered and marked).
+   *
+   * @return whether every run ended
+   */
+  public boolean awaitRuns(Duration grace) {
+    long until = System.nanoTime() + grace.toNanos();
+    for (RunUnderWay run : underWay) {
+      try {
+        if (!run.ended.await(Math.max(0, until - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+          return false;
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Releases what the run claimed and never sent, whatever ended it. */
+  private void releaseUnsent(RunUnderWay run) {
+    List<UUID> unsent = run.takeUnsent();
+    if (unsent.isEmpty()) {
+      return;
+    }
+    try {
+      queue.release(run.owner, unsent, Duration.ZERO);
+    } catch (StoreException e) {
+      JsonLog.warning(
+          "export run: its unsent events stay leased until their lease ends",
+          Map.of("events", unsent.size(), "error", String.valueOf(e.getMessage())));
+    }
+  }
+
+  /**
+   * A run under way: its lease token, its progress, and the events it holds: claimed and not sent
+   * yet, or in a call whose answer has not been settled.
+   */
+  private static final class RunUnderWay {
+    final UUID owner;
+    final Progress progress = new Progress();
+    final CountDownLatch ended = new CountDownLatch(1);
+    private final Set<UUID> unsent = new HashSet<>();
+    private final Set<UUID> inCall = new HashSet<>();
+    private boolean cancelled;
+
+    RunUnderWay(UUID owner) {
+      this.owner = owner;
+    }
+
+    synchronized void claimed(List<UUID> ids) {
+      unsent.addAll(ids);
+    }
+
+    /** Moves events into a call; {@code false} when the run was cancelled: then none goes. */
+    synchronized boolean startCall(List<UUID> ids) {
+      if (cancelled) {
+        return false;
+      }
+      ids.forEach(unsent::remove);
+      inCall.addAll(ids);
+      return true;
+    }
+
+    /** Events whose fate is recorded in the queue: marked, released or charged. */
+    synchronized void settled(List<UUID> ids) {
+      ids.forEach(unsent::remove);
+      ids.forEach(inCall::remove);
+    }
+
+    /** Cancels the run; returns the events it holds and never sent, which it no longer counts. */
+    synchronized List<UUID> cancel() {
+      cancelled = true;
+      return takeUnsent();
+    }
+
+    synchronized List<UUID> takeUnsent() {
+      List<UUID> ids = List.copyOf(unsent);
+      unsent.clear();
+      return ids;
+    }
+
+    synchronized boolean cancelled() {
+      return cancelled;
+    }
   }
 
   /** Adds the run to the history; a history that cannot be written never fails the run. */
@@ -493,9 +714,9 @@ public final class Exporter implements AutoCloseable {
    * Runs the drain loops and waits for all of them. The first failure of a loop stops the others
    * after their current request and is thrown as it was, not wrapped.
    */
-  private void drainConcurrently(UUID owner, Instant deadline, Progress progress) {
+  private void drainConcurrently(RunUnderWay run, Instant deadline) {
     if (settings.concurrency() == 1) {
-      drain(owner, deadline, progress);
+      drain(run, deadline);
       return;
     }
     // Several loops overlap claiming, sending and marking; leases keep their batches apart.
@@ -506,7 +727,7 @@ public final class Exporter implements AutoCloseable {
           CompletableFuture.runAsync(
               () -> {
                 try (JsonLog.Scope scope = JsonLog.inRequest(trace)) {
-                  drain(owner, deadline, progress);
+                  drain(run, deadline);
                 }
               },
               workers));
@@ -525,11 +746,14 @@ public final class Exporter implements AutoCloseable {
   }
 
   /** Claims and sends batches until the queue is empty, time is up, or the run stops. */
-  private void drain(UUID owner, Instant deadline, Progress progress) {
+  private void drain(RunUnderWay run, Instant deadline) {
+    UUID owner = run.owner;
+    Progress progress = run.progress;
     try {
       while (clock.instant().isBefore(deadline) && !progress.stopped()) {
         Instant claimedAt = clock.instant();
         ExportQueue.Claim claim = queue.claim(owner, settings.batchSize(), settings.lease());
+        run.claimed(ids(claim.events()));
         progress.claimed(claim.events().size(), claim.setAside());
         if (claim.events().isEmpty()) {
           if (claim.setAside() > 0) {
@@ -542,8 +766,9 @@ public final class Exporter implements AutoCloseable {
         Instant sendBy = leaseLeft.isBefore(deadline) ? leaseLeft : deadline;
         for (List<ExportQueue.QueuedEvent> request : requests(claim.events())) {
           Outcome outcome = new Outcome();
-          send(request, sendBy, progress, outcome);
+          send(request, sendBy, run, outcome);
           settle(owner, outcome, progress);
+          run.settled(ids(request));
         }
       }
     } catch (RuntimeException | Error e) {
@@ -557,11 +782,12 @@ public final class Exporter implements AutoCloseable {
    * event is acknowledged, left for a retry, or found at fault alone.
    */
   private void send(
-      List<ExportQueue.QueuedEvent> events, Instant sendBy, Progress progress, Outcome outcome) {
+      List<ExportQueue.QueuedEvent> events, Instant sendBy, RunUnderWay run, Outcome outcome) {
     if (events.isEmpty()) {
       return;
     }
-    if (progress.stopped() || !clock.instant().isBefore(sendBy)) {
+    Progress progress = run.progress;
+    if (progress.stopped() || !clock.instant().isBefore(sendBy) || !run.startCall(ids(events))) {
       outcome.unsent.addAll(events);
       return;
     }
@@ -609,8 +835,8 @@ public final class Exporter implements AutoCloseable {
           }
         } else if (rest.size() > 1) {
           int half = rest.size() / 2;
-          send(rest.subList(0, half), sendBy, progress, outcome);
-          send(rest.subList(half, rest.size()), sendBy, progress, outcome);
+          send(rest.subList(0, half), sendBy, run, outcome);
+          send(rest.subList(half, rest.size()), sendBy, run, outcome);
         }
       }
     }

@@ -31,8 +31,10 @@ import javax.sql.DataSource;
  *     MiB, at least {@code frameBytes}); a batch is sent in as many requests as it needs
  * @param maxEventFailures refusals of an event sent alone after which it is set aside ({@value
  *     #MAX_EVENT_FAILURES}, default 3)
- * @param timeBudget how long one run keeps starting calls ({@value #TIME_BUDGET}); at most the
- *     function timeout minus the call timeout minus {@link #BUDGET_MARGIN}, and that by default
+ * @param timeBudget the run's deadline, counted from when its request arrived ({@value
+ *     #TIME_BUDGET}): the cleanup, claiming and starting calls all stop by it; at most the function
+ *     timeout minus the call timeout minus {@link #BUDGET_MARGIN}, and that by default, so that the
+ *     last call ends and the run marks and reports before the function is cut off
  * @param functionTimeout the export function's timeout as deployed ({@value #FUNCTION_TIMEOUT},
  *     default 5m); Terraform sets it from the function's {@code timeout_seconds}
  * @param callTimeout how long one call to the gateway may take ({@value #CALL_TIMEOUT})
@@ -93,7 +95,7 @@ public record ExporterConfig(
 
   /**
    * Time a run keeps after its last call may have ended, to mark, release, measure and report
-   * before the function is cut off.
+   * before the function is cut off. Terraform's {@code export_budget_margin_seconds} is the same.
    */
   public static final Duration BUDGET_MARGIN = Duration.ofSeconds(15);
 
@@ -259,7 +261,7 @@ public record ExporterConfig(
       exporter.withoutEventLogsRetention();
     } else {
       exporter.eventLogsRetention(
-          new EventLogsRetention(dataSource), Duration.ofDays(eventLogsRetentionDays));
+          new EventLogsRetention(dataSource, clock), Duration.ofDays(eventLogsRetentionDays));
     }
     return exporter.build();
   }

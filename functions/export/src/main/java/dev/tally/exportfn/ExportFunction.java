@@ -18,6 +18,8 @@ import dev.tally.store.StoreException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -28,16 +30,24 @@ import java.util.function.Supplier;
 /**
  * The export HTTP function. Entry point: {@code dev.tally.exportfn.ExportFunction}.
  *
- * <p>{@code POST} runs an export and answers {@code 200} with the run's summary (the fields of
- * {@link ExportRun#fields()}), or {@code 503} with the same and an error when the database failed
- * during the run.
+ * <p>{@code POST} runs an export, with a deadline counted from when the request arrived (see {@link
+ * Exporter}), and answers {@code 200} with the run's summary (the fields of {@link
+ * ExportRun#fields()}), or {@code 503} with the same and an error when the database failed during
+ * the run.
  */
 public final class ExportFunction implements HttpFunction {
   private static final String DATABASE_UNAVAILABLE =
       "the instance database is unavailable; what was not marked exported is sent again by a later"
           + " run";
 
+  /**
+   * How long the instance's shutdown waits for a cancelled run to settle its calls under way: Cloud
+   * Run gives an instance 10 seconds after SIGTERM, and the pool and the client close after.
+   */
+  static final Duration SHUTDOWN_WAIT = Duration.ofSeconds(5);
+
   private final Supplier<Exporter> exporter;
+  private final Clock clock;
 
   /** Called by the Functions Framework: reads the configuration; connects on first use. */
   public ExportFunction() {
@@ -50,7 +60,13 @@ public final class ExportFunction implements HttpFunction {
   }
 
   ExportFunction(Supplier<Exporter> exporter) {
+    this(exporter, Clock.systemUTC());
+  }
+
+  /** Reads when each request arrived on {@code clock}: the run's deadline counts from then. */
+  ExportFunction(Supplier<Exporter> exporter, Clock clock) {
     this.exporter = exporter;
+    this.clock = clock;
   }
 
   private static Exporter create(ExporterConfig config) {
@@ -92,6 +108,10 @@ public final class ExportFunction implements HttpFunction {
         .addShutdownHook(
             new Thread(
                 () -> {
+                  // The instance is stopping (SIGTERM): a run under way gives back what it has not
+                  // sent, and gets a moment to mark what its calls under way bring back.
+                  exporter.cancelRuns();
+                  exporter.awaitRuns(SHUTDOWN_WAIT);
                   exporter.close();
                   if (opened != null) {
                     opened.close();
@@ -115,9 +135,12 @@ public final class ExportFunction implements HttpFunction {
       write(response, 405, Map.of("errors", List.of(Map.of("message", "run an export with POST"))));
       return;
     }
+    // The function's timeout counts from here, before the exporter is even ready: so does the
+    // run's.
+    Instant arrived = clock.instant();
     ExportRun run;
     try {
-      run = exporter.get().run();
+      run = exporter.get().run(arrived);
     } catch (StoreException e) {
       // The instance could not even start: its migrations on start failed.
       JsonLog.error("export run failed: database unavailable", e, Map.of());

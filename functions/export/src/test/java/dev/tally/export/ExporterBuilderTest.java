@@ -80,7 +80,7 @@ class ExporterBuilderTest {
 
   @Test
   void eventLogsRetention_isOnOnlyWhenAskedFor_andOffAgainByName() {
-    EventLogsRetention pruner = new EventLogsRetention(UNUSED);
+    EventLogsRetention pruner = new EventLogsRetention(UNUSED, Clock.systemUTC());
 
     try (Exporter on =
             builder().withoutGateway().eventLogsRetention(pruner, Duration.ofDays(90)).build();
@@ -136,7 +136,9 @@ class ExporterBuilderTest {
             b -> b.cleanupInterval(Duration.ofMinutes(-1)),
             "cleanupInterval must not be negative, got PT-1M"),
         refused(
-            b -> b.eventLogsRetention(new EventLogsRetention(UNUSED), Duration.ZERO),
+            b ->
+                b.eventLogsRetention(
+                    new EventLogsRetention(UNUSED, Clock.systemUTC()), Duration.ZERO),
             "the retention of event_logs must be positive, got PT0S; to keep its rows until they"
                 + " are erased, use withoutEventLogsRetention()"));
   }

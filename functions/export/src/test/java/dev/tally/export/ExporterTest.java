@@ -3,12 +3,14 @@ package dev.tally.export;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.Struct;
 import com.google.protobuf.Timestamp;
 import com.google.protobuf.Value;
 import dev.tally.export.GatewayClient.GatewayException;
+import dev.tally.privacy.EventLogsRetention;
 import dev.tally.proto.telemetrygateway.v1.Event;
 import dev.tally.proto.telemetrygateway.v1.EventParameters;
 import dev.tally.proto.telemetrygateway.v1.Identifier;
@@ -19,6 +21,7 @@ import dev.tally.store.ExportRuns;
 import dev.tally.testing.MutableClock;
 import dev.tally.testing.PostgresExtension;
 import dev.tally.testing.TestDatabase;
+import dev.tally.testing.TickingDataSource;
 import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -30,6 +33,11 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import java.util.logging.Logger;
 import java.util.stream.Collectors;
@@ -597,6 +605,225 @@ class ExporterTest {
     assertEquals(4, later.pruned(), "exported more than the retention ago");
     assertEquals(1, later.setAside(), "a set-aside event is never pruned");
     assertEquals(1, db.queryLong("SELECT count(*) FROM telemetry_events_export_queue"));
+  }
+
+  // --- one deadline for the whole run, and a cancelled run ---
+
+  /**
+   * A database where each step takes 10 seconds, much cleanup work (300 exported events past their
+   * retention, pruned 20 at a time, and old event_logs rows), and events to export: each run still
+   * ends by its deadline, export keeps its share of it, and the next run goes on with the cleanup
+   * at once rather than a cleanup interval later, until it is done.
+   */
+  @Test
+  void deadline_aRunWithMuchCleanupStillEndsByItsDeadline_andTheNextRunGoesOnWithIt() {
+    List<Event> old = enqueue(300);
+    db.execute(
+        "UPDATE telemetry_events_export_queue SET exported_at = '"
+            + clock.instant().minus(Duration.ofDays(100))
+            + "'");
+    List<Event> waiting = enqueue(1000); // more than one run exports over this database
+    insertEventLogs(20, clock.instant().minus(Duration.ofDays(40)));
+    insertEventLogs(5, clock.instant());
+    TickingDataSource slow = new TickingDataSource(db.dataSource(), clock, Duration.ofSeconds(10));
+    Duration budget = Duration.ofMinutes(4);
+    Duration callTimeout = Duration.ofSeconds(60);
+    FakeGateway gateway = new FakeGateway();
+    Exporter exporter =
+        settings(Exporter.builder(new ExportQueue(slow, clock), clock).gateway(gateway, IDENTIFIER))
+            .eventLogsRetention(new EventLogsRetention(slow, clock), Duration.ofDays(30))
+            .pruneChunk(20)
+            .timeBudget(budget)
+            .callTimeout(callTimeout)
+            .concurrency(1) // one loop: the test counts steps against a clock that each step moves
+            .build();
+
+    List<ExportRun> runs = new ArrayList<>();
+    while (runs.isEmpty() || runs.get(runs.size() - 1).cleanupCutShort()) {
+      assertTrue(runs.size() < 10, "the cleanup never finished: " + runs);
+      clock.advance(Duration.ofMinutes(5)); // the next scheduled run, within the cleanup interval
+      Instant arrived = clock.instant();
+      ExportRun run = exporter.run(arrived);
+      runs.add(run);
+      assertFalse(
+          clock.instant().isAfter(arrived.plus(budget).plus(callTimeout)),
+          "run " + runs.size() + " ended at " + clock.instant() + ", after its deadline");
+      assertTrue(run.cleanupRan(), "run " + runs.size() + " goes on with the cleanup: " + run);
+      assertNull(run.error());
+    }
+
+    ExportRun first = runs.get(0);
+    assertTrue(first.cleanupCutShort(), "much work: the first cleanup is cut short");
+    assertTrue(first.pruned() > 0 && first.pruned() < 300, "part of it: " + first.pruned());
+    assertTrue(first.exported() > 0, "export keeps its share of the deadline: " + first);
+    assertEquals(300, runs.stream().mapToInt(ExportRun::pruned).sum());
+    assertEquals(20, runs.stream().mapToLong(ExportRun::prunedEventLogs).sum());
+    assertEquals(5, db.queryLong("SELECT count(*) FROM event_logs"), "the recent rows stay");
+    assertEquals(
+        0,
+        db.queryLong(
+            "SELECT count(*) FROM telemetry_events_export_queue WHERE exported_at < '"
+                + clock.instant().minus(Duration.ofDays(1))
+                + "'"));
+    slow.tick(Duration.ZERO);
+    clock.advance(Duration.ofMinutes(5));
+    ExportRun last = exporter.run();
+    assertFalse(last.cleanupRan(), "once done, the cleanup waits for its interval again");
+    assertEquals(0, last.backlog(), "every waiting event exported");
+    assertEquals(ids(waiting), new HashSet<>(gateway.sentIds()));
+    assertTrue(ids(old).stream().noneMatch(gateway.sentIds()::contains));
+  }
+
+  /**
+   * The function's timeout counts from the request's arrival, also when the exporter took long to
+   * start (a cold start's migrations): the run has only what is left of its deadline.
+   */
+  @Test
+  void deadline_countsFromTheRequestsArrival_notFromWhenTheRunStarted() {
+    enqueue(400, 2000);
+    FakeGateway gateway = new FakeGateway();
+    gateway.duringCall = () -> clock.advance(Duration.ofMinutes(1));
+    Exporter one =
+        exporter(gateway)
+            .batchSize(10_000)
+            .frameBytes(16 * 1024)
+            .requestBytes(100 * 1024)
+            .lease(Duration.ofMinutes(10))
+            .concurrency(1) // one loop: the test counts calls against a clock that each call moves
+            .build();
+
+    ExportRun run = one.run(clock.instant().minus(Duration.ofMinutes(2)));
+
+    assertEquals(2, run.requests(), "of the four-minute budget, calls start at 2 and 3; none at 4");
+    assertFalse(run.cleanupRan(), "its half of the deadline was gone: left due for the next run");
+    assertTrue(queue.claimCleanup(Duration.ofMinutes(30)), "still due");
+  }
+
+  /** Rows in event_logs that arrived at {@code arrived} (their UUIDv7 event ID says when). */
+  private void insertEventLogs(int count, Instant arrived) {
+    for (int i = 0; i < count; i++) {
+      db.execute(
+          "INSERT INTO event_logs (event_id, name, timestamp, anonymous_user_id, source, version)"
+              + " VALUES ('"
+              + uuidV7(arrived.toEpochMilli(), sequence++)
+              + "', 'export.test', now(), 'anonymous', 'CLIENT', '5.3.0')");
+    }
+  }
+
+  /**
+   * The instance is stopping while a run's first call is under way: the events the run claimed and
+   * did not send are released at once, and the next run claims them without waiting for their
+   * lease; the call under way still brings its answer, which the cancelled run marks.
+   */
+  @Test
+  void cancel_releasesTheUnsentEventsAtOnce_andTheCallUnderWayIsStillMarked() throws Exception {
+    List<Event> events = enqueue(400, 2000);
+    CountDownLatch inCall = new CountDownLatch(1);
+    CountDownLatch answer = new CountDownLatch(1);
+    FakeGateway stopping = new FakeGateway();
+    AtomicInteger calls = new AtomicInteger();
+    List<String> firstCallIds = new CopyOnWriteArrayList<>();
+    GatewayClient slowAnswer =
+        (metadata, frames) -> {
+          if (calls.getAndIncrement() == 0) {
+            frames.forEach(frame -> frame.forEach(e -> firstCallIds.add(e.getId())));
+            inCall.countDown();
+            await(answer);
+          }
+          return stopping.send(metadata, frames);
+        };
+    Exporter exporter =
+        exporter(slowAnswer)
+            .batchSize(100)
+            .frameBytes(16 * 1024)
+            .requestBytes(16 * 1024) // a batch of 100 goes in several calls
+            .concurrency(1) // one loop: one call under way
+            .build();
+    CompletableFuture<ExportRun> running = CompletableFuture.supplyAsync(exporter::run);
+    await(inCall);
+    int firstCall = firstCallIds.size();
+    assertTrue(firstCall > 0 && firstCall < 100, "the batch takes several calls: " + firstCall);
+
+    int released = exporter.cancelRuns();
+
+    assertEquals(100 - firstCall, released, "the rest of the claimed batch");
+    FakeGateway next = new FakeGateway();
+    ExportRun nextRun = exporter(next).batchSize(1000).build().run(); // the clock has not moved
+    assertEquals(400 - firstCall, nextRun.exported(), "all but the call under way, at once");
+    answer.countDown();
+    ExportRun cancelled = running.get(30, TimeUnit.SECONDS);
+    assertTrue(exporter.awaitRuns(Duration.ofSeconds(30)));
+    assertTrue(cancelled.cancelled());
+    assertTrue(cancelled.error().contains("cancelled"), cancelled.error());
+    assertEquals(firstCall, cancelled.exported(), "what the gateway acknowledged is marked");
+    assertEquals(
+        List.of(firstCall, 400 - firstCall),
+        List.of(stopping.sentIds().size(), next.sentIds().size()),
+        "no event sent twice");
+    assertEquals(400, exportedCount());
+    Set<String> sent = new HashSet<>(stopping.sentIds());
+    sent.addAll(next.sentIds());
+    assertEquals(ids(events), sent);
+  }
+
+  /** What dies with the instance: the call under way never gets its answer. */
+  static final class InstanceStopped extends Error {
+    InstanceStopped() {
+      super("the instance stopped during the call");
+    }
+  }
+
+  /**
+   * The instance is stopped, and dies before the call under way has its answer, which the gateway
+   * may have acknowledged: those events stay leased, so they are not lost but come back when their
+   * lease ends and are sent again (at least once); the unsent rest goes at once.
+   */
+  @Test
+  void cancel_anInstanceThatDiesDuringACallLosesNothing_theCallsEventsComeBackAfterTheLease() {
+    List<Event> events = enqueue(400, 2000);
+    List<Exporter> dying = new ArrayList<>();
+    FakeGateway gateway = new FakeGateway();
+    gateway.duringCall =
+        () -> {
+          dying.get(0).cancelRuns(); // SIGTERM: the shutdown hook runs ...
+          throw new InstanceStopped(); // ... and the instance is gone before the answer
+        };
+    Exporter exporter =
+        exporter(gateway)
+            .batchSize(100)
+            .frameBytes(16 * 1024)
+            .requestBytes(16 * 1024)
+            .concurrency(1)
+            .build();
+    dying.add(exporter);
+
+    assertThrows(InstanceStopped.class, exporter::run);
+    List<String> inCall = gateway.sentIds();
+    assertTrue(inCall.size() > 0 && inCall.size() < 100, inCall::toString);
+
+    FakeGateway next = new FakeGateway();
+    ExportRun nextRun = exporter(next).batchSize(1000).build().run();
+    assertEquals(400 - inCall.size(), nextRun.exported(), "the unsent ones go at once");
+    assertEquals(inCall.size(), nextRun.backlog(), "the call's events are still leased");
+    assertTrue(next.sentIds().stream().noneMatch(inCall::contains));
+
+    clock.advance(Duration.ofMinutes(5).plusSeconds(1)); // their lease ends
+    ExportRun afterLease = exporter(next).batchSize(1000).build().run();
+    assertEquals(inCall.size(), afterLease.exported(), "sent again: at least once");
+    assertEquals(400, exportedCount());
+    assertEquals(ids(events), new HashSet<>(next.sentIds()));
+  }
+
+  private static void await(CountDownLatch latch) {
+    try {
+      // Only a safety net against a hung test: the test never depends on this timeout.
+      if (!latch.await(60, TimeUnit.SECONDS)) {
+        throw new AssertionError("waited a minute for the other thread");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
   }
 
   /** The test database, until a test takes it down: then every new connection fails. */

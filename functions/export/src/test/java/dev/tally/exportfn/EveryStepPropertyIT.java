@@ -446,8 +446,9 @@ class EveryStepPropertyIT {
   private void checkRetention() {
     long left = db.queryLong("SELECT count(*) FROM event_logs");
     long deleted =
-        new EventLogsRetention(db.dataSource())
-            .prune(Instant.now().plusSeconds(1), Duration.ofMinutes(1));
+        new EventLogsRetention(db.dataSource(), Clock.systemUTC())
+            .prune(Instant.now().plusSeconds(1), Instant.now().plus(Duration.ofMinutes(1)))
+            .deleted();
     check(deleted == left, "retention deleted " + deleted + " of " + left);
   }
 
