@@ -219,7 +219,6 @@ class AlertPoliciesTest {
   // --- the metrics the policies watch ---
 
   private static final Pattern METRIC_TYPE = Pattern.compile("metric\\.type=\"([^\"]*)\"");
-  private static final Pattern RESOURCE_TYPE = Pattern.compile("resource\\.type=\"([^\"]*)\"");
   private static final Pattern LOG_METRIC =
       Pattern.compile("^\\$\\{local\\.metric_type\\}/\\$\\{google_logging_metric\\.(\\w+)\\b.*");
 
@@ -242,37 +241,14 @@ class AlertPoliciesTest {
           continue;
         }
         String metric = metrics.get(0);
-        String resource;
         Matcher log = LOG_METRIC.matcher(metric);
-        if (log.matches()) {
-          if (!logMetrics.contains(log.group(1))) {
-            problems.add(where + ": the module has no google_logging_metric." + log.group(1));
-            continue;
-          }
-          resource = DashboardTest.LOG_METRIC_RESOURCE;
-        } else if (DashboardTest.GOOGLE_METRICS.containsKey(metric)) {
-          resource = DashboardTest.GOOGLE_METRICS.get(metric);
-        } else {
-          problems.add(
-              where
-                  + ": metric "
-                  + metric
-                  + " is neither a log-based metric of the module nor a Google metric"
-                  + " DashboardTest lists");
+        if (log.matches() && !logMetrics.contains(log.group(1))) {
+          problems.add(where + ": the module has no google_logging_metric." + log.group(1));
           continue;
         }
-        List<String> resources = all(RESOURCE_TYPE, value);
-        if (!resources.equals(List.of(resource))) {
-          problems.add(
-              where
-                  + ": metric "
-                  + metric
-                  + " belongs to resource.type \""
-                  + resource
-                  + "\", the filter says "
-                  + (resources.isEmpty()
-                      ? "none"
-                      : "\"" + String.join("\", \"", resources) + "\""));
+        String problem = DashboardTest.resourceProblem(where, metric, log.matches(), value);
+        if (problem != null) {
+          problems.add(problem);
         }
       }
     }

@@ -199,37 +199,46 @@ class DashboardTest {
           problems.add(where + ": the filter names several metrics: " + filter);
           continue;
         }
-        String metric = metrics.get(0);
-        String resource;
-        if (dashboard.logMetricTypes().contains(metric)) {
-          resource = LOG_METRIC_RESOURCE;
-        } else if (GOOGLE_METRICS.containsKey(metric)) {
-          resource = GOOGLE_METRICS.get(metric);
-        } else {
-          problems.add(
-              where
-                  + ": metric "
-                  + metric
-                  + " is neither a log-based metric of the module nor a Google metric"
-                  + " DashboardTest lists");
-          continue;
-        }
-        List<String> resources = all(RESOURCE_TYPE, filter);
-        if (!resources.equals(List.of(resource))) {
-          problems.add(
-              where
-                  + ": metric "
-                  + metric
-                  + " belongs to resource.type \""
-                  + resource
-                  + "\", the filter says "
-                  + (resources.isEmpty()
-                      ? "none"
-                      : "\"" + String.join("\", \"", resources) + "\""));
+        String problem =
+            resourceProblem(
+                where, metrics.get(0), dashboard.logMetricTypes().contains(metrics.get(0)), filter);
+        if (problem != null) {
+          problems.add(problem);
         }
       }
     }
     return problems;
+  }
+
+  /**
+   * Null when {@code metric} is a log-based metric of the module ({@code logMetric}) or a Google
+   * metric {@link #GOOGLE_METRICS} lists, and {@code filter} names its resource type and no other;
+   * else what is wrong, said of {@code where}.
+   */
+  static String resourceProblem(String where, String metric, boolean logMetric, String filter) {
+    String resource;
+    if (logMetric) {
+      resource = LOG_METRIC_RESOURCE;
+    } else if (GOOGLE_METRICS.containsKey(metric)) {
+      resource = GOOGLE_METRICS.get(metric);
+    } else {
+      return where
+          + ": metric "
+          + metric
+          + " is neither a log-based metric of the module nor a Google metric"
+          + " DashboardTest lists";
+    }
+    List<String> resources = all(RESOURCE_TYPE, filter);
+    if (resources.equals(List.of(resource))) {
+      return null;
+    }
+    return where
+        + ": metric "
+        + metric
+        + " belongs to resource.type \""
+        + resource
+        + "\", the filter says "
+        + (resources.isEmpty() ? "none" : "\"" + String.join("\", \"", resources) + "\"");
   }
 
   static Set<String> charted(JsonNode dashboard) {

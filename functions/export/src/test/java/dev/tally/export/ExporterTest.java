@@ -18,14 +18,12 @@ import dev.tally.proto.telemetrygateway.v1.RecordEventsRequest;
 import dev.tally.proto.telemetrygateway.v1.RecordEventsRequestMetadata;
 import dev.tally.store.ExportQueue;
 import dev.tally.store.ExportRuns;
+import dev.tally.testing.DelegatingDataSource;
 import dev.tally.testing.MutableClock;
 import dev.tally.testing.PostgresExtension;
 import dev.tally.testing.TestDatabase;
 import dev.tally.testing.TickingDataSource;
-import java.io.PrintWriter;
-import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.SQLFeatureNotSupportedException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -39,7 +37,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
-import java.util.logging.Logger;
 import java.util.stream.Collectors;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.BeforeEach;
@@ -827,60 +824,18 @@ class ExporterTest {
   }
 
   /** The test database, until a test takes it down: then every new connection fails. */
-  static final class OutageDataSource implements DataSource {
-    private final DataSource delegate;
+  static final class OutageDataSource extends DelegatingDataSource {
     volatile boolean down;
 
     OutageDataSource(DataSource delegate) {
-      this.delegate = delegate;
+      super(delegate);
     }
 
     @Override
-    public Connection getConnection() throws SQLException {
+    protected void beforeConnection() throws SQLException {
       if (down) {
         throw new SQLException("connection refused (the test took the database down)");
       }
-      return delegate.getConnection();
-    }
-
-    @Override
-    public Connection getConnection(String username, String password) throws SQLException {
-      return getConnection();
-    }
-
-    @Override
-    public PrintWriter getLogWriter() throws SQLException {
-      return delegate.getLogWriter();
-    }
-
-    @Override
-    public void setLogWriter(PrintWriter out) throws SQLException {
-      delegate.setLogWriter(out);
-    }
-
-    @Override
-    public void setLoginTimeout(int seconds) throws SQLException {
-      delegate.setLoginTimeout(seconds);
-    }
-
-    @Override
-    public int getLoginTimeout() throws SQLException {
-      return delegate.getLoginTimeout();
-    }
-
-    @Override
-    public Logger getParentLogger() throws SQLFeatureNotSupportedException {
-      return delegate.getParentLogger();
-    }
-
-    @Override
-    public <T> T unwrap(Class<T> type) throws SQLException {
-      return delegate.unwrap(type);
-    }
-
-    @Override
-    public boolean isWrapperFor(Class<?> type) throws SQLException {
-      return delegate.isWrapperFor(type);
     }
   }
 }
