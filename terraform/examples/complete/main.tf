@@ -194,6 +194,7 @@ module "gateway" {
   region            = var.region
   labels            = var.labels
   docker_repository = local.images_repository
+  min_instances     = var.gateway_min_instances
   source_object = {
     bucket = google_storage_bucket.sources.name
     object = google_storage_bucket_object.function["gateway"].name

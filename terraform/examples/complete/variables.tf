@@ -130,6 +130,12 @@ variable "notification_channels" {
   }
 }
 
+variable "gateway_min_instances" {
+  description = "Gateway instances kept warm (modules/gateway min_instances): 1, the recommended default, takes the gateway's cold start off the export calls for about 13 USD a month; 0 for a test deployment."
+  type        = number
+  default     = 1
+}
+
 variable "native_grpc_enabled" {
   description = "Also run the gateway as a native gRPC server on Cloud Run (output native_grpc_address), for instances that export with grpcs://. Needs gateway_server_image: build the image with terraform/scripts/build-gateway-server-image.sh (terraform/README.md)."
   type        = bool
