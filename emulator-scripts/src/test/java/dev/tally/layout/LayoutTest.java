@@ -102,6 +102,7 @@ class LayoutTest {
             "dev.tally.runtime..",
             "dev.tally.catalog..",
             "dev.tally.catalogstore..",
+            "dev.tally.egress..",
             "dev.tally.catalogfile..")
         .should()
         .dependOnClassesThat()
