@@ -5,7 +5,6 @@ import dev.tally.egress.EgressReport.Name;
 import dev.tally.egress.EgressReport.Period;
 import dev.tally.store.Jdbc;
 import java.sql.Array;
-import java.sql.Date;
 import java.time.LocalDate;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -73,8 +72,8 @@ public final class EgressLedger {
         dataSource,
         "read the egress ledger",
         connection -> {
-          Object[] now = {Date.valueOf(from), Date.valueOf(to)};
-          Object[] before = {Date.valueOf(previous.from()), Date.valueOf(previous.to())};
+          Object[] now = {from, to};
+          Object[] before = {previous.from(), previous.to()};
           Set<String> namesBefore =
               new HashSet<>(
                   Jdbc.query(
