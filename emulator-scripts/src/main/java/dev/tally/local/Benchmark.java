@@ -1089,6 +1089,15 @@ public final class Benchmark {
     // The invoker has no timeout; this one makes room for the 10-minute budget and a last call.
     env.put("TELEMETRY_GATEWAY_EXPORTER_FUNCTION_TIMEOUT", "12m");
     env.put("TELEMETRY_GATEWAY_EXPORTER_EXPORT_TIME_BUDGET", "10m");
+    // To measure other export settings: passed on from the benchmark's own environment.
+    for (String setting :
+        List.of(
+            "TELEMETRY_GATEWAY_EXPORTER_EXPORT_BATCH_SIZE",
+            "TELEMETRY_GATEWAY_EXPORTER_EXPORT_CONCURRENCY")) {
+      if (System.getenv(setting) != null) {
+        env.put(setting, System.getenv(setting));
+      }
+    }
     env.put("JAVA_TOOL_OPTIONS", MEMORY_FLAGS);
     return env;
   }
