@@ -27,6 +27,7 @@ import dev.tally.redact.SensitiveMetadataAllowlist;
 import dev.tally.store.AccessTokens;
 import dev.tally.store.DataSources;
 import dev.tally.store.DatabaseConfig;
+import dev.tally.store.ExportQueue;
 import dev.tally.store.FeatureFlags;
 import dev.tally.store.Migrations;
 import dev.tally.store.TeeStore;
@@ -623,8 +624,8 @@ public final class Benchmark {
     lines.add("");
     lines.add(
         "| pipeline | batch | clients | events/s | p50 ms | p99 ms | export runs | exported | longest run |"
-            + " machine CPU busy | record-event CPU | export + gateway CPU |");
-    lines.add("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+            + " backlog at the end | machine CPU busy | record-event CPU | export + gateway CPU |");
+    lines.add("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     try (FunctionProcess gateway = startGateway("live-gateway");
         FunctionProcess export = startExport(gateway, "live-export");
         FunctionProcess recordEvent = startRecordEvent("live-record-event")) {
@@ -674,11 +675,16 @@ public final class Benchmark {
         long[] machineAfter;
         long recordTicks;
         long pipelineTicks;
+        ExportQueue.Backlog backlog;
         try {
           load = load(4, batch, recordEvent.pid(), i -> send(http, uri, body), liveMeasure);
           machineAfter = machineTicks();
           recordTicks = cpuTicks(recordEvent.pid()) - recordBefore;
           pipelineTicks = cpuTicks(export.pid()) + cpuTicks(gateway.pid()) - pipelineBefore;
+          // What export had not caught up with when the load stopped (claimed batches in flight
+          // included): a run drains until the queue is empty, which under a steady load it never
+          // is, so a run's length does not say whether export keeps up; this does.
+          backlog = new ExportQueue(dataSource, Clock.systemUTC()).backlog();
         } finally {
           scheduler.shutdown();
           scheduler.awaitTermination(5, TimeUnit.MINUTES);
@@ -692,7 +698,8 @@ public final class Benchmark {
         lines.add(
             String.format(
                 Locale.ROOT,
-                "| %s | %d | 4 | %.0f | %.1f | %.1f | %d | %d | %.1f s | %.0f%% | %.0f%% | %.0f%% |",
+                "| %s | %d | 4 | %.0f | %.1f | %.1f | %d | %d | %.1f s | %d (oldest %.1f s) | %.0f%% | %.0f%% |"
+                    + " %.0f%% |",
                 lowPriority ? "low CPU priority" : "same priority",
                 batch,
                 load.eventsPerSecond(),
@@ -701,6 +708,8 @@ public final class Benchmark {
                 runs.size(),
                 exported,
                 longest / 1000.0,
+                backlog.unexported(),
+                backlog.oldestUnexportedAge().orElse(Duration.ZERO).toMillis() / 1000.0,
                 100.0 * (machineAfter[0] - machineBefore[0]) / (machineAfter[1] - machineBefore[1]),
                 100.0 * recordTicks / (machineAfter[1] - machineBefore[1]),
                 100.0 * pipelineTicks / (machineAfter[1] - machineBefore[1])));
@@ -761,7 +770,8 @@ public final class Benchmark {
 
   private void export() throws Exception {
     lines.add(
-        "## Export: export → gateway (gRPC-web) → Pub/Sub emulator, beside a Publisher publishing the same messages");
+        "## Export: export → gateway (gRPC-web) → Pub/Sub emulator, beside the same bookkeeping"
+            + " done directly (JDBC and a Publisher in one JVM), and a Publisher alone");
     lines.add("");
     truncate();
 
@@ -771,21 +781,36 @@ public final class Benchmark {
                 .setRequestId("direct")
                 .setIdentifier(identifier())
                 .build());
+    // Per run: seconds of the pipeline, then events/s of the pipeline, the direct export with its
+    // bookkeeping, and the publisher alone.
     List<double[]> runs = new ArrayList<>();
     int events = 0;
-    long[] pipelineTicks = new long[5];
-    long[] directTicks = new long[5];
+    // CPU ticks of each side (pipeline, direct with bookkeeping, publisher alone), per process.
+    long[][] ticks = new long[3][5];
     try (FunctionProcess gateway = startGateway("gateway");
         FunctionProcess export = startExport(gateway, "export");
         PubSubEventPublisher publisher =
             PubSubEventPublisher.create(
-                "tally-bench", "direct", emulator.hostPort(), Duration.ofSeconds(60), 4)) {
+                "tally-bench", "direct", emulator.hostPort(), Duration.ofSeconds(60), 4);
+        DirectExport direct = new DirectExport(dataSource, publisher, identifier())) {
       // A warm-up run on a small queue first: scheduled every few minutes, an export instance
       // is usually warm. The cold start is measured on its own below.
       fillQueue(5_000);
       JsonNode warmUp = post(export.uri("/"));
       if (warmUp.path("exported").asInt() != 5_000) {
         throw new IllegalStateException("the warm-up export failed: " + warmUp);
+      }
+      // Then one full run of each side that drains the queue: measured without it, the first of
+      // five runs reached half of the last on both sides (their JIT compilers still at work).
+      truncate();
+      fillQueue(exportEvents);
+      if (post(export.uri("/")).path("exported").asInt() != exportEvents) {
+        throw new IllegalStateException("the second warm-up export failed");
+      }
+      truncate();
+      fillQueue(exportEvents);
+      if (direct.drain() != exportEvents) {
+        throw new IllegalStateException("the direct export's warm-up did not drain the queue");
       }
       // The emulator (a JVM) publishes faster as it warms up: measured, the direct publisher
       // went from about 30,000 to 90,000 events/s over five runs of 100,000. Warmed with three
@@ -794,108 +819,130 @@ public final class Benchmark {
       for (int i = 0; i < 3; i++) {
         publishDirectly(publisher, metadataJson, warmUpEvents);
       }
-      // Each run measures the pipeline and the direct publisher on the same events, one after
-      // the other and each first in every other run, so that the ratio of a run compares the two
-      // under the same machine load and neither gains from going second; the median is reported.
+      // Each run measures the three sides on the same events, one after the other, the first of
+      // them rotating from run to run, so that the ratios of a run compare them under the same
+      // machine load and none gains from its place; the medians are reported. The two sides that
+      // drain the queue each start from the same events freshly queued.
       for (int r = 0; r < exportRuns; r++) {
         truncate();
         List<Event> queued = fillQueue(exportEvents);
         events = queued.size();
-        double directSeconds = 0;
-        long[] directCpu = null;
-        if (r % 2 == 1) {
+        double[] seconds = new double[3];
+        boolean drained = false;
+        for (int k = 0; k < 3; k++) {
+          int side = (r + k) % 3;
+          if (side != 2 && drained) {
+            truncate();
+            queue(queued);
+          }
           long[] before = exportCpu(export, gateway);
-          directSeconds = publishDirectly(publisher, metadataJson, queued);
-          directCpu = since(before, exportCpu(export, gateway));
-        }
-        long[] before = exportCpu(export, gateway);
-        long start = System.nanoTime();
-        JsonNode run = post(export.uri("/"));
-        double exportSeconds = (System.nanoTime() - start) / 1e9;
-        long[] pipelineCpu = since(before, exportCpu(export, gateway));
-        if (run.path("exported").asInt() != queued.size()) {
-          throw new IllegalStateException("export did not drain the queue: " + run);
-        }
-        if (r % 2 == 0) {
-          long[] directBefore = exportCpu(export, gateway);
-          directSeconds = publishDirectly(publisher, metadataJson, queued);
-          directCpu = since(directBefore, exportCpu(export, gateway));
-        }
-        for (int part = 0; part < pipelineCpu.length; part++) {
-          pipelineTicks[part] += pipelineCpu[part];
-          directTicks[part] += directCpu[part];
+          long start = System.nanoTime();
+          if (side == 0) {
+            JsonNode run = post(export.uri("/"));
+            if (run.path("exported").asInt() != queued.size()) {
+              throw new IllegalStateException("export did not drain the queue: " + run);
+            }
+          } else if (side == 1) {
+            int exported = direct.drain();
+            if (exported != queued.size()) {
+              throw new IllegalStateException("the direct export exported " + exported);
+            }
+          } else {
+            publishDirectly(publisher, metadataJson, queued);
+          }
+          seconds[side] = (System.nanoTime() - start) / 1e9;
+          long[] used = since(before, exportCpu(export, gateway));
+          for (int part = 0; part < used.length; part++) {
+            ticks[side][part] += used[part];
+          }
+          drained |= side != 2;
         }
         runs.add(
             new double[] {
-              exportSeconds, queued.size() / exportSeconds, queued.size() / directSeconds
+              seconds[0],
+              queued.size() / seconds[0],
+              queued.size() / seconds[1],
+              queued.size() / seconds[2]
             });
         System.out.printf(
             Locale.ROOT,
-            "export run %d: pipeline %.0f events/s, direct %.0f events/s%n",
+            "export run %d: pipeline %.0f events/s, direct with bookkeeping %.0f events/s,"
+                + " Publisher alone %.0f events/s%n",
             r + 1,
             runs.get(r)[1],
-            runs.get(r)[2]);
+            runs.get(r)[2],
+            runs.get(r)[3]);
       }
       peakRss.put("gateway (export load)", peakRssKb(gateway.pid()));
       peakRss.put("export (export load)", peakRssKb(export.pid()));
     }
     List<Double> ratios = new ArrayList<>();
+    List<Double> physicalRatios = new ArrayList<>();
     for (double[] run : runs) {
       ratios.add(100 * run[1] / run[2]);
+      physicalRatios.add(100 * run[1] / run[3]);
     }
     List<Double> sortedRatios = new ArrayList<>(ratios);
     sortedRatios.sort(Double::compare);
     double medianRatio = sortedRatios.get(sortedRatios.size() / 2);
     double[] median = runs.get(ratios.indexOf(medianRatio));
+    List<Double> sortedPhysical = new ArrayList<>(physicalRatios);
+    sortedPhysical.sort(Double::compare);
     lines.add(
-        "| events | runs | export run | pipeline events/s | direct Publisher events/s | ratio"
-            + " (median) | ratios |");
-    lines.add("|---:|---:|---:|---:|---:|---:|---:|");
+        "| events | runs | export run | pipeline events/s | direct with bookkeeping events/s"
+            + " | ratio (median) | ratios | Publisher alone events/s | ratio to it (median) |"
+            + " ratios |");
+    lines.add("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     lines.add(
         String.format(
             Locale.ROOT,
-            "| %d | %d | %.1f s | %.0f | %.0f | %.0f%% | %s |",
+            "| %d | %d | %.1f s | %.0f | %.0f | %.0f%% | %s | %.0f | %.0f%% | %s |",
             events,
             runs.size(),
             median[0],
             median[1],
             median[2],
             medianRatio,
-            String.join(
-                ", ",
-                sortedRatios.stream()
-                    .map(ratio -> String.format(Locale.ROOT, "%.0f%%", ratio))
-                    .toList())));
+            percentages(sortedRatios),
+            median[3],
+            sortedPhysical.get(sortedPhysical.size() / 2),
+            percentages(sortedPhysical)));
     System.out.println(lines.get(lines.size() - 1));
     lines.add("");
     // Clock ticks (1/100 s) of all runs, in milliseconds per 1,000 events.
     double perThousand = 10.0 * 1000 / ((double) events * runs.size());
     lines.add(
-        "CPU time per 1,000 events over the runs (ms): each process of the pipeline, and of the"
-            + " direct side the benchmark's JVM (printing and publishing) and the emulator.");
+        "CPU time per 1,000 events over the runs (ms): each process of the pipeline; of the"
+            + " direct sides the benchmark's JVM (claiming, printing, publishing, marking; or"
+            + " printing and publishing alone), the emulator and PostgreSQL.");
     lines.add("");
     lines.add("| side | export | gateway | emulator | PostgreSQL | benchmark JVM | total |");
     lines.add("|---|---:|---:|---:|---:|---:|---:|");
-    for (int side = 0; side < 2; side++) {
-      long[] ticks = side == 0 ? pipelineTicks : directTicks;
+    String[] sides = {"pipeline", "direct with bookkeeping", "Publisher alone"};
+    for (int side = 0; side < 3; side++) {
       long total = 0;
-      for (long part : ticks) {
+      for (long part : ticks[side]) {
         total += part;
       }
       lines.add(
           String.format(
               Locale.ROOT,
               "| %s | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f |",
-              side == 0 ? "pipeline" : "direct Publisher",
-              ticks[0] * perThousand,
-              ticks[1] * perThousand,
-              ticks[2] * perThousand,
-              ticks[3] * perThousand,
-              ticks[4] * perThousand,
+              sides[side],
+              ticks[side][0] * perThousand,
+              ticks[side][1] * perThousand,
+              ticks[side][2] * perThousand,
+              ticks[side][3] * perThousand,
+              ticks[side][4] * perThousand,
               total * perThousand));
       System.out.println(lines.get(lines.size() - 1));
     }
     lines.add("");
+  }
+
+  private static String percentages(List<Double> sorted) {
+    return String.join(
+        ", ", sorted.stream().map(ratio -> String.format(Locale.ROOT, "%.0f%%", ratio)).toList());
   }
 
   /** CPU clock ticks so far of export, gateway, the emulator, PostgreSQL and this JVM. */
@@ -937,10 +984,6 @@ public final class Benchmark {
   }
 
   private List<Event> fillQueue(int count) {
-    TeeStore store =
-        new TeeStore(
-            dataSource,
-            new Redactor(Redactor.Mode.ALLOWLISTED_ONLY, SensitiveMetadataAllowlist.builtIn()));
     EventBuilder builder = new EventBuilder(Clock.systemUTC(), "bench");
     List<Event> all = new ArrayList<>(count);
     for (int from = 0; from < count; from += 1000) {
@@ -957,10 +1000,21 @@ public final class Benchmark {
                     null),
                 EventContext.of(Actor.user(1))));
       }
-      store.store(batch, true);
       all.addAll(batch);
     }
+    queue(all);
     return all;
+  }
+
+  /** Records {@code events} into event_logs and the export queue, 1,000 at a time. */
+  private void queue(List<Event> events) {
+    TeeStore store =
+        new TeeStore(
+            dataSource,
+            new Redactor(Redactor.Mode.ALLOWLISTED_ONLY, SensitiveMetadataAllowlist.builtIn()));
+    for (int from = 0; from < events.size(); from += 1000) {
+      store.store(events.subList(from, Math.min(events.size(), from + 1000)), true);
+    }
   }
 
   private static Identifier identifier() {
@@ -1035,6 +1089,15 @@ public final class Benchmark {
     // The invoker has no timeout; this one makes room for the 10-minute budget and a last call.
     env.put("TELEMETRY_GATEWAY_EXPORTER_FUNCTION_TIMEOUT", "12m");
     env.put("TELEMETRY_GATEWAY_EXPORTER_EXPORT_TIME_BUDGET", "10m");
+    // To measure other export settings: passed on from the benchmark's own environment.
+    for (String setting :
+        List.of(
+            "TELEMETRY_GATEWAY_EXPORTER_EXPORT_BATCH_SIZE",
+            "TELEMETRY_GATEWAY_EXPORTER_EXPORT_CONCURRENCY")) {
+      if (System.getenv(setting) != null) {
+        env.put(setting, System.getenv(setting));
+      }
+    }
     env.put("JAVA_TOOL_OPTIONS", MEMORY_FLAGS);
     return env;
   }
