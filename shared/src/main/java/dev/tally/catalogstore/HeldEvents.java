@@ -5,11 +5,14 @@ import dev.tally.catalog.CatalogRules;
 import dev.tally.catalog.Verdict;
 import dev.tally.log.JsonLog;
 import dev.tally.proto.telemetrygateway.v1.Event;
+import dev.tally.redact.FieldPaths;
 import dev.tally.store.Jdbc;
+import dev.tally.store.TeeStore;
 import java.sql.Timestamp;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -56,8 +59,9 @@ public final class HeldEvents {
       """;
 
   private static final String QUEUE =
-      "INSERT INTO telemetry_events_export_queue (id, timestamp, payload_pb, user_key)"
-          + " VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING";
+      "INSERT INTO telemetry_events_export_queue"
+          + " (id, timestamp, payload_pb, user_key, withheld, catalog_version)"
+          + " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING";
 
   private final DataSource dataSource;
   private final CatalogVersions versions;
@@ -226,6 +230,7 @@ public final class HeldEvents {
           }
           Map<UUID, Held> toQueue = new LinkedHashMap<>();
           Map<UUID, byte[]> copies = new LinkedHashMap<>();
+          Map<UUID, String[]> withheld = new HashMap<>();
           List<UUID> toOptOut = new ArrayList<>();
           List<UUID> done = new ArrayList<>();
           for (Held held : claimed) {
@@ -247,7 +252,9 @@ public final class HeldEvents {
               toOptOut.add(held.id());
             } else {
               toQueue.put(held.id(), held);
-              copies.put(held.id(), rules.exportedCopy(event, verdict).toByteArray());
+              Event exported = rules.exportedCopy(event, verdict);
+              copies.put(held.id(), exported.toByteArray());
+              withheld.put(held.id(), FieldPaths.withheld(event, exported));
             }
           }
           // event_logs first: an erasure under way is waited for, and an erased event not queued.
@@ -272,7 +279,12 @@ public final class HeldEvents {
               queued,
               held ->
                   new Object[] {
-                    held.id(), held.timestamp(), copies.get(held.id()), held.userKey()
+                    held.id(),
+                    held.timestamp(),
+                    copies.get(held.id()),
+                    held.userKey(),
+                    TeeStore.withheldColumn(withheld.get(held.id())),
+                    TeeStore.catalogVersion(rules)
                   });
           int optedOut =
               toOptOut.isEmpty()

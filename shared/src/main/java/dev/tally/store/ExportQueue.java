@@ -3,12 +3,20 @@ package dev.tally.store;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.tally.log.JsonLog;
 import dev.tally.proto.telemetrygateway.v1.Event;
+import dev.tally.redact.FieldPaths;
+import java.sql.Array;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -25,11 +33,11 @@ import javax.sql.DataSource;
  * <p>Exporters {@linkplain #claim claim} the oldest available events under a lease: a claimed event
  * is invisible to other exporters until the lease ends, so two exporters running at once never send
  * the same event, and the events of an exporter that crashed come back when its lease runs out. An
- * event is {@linkplain #markExported(UUID, Collection) marked exported} only with the IDs the
- * gateway acknowledged; the rest are {@linkplain #release released} to be retried later. A lease
- * carries its owner, a token of the export run: marking and releasing touch only rows that run
- * still holds, so a run whose lease ran out cannot undo the claim of the run that took the rows
- * over.
+ * event is {@linkplain #markExported(UUID, Collection) marked exported} only with the events the
+ * gateway acknowledged (and counted in the egress ledger in the same transaction); the rest are
+ * {@linkplain #release released} to be retried later. A lease carries its owner, a token of the
+ * export run: marking and releasing touch only rows that run still holds, so a run whose lease ran
+ * out cannot undo the claim of the run that took the rows over.
  *
  * <p>An event the gateway refuses when sent alone is {@linkplain #recordFailure counted}; after a
  * configured number of failures it is set aside with the reason, as is a row whose payload cannot
@@ -129,26 +137,66 @@ public final class ExportQueue {
   private record Undecodable(UUID id, String reason) {}
 
   /**
-   * Marks events exported that {@code owner} still holds. Pass exactly the IDs the gateway
-   * acknowledged.
+   * Marks events exported that {@code owner} still holds, and adds them to the egress ledger in the
+   * same transaction: per UTC day of export, {@code feature.action} and catalog version, the events
+   * and their payloads' bytes; per field path, the events that carried it out ({@link
+   * FieldPaths#leaving}) and those it was withheld from (the row's {@code withheld}). Only the rows
+   * newly marked are counted, so marking an event again (an acknowledgement sent twice) counts
+   * nothing twice; when the marking fails, the ledger is left as it was.
    *
+   * @param events exactly the claimed events the gateway acknowledged, as {@link #claim} returned
+   *     them (their decoded payloads name what left)
    * @return how many events were newly marked; fewer when another run took some over
    */
-  public int markExported(UUID owner, Collection<UUID> ids) {
+  public int markExported(UUID owner, Collection<QueuedEvent> events) {
     Objects.requireNonNull(owner, "owner");
-    if (ids.isEmpty()) {
+    if (events.isEmpty()) {
       return 0;
     }
-    return Jdbc.update(
+    Map<UUID, Event> sent = new HashMap<>(events.size() * 2);
+    for (QueuedEvent event : events) {
+      sent.put(event.id(), event.event());
+    }
+    Instant now = clock.instant();
+    return Jdbc.inTransaction(
         dataSource,
-        "mark " + ids.size() + " event(s) exported",
-        "UPDATE telemetry_events_export_queue"
-            + " SET exported_at = ?, available_at = NULL, lease_owner = NULL"
-            + " WHERE id = ANY (?) AND exported_at IS NULL AND lease_owner = ?",
-        clock.instant(),
-        Jdbc.uuidArray(ids),
-        owner);
+        "mark " + sent.size() + " event(s) exported",
+        connection -> {
+          EgressCounts counts = new EgressCounts(LocalDate.ofInstant(now, ZoneOffset.UTC));
+          int marked = 0;
+          try (PreparedStatement mark = connection.prepareStatement(MARK)) {
+            mark.setTimestamp(1, Timestamp.from(now));
+            mark.setArray(2, connection.createArrayOf("uuid", sent.keySet().toArray()));
+            mark.setObject(3, owner);
+            try (ResultSet row = mark.executeQuery()) {
+              while (row.next()) {
+                Array withheld = row.getArray(3);
+                int version = row.getInt(4);
+                counts.add(
+                    sent.get(row.getObject(1, UUID.class)),
+                    row.getLong(2),
+                    withheld == null ? null : (String[]) withheld.getArray(),
+                    row.wasNull() ? null : version);
+                marked++;
+              }
+            }
+          }
+          counts.write(connection);
+          return marked;
+        });
   }
+
+  /**
+   * Marks the rows a run still holds and returns exactly those newly marked, with what the egress
+   * ledger counts of each.
+   */
+  private static final String MARK =
+      """
+      UPDATE telemetry_events_export_queue
+      SET exported_at = ?, available_at = NULL, lease_owner = NULL
+      WHERE id = ANY (?) AND exported_at IS NULL AND lease_owner = ?
+      RETURNING id, octet_length(payload_pb), withheld, catalog_version
+      """;
 
   /**
    * Gives events {@code owner} still holds back to the queue, to be claimed again from {@code

@@ -9,6 +9,7 @@ import dev.tally.json.Json;
 import dev.tally.legacy.LegacyEvent;
 import dev.tally.proto.telemetrygateway.v1.Event;
 import dev.tally.proto.telemetrygateway.v1.EventMarketingTracking;
+import dev.tally.redact.FieldPaths;
 import dev.tally.redact.Redactor;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -77,8 +78,9 @@ public final class TeeStore {
           .formatted(MARKETING_COLUMNS, MARKETING_VALUES);
 
   private static final String INSERT_QUEUE =
-      "INSERT INTO telemetry_events_export_queue (id, timestamp, payload_pb, user_key)"
-          + " VALUES (?, ?, ?, ?)";
+      "INSERT INTO telemetry_events_export_queue"
+          + " (id, timestamp, payload_pb, user_key, withheld, catalog_version)"
+          + " VALUES (?, ?, ?, ?, ?, ?)";
 
   private static final String INSERT_HELD =
       "INSERT INTO held_events (event_id, timestamp, feature, action, user_key, payload_pb)"
@@ -160,7 +162,7 @@ public final class TeeStore {
             insertEventLogs(connection, events, keptLocal, judged);
             if (judged != null) {
               if (!judged.queued().isEmpty()) {
-                insertQueue(connection, judged.queued());
+                insertQueue(connection, judged.queued(), catalogVersion(catalog));
               }
               if (!judged.held().isEmpty()) {
                 insertHeld(connection, judged.held());
@@ -200,8 +202,28 @@ public final class TeeStore {
   private record Judged(
       String[] outcomes, boolean[] isHeld, List<QueuedCopy> queued, List<Event> held) {}
 
-  /** An event to queue and the bytes of its exported copy. */
-  private record QueuedCopy(Event event, byte[] payload) {}
+  /**
+   * An event to queue, the bytes of its exported copy, and the field paths the copy withholds
+   * ({@link FieldPaths#withheld}, or null for none).
+   */
+  private record QueuedCopy(Event event, byte[] payload, String[] withheld) {
+    static QueuedCopy of(Event event, Event exported) {
+      return new QueuedCopy(event, exported.toByteArray(), FieldPaths.withheld(event, exported));
+    }
+  }
+
+  /**
+   * The {@code catalog_version} of the events a catalog judged: its version, or null when none is
+   * in force.
+   */
+  public static Integer catalogVersion(CatalogRules catalog) {
+    return catalog.version() == 0 ? null : Math.toIntExact(catalog.version());
+  }
+
+  /** The {@code withheld} column's value of paths ({@link FieldPaths#withheld}). */
+  public static Jdbc.SqlArray withheldColumn(String[] withheld) {
+    return withheld == null ? null : new Jdbc.SqlArray("text", withheld);
+  }
 
   private static Judged judge(List<Event> events, CatalogRules catalog) {
     String[] outcomes = new String[events.size()];
@@ -212,7 +234,7 @@ public final class TeeStore {
       // No entry and every mode off: each verdict would leave the event to the redaction rules and
       // report nothing. Exactly what judging gives, without building the verdicts.
       for (Event event : events) {
-        queued.add(new QueuedCopy(event, catalog.redactor().redact(event).toByteArray()));
+        queued.add(QueuedCopy.of(event, catalog.redactor().redact(event)));
       }
       return new Judged(outcomes, isHeld, queued, held);
     }
@@ -228,7 +250,7 @@ public final class TeeStore {
         isHeld[i] = true;
         held.add(event);
       } else {
-        queued.add(new QueuedCopy(event, catalog.exportedCopy(event, verdict).toByteArray()));
+        queued.add(QueuedCopy.of(event, catalog.exportedCopy(event, verdict)));
       }
     }
     return new Judged(outcomes, isHeld, queued, held);
@@ -239,8 +261,8 @@ public final class TeeStore {
     return catalog.catalog().entries().isEmpty() && catalog.catalog().policy().equals(Policy.OFF);
   }
 
-  private static void insertQueue(Connection connection, List<QueuedCopy> queued)
-      throws SQLException {
+  private static void insertQueue(
+      Connection connection, List<QueuedCopy> queued, Integer catalogVersion) throws SQLException {
     Jdbc.batch(
         connection,
         INSERT_QUEUE,
@@ -250,7 +272,9 @@ public final class TeeStore {
               UUID.fromString(copy.event().getId()),
               timestamp(copy.event()),
               copy.payload(),
-              userKey(copy.event())
+              userKey(copy.event()),
+              withheldColumn(copy.withheld()),
+              catalogVersion
             });
   }
 

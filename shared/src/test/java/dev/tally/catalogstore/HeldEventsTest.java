@@ -121,6 +121,13 @@ class HeldEventsTest {
     }
     assertEquals("u:2", userKey(chat.get(0)));
     assertEquals("a:visitor-7", userKey(anonymous.get(0)));
+    assertEquals(
+        4,
+        db.queryLong(
+            "SELECT count(*) FROM telemetry_events_export_queue WHERE catalog_version = 2"
+                + " AND withheld @> ARRAY['privateMetadata.prompt', 'metadata.extra']"
+                + " AND cardinality(withheld) = 2"),
+        "each released event records the version that released it and what it withheld");
 
     for (String id : released) {
       assertNull(reason(id), "no longer kept local");

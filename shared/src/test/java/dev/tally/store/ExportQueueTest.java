@@ -127,7 +127,7 @@ class ExportQueueTest {
 
     assertEquals(0, queue.deleteExportedBefore(clock.instant().plusSeconds(1)));
 
-    assertEquals(2, queue.markExported(testRun, ids(batch)));
+    assertEquals(2, queue.markExported(testRun, batch));
     ExportQueue.Backlog backlog = queue.backlog();
     assertEquals(2, backlog.exported());
     assertEquals(1, backlog.unexported());
@@ -143,7 +143,7 @@ class ExportQueueTest {
     recordMany(5);
     List<ExportQueue.QueuedEvent> batch = claimBatch(10, LEASE);
     for (ExportQueue.QueuedEvent event : batch) {
-      queue.markExported(testRun, List.of(event.id()));
+      queue.markExported(testRun, List.of(event));
       clock.advance(Duration.ofMinutes(1));
     }
     recordMany(1); // not exported: never pruned
@@ -210,9 +210,11 @@ class ExportQueueTest {
     UUID run = UUID.randomUUID();
     List<ExportQueue.QueuedEvent> claimed = queue.claim(run, 10, LEASE).events();
 
-    assertEquals(1, queue.markExported(run, List.of(claimed.get(1).id())));
-    assertEquals(
-        0, queue.markExported(run, List.of(UUID.randomUUID())), "unknown IDs mark nothing");
+    ExportQueue.QueuedEvent unknown =
+        new ExportQueue.QueuedEvent(UUID.randomUUID(), clock.instant(), claimed.get(0).event(), 1);
+
+    assertEquals(1, queue.markExported(run, List.of(claimed.get(1))));
+    assertEquals(0, queue.markExported(run, List.of(unknown)), "unknown IDs mark nothing");
     queue.release(run, List.of(claimed.get(0).id(), claimed.get(2).id()), Duration.ZERO);
 
     assertEquals(List.of(claimed.get(0).id(), claimed.get(2).id()), ids(claimBatch(10, LEASE)));
@@ -230,7 +232,7 @@ class ExportQueueTest {
     assertEquals(ids(first), ids(second), "the lease ran out: another run took the events over");
 
     assertEquals(0, queue.release(late, ids(first), Duration.ZERO));
-    assertEquals(0, queue.markExported(late, ids(first)));
+    assertEquals(0, queue.markExported(late, first));
     assertEquals(
         0,
         queue.recordFailure(late, first.get(0).id(), "late", 1, Duration.ZERO),
@@ -239,7 +241,7 @@ class ExportQueueTest {
     assertTrue(claimBatch(10, LEASE).isEmpty(), "the current run's claim still hides them");
     assertEquals(0, queue.backlog().exported());
     assertEquals(0, queue.backlog().setAside());
-    assertEquals(3, queue.markExported(current, ids(second)), "the current run still holds them");
+    assertEquals(3, queue.markExported(current, second), "the current run still holds them");
   }
 
   @Test
@@ -443,7 +445,7 @@ class ExportQueueTest {
                       duplicates.incrementAndGet();
                     }
                   }
-                  queue.markExported(owner, ids(batch));
+                  queue.markExported(owner, batch);
                 }
               }));
     }
@@ -468,7 +470,7 @@ class ExportQueueTest {
     }
     for (int i = 0; i < 5; i++) {
       ExportQueue.QueuedEvent one = claimBatch(1, LEASE).get(0);
-      queue.markExported(testRun, List.of(one.id()));
+      queue.markExported(testRun, List.of(one));
       exportedOrder.add(one.id());
       clock.advance(Duration.ofSeconds(1));
     }
@@ -504,7 +506,7 @@ class ExportQueueTest {
     int[] sizes = {1_500_000, 1_500_000, 1_500_000, 5_000_000, 1_500_000};
     for (int size : sizes) {
       Event event = record("a.b", "c.d", null);
-      queue.markExported(testRun, ids(claimBatch(1, LEASE)));
+      queue.markExported(testRun, claimBatch(1, LEASE));
       byte[] big =
           event.toBuilder()
               .setInteraction(EventInteraction.newBuilder().setInteractionId("x".repeat(size)))

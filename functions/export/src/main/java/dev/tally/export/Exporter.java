@@ -847,7 +847,7 @@ public final class Exporter implements AutoCloseable {
    * another run took over after the lease ran out are that run's.
    */
   private void settle(UUID owner, Outcome outcome, Progress progress) {
-    int marked = queue.markExported(owner, ids(outcome.exported));
+    int marked = queue.markExported(owner, outcome.exported);
     int released = queue.release(owner, ids(outcome.retry), backoff(maxAttempts(outcome.retry)));
     // Events left unsent for lack of time did nothing wrong: they may go again at once.
     queue.release(owner, ids(outcome.unsent), Duration.ZERO);

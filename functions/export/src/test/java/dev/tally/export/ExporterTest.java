@@ -524,12 +524,8 @@ class ExporterTest {
     assertTrue(
         queue.claim(UUID.randomUUID(), 100, Duration.ofMinutes(5)).events().isEmpty(),
         "still the other run's");
-    assertEquals(50, queue.markExported(otherRun, queuedIds(takenOver)));
+    assertEquals(50, queue.markExported(otherRun, takenOver));
     assertEquals(events.size(), exportedCount());
-  }
-
-  private static List<UUID> queuedIds(List<ExportQueue.QueuedEvent> events) {
-    return events.stream().map(ExportQueue.QueuedEvent::id).toList();
   }
 
   @Test

@@ -135,7 +135,8 @@ class ExportIT {
 
   @BeforeEach
   void reset(TestInfo test) throws Exception {
-    db.execute("TRUNCATE event_logs, telemetry_events_export_queue");
+    db.execute(
+        "TRUNCATE event_logs, telemetry_events_export_queue, egress_ledger, egress_ledger_fields");
     new FeatureFlags(db.dataSource()).set(FeatureFlags.TELEMETRY_EXPORT, true);
     subscription = "sub-" + test.getTestMethod().orElseThrow().getName().toLowerCase();
     emulator.createSubscription(subscription, "events");
@@ -295,6 +296,7 @@ class ExportIT {
         250,
         db.queryLong(
             "SELECT count(*) FROM telemetry_events_export_queue WHERE exported_at IS NOT NULL"));
+    assertEquals(250, ledgerEvents(), "two loops marking at once: each event counted once");
   }
 
   @Test
@@ -343,6 +345,7 @@ class ExportIT {
     JsonNode b = second.get();
 
     assertEquals(2000, a.path("exported").asInt() + b.path("exported").asInt(), a + " / " + b);
+    assertEquals(2000, ledgerEvents(), "two runs marking at once: each event counted once");
     Map<String, Integer> delivered = delivered(2000);
     assertEquals(ids(events), delivered.keySet());
     assertTrue(delivered.values().stream().allMatch(n -> n == 1), "none sent twice");
@@ -373,6 +376,7 @@ class ExportIT {
         0,
         db.queryLong(
             "SELECT count(*) FROM telemetry_events_export_queue WHERE exported_at IS NOT NULL"));
+    assertEquals(0, ledgerEvents(), "the egress ledger counts what was marked, and nothing was");
 
     clock.advance(Duration.ofMinutes(5));
     ExportRun recovery = exporter(real, clock).run();
@@ -391,6 +395,12 @@ class ExportIT {
     assertFalse(sentByTheDeadRun.isEmpty());
     assertEquals(
         sentByTheDeadRun, twice, "what the dead run sent arrived twice: a duplicate, not a loss");
+    assertEquals(150, ledgerEvents(), "the egress ledger counts each event once, resent or not");
+  }
+
+  /** The events the egress ledger counts as exported, on every day and of every name. */
+  private static long ledgerEvents() {
+    return db.queryLong("SELECT coalesce(sum(events), 0) FROM egress_ledger");
   }
 
   @Test

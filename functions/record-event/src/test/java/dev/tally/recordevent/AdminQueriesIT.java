@@ -423,8 +423,11 @@ class AdminQueriesIT {
 
     ExportQueue queue = new ExportQueue(db.dataSource(), Clock.systemUTC());
     UUID owner = UUID.randomUUID();
-    queue.claim(owner, 10, Duration.ofMinutes(1));
-    queue.markExported(owner, List.of(UUID.fromString(id)));
+    queue.markExported(
+        owner,
+        queue.claim(owner, 10, Duration.ofMinutes(1)).events().stream()
+            .filter(queued -> queued.id().toString().equals(id))
+            .toList());
     JsonNode sent =
         graphQl(adminToken, query, Map.of("id", id))
             .path("data")

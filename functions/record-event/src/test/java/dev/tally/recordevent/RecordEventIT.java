@@ -358,7 +358,7 @@ class RecordEventIT {
     ExportQueue queue = new ExportQueue(db.dataSource(), Clock.systemUTC());
     UUID run = UUID.randomUUID();
     List<ExportQueue.QueuedEvent> claimed = queue.claim(run, 2, Duration.ofMinutes(1)).events();
-    queue.markExported(run, claimed.stream().map(ExportQueue.QueuedEvent::id).toList());
+    queue.markExported(run, claimed);
     String query =
         "query($after: String) { telemetry { exportedEvents(first: 1, after: $after) {"
             + " nodes { id exportedAt payload } totalCount pageInfo { hasNextPage endCursor } } } }";

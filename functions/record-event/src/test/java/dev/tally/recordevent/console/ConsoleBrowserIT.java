@@ -131,11 +131,7 @@ class ConsoleBrowserIT {
     // What the export run does once the gateway acknowledged them.
     ExportQueue queue = new ExportQueue(db.dataSource(), Clock.systemUTC());
     UUID owner = UUID.randomUUID();
-    List<UUID> ids = new ArrayList<>();
-    for (ExportQueue.QueuedEvent queued : queue.claim(owner, 100, Duration.ofMinutes(1)).events()) {
-      ids.add(queued.id());
-    }
-    queue.markExported(owner, ids);
+    queue.markExported(owner, queue.claim(owner, 100, Duration.ofMinutes(1)).events());
   }
 
   private static Map<String, Object> event(String feature, String action, Instant timestamp) {
