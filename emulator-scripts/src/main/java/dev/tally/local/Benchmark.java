@@ -90,7 +90,7 @@ public final class Benchmark {
    * such an instance gets, its ergonomics pick the serial collector (on this machine's cores they
    * would pick G1, whose own structures alone take some 40 MiB).
    */
-  private static final String MEMORY_FLAGS = "-XX:MaxRAM=256m -XX:+UseSerialGC";
+  static final String MEMORY_FLAGS = "-XX:MaxRAM=256m -XX:+UseSerialGC";
 
   private static final String TOKEN = "tly_benchmark_token_000000000001";
   private static final String ADMIN_TOKEN = "tly_benchmark_admin_token_00001";
@@ -101,14 +101,18 @@ public final class Benchmark {
   private static final String GATEWAY_TOKEN = "benchmark-gateway-token";
   private static final String INSTANCE = "benchmark-instance";
 
-  private static final PostgresDurability DATABASE_DURABILITY = PostgresDurability.FAST;
+  /**
+   * Cloud SQL's settings unless {@code --fast-database}: the figures before issue 28 were measured
+   * with the fast ones, which that flag keeps for comparison.
+   */
+  private final PostgresDurability durability;
 
   private final Path root;
-  private final Path work;
-  private final Duration measure;
+  final Path work;
+  final Duration measure;
   private final Duration liveMeasure;
   private final Duration warmUp;
-  private final int exportEvents;
+  final int exportEvents;
   private final int exportRuns;
   private final int coldStarts;
   private final int consoleRows;
@@ -118,12 +122,13 @@ public final class Benchmark {
 
   private EmbeddedPostgres postgres;
   private DatabaseConfig database;
-  private HikariDataSource dataSource;
+  HikariDataSource dataSource;
   private PubSubEmulator emulator;
-  private String databaseSettings;
+  String databaseSettings;
 
-  private Benchmark(Path root, boolean quick) throws IOException {
+  private Benchmark(Path root, boolean quick, PostgresDurability durability) throws IOException {
     this.root = root;
+    this.durability = durability;
     // The run's database and logs; the logs stay for reading until the next run.
     this.work = root.resolve("emulator-scripts/target/benchmark");
     deleteRecursively(work);
@@ -144,9 +149,18 @@ public final class Benchmark {
     boolean consoleOnly = Arrays.asList(args).contains("--console");
     boolean pipelineOnly = Arrays.asList(args).contains("--pipeline");
     boolean ingestOnly = Arrays.asList(args).contains("--ingest");
-    Benchmark benchmark = new Benchmark(root, quick);
+    boolean scaleOnly = Arrays.asList(args).contains("--scale");
+    PostgresDurability durability =
+        Arrays.asList(args).contains("--fast-database")
+            ? PostgresDurability.FAST
+            : PostgresDurability.DURABLE;
+    Benchmark benchmark = new Benchmark(root, quick, durability);
     try {
-      benchmark.run(quick, coldStartOnly, consoleOnly, pipelineOnly, ingestOnly);
+      if (scaleOnly) {
+        benchmark.scale(quick);
+      } else {
+        benchmark.run(quick, coldStartOnly, consoleOnly, pipelineOnly, ingestOnly);
+      }
     } finally {
       benchmark.stop();
     }
@@ -196,11 +210,21 @@ public final class Benchmark {
     write(quick);
   }
 
+  /** The scale phase alone ({@link ScaleBenchmark}); prints its figures. */
+  private void scale(boolean quick) throws Exception {
+    System.setProperty(
+        "tally.invoker.jar",
+        root.resolve("emulator-scripts/target/invoker/java-function-invoker.jar").toString());
+    System.setProperty("tally.functions.dir", root.resolve("functions").toString());
+    startServices();
+    new ScaleBenchmark(this, quick ? ScaleBenchmark.ROWS / 10 : ScaleBenchmark.ROWS).run();
+  }
+
   private void startServices() throws IOException, SQLException {
-    // Fast settings, not Cloud SQL's durable ones: the figures in BENCHMARKS.md were measured with
-    // them, and a crash is not what this measures. Each run says so in its output.
+    // Cloud SQL's durable settings by default; --fast-database for the fast ones the figures before
+    // issue 28 were measured with. Each run says which in its output.
     postgres =
-        DATABASE_DURABILITY
+        durability
             .applyTo(EmbeddedPostgres.builder())
             .setDataDirectory(work.resolve("postgres"))
             .setPort(FunctionProcess.freePort())
@@ -239,7 +263,7 @@ public final class Benchmark {
    * per 1,000 events, of the function ({@code function}, 0 when there is none), of PostgreSQL and
    * of this JVM (the load's clients).
    */
-  private record Load(double eventsPerSecond, double p50Millis, double p99Millis, Cpu cpu) {}
+  record Load(double eventsPerSecond, double p50Millis, double p99Millis, Cpu cpu) {}
 
   /** CPU milliseconds per 1,000 events of the parts of a load. */
   private record Cpu(double function, double postgres, double clients) {}
@@ -335,7 +359,7 @@ public final class Benchmark {
     lines.add("");
   }
 
-  private interface Request {
+  interface Request {
     void send(int i) throws Exception;
   }
 
@@ -500,14 +524,12 @@ public final class Benchmark {
    * Runs {@code clients} loops of requests, warms up, then measures for {@link #measure}, with the
    * CPU used by {@code functionPid} (0 for none), PostgreSQL and this JVM meanwhile.
    */
-  private Load load(int clients, int eventsPerRequest, long functionPid, Request request)
-      throws Exception {
+  Load load(int clients, int eventsPerRequest, long functionPid, Request request) throws Exception {
     return load(clients, eventsPerRequest, functionPid, request, measure);
   }
 
   /** Runs {@code clients} loops of requests, warms up, then measures for {@code measure}. */
-  private Load load(
-      int clients, int eventsPerRequest, long functionPid, Request request, Duration measure)
+  Load load(int clients, int eventsPerRequest, long functionPid, Request request, Duration measure)
       throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(clients);
     long warmUpEnd = System.nanoTime() + warmUp.toNanos();
@@ -556,7 +578,7 @@ public final class Benchmark {
   }
 
   /** Clock ticks used by PostgreSQL's processes that are running now. */
-  private static long postgresTicks() throws IOException {
+  static long postgresTicks() throws IOException {
     long ticks = 0;
     try (Stream<Path> processes = Files.list(Path.of("/proc"))) {
       for (Path process : processes.toList()) {
@@ -583,7 +605,7 @@ public final class Benchmark {
     return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(p * sorted.size()) - 1));
   }
 
-  private static String mutation(int batch) throws IOException {
+  static String mutation(int batch) throws IOException {
     List<Map<String, Object>> events = new ArrayList<>();
     for (int i = 0; i < batch; i++) {
       events.add(
@@ -746,13 +768,13 @@ public final class Benchmark {
   }
 
   /** User and system clock ticks a process used ({@code /proc/PID/stat}). */
-  private static long cpuTicks(long pid) throws IOException {
+  static long cpuTicks(long pid) throws IOException {
     String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
     String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
     return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
   }
 
-  private static void send(HttpClient http, URI uri, String body) throws Exception {
+  static void send(HttpClient http, URI uri, String body) throws Exception {
     HttpResponse<String> response =
         http.send(
             HttpRequest.newBuilder(uri)
@@ -983,7 +1005,7 @@ public final class Benchmark {
     return (System.nanoTime() - start) / 1e9;
   }
 
-  private List<Event> fillQueue(int count) {
+  List<Event> fillQueue(int count) {
     EventBuilder builder = new EventBuilder(Clock.systemUTC(), "bench");
     List<Event> all = new ArrayList<>(count);
     for (int from = 0; from < count; from += 1000) {
@@ -1024,7 +1046,7 @@ public final class Benchmark {
         .build();
   }
 
-  private Map<String, String> databaseEnv() {
+  Map<String, String> databaseEnv() {
     Map<String, String> env = new LinkedHashMap<>();
     env.put("DATABASE_URL", database.url());
     env.put("DATABASE_USER", database.user());
@@ -1032,7 +1054,7 @@ public final class Benchmark {
   }
 
   /** record-event in the invoker, as the loads drive it, logging to {@code log}. */
-  private FunctionProcess startRecordEvent(String log) throws IOException {
+  FunctionProcess startRecordEvent(String log) throws IOException {
     Map<String, String> env = new LinkedHashMap<>(databaseEnv());
     env.put("DATABASE_POOL_SIZE", "4");
     env.put("JAVA_TOOL_OPTIONS", MEMORY_FLAGS);
@@ -1050,7 +1072,7 @@ public final class Benchmark {
   }
 
   /** The gateway function in the invoker, publishing to the emulator, logging to {@code log}. */
-  private FunctionProcess startGateway(String log) throws IOException {
+  FunctionProcess startGateway(String log) throws IOException {
     return FunctionProcess.start(
         "gateway",
         "dev.tally.gatewayfn.GatewayFunction",
@@ -1081,7 +1103,7 @@ public final class Benchmark {
     return env;
   }
 
-  private Map<String, String> exportEnv(String gatewayUrl) {
+  Map<String, String> exportEnv(String gatewayUrl) {
     Map<String, String> env = new LinkedHashMap<>(databaseEnv());
     env.put("TELEMETRY_GATEWAY_EXPORTER_EXPORT_ADDR", gatewayUrl);
     env.put("TELEMETRY_GATEWAY_EXPORTER_TOKEN", GATEWAY_TOKEN);
@@ -1267,24 +1289,34 @@ public final class Benchmark {
    * rollups caught up, with new events to count before each answer, the catch-up itself, and the
    * page's main question asked of event_logs directly, without rollups.
    */
-  private void console() throws Exception {
+  void console() throws Exception {
+    console(false);
+  }
+
+  /**
+   * The usage page as {@link #console()} measures it; over the rows already in event_logs when
+   * {@code prefilled} (the scale phase's), without emptying and filling the table first.
+   */
+  List<String> console(boolean prefilled) throws Exception {
+    int firstLine = lines.size();
+    long rows = prefilled ? db("SELECT count(*) FROM event_logs") : consoleRows;
     lines.add(
         String.format(
-            Locale.ROOT,
-            "## Console: the usage page (90 days) over %,d rows of event_logs",
-            consoleRows));
+            Locale.ROOT, "## Console: the usage page (90 days) over %,d rows of event_logs", rows));
     lines.add("");
-    truncate();
-    execute(
-        "TRUNCATE event_usage_daily, event_usage_users, event_usage_last_seen;"
-            + " UPDATE event_usage_rollup_state SET rolled_up_to = 0, refreshed_at = NULL");
     long fillStart = System.nanoTime();
-    for (int from = 0; from < consoleRows; from += 1_000_000) {
-      fillEventLogs(from, Math.min(consoleRows, from + 1_000_000));
-      System.out.printf(
-          Locale.ROOT, "event_logs: %,d rows%n", Math.min(consoleRows, from + 1_000_000));
+    if (!prefilled) {
+      truncate();
+      execute(
+          "TRUNCATE event_usage_daily, event_usage_users, event_usage_last_seen;"
+              + " UPDATE event_usage_rollup_state SET rolled_up_to = 0, refreshed_at = NULL");
+      for (int from = 0; from < consoleRows; from += 1_000_000) {
+        fillEventLogs(from, Math.min(consoleRows, from + 1_000_000));
+        System.out.printf(
+            Locale.ROOT, "event_logs: %,d rows%n", Math.min(consoleRows, from + 1_000_000));
+      }
+      execute("VACUUM ANALYZE event_logs");
     }
-    execute("VACUUM ANALYZE event_logs");
     double fillSeconds = (System.nanoTime() - fillStart) / 1e9;
 
     long rawStart = System.nanoTime();
@@ -1369,7 +1401,7 @@ public final class Benchmark {
           String.format(
               Locale.ROOT,
               "| first count of all %,d rows into the rollups (%d usage requests) | %.1f s |",
-              consoleRows,
+              rows,
               catchUpRequests,
               catchUpSeconds));
       lines.add(
@@ -1378,16 +1410,20 @@ public final class Benchmark {
               "| without rollups: events per day and feature straight from event_logs (one"
                   + " query) | %.0f ms |",
               rawMillis));
+      if (!prefilled) {
+        lines.add("");
+        lines.add(
+            String.format(
+                Locale.ROOT,
+                "(%,d rows written in %.0f s: 90 days, 40 feature.action names, 10,000 users of"
+                    + " whom half anonymous, each using 5 names.)",
+                consoleRows,
+                fillSeconds));
+      }
       lines.add("");
-      lines.add(
-          String.format(
-              Locale.ROOT,
-              "(%,d rows written in %.0f s: 90 days, 40 feature.action names, 10,000 users of whom"
-                  + " half anonymous, each using 5 names.)",
-              consoleRows,
-              fillSeconds));
-      lines.add("");
-      System.out.println(String.join("\n", lines.subList(lines.size() - 8, lines.size())));
+      List<String> written = List.copyOf(lines.subList(firstLine, lines.size()));
+      System.out.println(String.join("\n", written));
+      return written;
     }
   }
 
@@ -1447,7 +1483,7 @@ public final class Benchmark {
     return millis;
   }
 
-  private void execute(String sql) {
+  void execute(String sql) {
     try (var connection = dataSource.getConnection();
         var statement = connection.createStatement()) {
       statement.execute(sql);
@@ -1456,7 +1492,7 @@ public final class Benchmark {
     }
   }
 
-  private long db(String sql) {
+  long db(String sql) {
     try (var connection = dataSource.getConnection();
         var statement = connection.createStatement();
         var rs = statement.executeQuery(sql)) {
@@ -1507,6 +1543,7 @@ public final class Benchmark {
     generated
         .append("Command: `emulator-scripts/benchmark.sh")
         .append(quick ? " --quick" : "")
+        .append(durability == PostgresDurability.FAST ? " --fast-database" : "")
         .append("`  \n");
     generated
         .append("Date: ")
@@ -1541,7 +1578,7 @@ public final class Benchmark {
         Statement statement = connection.createStatement()) {
       StringBuilder text =
           new StringBuilder("embedded PostgreSQL ").append(show(statement, "server_version"));
-      for (String setting : DATABASE_DURABILITY.serverConfig().keySet()) {
+      for (String setting : durability.serverConfig().keySet()) {
         text.append(", ").append(setting).append('=').append(show(statement, setting));
       }
       return text.toString();
@@ -1586,7 +1623,7 @@ public final class Benchmark {
    * Empties the event tables and writes a checkpoint, so that every measured phase starts from the
    * same state and no checkpoint owed by an earlier phase lands in the next one.
    */
-  private void truncate() {
+  void truncate() {
     try (var connection = dataSource.getConnection();
         var statement = connection.createStatement()) {
       statement.execute("TRUNCATE event_logs, telemetry_events_export_queue");
@@ -1596,7 +1633,7 @@ public final class Benchmark {
     }
   }
 
-  private static JsonNode post(URI uri) throws Exception {
+  static JsonNode post(URI uri) throws Exception {
     HttpResponse<String> response =
         HttpClient.newHttpClient()
             .send(
