@@ -16,7 +16,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** {@code tally-admin egress-report} against a real PostgreSQL, its ledger rows written directly. */
+/**
+ * {@code tally-admin egress-report} against a real PostgreSQL, its ledger rows written directly.
+ */
 @ExtendWith(PostgresExtension.class)
 class TallyAdminEgressReportTest {
   private final TestDatabase db;
@@ -45,7 +47,10 @@ class TallyAdminEgressReportTest {
 
   @Test
   void csv_isOneRowPerNameAndField_withAHeader_quotedAsRfc4180Says() {
-    assertEquals(0, run("egress-report", "--from", "2026-11-01", "--to", "2026-11-07", "--format", "csv"), err());
+    assertEquals(
+        0,
+        run("egress-report", "--from", "2026-11-01", "--to", "2026-11-07", "--format", "csv"),
+        err());
 
     assertEquals(
         "period_from,period_to,feature,action,name_events,name_bytes,catalog_versions,"
@@ -63,7 +68,10 @@ class TallyAdminEgressReportTest {
 
   @Test
   void json_isTheReportAsTheGraphQlFieldAnswersIt() throws Exception {
-    assertEquals(0, run("egress-report", "--from", "2026-11-01", "--to", "2026-11-07", "--format", "json"), err());
+    assertEquals(
+        0,
+        run("egress-report", "--from", "2026-11-01", "--to", "2026-11-07", "--format", "json"),
+        err());
 
     Map<?, ?> report = (Map<?, ?>) Json.read(out());
     assertEquals(Map.of("from", "2026-11-01", "to", "2026-11-07"), report.get("period"));
@@ -99,15 +107,15 @@ class TallyAdminEgressReportTest {
   void badArguments_exitWith2NamingWhatToFix() {
     assertEquals(2, run("egress-report", "--from", "2026-11-07", "--to", "2026-11-01"));
     assertTrue(
-        err().startsWith(
-            "--to (2026-11-01) is before --from (2026-11-07): the period ends before it starts\n"
-                + "usage: tally-admin [--verbose] egress-report"),
+        err()
+            .startsWith(
+                "--to (2026-11-01) is before --from (2026-11-07): the period ends before it starts\n"
+                    + "usage: tally-admin [--verbose] egress-report"),
         err());
     assertEquals(2, run("egress-report", "--from", "2026-11-01"));
     assertTrue(err().startsWith("give the period: --from DATE and --to DATE"), err());
     assertEquals(2, run("egress-report", "--from", "2026-11-01", "--to", "11/07/2026"));
-    assertTrue(
-        err().startsWith("--to takes a date as YYYY-MM-DD, got '11/07/2026'"), err());
+    assertTrue(err().startsWith("--to takes a date as YYYY-MM-DD, got '11/07/2026'"), err());
     assertEquals(
         2, run("egress-report", "--from", "2026-11-01", "--to", "2026-11-07", "--format", "xml"));
     assertTrue(err().startsWith("--format is table, csv or json, got 'xml'"), err());

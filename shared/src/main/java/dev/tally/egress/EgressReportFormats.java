@@ -88,7 +88,11 @@ public final class EgressReportFormats {
               name.action(),
               Long.toString(name.events()),
               Long.toString(name.bytes()),
-              String.join(" ", name.catalogVersions().stream().map(version -> Integer.toString(version)).toList()),
+              String.join(
+                  " ",
+                  name.catalogVersions().stream()
+                      .map(version -> Integer.toString(version))
+                      .toList()),
               Boolean.toString(name.isNew()));
       if (name.fields().isEmpty()) {
         row(csv, head, List.of("", "", "", ""));
@@ -189,7 +193,11 @@ public final class EgressReportFormats {
               printable(name.feature() + "." + name.action()),
               name.events(),
               name.bytes(),
-              String.join(",", name.catalogVersions().stream().map(version -> Integer.toString(version)).toList()),
+              String.join(
+                  ",",
+                  name.catalogVersions().stream()
+                      .map(version -> Integer.toString(version))
+                      .toList()),
               name.isNew() ? "  NEW" : ""));
       if (!name.fields().isEmpty()) {
         out.append(String.format("    %-46s %10s %12s%n", "FIELD", "LEFT", "WITHHELD"));

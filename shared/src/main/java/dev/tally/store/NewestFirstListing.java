@@ -94,7 +94,7 @@ record NewestFirstListing<T>(
           }
           long total =
               Jdbc.queryOne(
-                          connection,
+                      connection,
                       "SELECT count(*) FROM " + table + where,
                       row -> row.getLong(1),
                       filter == null ? new Object[0] : new Object[] {filter.value()})

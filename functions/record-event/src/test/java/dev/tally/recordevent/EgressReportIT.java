@@ -29,9 +29,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * The administrator's {@code egressReport} field, and the exported events of one name that its
- * rows link to, through the real invoker and a real PostgreSQL. The ledger's rows are written
- * straight into its tables here; export writes them in its own tests.
+ * The administrator's {@code egressReport} field, and the exported events of one name that its rows
+ * link to, through the real invoker and a real PostgreSQL. The ledger's rows are written straight
+ * into its tables here; export writes them in its own tests.
  */
 @ExtendWith(PostgresExtension.class)
 class EgressReportIT {
@@ -163,7 +163,8 @@ class EgressReportIT {
     cases.put(
         vars("from", "2026-02-30", "to", "2026-03-01"),
         "'from' must be a date as YYYY-MM-DD, got '2026-02-30'");
-    cases.put(vars("from", "2026-11-01"), "give both 'from' and 'to' (YYYY-MM-DD), or 'days' alone");
+    cases.put(
+        vars("from", "2026-11-01"), "give both 'from' and 'to' (YYYY-MM-DD), or 'days' alone");
     cases.put(
         vars("from", "2026-11-01", "to", "2026-11-02", "days", 7),
         "give either 'from' and 'to', or 'days', not both");
@@ -217,7 +218,11 @@ class EgressReportIT {
                 "query($name: String, $after: String) { telemetry {"
                     + " exportedEvents(first: 5, name: $name, after: $after) {"
                     + " totalCount nodes { payload } pageInfo { hasNextPage } } } }",
-                vars("name", "search.submit", "after", listed.path("pageInfo").path("endCursor").asText()))
+                vars(
+                    "name",
+                    "search.submit",
+                    "after",
+                    listed.path("pageInfo").path("endCursor").asText()))
             .path("data")
             .path("telemetry")
             .path("exportedEvents");

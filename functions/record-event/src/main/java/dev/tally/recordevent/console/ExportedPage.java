@@ -130,14 +130,14 @@ final class ExportedPage {
           return responses.error(
               response,
               400,
-              "The period is 7, 30 or 90 days, or from a date to a date; got days=" + daysText + ".");
+              "The period is 7, 30 or 90 days, or from a date to a date; got days="
+                  + daysText
+                  + ".");
         }
         days = Integer.parseInt(daysText);
       }
       boolean dated = from != null || to != null;
-      report =
-          report(
-              backend.egressReport(session, from, to, days), dated ? 0 : days);
+      report = report(backend.egressReport(session, from, to, days), dated ? 0 : days);
     }
     ExportedEvents exported = backend.exportedEvents(session, after, name);
     return responses.page(
@@ -197,7 +197,11 @@ final class ExportedPage {
               href,
               name.events(),
               name.bytes(),
-              String.join(", ", name.catalogVersions().stream().map(version -> Integer.toString(version)).toList()),
+              String.join(
+                  ", ",
+                  name.catalogVersions().stream()
+                      .map(version -> Integer.toString(version))
+                      .toList()),
               name.isNew(),
               left,
               withheld));

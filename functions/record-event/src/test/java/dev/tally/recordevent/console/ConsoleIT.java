@@ -455,7 +455,9 @@ class ConsoleIT {
 
     assertEquals(400, badDate.statusCode(), badDate.body());
     assertTrue(
-        badDate.body().contains("&#39;from&#39; must be a date as YYYY-MM-DD, got &#39;2026-13-01&#39;"),
+        badDate
+            .body()
+            .contains("&#39;from&#39; must be a date as YYYY-MM-DD, got &#39;2026-13-01&#39;"),
         badDate.body());
     assertEquals(400, backwards.statusCode(), backwards.body());
     assertTrue(

@@ -421,7 +421,8 @@ class ConsolePagesTest {
     assertFalse(dates.body().contains("aria-current=\"true\">Last"), "dates mark no period");
     assertTrue(
         byDefault.body().contains("<a href=\"/console/exported?days=30\" aria-current=\"true\">"));
-    assertTrue(byDefault.body().contains("<input type=\"date\" name=\"from\" value=\"2024-04-02\""));
+    assertTrue(
+        byDefault.body().contains("<input type=\"date\" name=\"from\" value=\"2024-04-02\""));
     assertTrue(byDefault.body().contains("Nothing is new against the period before."));
     assertTrue(byDefault.body().contains("Nothing left in this period."));
   }
@@ -443,7 +444,8 @@ class ConsolePagesTest {
 
     assertTrue(first.body().contains("Exported events of a.b.c"), first.body());
     assertTrue(
-        first.body()
+        first
+            .body()
             .contains("<a href=\"/console/exported?after=cursor-1&amp;name=a.b.c\" rel=\"next\">"),
         first.body());
     assertEquals(Arrays.asList("a.b.c", "a.b.c"), backend.exportedName);
