@@ -40,15 +40,10 @@ final class ExportedPage {
    * @param report the egress report; {@code null} on a page of a listing after the first
    * @param name the {@code feature.action} the listing is filtered by; {@code null}: none
    * @param totalCount exported events kept on the instance (of that name, when filtered)
-   * @param next the link to earlier exports; {@code null} when there are none
+   * @param nextQuery the query of the link to earlier exports; {@code null} when there are none
    */
-  record View(Report report, String name, long totalCount, List<Event> events, Next next) {
-    /** The query of the link to earlier exports. */
-    public String nextQuery() {
-      return next == null
-          ? null
-          : "after=" + encode(next.after()) + (name == null ? "" : "&name=" + encode(name));
-    }
+  record View(
+      Report report, String name, long totalCount, List<Event> events, String nextQuery) {}
   }
 
   /**
@@ -228,7 +223,12 @@ final class ExportedPage {
               event.payload().get("feature") + "." + event.payload().get("action"),
               Json.writeIndented(event.payload())));
     }
-    return new View(report, name, exported.totalCount(), events, Next.of(exported.page()));
+    Next next = Next.of(exported.page());
+    String nextQuery =
+        next == null
+            ? null
+            : "after=" + encode(next.after()) + (name == null ? "" : "&name=" + encode(name));
+    return new View(report, name, exported.totalCount(), events, nextQuery);
   }
 
   private static String encode(String value) {
