@@ -44,7 +44,6 @@ final class ExportedPage {
    */
   record View(
       Report report, String name, long totalCount, List<Event> events, String nextQuery) {}
-  }
 
   /**
    * The egress report as the page shows it.
