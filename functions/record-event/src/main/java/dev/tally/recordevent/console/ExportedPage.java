@@ -8,8 +8,6 @@ import dev.tally.recordevent.console.ConsoleBackend.ExportedEvent;
 import dev.tally.recordevent.console.ConsoleBackend.ExportedEvents;
 import dev.tally.recordevent.console.ConsoleBackend.SignedIn;
 import java.io.IOException;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -40,10 +38,9 @@ final class ExportedPage {
    * @param report the egress report; {@code null} on a page of a listing after the first
    * @param name the {@code feature.action} the listing is filtered by; {@code null}: none
    * @param totalCount exported events kept on the instance (of that name, when filtered)
-   * @param nextQuery the query of the link to earlier exports; {@code null} when there are none
+   * @param nextAfter the cursor of the link to earlier exports; {@code null} when there are none
    */
-  record View(
-      Report report, String name, long totalCount, List<Event> events, String nextQuery) {}
+  record View(Report report, String name, long totalCount, List<Event> events, String nextAfter) {}
 
   /**
    * The egress report as the page shows it.
@@ -223,14 +220,7 @@ final class ExportedPage {
               Json.writeIndented(event.payload())));
     }
     Next next = Next.of(exported.page());
-    String nextQuery =
-        next == null
-            ? null
-            : "after=" + encode(next.after()) + (name == null ? "" : "&name=" + encode(name));
-    return new View(report, name, exported.totalCount(), events, nextQuery);
-  }
-
-  private static String encode(String value) {
-    return URLEncoder.encode(value, StandardCharsets.UTF_8);
+    return new View(
+        report, name, exported.totalCount(), events, next == null ? null : next.after());
   }
 }
