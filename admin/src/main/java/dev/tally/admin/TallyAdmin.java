@@ -44,6 +44,8 @@ import javax.sql.DataSource;
  *                                          the replay preview of a catalog file
  * catalog apply FILE [--days N]            apply a catalog file; releases held events it approves
  * catalog release                          release the held events the version in force approves
+ * egress-report --from DATE --to DATE [--format table|csv|json]
+ *                                          what left the instance, key by key, for an auditor
  * </pre>
  *
  * <p>Quiet by default: standard output holds what the command was asked for, standard error its
@@ -129,7 +131,9 @@ public final class TallyAdmin {
           new Command(
               "catalog",
               CatalogFileCommands.SYNOPSIS + " | " + CatalogCommands.SYNOPSIS,
-              CatalogFileCommands.DESCRIPTION + "\n" + CatalogCommands.DESCRIPTION));
+              CatalogFileCommands.DESCRIPTION + "\n" + CatalogCommands.DESCRIPTION),
+          new Command(
+              "egress-report", EgressReportCommand.SYNOPSIS, EgressReportCommand.DESCRIPTION));
 
   private static final String USAGE = usage();
 
@@ -301,6 +305,9 @@ public final class TallyAdmin {
         case "catalog" -> {
           return CatalogCommands.run(rest, dataSource, env, out, err);
         }
+        case "egress-report" -> {
+          return EgressReportCommand.run(rest, dataSource, out);
+        }
         default -> throw new IllegalStateException("no code for command " + command.name());
       }
     } catch (RuntimeException e) {
@@ -368,6 +375,9 @@ public final class TallyAdmin {
       }
       case "catalog" -> {
         return CatalogCommands.checkArguments(args);
+      }
+      case "egress-report" -> {
+        return EgressReportCommand.checkArguments(args);
       }
       default -> {
         return null;

@@ -475,7 +475,24 @@ public final class ExportQueue {
    * @throws IllegalArgumentException when {@code after} is not a cursor of this listing
    */
   public ExportedPage listExported(int first, String after) {
-    NewestFirstListing.Page<ExportedEvent> page = EXPORTED.page(dataSource, first, after);
+    return listExported(first, after, null);
+  }
+
+  /**
+   * Exported events named {@code name} ({@code feature.action}), as {@link #listExported(int,
+   * String)} lists them all; {@code null}: every name. A name is read from the event's recorded row
+   * (event_logs): an exported event whose recorded row is gone is listed under no name.
+   */
+  public ExportedPage listExported(int first, String after, String name) {
+    NewestFirstListing.Page<ExportedEvent> page =
+        name == null
+            ? EXPORTED.page(dataSource, first, after)
+            : EXPORTED.page(
+                dataSource,
+                first,
+                after,
+                "id IN (SELECT event_id FROM event_logs WHERE name = ?)",
+                name);
     return new ExportedPage(page.nodes(), page.total(), page.hasNext(), page.endCursor());
   }
 

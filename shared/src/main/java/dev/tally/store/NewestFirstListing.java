@@ -59,11 +59,31 @@ record NewestFirstListing<T>(
    *     cursor of a listing
    */
   Page<T> page(DataSource dataSource, int first, String after) {
+    return page(dataSource, first, after, null);
+  }
+
+  /**
+   * The page after {@code after} of the rows that also meet {@code condition}.
+   *
+   * @param condition an SQL condition on the table's rows with one parameter, {@code value}; {@code
+   *     null}: every row
+   */
+  Page<T> page(DataSource dataSource, int first, String after, String condition, Object value) {
+    return page(dataSource, first, after, condition == null ? null : new Filter(condition, value));
+  }
+
+  private record Filter(String condition, Object value) {}
+
+  private Page<T> page(DataSource dataSource, int first, String after, Filter filter) {
     if (first < 0) {
       throw new IllegalArgumentException("'first' must not be negative, got " + first);
     }
     Cursor cursor = after == null ? null : Cursor.decode(after);
-    String where = " WHERE " + timeColumn + " IS NOT NULL";
+    String where =
+        " WHERE "
+            + timeColumn
+            + " IS NOT NULL"
+            + (filter == null ? "" : " AND (" + filter.condition() + ")");
     return Jdbc.inTransaction(
         dataSource,
         what,
@@ -74,7 +94,10 @@ record NewestFirstListing<T>(
           }
           long total =
               Jdbc.queryOne(
-                      connection, "SELECT count(*) FROM " + table + where, row -> row.getLong(1))
+                      connection,
+                      "SELECT count(*) FROM " + table + where,
+                      row -> row.getLong(1),
+                      filter == null ? new Object[0] : new Object[] {filter.value()})
                   .orElseThrow();
           List<IdAndSize> candidates =
               Jdbc.query(
@@ -89,9 +112,11 @@ record NewestFirstListing<T>(
                       + timeColumn
                       + " DESC, id DESC LIMIT ?",
                   row -> new IdAndSize(row.getObject(1, UUID.class), row.getLong(2)),
-                  cursor == null
-                      ? new Object[] {first + 1}
-                      : new Object[] {cursor.at(), cursor.id(), first + 1});
+                  parameters(
+                      filter,
+                      cursor == null
+                          ? new Object[] {first + 1}
+                          : new Object[] {cursor.at(), cursor.id(), first + 1}));
           List<UUID> ids = new ArrayList<>();
           boolean hasNext = false;
           long bytes = 0;
@@ -125,6 +150,17 @@ record NewestFirstListing<T>(
               nodes.isEmpty() ? null : cursorOf.apply(nodes.get(nodes.size() - 1)).encode();
           return new Page<>(nodes, total, hasNext, endCursor);
         });
+  }
+
+  /** The filter's value (its parameter comes first in the query), then {@code rest}. */
+  private static Object[] parameters(Filter filter, Object[] rest) {
+    if (filter == null) {
+      return rest;
+    }
+    Object[] all = new Object[rest.length + 1];
+    all[0] = filter.value();
+    System.arraycopy(rest, 0, all, 1, rest.length);
+    return all;
   }
 
   private record IdAndSize(UUID id, long size) {}

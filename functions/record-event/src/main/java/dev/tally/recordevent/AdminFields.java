@@ -32,7 +32,8 @@ final class AdminFields {
 
   Object exportedEvents(DataFetchingEnvironment env) {
     gate.admit(env, "exportedEvents");
-    ExportQueue.ExportedPage page = queue.listExported(first(env), env.getArgument("after"));
+    ExportQueue.ExportedPage page =
+        queue.listExported(first(env), env.getArgument("after"), env.getArgument("name"));
     List<Map<String, Object>> nodes = new ArrayList<>(page.nodes().size());
     for (ExportQueue.ExportedEvent event : page.nodes()) {
       Map<String, Object> node = new LinkedHashMap<>();

@@ -3,6 +3,7 @@ package dev.tally.recordevent;
 import dev.tally.catalogstore.CatalogApply;
 import dev.tally.catalogstore.LiveCatalog;
 import dev.tally.catalogstore.ObservedCatalog;
+import dev.tally.egress.EgressLedger;
 import dev.tally.privacy.Erasure;
 import dev.tally.privacy.ExportOptOut;
 import dev.tally.store.EventLogs;
@@ -30,6 +31,7 @@ record AdminStores(
     ObservedCatalog observedCatalog,
     LiveCatalog catalogInForce,
     CatalogApply catalog,
+    EgressLedger egress,
     Clock clock) {
 
   /**
@@ -50,6 +52,7 @@ record AdminStores(
         new ObservedCatalog(dataSource, new UsageRollup(dataSource, clock), clock),
         catalogInForce,
         new CatalogApply(dataSource, clock, catalogInForce.redactor()),
+        new EgressLedger(dataSource),
         clock);
   }
 }

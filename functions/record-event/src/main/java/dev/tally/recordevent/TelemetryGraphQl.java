@@ -51,6 +51,7 @@ final class TelemetryGraphQl {
   private final CatalogFields catalog;
   private final LegacyFields legacy = new LegacyFields();
   private final ObservedCatalogFields observedCatalog;
+  private final EgressReportFields egress;
   private final GraphQL graphQl;
 
   TelemetryGraphQl(
@@ -68,6 +69,7 @@ final class TelemetryGraphQl {
     this.recordedEvent = new RecordedEventField(stores, gate);
     this.privacy = new PrivacyFields(stores, gate);
     this.catalog = new CatalogFields(stores, gate);
+    this.egress = new EgressReportFields(stores, gate);
     GraphQLSchema schema = schema();
     this.graphQl =
         GraphQL.newGraphQL(schema)
@@ -121,7 +123,8 @@ final class TelemetryGraphQl {
                         .dataFetcher("recordedEvent", recordedEvent::recordedEvent)
                         .dataFetcher("recordedEvents", recordedEvent::recordedEvents)
                         .dataFetcher("exportOptOut", privacy::exportOptOut)
-                        .dataFetcher("catalog", catalog::catalog))
+                        .dataFetcher("catalog", catalog::catalog)
+                        .dataFetcher("egressReport", egress::egressReport))
             .type(
                 "UsageReport",
                 type ->

@@ -1,6 +1,7 @@
 package dev.tally.recordevent.console;
 
 import com.google.cloud.functions.HttpRequest;
+import dev.tally.egress.EgressReport;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -38,8 +39,17 @@ interface ConsoleBackend {
   /** One recorded event as stored beside what export sends of it; empty when there is none. */
   Optional<RecordedEvent> recordedEvent(SignedIn session, String id);
 
-  /** What left the instance, newest first, from after the cursor {@code after}. */
-  ExportedEvents exportedEvents(SignedIn session, String after);
+  /**
+   * What left the instance, newest first, from after the cursor {@code after}; only the events
+   * named {@code name} ({@code feature.action}) unless it is {@code null}.
+   */
+  ExportedEvents exportedEvents(SignedIn session, String after, String name);
+
+  /**
+   * What left the instance over a period, from the egress ledger, beside the period before it: the
+   * days {@code from} to {@code to} (YYYY-MM-DD) when both are given, else the last {@code days}.
+   */
+  EgressReport egressReport(SignedIn session, String from, String to, int days);
 
   /** The export switch, the queue, the recent runs and the set-aside events. */
   ExportOverview export(SignedIn session);

@@ -1,6 +1,8 @@
 package dev.tally.recordevent.console;
 
 import com.google.cloud.functions.HttpRequest;
+import dev.tally.egress.EgressReport;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -47,9 +49,18 @@ final class GraphQlBackend implements ConsoleBackend {
 
   static final String EXPORTED_QUERY =
       """
-      query ConsoleExported($after: String) { telemetry {
-        exportedEvents(first: 25, after: $after) {
+      query ConsoleExported($after: String, $name: String) { telemetry {
+        exportedEvents(first: 25, after: $after, name: $name) {
           totalCount nodes { id exportedAt payload } pageInfo { hasNextPage endCursor } } } }
+      """;
+
+  static final String EGRESS_QUERY =
+      """
+      query ConsoleEgress($from: String, $to: String, $days: Int) { telemetry {
+        egressReport(from: $from, to: $to, days: $days) {
+          period { from to } previous { from to } events bytes
+          names { feature action events bytes catalogVersions isNew
+            fields { field leftEvents withheldEvents newlyLeft } } } } }
       """;
 
   static final String EVENT_QUERY =
@@ -235,9 +246,10 @@ final class GraphQlBackend implements ConsoleBackend {
   }
 
   @Override
-  public ExportedEvents exportedEvents(SignedIn session, String after) {
+  public ExportedEvents exportedEvents(SignedIn session, String after, String name) {
     Map<String, Object> variables = new HashMap<>();
     variables.put("after", after);
+    variables.put("name", name);
     JsonFields connection = ask(session, EXPORTED_QUERY, variables, "exportedEvents");
     List<ExportedEvent> events = new ArrayList<>();
     for (JsonFields node : connection.objects("nodes")) {
@@ -249,6 +261,50 @@ final class GraphQlBackend implements ConsoleBackend {
               node.string("id"), node.optionalString("exportedAt"), node.json("payload")));
     }
     return new ExportedEvents(connection.number("totalCount"), page(events, connection));
+  }
+
+  @Override
+  public EgressReport egressReport(SignedIn session, String from, String to, int days) {
+    Map<String, Object> variables = new HashMap<>();
+    if (from != null || to != null) {
+      variables.put("from", from);
+      variables.put("to", to);
+    } else {
+      variables.put("days", days);
+    }
+    JsonFields report = ask(session, EGRESS_QUERY, variables, "egressReport");
+    List<EgressReport.Name> names = new ArrayList<>();
+    for (JsonFields name : report.objects("names")) {
+      List<EgressReport.Field> fields = new ArrayList<>();
+      for (JsonFields field : name.objects("fields")) {
+        fields.add(
+            new EgressReport.Field(
+                field.string("field"),
+                field.number("leftEvents"),
+                field.number("withheldEvents"),
+                field.bool("newlyLeft")));
+      }
+      names.add(
+          new EgressReport.Name(
+              name.string("feature"),
+              name.string("action"),
+              name.number("events"),
+              name.number("bytes"),
+              name.numbers("catalogVersions").stream().map(Long::intValue).toList(),
+              name.bool("isNew"),
+              fields));
+    }
+    return new EgressReport(
+        period(report.object("period")),
+        period(report.object("previous")),
+        report.number("events"),
+        report.number("bytes"),
+        names);
+  }
+
+  private static EgressReport.Period period(JsonFields period) {
+    return new EgressReport.Period(
+        LocalDate.parse(period.string("from")), LocalDate.parse(period.string("to")));
   }
 
   @Override

@@ -89,6 +89,17 @@ final class JsonFields {
     return strings;
   }
 
+  List<Long> numbers(String name) {
+    List<Long> numbers = new ArrayList<>();
+    for (Object item : list(name)) {
+      if (!(item instanceof Number number)) {
+        throw wrong(name, "a list of numbers");
+      }
+      numbers.add(number.longValue());
+    }
+    return numbers;
+  }
+
   private List<?> list(String name) {
     if (value(name) instanceof List<?> list) {
       return list;

@@ -355,7 +355,9 @@ class ConsoleBrowserIT {
         waiting()
             .until(
                 ExpectedConditions.elementToBeClickable(
-                    By.linkText("exampleFeature.exampleAction")));
+                    By.xpath(
+                        "//article[@class='exported-event']//a[text()="
+                            + "'exampleFeature.exampleAction']")));
     screenshot("exported");
 
     link.click();

@@ -19,6 +19,8 @@ import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.HexFormat;
@@ -389,6 +391,94 @@ class ConsoleIT {
     assertEquals(
         0,
         db.queryLong("SELECT count(*) FROM telemetry_events_export_queue WHERE id = '" + id + "'"));
+  }
+
+  @Test
+  void whatLeaves_showsTheEgressReportWithWhatIsNewFirst_andRefusesABadPeriodNamingIt()
+      throws Exception {
+    db.execute("TRUNCATE egress_ledger, egress_ledger_fields");
+    LocalDate today = LocalDate.now(ZoneOffset.UTC);
+    LocalDate before = today.minusDays(8);
+    // The week before: search.submit carried lang out. This week: lang again, <b> newly, query
+    // withheld; and docs.view, a name seen for the first time.
+    ledger(before, "search", "submit", 2, 200);
+    ledgerField(before, "search", "submit", "privateMetadata.lang", 2, 0);
+    ledger(today, "search", "submit", 4, 400);
+    ledgerField(today, "search", "submit", "privateMetadata.lang", 4, 0);
+    ledgerField(today, "search", "submit", "privateMetadata.<b>", 1, 0);
+    ledgerField(today, "search", "submit", "privateMetadata.query", 0, 4);
+    ledger(today, "docs", "view", 3, 90);
+    String cookie = signIn(adminToken);
+
+    HttpResponse<String> page = get("/console/exported?days=7", "Cookie", cookie);
+
+    assertEquals(200, page.statusCode(), page.body());
+    assertEquals(
+        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self';"
+            + " frame-ancestors 'none'; base-uri 'none'",
+        page.headers().firstValue("Content-Security-Policy").orElseThrow());
+    String body = page.body();
+    assertTrue(
+        body.contains("What left from " + today.minusDays(6) + " to " + today), "the period");
+    assertTrue(body.contains("7 events left, 490 bytes."), body);
+    int newsAt = body.indexOf("id=\"egress-news\"");
+    assertTrue(newsAt > 0, body);
+    String news = body.substring(newsAt, body.indexOf("</div>", newsAt));
+    assertTrue(
+        news.contains(
+            "<a href=\"/console/exported?name=docs.view\">docs.view</a>: events of this name left"),
+        news);
+    assertTrue(
+        news.contains(
+            "<a href=\"/console/exported?name=search.submit\">search.submit</a>:"
+                + " <code>privateMetadata.&lt;b&gt;</code> left"),
+        "escaped, never markup: " + news);
+    assertFalse(news.contains("privateMetadata.lang"), "lang left the week before too");
+    assertFalse(news.contains("privateMetadata.query"), "query was withheld, it did not leave");
+    String table = body.substring(body.indexOf("<table id=\"egress-report\">"));
+    assertTrue(
+        table.contains(
+            "<th scope=\"row\"><a href=\"/console/exported?name=search.submit\">search.submit</a>"
+                + "</th><td>4</td><td>400</td><td>0</td>"),
+        table);
+    assertTrue(table.contains("<li><code>privateMetadata.lang</code> 4</li>"), table);
+    assertTrue(table.contains("<li><code>privateMetadata.query</code> 4</li>"), table);
+    assertTrue(
+        table.indexOf("search.submit") < table.indexOf("docs.view"),
+        "both have news (a new name, a key newly left): most events first");
+
+    HttpResponse<String> badDate =
+        get("/console/exported?from=2026-13-01&to=2026-12-01", "Cookie", cookie);
+    HttpResponse<String> backwards =
+        get("/console/exported?from=2026-11-07&to=2026-11-01", "Cookie", cookie);
+    HttpResponse<String> badDays = get("/console/exported?days=12", "Cookie", cookie);
+
+    assertEquals(400, badDate.statusCode(), badDate.body());
+    assertTrue(
+        badDate
+            .body()
+            .contains("&#39;from&#39; must be a date as YYYY-MM-DD, got &#39;2026-13-01&#39;"),
+        badDate.body());
+    assertEquals(400, backwards.statusCode(), backwards.body());
+    assertTrue(
+        backwards.body().contains("The period ends (2026-11-01) before it starts (2026-11-07)."),
+        backwards.body());
+    assertEquals(400, badDays.statusCode(), badDays.body());
+    assertTrue(badDays.body().contains("The period is 7, 30 or 90 days"), badDays.body());
+  }
+
+  private static void ledger(
+      LocalDate day, String feature, String action, long events, long bytes) {
+    db.execute(
+        "INSERT INTO egress_ledger VALUES ('%s', '%s', '%s', 0, %d, %d)"
+            .formatted(day, feature, action, events, bytes));
+  }
+
+  private static void ledgerField(
+      LocalDate day, String feature, String action, String field, long left, long withheld) {
+    db.execute(
+        "INSERT INTO egress_ledger_fields VALUES ('%s', '%s', '%s', 0, '%s', %d, %d)"
+            .formatted(day, feature, action, field, left, withheld));
   }
 
   @Test

@@ -387,7 +387,7 @@ class ConsolePagesTest {
     assertTrue(page.body().contains("31 exported events are kept here."));
     assertTrue(
         page.body()
-            .contains("<h2 id=\"h-id-9\"><a href=\"/console/events/id-9\">search.submitted"));
+            .contains("<h3 id=\"h-id-9\"><a href=\"/console/events/id-9\">search.submitted"));
     assertTrue(page.body().contains("Exported at 2024-05-01T10:05:00Z · ID <code>id-9</code>"));
     assertTrue(
         page.body()

@@ -1,7 +1,10 @@
 package dev.tally.recordevent.console;
 
 import com.google.cloud.functions.HttpRequest;
+import dev.tally.egress.EgressReport;
+import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -33,6 +36,19 @@ final class FakeBackend implements ConsoleBackend {
   String catalogDraft = "policy:\n  unplannedEvents: off\nevents: []\n";
   CatalogCounters counters = new CatalogCounters(0, POLICY_OFF, List.of());
   List<CatalogVersion> versions = List.of();
+  EgressReport egress =
+      new EgressReport(
+          new EgressReport.Period(LocalDate.parse("2024-04-02"), LocalDate.parse("2024-05-01")),
+          new EgressReport.Period(LocalDate.parse("2024-03-03"), LocalDate.parse("2024-04-01")),
+          0,
+          0,
+          List.of());
+
+  /** The periods the egress report was asked for: from, to, days. */
+  final List<List<Object>> egressAsked = new ArrayList<>();
+
+  /** The names the exported events were filtered by ({@code null}: none). */
+  final List<String> exportedName = new ArrayList<>();
 
   /** What the pages asked: {@code days} of the usage and counters, {@code after} of the lists. */
   final List<Object> asked = new ArrayList<>();
@@ -124,10 +140,18 @@ final class FakeBackend implements ConsoleBackend {
   }
 
   @Override
-  public ExportedEvents exportedEvents(SignedIn session, String after) {
+  public ExportedEvents exportedEvents(SignedIn session, String after, String name) {
     check(session);
     asked.add(after);
+    exportedName.add(name);
     return exported;
+  }
+
+  @Override
+  public EgressReport egressReport(SignedIn session, String from, String to, int days) {
+    check(session);
+    egressAsked.add(Arrays.asList(from, to, days));
+    return egress;
   }
 
   @Override

@@ -204,10 +204,10 @@ class GraphQlBackendTest {
   void exportedEvents_readEachPayloadAsSent() throws Exception {
     api.next = answer("exported");
 
-    ExportedEvents exported = backend.exportedEvents(session, "cursor-9");
+    ExportedEvents exported = backend.exportedEvents(session, "cursor-9", "search.submitted");
 
     assertEquals(GraphQlBackend.EXPORTED_QUERY, api.queries.get(0));
-    assertEquals(List.of(Map.of("after", "cursor-9")), api.variables);
+    assertEquals(List.of(Map.of("after", "cursor-9", "name", "search.submitted")), api.variables);
     assertEquals(31, exported.totalCount());
     assertEquals("submitted", exported.page().nodes().get(0).payload().get("action"));
     assertNull(exported.page().nodes().get(1).exportedAt());
