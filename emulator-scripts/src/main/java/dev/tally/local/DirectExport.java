@@ -109,12 +109,15 @@ final class DirectExport implements AutoCloseable {
       } catch (ExecutionException | TimeoutException e) {
         // Some were not acknowledged: those are released below, the rest marked.
       }
-      List<UUID> acknowledged = new ArrayList<>(events.size());
+      List<ExportQueue.QueuedEvent> acknowledged = new ArrayList<>(events.size());
       List<UUID> rest = new ArrayList<>();
       for (int i = 0; i < events.size(); i++) {
         CompletableFuture<String> publish = published.get(i);
-        (publish.isDone() && !publish.isCompletedExceptionally() ? acknowledged : rest)
-            .add(events.get(i).id());
+        if (publish.isDone() && !publish.isCompletedExceptionally()) {
+          acknowledged.add(events.get(i));
+        } else {
+          rest.add(events.get(i).id());
+        }
       }
       exported.addAndGet(queue.markExported(owner, acknowledged));
       queue.release(owner, rest, Duration.ZERO);
