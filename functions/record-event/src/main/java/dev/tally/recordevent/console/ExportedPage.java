@@ -2,7 +2,6 @@ package dev.tally.recordevent.console;
 
 import com.google.cloud.functions.HttpResponse;
 import dev.tally.egress.EgressReport;
-import dev.tally.egress.EgressReportFormats;
 import dev.tally.json.Json;
 import dev.tally.recordevent.console.ConsoleBackend.ExportedEvent;
 import dev.tally.recordevent.console.ConsoleBackend.ExportedEvents;
@@ -69,26 +68,24 @@ final class ExportedPage {
     }
   }
 
-  /** A period of the chooser: its link, and whether it is the one shown. */
-  record Choice(int days, String href, boolean current) {}
+  /** A period of the chooser (the template links it), and whether it is the one shown. */
+  record Choice(int days, boolean current) {}
 
   /**
    * A line of what is new.
    *
    * @param field the field path that left newly; {@code null}: the name itself is new
    */
-  record News(String name, String href, String field) {}
+  record News(String name, String field) {}
 
   /**
-   * One {@code feature.action} of the report.
+   * One {@code feature.action} of the report (the template links it to its exported events).
    *
-   * @param href its exported events
    * @param left its fields that left, with the events that carried each out
    * @param withheld its fields withheld, with the events each was withheld from
    */
   record Row(
       String name,
-      String href,
       long events,
       long bytes,
       String catalogVersions,
@@ -159,21 +156,20 @@ final class ExportedPage {
   static Report report(EgressReport report, int days) {
     List<Choice> periods = new ArrayList<>();
     for (int period : PERIODS) {
-      periods.add(new Choice(period, "/console/exported?days=" + period, period == days));
+      periods.add(new Choice(period, period == days));
     }
     List<News> news = new ArrayList<>();
     List<Row> rows = new ArrayList<>();
     for (EgressReport.Name name : report.names()) {
       String dotted = name.feature() + "." + name.action();
-      String href = EgressReportFormats.eventsPath(name.feature(), name.action());
       if (name.isNew()) {
-        news.add(new News(dotted, href, null));
+        news.add(new News(dotted, null));
       }
       List<Count> left = new ArrayList<>();
       List<Count> withheld = new ArrayList<>();
       for (EgressReport.Field field : name.fields()) {
         if (field.newlyLeft()) {
-          news.add(new News(dotted, href, field.field()));
+          news.add(new News(dotted, field.field()));
         }
         if (field.leftEvents() > 0) {
           left.add(new Count(field.field(), field.leftEvents(), field.newlyLeft()));
@@ -185,7 +181,6 @@ final class ExportedPage {
       rows.add(
           new Row(
               dotted,
-              href,
               name.events(),
               name.bytes(),
               String.join(
