@@ -45,7 +45,7 @@ class BuildAccountsTest {
     String file = "modules/instance/main.tf";
     files.put(
         file,
-        replaceOnce(
+        TerraformModules.replaceOnce(
             files.get(file),
             "for_each = toset(concat([\"roles/logging.logWriter\"],",
             "for_each = toset(concat([\"roles/logging.logWriter\", \"roles/storage.objectViewer\"],"));
@@ -163,13 +163,5 @@ class BuildAccountsTest {
       }
     }
     return accounts;
-  }
-
-  private static String replaceOnce(String text, String from, String to) {
-    int at = text.indexOf(from);
-    if (at < 0 || text.indexOf(from, at + 1) >= 0) {
-      throw new AssertionError("not exactly once in the file: " + from);
-    }
-    return text.substring(0, at) + to + text.substring(at + from.length());
   }
 }

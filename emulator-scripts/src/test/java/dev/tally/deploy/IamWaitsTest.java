@@ -111,7 +111,7 @@ class IamWaitsTest {
     String file = "modules/gateway/main.tf";
     files.put(
         file,
-        replaceOnce(
+        TerraformModules.replaceOnce(
             files.get(file),
             "depends_on = [time_sleep.bigquery_iam_propagation]",
             "depends_on = [google_bigquery_table_iam_member.pubsub_writer]"));
@@ -137,7 +137,7 @@ class IamWaitsTest {
     String file = "modules/instance/main.tf";
     files.put(
         file,
-        replaceOnce(
+        TerraformModules.replaceOnce(
             files.get(file),
             "depends_on = [time_sleep.iam_propagation, time_sleep.scheduler_iam_propagation]",
             "depends_on = [time_sleep.iam_propagation]"));
@@ -159,7 +159,7 @@ class IamWaitsTest {
     String file = "modules/gateway/main.tf";
     files.put(
         file,
-        replaceOnce(
+        TerraformModules.replaceOnce(
             files.get(file),
             "tokens    = google_secret_manager_secret_iam_member.instance_tokens.id",
             "tokens    = google_secret_manager_secret.instance_tokens.id"));
@@ -378,13 +378,5 @@ class IamWaitsTest {
       }
     }
     return false;
-  }
-
-  private static String replaceOnce(String text, String from, String to) {
-    int at = text.indexOf(from);
-    if (at < 0 || text.indexOf(from, at + 1) >= 0) {
-      throw new AssertionError("not exactly once in the file: " + from);
-    }
-    return text.substring(0, at) + to + text.substring(at + from.length());
   }
 }

@@ -175,4 +175,16 @@ final class TerraformModules {
     }
     return found;
   }
+
+  /**
+   * {@code text} with {@code from}, which must stand in it exactly once, replaced: a fault
+   * injected.
+   */
+  static String replaceOnce(String text, String from, String to) {
+    int at = text.indexOf(from);
+    if (at < 0 || text.indexOf(from, at + 1) >= 0) {
+      throw new AssertionError("not exactly once in the file: " + from);
+    }
+    return text.substring(0, at) + to + text.substring(at + from.length());
+  }
 }
