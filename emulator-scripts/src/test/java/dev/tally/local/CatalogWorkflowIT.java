@@ -10,18 +10,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tally.catalogstore.LiveCatalog;
 import dev.tally.local.StackScripts.Result;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -40,7 +35,7 @@ class CatalogWorkflowIT {
   @TempDir static Path work;
 
   private static StackScripts scripts;
-  private static Map<String, String> stack;
+  private static StackUser user;
 
   @BeforeAll
   static void start() throws Exception {
@@ -54,7 +49,7 @@ class CatalogWorkflowIT {
     assertEquals(0, help.exitCode(), help.output());
     Result started = scripts.script("run-local.sh", "--detach", "--no-build");
     assertEquals(0, started.exitCode(), started.output());
-    stack = EnvFile.read(scripts.envFile());
+    user = new StackUser(scripts, EnvFile.read(scripts.envFile()));
   }
 
   @AfterAll
@@ -67,13 +62,13 @@ class CatalogWorkflowIT {
   void pullEditValidateDiffShadowHoldApprove_releasesHeldEventsButNotAnOptedOutUsers()
       throws Exception {
     // 1. Events of two names leave as they do without a catalog.
-    String firstSearch = record(stack.get("ACCESS_TOKEN"), search());
-    record(stack.get("ACCESS_TOKEN"), docs());
-    awaitPublished(firstSearch);
+    String firstSearch = user.record(user.get("ACCESS_TOKEN"), search());
+    user.record(user.get("ACCESS_TOKEN"), docs());
+    user.awaitPublished(firstSearch);
 
     // 2. catalog pull drafts every name seen, with the keys seen, as proposed entries.
     Path draft = work.resolve("draft.yaml");
-    Result pulled = admin("catalog pull --output " + draft);
+    Result pulled = user.admin("catalog pull --output " + draft);
     assertEquals(0, pulled.exitCode(), pulled.output());
     String drafted = Files.readString(draft);
     for (String expected :
@@ -88,12 +83,12 @@ class CatalogWorkflowIT {
             "query")) {
       assertTrue(drafted.contains(expected), expected + " in the draft:\n" + drafted);
     }
-    Result draftChecked = admin("catalog validate " + draft);
+    Result draftChecked = user.admin("catalog validate " + draft);
     assertEquals(0, draftChecked.exitCode(), draftChecked.output());
 
     // 3. An edit that exports a private key without saying why is refused offline.
     Path careless = write("careless.yaml", catalog("shadow", "proposed", "export: true"));
-    Result refused = admin("catalog validate " + careless);
+    Result refused = user.admin("catalog validate " + careless);
     assertEquals(1, refused.exitCode(), refused.output());
     assertTrue(refused.output().contains("justification"), refused.output());
 
@@ -106,23 +101,23 @@ class CatalogWorkflowIT {
                 "shadow",
                 "proposed",
                 "export: true\n        justification: the editor language, one of a fixed list"));
-    Result validated = admin("catalog validate " + shadow);
+    Result validated = user.admin("catalog validate " + shadow);
     assertEquals(0, validated.exitCode(), validated.output());
-    Result diff = admin("catalog diff " + shadow + " --format json");
+    Result diff = user.admin("catalog diff " + shadow + " --format json");
     assertEquals(0, diff.exitCode(), diff.output());
     JsonNode preview = JSON.readTree(jsonPart(diff.output()));
     JsonNode searchDiff = eventDiff(preview, "search.query", "submitted");
     assertEquals(1, keyDiff(searchDiff, "language").path("newlyLeaving").asInt(), diff.output());
     assertEquals(0, preview.path("newlyHeld").asInt(), diff.output());
-    Result applied = admin("catalog apply " + shadow);
+    Result applied = user.admin("catalog apply " + shadow);
     assertEquals(0, applied.exitCode(), applied.output());
     assertTrue(applied.output().contains("applied version 1 of the catalog"), applied.output());
     awaitEveryInstanceSwitched();
 
     // 5. From now on the language leaves, the query does not; docs.page still leaves, counted.
-    String secondSearch = record(stack.get("ACCESS_TOKEN"), search());
-    String countedDocs = record(stack.get("ACCESS_TOKEN"), docs());
-    awaitPublished(secondSearch);
+    String secondSearch = user.record(user.get("ACCESS_TOKEN"), search());
+    String countedDocs = user.record(user.get("ACCESS_TOKEN"), docs());
+    user.awaitPublished(secondSearch);
     JsonNode searchEvent = exported(secondSearch);
     assertEquals(
         "go", searchEvent.path("parameters").path("privateMetadata").path("language").asText());
@@ -131,7 +126,7 @@ class CatalogWorkflowIT {
     // Shadow: still queued (its copy on the topic was read by the watch above, which reads every
     // message it pulls), and counted as one the catalog would hold.
     assertEquals("docs.page", exported(countedDocs).path("feature").asText());
-    String counted = console("/catalog/counters?days=7");
+    String counted = user.console("/catalog/counters?days=7");
     assertTrue(counted.contains("Would hold 1 event; held 0 events."), counted);
 
     // 6. Hold: the preview says which stored events it would have kept; apply it.
@@ -142,7 +137,7 @@ class CatalogWorkflowIT {
                 "hold",
                 "proposed",
                 "export: true\n        justification: the editor language, one of a fixed list"));
-    Result holdDiff = admin("catalog diff " + hold + " --format json");
+    Result holdDiff = user.admin("catalog diff " + hold + " --format json");
     assertEquals(0, holdDiff.exitCode(), holdDiff.output());
     assertEquals(
         2,
@@ -150,27 +145,27 @@ class CatalogWorkflowIT {
             .path("newlyHeld")
             .asInt(),
         holdDiff.output());
-    Result holding = admin("catalog apply " + hold);
+    Result holding = user.admin("catalog apply " + hold);
     assertEquals(0, holding.exitCode(), holding.output());
     awaitEveryInstanceSwitched();
 
     // 7. A held event stays on the instance; an opted-out user's event is kept local as before.
     String optedOutToken = createToken(2);
     HttpResponse<String> optOut =
-        post(
+        user.post(
             optedOutToken,
             "{\"query\":\"mutation { telemetry { setExportOptOut(optOut: true) { alwaysNil } } }\"}");
     assertEquals(200, optOut.statusCode(), optOut.body());
-    String held = record(stack.get("ACCESS_TOKEN"), docs());
-    String optedOut = record(optedOutToken, docs());
+    String held = user.record(user.get("ACCESS_TOKEN"), docs());
+    String optedOut = user.record(optedOutToken, docs());
     assertEquals("unplanned", keptLocalReason(held));
     assertEquals("opt_out", keptLocalReason(optedOut));
     assertFalse(queued(held));
-    String heldCounters = console("/catalog/counters?days=7");
+    String heldCounters = user.console("/catalog/counters?days=7");
     assertTrue(heldCounters.contains("Would hold 1 event; held 1 event."), heldCounters);
-    String heldPage = console("/events/" + held);
+    String heldPage = user.console("/events/" + held);
     assertTrue(heldPage.contains("Held on this instance by the event catalog"), heldPage);
-    String inbox = console("/catalog/inbox");
+    String inbox = user.console("/catalog/inbox");
     assertTrue(inbox.contains("docs.page"), inbox);
 
     // 8. Approving docs.page releases the held event: it reaches Pub/Sub (watch-event.sh follows
@@ -182,10 +177,10 @@ class CatalogWorkflowIT {
                 "hold",
                 "approved",
                 "export: true\n        justification: the editor language, one of a fixed list"));
-    Result release = admin("catalog apply " + approved);
+    Result release = user.admin("catalog apply " + approved);
     assertEquals(0, release.exitCode(), release.output());
     assertTrue(release.output().contains("released 1"), release.output());
-    awaitPublished(held);
+    user.awaitPublished(held);
     assertNull(keptLocalReason(held));
     assertEquals("opt_out", keptLocalReason(optedOut));
     assertFalse(queued(optedOut));
@@ -241,85 +236,10 @@ class CatalogWorkflowIT {
         + " parameters: {version: 0, metadata: [{key: \\\"scrollDepth\\\", value: 1}]}}";
   }
 
-  /** Records one event and returns its ID (the newest event_logs row of that request). */
-  private static String record(String token, String event) throws Exception {
-    long before = newestRow();
-    HttpResponse<String> recorded =
-        post(
-            token,
-            "{\"query\":\"mutation { telemetry { recordEvents(events: ["
-                + event
-                + "]) { alwaysNil } } }\"}");
-    assertEquals(200, recorded.statusCode(), recorded.body());
-    assertFalse(recorded.body().contains("errors"), recorded.body());
-    try (Connection db = database();
-        PreparedStatement query =
-            db.prepareStatement(
-                "SELECT event_id::text FROM event_logs WHERE id > ? ORDER BY id DESC LIMIT 1")) {
-      query.setLong(1, before);
-      try (ResultSet row = query.executeQuery()) {
-        assertTrue(row.next(), "the event is in event_logs");
-        return row.getString(1);
-      }
-    }
-  }
-
-  private static HttpResponse<String> post(String token, String body) throws Exception {
-    return HttpClient.newHttpClient()
-        .send(
-            HttpRequest.newBuilder(URI.create(stack.get("RECORD_EVENT_URL")))
-                .header("Content-Type", "application/json")
-                .header("Authorization", "token " + token)
-                .POST(HttpRequest.BodyPublishers.ofString(body))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
-  }
-
-  /** A console page as the development administrator sees it, signed in. */
-  private static String console(String path) throws Exception {
-    URI console = URI.create(stack.get("CONSOLE_URL"));
-    HttpClient http = HttpClient.newHttpClient();
-    HttpResponse<String> signedIn =
-        http.send(
-            HttpRequest.newBuilder(URI.create(stack.get("CONSOLE_URL") + "/sign-in"))
-                .header("Content-Type", "application/x-www-form-urlencoded")
-                .header("Origin", console.getScheme() + "://" + console.getAuthority())
-                .POST(HttpRequest.BodyPublishers.ofString("token=" + stack.get("ADMIN_TOKEN")))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
-    assertEquals(303, signedIn.statusCode(), signedIn.body());
-    String cookie = signedIn.headers().firstValue("Set-Cookie").orElseThrow().split(";")[0];
-    HttpResponse<String> page =
-        http.send(
-            HttpRequest.newBuilder(URI.create(stack.get("CONSOLE_URL") + path))
-                .header("Cookie", cookie)
-                .GET()
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
-    assertEquals(200, page.statusCode(), page.body());
-    return page.body();
-  }
-
-  private static JsonNode graphQl(String query) throws Exception {
-    HttpResponse<String> answer =
-        post(stack.get("ADMIN_TOKEN"), JSON.writeValueAsString(Map.of("query", query)));
-    assertEquals(200, answer.statusCode(), answer.body());
-    JsonNode json = JSON.readTree(answer.body());
-    assertTrue(json.path("errors").isMissingNode(), answer.body());
-    return json;
-  }
-
-  /** watch-event.sh follows the event until the gateway published it to the topic. */
-  private static void awaitPublished(String eventId) throws Exception {
-    Result watched = script("watch-event.sh", eventId);
-    assertEquals(0, watched.exitCode(), watched.output());
-    assertTrue(watched.output().contains("4. published to"), watched.output());
-  }
-
   /** What export sent of a stored event (the queued copy), as the console shows it. */
   private static JsonNode exported(String eventId) throws Exception {
     JsonNode event =
-        graphQl("{ telemetry { recordedEvent(id: \"" + eventId + "\") { exported } } }")
+        user.graphQl("{ telemetry { recordedEvent(id: \"" + eventId + "\") { exported } } }")
             .path("data")
             .path("telemetry")
             .path("recordedEvent")
@@ -353,7 +273,7 @@ class CatalogWorkflowIT {
   }
 
   private static String keptLocalReason(String eventId) throws Exception {
-    try (Connection db = database();
+    try (Connection db = user.database();
         PreparedStatement query =
             db.prepareStatement(
                 "SELECT kept_local_reason FROM event_logs WHERE event_id = ?::uuid")) {
@@ -366,7 +286,7 @@ class CatalogWorkflowIT {
   }
 
   private static boolean queued(String eventId) throws Exception {
-    try (Connection db = database();
+    try (Connection db = user.database();
         PreparedStatement query =
             db.prepareStatement("SELECT 1 FROM telemetry_events_export_queue WHERE id = ?::uuid")) {
       query.setString(1, eventId);
@@ -376,22 +296,8 @@ class CatalogWorkflowIT {
     }
   }
 
-  private static long newestRow() throws Exception {
-    try (Connection db = database();
-        PreparedStatement query =
-            db.prepareStatement("SELECT coalesce(max(id), 0) FROM event_logs");
-        ResultSet row = query.executeQuery()) {
-      row.next();
-      return row.getLong(1);
-    }
-  }
-
-  private static Connection database() throws Exception {
-    return DriverManager.getConnection(stack.get("DATABASE_URL"), stack.get("DATABASE_USER"), null);
-  }
-
   private static String createToken(long userId) throws Exception {
-    Result created = admin("create-token " + userId);
+    Result created = user.admin("create-token " + userId);
     assertEquals(0, created.exitCode(), created.output());
     return created
         .output()
@@ -403,13 +309,5 @@ class CatalogWorkflowIT {
 
   private static Path write(String name, String text) throws IOException {
     return Files.writeString(work.resolve(name), text);
-  }
-
-  private static Result admin(String arguments) throws Exception {
-    return scripts.admin(arguments);
-  }
-
-  private static Result script(String name, String... args) throws Exception {
-    return scripts.script(name, args);
   }
 }

@@ -36,6 +36,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Cookie;
+import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.Keys;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
@@ -405,6 +406,104 @@ class ConsoleBrowserIT {
         reached.containsAll(List.of("Usage", "Recorded events", "What leaves", "Export")),
         reached.toString());
     screenshot("recorded");
+  }
+
+  @Test
+  void whatLeaves_reportCountsEachNamesKeysAndLinksToItsEvents() throws Exception {
+    signInAsAdmin();
+    chromium.consoleErrors();
+    browser.get(url("/console/exported"));
+    WebElement report =
+        waiting().until(ExpectedConditions.presenceOfElementLocated(By.id("egress-report")));
+    screenshot("egress-report");
+
+    // Each name's events as the queue holds them exported, all of them today (the default period:
+    // the last 30 days) and none in the period before, so every name is new.
+    Map<String, Long> exported = exportedPerName();
+    Map<String, Long> shown = new HashMap<>();
+    for (WebElement row : report.findElements(By.cssSelector("tbody tr"))) {
+      String name = row.findElement(By.cssSelector("th a")).getText();
+      shown.put(name, Long.parseLong(row.findElements(By.tagName("td")).get(0).getText()));
+      assertTrue(row.findElement(By.tagName("th")).getText().endsWith("NEW"), row.getText());
+    }
+    assertEquals(exported, shown);
+
+    // The example event: its allowlisted key left (for the first time), the rest was withheld.
+    List<WebElement> example =
+        report
+            .findElement(By.xpath(".//tr[th/a[text()='exampleFeature.exampleAction']]"))
+            .findElements(By.tagName("td"));
+    assertEquals("privateMetadata.shown 1 NEW", example.get(3).getText());
+    assertEquals(
+        List.of("marketingTracking.url 1", "privateMetadata.secretRepo 1"),
+        example.get(4).findElements(By.tagName("li")).stream().map(WebElement::getText).toList());
+    String news = browser.findElement(By.id("egress-news")).getText();
+    assertTrue(news.contains("exampleFeature.exampleAction: privateMetadata.shown left"), news);
+
+    // The period chooser: the last 7 days, then a day before anything was exported.
+    browser.findElement(By.linkText("Last 7 days")).click();
+    WebElement week =
+        waiting()
+            .until(
+                ExpectedConditions.presenceOfElementLocated(
+                    By.cssSelector(".ranges a[aria-current=true]")));
+    assertEquals("Last 7 days", week.getText());
+    String today = LocalDate.now(ZoneOffset.UTC).toString();
+    String sixDaysAgo = LocalDate.now(ZoneOffset.UTC).minusDays(6).toString();
+    assertTrue(
+        browser.findElement(By.id("egress")).getText().contains(sixDaysAgo + " to " + today),
+        browser.findElement(By.id("egress")).getText());
+    String earlier = LocalDate.now(ZoneOffset.UTC).minusDays(40).toString();
+    for (String field : List.of("from", "to")) {
+      ((JavascriptExecutor) browser)
+          .executeScript(
+              "arguments[0].value = arguments[1]",
+              browser.findElement(By.cssSelector("form.period input[name=" + field + "]")),
+              earlier);
+    }
+    browser.findElement(By.cssSelector("form.period button")).click();
+    waiting()
+        .until(
+            ExpectedConditions.textToBePresentInElementLocated(
+                By.id("egress"), "What left from " + earlier + " to " + earlier));
+    assertTrue(browser.getPageSource().contains("Nothing left in this period."));
+    assertTrue(browser.findElements(By.id("egress-report")).isEmpty());
+
+    // From a row of the report to that name's exported events, and only those.
+    browser.get(url("/console/exported"));
+    waiting()
+        .until(
+            ExpectedConditions.elementToBeClickable(
+                By.xpath("//table[@id='egress-report']//a[text()='cody.chat.opened']")))
+        .click();
+    waiting()
+        .until(
+            ExpectedConditions.textToBePresentInElementLocated(
+                By.id("exported-events"), "Exported events of cody.chat.opened"));
+    List<String> listed =
+        browser.findElements(By.cssSelector("article.exported-event h3 a")).stream()
+            .map(WebElement::getText)
+            .toList();
+    assertEquals(List.of("cody.chat.opened", "cody.chat.opened"), listed);
+    screenshot("egress-name");
+    assertEquals(List.of(), chromium.consoleErrors(), "what the pages wrote to their console");
+  }
+
+  /** Exported events per name, from the queue and event_logs (the names as recorded). */
+  private static Map<String, Long> exportedPerName() throws Exception {
+    Map<String, Long> counts = new HashMap<>();
+    try (Connection connection = db.dataSource().getConnection();
+        PreparedStatement query =
+            connection.prepareStatement(
+                "SELECT e.name, count(*) FROM telemetry_events_export_queue q"
+                    + " JOIN event_logs e ON e.event_id = q.id WHERE q.exported_at IS NOT NULL"
+                    + " GROUP BY e.name");
+        ResultSet rs = query.executeQuery()) {
+      while (rs.next()) {
+        counts.put(rs.getString(1), rs.getLong(2));
+      }
+    }
+    return counts;
   }
 
   private static String flag() {

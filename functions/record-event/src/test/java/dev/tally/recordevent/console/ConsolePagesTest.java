@@ -44,6 +44,15 @@ class ConsolePagesTest {
     return console.get(path, session);
   }
 
+  /** A {@code GET} of {@code path} with query parameters given as name, value, name, value... */
+  private FakeResponse get(String path, String... query) throws Exception {
+    FakeRequest request = FakeRequest.get(path).header("Cookie", ConsoleHarness.cookie(session));
+    for (int i = 0; i < query.length; i += 2) {
+      request.query(query[i], query[i + 1]);
+    }
+    return console.send(request);
+  }
+
   private FakeResponse post(String path, String form) throws Exception {
     return console.post(path, form, session);
   }
@@ -400,6 +409,59 @@ class ConsolePagesTest {
         page.body()
             .contains("<a href=\"/console/exported?after=cursor-9\" rel=\"next\">Earlier exports"));
     assertEquals(Arrays.asList((Object) null), backend.asked);
+  }
+
+  @Test
+  void exported_periodChooser_asksForThePeriodChosen_andMarksIt() throws Exception {
+    FakeResponse week = get("/console/exported", "days", "7");
+    FakeResponse dates = get("/console/exported", "from", "2024-04-01", "to", "2024-04-30");
+    FakeResponse byDefault = get("/console/exported");
+
+    assertEquals(200, week.status());
+    assertEquals(
+        List.of(
+            Arrays.asList(null, null, 7),
+            Arrays.asList("2024-04-01", "2024-04-30", 30),
+            Arrays.asList(null, null, 30)),
+        backend.egressAsked);
+    assertTrue(
+        week.body().contains("<a href=\"/console/exported?days=7\" aria-current=\"true\">"),
+        week.body());
+    assertFalse(dates.body().contains("aria-current=\"true\">Last"), "dates mark no period");
+    assertTrue(
+        byDefault.body().contains("<a href=\"/console/exported?days=30\" aria-current=\"true\">"),
+        byDefault.body());
+    assertTrue(
+        byDefault.body().contains("<input type=\"date\" name=\"from\" value=\"2024-04-02\""),
+        "the form shows the period reported");
+    assertTrue(byDefault.body().contains("Nothing is new against the period before."));
+    assertTrue(byDefault.body().contains("Nothing left in this period."));
+  }
+
+  @Test
+  void exported_ofOneName_isFilteredAndItsNextPageKeepsTheName() throws Exception {
+    backend.exported =
+        new ExportedEvents(
+            2,
+            new Page<>(
+                List.of(
+                    new ExportedEvent(
+                        "id-1", "2024-05-01T10:05:00Z", map("feature", "a.b", "action", "c"))),
+                true,
+                "cursor-1"));
+
+    FakeResponse first = get("/console/exported", "name", "a.b.c");
+    FakeResponse next = get("/console/exported", "name", "a.b.c", "after", "cursor-1");
+
+    assertTrue(first.body().contains("Exported events of a.b.c"), first.body());
+    assertTrue(
+        first
+            .body()
+            .contains("<a href=\"/console/exported?after=cursor-1&amp;name=a.b.c\" rel=\"next\">"),
+        first.body());
+    assertEquals(Arrays.asList("a.b.c", "a.b.c"), backend.exportedName);
+    assertEquals(1, backend.egressAsked.size(), "a later page of the listing shows no report");
+    assertFalse(next.body().contains("id=\"egress\""));
   }
 
   @Test
