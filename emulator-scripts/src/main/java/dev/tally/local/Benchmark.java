@@ -217,7 +217,12 @@ public final class Benchmark {
         root.resolve("emulator-scripts/target/invoker/java-function-invoker.jar").toString());
     System.setProperty("tally.functions.dir", root.resolve("functions").toString());
     startServices();
-    new ScaleBenchmark(this, quick ? ScaleBenchmark.ROWS / 10 : ScaleBenchmark.ROWS).run();
+    // -Dtally.scale.rows=N for a shorter run of the same measurements (to iterate on one of them).
+    new ScaleBenchmark(
+            this,
+            Integer.getInteger(
+                "tally.scale.rows", quick ? ScaleBenchmark.ROWS / 10 : ScaleBenchmark.ROWS))
+        .run();
   }
 
   private void startServices() throws IOException, SQLException {

@@ -23,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -63,10 +64,28 @@ final class ScaleBenchmark {
   /** What the export function gives a cleanup when export has work: half its 3m45s budget. */
   static final Duration CLEANUP_BUDGET = Duration.ofMillis(112_500);
 
-  /** Rows per DELETE of the queue's cleanup, as the export function's. */
-  static final int PRUNE_CHUNK = 10_000;
+  /**
+   * Rows per DELETE of the queue's cleanup and its rest after each, as the export function's
+   * (-Dtally.scale.pruneChunk, -Dtally.scale.pruneRest to try others).
+   */
+  static final int PRUNE_CHUNK = Integer.getInteger("tally.scale.pruneChunk", 10_000);
+
+  static final double PRUNE_REST =
+      Double.parseDouble(System.getProperty("tally.scale.pruneRest", "1.0"));
 
   private static final int EXPORT_RUNS = 3;
+
+  /**
+   * The steps measured: all of them, or those {@code -Dtally.scale.only} names (comma-separated:
+   * empty, ingest, export, cleanup, erasure, retention, console), to iterate on one of them; the
+   * table is printed only when all ran.
+   */
+  private static final Set<String> ONLY =
+      Set.of(System.getProperty("tally.scale.only", "").split(","));
+
+  private static boolean step(String name) {
+    return ONLY.equals(Set.of("")) || ONLY.contains(name);
+  }
 
   private final Benchmark b;
   private final int rows;
@@ -86,6 +105,7 @@ final class ScaleBenchmark {
     List<Double> exportRuns = new ArrayList<>();
     long cleanupRows;
     double cleanupSeconds;
+    List<double[]> cleanupPasses = new ArrayList<>();
     List<Benchmark.Load> duringCleanup = new ArrayList<>();
     Waits cleanupWaits;
     double erasureMillis;
@@ -124,16 +144,21 @@ final class ScaleBenchmark {
           b.load(4, batch, recordEvent.pid(), i -> Benchmark.send(http, uri, body));
         }
         b.truncate();
-        System.out.println("--- empty tables");
-        Figures empty = measure(recordEvent, export, false);
-        b.truncate();
+        Figures empty = null;
+        if (step("empty")) {
+          System.out.println("--- empty tables");
+          empty = measure(recordEvent, export, false);
+          b.truncate();
+        }
         long fillStart = System.nanoTime();
         prefill();
         double fillSeconds = (System.nanoTime() - fillStart) / 1e9;
-        List<String> console = b.console(true);
+        List<String> console = step("console") ? b.console(true) : List.of();
         System.out.println("--- " + rows + " rows");
         Figures full = measure(recordEvent, export, true);
-        report(empty, full, fillSeconds, console);
+        if (empty != null && step("")) {
+          report(empty, full, fillSeconds, console);
+        }
       }
     }
   }
@@ -318,16 +343,39 @@ final class ScaleBenchmark {
     Benchmark.Request send10 = i -> Benchmark.send(http, uri, body10);
 
     // Ingest, as the ingest rows measure it.
-    b.execute("CHECKPOINT");
-    figures.ingest10 = b.load(4, 10, recordEvent.pid(), send10);
-    print("ingest batch 10 x 4", figures.ingest10);
-    b.execute("CHECKPOINT");
-    figures.ingest100 = b.load(4, 100, recordEvent.pid(), i -> Benchmark.send(http, uri, body100));
-    print("ingest batch 100 x 4", figures.ingest100);
-    stats();
+    if (step("ingest")) {
+      b.execute("CHECKPOINT");
+      figures.ingest10 = b.load(4, 10, recordEvent.pid(), send10);
+      print("ingest batch 10 x 4", figures.ingest10);
+      b.execute("CHECKPOINT");
+      figures.ingest100 =
+          b.load(4, 100, recordEvent.pid(), i -> Benchmark.send(http, uri, body100));
+      print("ingest batch 100 x 4", figures.ingest100);
+      stats();
+    }
 
-    // Export, as the export rows measure it: a queue of exportEvents fresh events, one run. What
-    // the ingest loads queued is exported first, unmeasured.
+    if (step("export")) {
+      export(figures, export, full);
+    }
+    if (step("cleanup")) {
+      cleanup(figures, recordEvent, send10, full);
+    }
+    if (step("erasure")) {
+      erasure(figures);
+    }
+    if (step("retention")) {
+      retention(figures, recordEvent, send10, full);
+    }
+    return figures;
+  }
+
+  /**
+   * Export, as the export rows measure it: a queue of exportEvents fresh events, one run. What the
+   * ingest loads queued is exported first, unmeasured. Each run prints the claim's plan before it
+   * and 1.5 s into it, and the queue's counters over it (I/O of heap and indexes, updates, dead
+   * rows, vacuums).
+   */
+  private void export(Figures figures, FunctionProcess export, boolean full) throws Exception {
     Benchmark.post(export.uri("/"));
     for (int r = 0; r < EXPORT_RUNS; r++) {
       if (!full) {
@@ -335,6 +383,15 @@ final class ScaleBenchmark {
       }
       b.fillQueue(b.exportEvents);
       b.execute("CHECKPOINT");
+      Map<String, Long> before = queueCounters();
+      System.out.println("claim before the run: " + explainClaim());
+      ExecutorService midway = Executors.newSingleThreadExecutor();
+      Future<String> midwayPlan =
+          midway.submit(
+              () -> {
+                TimeUnit.MILLISECONDS.sleep(1500);
+                return explainClaim();
+              });
       long start = System.nanoTime();
       var run = Benchmark.post(export.uri("/"));
       double seconds = (System.nanoTime() - start) / 1e9;
@@ -344,12 +401,68 @@ final class ScaleBenchmark {
       figures.exportRuns.add(b.exportEvents / seconds);
       System.out.printf(
           Locale.ROOT, "export run %d: %.0f events/s%n", r + 1, b.exportEvents / seconds);
+      System.out.println("claim 1.5 s into the run: " + midwayPlan.get());
+      midway.shutdown();
+      TimeUnit.MILLISECONDS.sleep(1100);
+      Map<String, Long> after = queueCounters();
+      Map<String, Long> delta = new LinkedHashMap<>();
+      after.forEach((k, v) -> delta.put(k, v - before.getOrDefault(k, 0L)));
+      delta.put("n_dead_tup (now)", after.get("n_dead_tup"));
+      System.out.println("  queue counters during the run: " + delta);
+      long backlogStart = System.nanoTime();
+      new ExportQueue(b.dataSource, Clock.systemUTC()).backlog();
+      System.out.printf(
+          Locale.ROOT,
+          "  the queue's backlog() at this size: %.0f ms%n",
+          (System.nanoTime() - backlogStart) / 1e6);
     }
     List<Double> sorted = new ArrayList<>(figures.exportRuns);
     sorted.sort(Double::compare);
     figures.exportPerSecond = sorted.get(sorted.size() / 2);
     stats();
+  }
 
+  /**
+   * Pacings of the cleanup compared in one run at scale (-Dtally.scale.cleanupPacings=chunk:rest,
+   * ...), each on its own slice of the queue's days, the queue vacuumed before each: the oldest
+   * QUEUE_DAYS - QUEUE_CLEANUP_DAYS days first, then as many days after them, and so on.
+   */
+  private void cleanupPacings(FunctionProcess recordEvent, Benchmark.Request send10)
+      throws Exception {
+    String[] pacings = System.getProperty("tally.scale.cleanupPacings").split(",");
+    int days = QUEUE_DAYS - QUEUE_CLEANUP_DAYS;
+    for (int i = 0; i < pacings.length; i++) {
+      String[] pacing = pacings[i].split(":");
+      b.execute("VACUUM telemetry_events_export_queue");
+      Figures figures = new Figures();
+      cleanup(
+          figures,
+          recordEvent,
+          send10,
+          true,
+          Instant.now().minus(Duration.ofDays(QUEUE_DAYS - (long) days * (i + 1))),
+          new ExportQueue.Pacing(Integer.parseInt(pacing[0]), Double.parseDouble(pacing[1])));
+      System.out.printf(
+          Locale.ROOT,
+          "PACING %s: %,d rows in %.1f s (%d passes), p99 of batch 10 x 4 median %.1f max %.1f"
+              + " ms over %d loads%n",
+          pacings[i],
+          figures.cleanupRows,
+          figures.cleanupSeconds,
+          figures.cleanupPasses.size(),
+          medianP99(figures.duringCleanup),
+          maxP99(figures.duringCleanup),
+          figures.duringCleanup.size());
+    }
+  }
+
+  private void cleanup(
+      Figures figures, FunctionProcess recordEvent, Benchmark.Request send10, boolean full)
+      throws Exception {
+    if (full && System.getProperty("tally.scale.cleanupPacings") != null) {
+      cleanupPacings(recordEvent, send10);
+      return;
+    }
     // The queue's cleanup: on empty tables the export runs' events (marked exported now, so a
     // cutoff of now); at scale the rows exported more than QUEUE_CLEANUP_DAYS ago. Recording runs
     // meanwhile, in loads of batch 10 x 4 one after the other until the cleanup is done.
@@ -357,19 +470,53 @@ final class ScaleBenchmark {
         full
             ? Instant.now().minus(Duration.ofDays(QUEUE_CLEANUP_DAYS))
             : Instant.now().plusSeconds(1);
+    cleanup(
+        figures,
+        recordEvent,
+        send10,
+        full,
+        cutoff,
+        new ExportQueue.Pacing(PRUNE_CHUNK, PRUNE_REST));
+  }
+
+  private void cleanup(
+      Figures figures,
+      FunctionProcess recordEvent,
+      Benchmark.Request send10,
+      boolean full,
+      Instant cutoff,
+      ExportQueue.Pacing pacing)
+      throws Exception {
     b.execute("CHECKPOINT");
     ExportQueue queue = new ExportQueue(b.dataSource, Clock.systemUTC());
+    long walBefore = b.db("SELECT pg_current_wal_lsn() - '0/0'::pg_lsn");
+    long fpiBefore = b.db("SELECT wal_fpi FROM pg_stat_wal");
+    List<double[]> passes = figures.cleanupPasses;
     Task cleanup =
         during(
             () -> {
               long deleted = 0;
-              while (true) {
-                int n = queue.deleteExportedBefore(cutoff, PRUNE_CHUNK);
-                deleted += n;
-                if (n < PRUNE_CHUNK) {
+              for (int pass = 0; pass < 10; pass++) {
+                long start = System.nanoTime();
+                ExportQueue.Pruned done =
+                    queue.pruneExported(
+                        cutoff,
+                        Instant.now().plus(CLEANUP_BUDGET),
+                        pacing,
+                        () -> false,
+                        ExportQueue.Rest.SLEEP);
+                deleted += done.deleted();
+                synchronized (passes) {
+                  passes.add(
+                      new double[] {
+                        done.deleted(), (System.nanoTime() - start) / 1e9, done.finished() ? 1 : 0
+                      });
+                }
+                if (done.finished()) {
                   return deleted;
                 }
               }
+              return deleted;
             });
     if (full) {
       figures.duringCleanup = loadsWhile(cleanup, recordEvent, send10);
@@ -379,12 +526,23 @@ final class ScaleBenchmark {
     figures.cleanupWaits = cleanup.waits;
     System.out.printf(
         Locale.ROOT,
-        "cleanup: %,d rows in %.1f s; %s%n",
+        "cleanup (chunks of %,d, rest %.1f x a chunk's time): %,d rows in %.1f s, %d pass(es);"
+            + " %s%n",
+        pacing.chunk(),
+        pacing.rest(),
         figures.cleanupRows,
         figures.cleanupSeconds,
+        passes.size(),
         cleanup.waits);
+    System.out.printf(
+        Locale.ROOT,
+        "  WAL written meanwhile (all sessions): %s, %,d full-page images%n",
+        size(b.db("SELECT pg_current_wal_lsn() - '0/0'::pg_lsn") - walBefore),
+        b.db("SELECT wal_fpi FROM pg_stat_wal") - fpiBefore);
     stats();
+  }
 
+  private void erasure(Figures figures) {
     // Erasure of one person with PERSON_EVENTS events in event_logs and as many in the queue
     // (exported), through the project's Erasure; the rollups are brought up to date first, as the
     // console and retention keep them, so that the erasure counts only the person's new events.
@@ -407,7 +565,11 @@ final class ScaleBenchmark {
         figures.erasureMillis,
         figures.erasure,
         figures.rollupBeforeErasureSeconds);
+  }
 
+  private void retention(
+      Figures figures, FunctionProcess recordEvent, Benchmark.Request send10, boolean full)
+      throws Exception {
     // Retention of event_logs: at scale the rows that arrived more than 90 of the 120 days ago;
     // on empty tables as many rows as one million of the prefill's would hold past it, written
     // first. Passes of the export function's cleanup budget, each resuming the last, while
@@ -457,7 +619,6 @@ final class ScaleBenchmark {
         pruning.seconds,
         pruning.waits);
     stats();
-    return figures;
   }
 
   /** The person's events: in event_logs over 90 days, and in the queue, exported. */
@@ -621,6 +782,58 @@ final class ScaleBenchmark {
 
   // ---------------------------------------------------------------- output
 
+  /** The export queue's counters: table, I/O of its heap and indexes, vacuums. */
+  private Map<String, Long> queueCounters() {
+    Map<String, Long> counters = new LinkedHashMap<>();
+    try (Connection connection = b.dataSource.getConnection();
+        Statement statement = connection.createStatement();
+        ResultSet rs =
+            statement.executeQuery(
+                "SELECT t.n_tup_ins, t.n_tup_upd, t.n_tup_hot_upd, t.n_tup_del, t.n_dead_tup,"
+                    + " t.autovacuum_count, t.autoanalyze_count, io.heap_blks_read,"
+                    + " io.heap_blks_hit, io.idx_blks_read, io.idx_blks_hit"
+                    + " FROM pg_stat_user_tables t JOIN pg_statio_user_tables io USING (relid)"
+                    + " WHERE t.relname = 'telemetry_events_export_queue'")) {
+      rs.next();
+      for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) {
+        counters.put(rs.getMetaData().getColumnName(i), rs.getLong(i));
+      }
+      try (ResultSet idx =
+          statement.executeQuery(
+              "SELECT indexrelname, idx_blks_read, idx_blks_hit FROM pg_statio_user_indexes"
+                  + " WHERE relname = 'telemetry_events_export_queue'")) {
+        while (idx.next()) {
+          String name = idx.getString(1).replace("telemetry_events_export_queue", "q");
+          counters.put(name + " read", idx.getLong(2));
+          counters.put(name + " hit", idx.getLong(3));
+        }
+      }
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+    return counters;
+  }
+
+  /** EXPLAIN (ANALYZE, BUFFERS) of the claim's scan, without taking the rows. */
+  private String explainClaim() {
+    StringBuilder plan = new StringBuilder();
+    try (Connection connection = b.dataSource.getConnection();
+        Statement statement = connection.createStatement();
+        ResultSet rs =
+            statement.executeQuery(
+                "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT id FROM"
+                    + " telemetry_events_export_queue WHERE exported_at IS NULL AND set_aside_at"
+                    + " IS NULL AND (available_at IS NULL OR available_at <= now()) ORDER BY id"
+                    + " LIMIT 10000")) {
+      while (rs.next()) {
+        plan.append(" | ").append(rs.getString(1).trim());
+      }
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+    return plan.toString();
+  }
+
   /** Table statistics of the two tables: dead rows, HOT updates, vacuums. */
   private void stats() {
     String text =
@@ -720,7 +933,13 @@ final class ScaleBenchmark {
         f0(full.exportPerSecond) + " " + runs(full.exportRuns),
         pct(full.exportPerSecond, empty.exportPerSecond));
     row(
-        "queue cleanup (chunks of 10,000): rows deleted, time, rows/s",
+        String.format(
+            Locale.ROOT,
+            "queue cleanup (chunks of %,d, resting %.1f x each chunk's time; passes of %.1f s):"
+                + " rows deleted, time, rows/s",
+            PRUNE_CHUNK,
+            PRUNE_REST,
+            CLEANUP_BUDGET.toMillis() / 1000.0),
         f0(empty.cleanupRows)
             + ", "
             + f1(empty.cleanupSeconds)
@@ -729,7 +948,9 @@ final class ScaleBenchmark {
         f0(full.cleanupRows)
             + ", "
             + f1(full.cleanupSeconds)
-            + " s, "
+            + " s in "
+            + full.cleanupPasses.size()
+            + " pass(es), "
             + f0(full.cleanupRows / full.cleanupSeconds),
         pct(full.cleanupRows / full.cleanupSeconds, empty.cleanupRows / empty.cleanupSeconds)
             + " of the rate");

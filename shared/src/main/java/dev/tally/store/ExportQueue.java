@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.BooleanSupplier;
 import javax.sql.DataSource;
 
 /**
@@ -301,6 +302,118 @@ public final class ExportQueue {
   }
 
   /**
+   * One chunk of a cleanup: deletes at most {@code limit} of the events exported before {@code
+   * cutoff} and not before {@code from}, the oldest first, and says the export time of the last one
+   * deleted. The next chunk starts there: every event exported before it is gone, so its scan of
+   * the {@code exported_at} index starts past their entries instead of stepping over all of them
+   * again (they stay in the index, dead, until the table is vacuumed: a cleanup of millions of rows
+   * that started at the first entry each time read ever more of them).
+   */
+  static final String DELETE_CHUNK =
+      """
+      WITH gone AS (
+          DELETE FROM telemetry_events_export_queue
+          WHERE id IN (SELECT id FROM telemetry_events_export_queue
+                       WHERE exported_at < ? AND exported_at >= ?
+                       ORDER BY exported_at LIMIT ?)
+          RETURNING exported_at)
+      SELECT count(*), max(exported_at) FROM gone
+      """;
+
+  /**
+   * How a cleanup {@linkplain #pruneExported paces} itself.
+   *
+   * @param chunk most events deleted in one transaction
+   * @param rest how long it rests after each chunk, as a multiple of the time the chunk took (0:
+   *     never): a cleanup of millions of rows then leaves the database's WAL and CPU to recording
+   *     for that share of its time instead of holding them throughout
+   */
+  public record Pacing(int chunk, double rest) {
+    public Pacing {
+      if (chunk < 1) {
+        throw new IllegalArgumentException("chunk must be at least 1, got " + chunk);
+      }
+      if (!(rest >= 0) || Double.isInfinite(rest)) {
+        throw new IllegalArgumentException("rest must be a finite number >= 0, got " + rest);
+      }
+    }
+  }
+
+  /** Waits between the chunks of a cleanup. */
+  @FunctionalInterface
+  public interface Rest {
+    void rest(Duration time) throws InterruptedException;
+
+    /** Sleeps. */
+    Rest SLEEP = time -> Thread.sleep(time.toMillis(), time.toNanosPart() % 1_000_000);
+  }
+
+  /**
+   * What one cleanup pass did.
+   *
+   * @param deleted events deleted
+   * @param finished whether none exported before the cutoff is left; {@code false} when the
+   *     deadline came first or the pass was stopped: the next pass goes on from there
+   */
+  public record Pruned(long deleted, boolean finished) {}
+
+  /** What one chunk deleted, and the export time of its last event ({@code null}: none). */
+  private record Chunk(int deleted, Instant last) {}
+
+  /**
+   * Deletes the events exported before {@code cutoff}, oldest first, chunk after chunk as {@code
+   * pacing} says, until none is left, {@code deadline} (read on the queue's clock) has come or
+   * {@code stop} says so. After each chunk it rests {@code pacing.rest()} times as long as the
+   * chunk took, never past the deadline. Set-aside rows are never deleted here. Every chunk is its
+   * own transaction: a pass cut short leaves nothing half done, and the next one takes up what is
+   * left.
+   *
+   * @throws StoreException when the database fails; chunks deleted before stay deleted
+   */
+  public Pruned pruneExported(
+      Instant cutoff, Instant deadline, Pacing pacing, BooleanSupplier stop, Rest rest) {
+    Objects.requireNonNull(cutoff, "cutoff");
+    Objects.requireNonNull(deadline, "deadline");
+    Objects.requireNonNull(pacing, "pacing");
+    Instant from = Instant.EPOCH;
+    long deleted = 0;
+    while (clock.instant().isBefore(deadline) && !stop.getAsBoolean()) {
+      Instant start = clock.instant();
+      Chunk chunk =
+          Jdbc.queryOne(
+                  dataSource,
+                  "delete up to " + pacing.chunk() + " event(s) exported before " + cutoff,
+                  DELETE_CHUNK,
+                  row -> new Chunk(row.getInt(1), Jdbc.instant(row.getTimestamp(2))),
+                  cutoff,
+                  from,
+                  pacing.chunk())
+              .orElseThrow();
+      deleted += chunk.deleted();
+      if (chunk.deleted() < pacing.chunk()) {
+        return new Pruned(deleted, true);
+      }
+      from = chunk.last();
+      Instant end = clock.instant();
+      Duration resting =
+          Duration.ofNanos((long) (Duration.between(start, end).toNanos() * pacing.rest()));
+      Duration left = Duration.between(end, deadline);
+      if (resting.compareTo(left) >= 0) {
+        return new Pruned(deleted, false);
+      }
+      if (!resting.isZero() && !resting.isNegative()) {
+        try {
+          rest.rest(resting);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return new Pruned(deleted, false);
+        }
+      }
+    }
+    return new Pruned(deleted, false);
+  }
+
+  /**
    * Makes the queue's cleanup due again at once: a cleanup cut short by its run's deadline is taken
    * up by the next run rather than a cleanup interval later.
    */
@@ -327,7 +440,49 @@ public final class ExportQueue {
         == 1;
   }
 
-  /** The size and age of the queue; the age is that of the event that arrived first. */
+  /**
+   * What waits in the queue, counted from its partial indexes (unexported, set aside) so that the
+   * exported rows it keeps, millions of them, are never read: an export run reports this at its
+   * end, where counting every row of the table took longer than exporting 100,000 events (the scale
+   * run of 6 Dec).
+   */
+  static final String WAITING =
+      """
+      SELECT
+          (SELECT count(*) FROM telemetry_events_export_queue
+           WHERE exported_at IS NULL AND set_aside_at IS NULL),
+          (SELECT id FROM telemetry_events_export_queue
+           WHERE exported_at IS NULL AND set_aside_at IS NULL
+           ORDER BY id LIMIT 1),
+          (SELECT count(*) FROM telemetry_events_export_queue WHERE set_aside_at IS NOT NULL)
+      """;
+
+  /**
+   * What waits for export: the events not exported, how long the oldest has waited and the rows set
+   * aside. Reads none of the exported rows the queue keeps.
+   */
+  public Waiting waiting() {
+    return Jdbc.queryOne(
+            dataSource,
+            "measure what waits in the export queue",
+            WAITING,
+            row -> {
+              UUID oldest = row.getObject(2, UUID.class);
+              return new Waiting(
+                  row.getLong(1),
+                  Optional.ofNullable(oldest)
+                      .flatMap(ExportQueue::arrival)
+                      .map(arrived -> Duration.between(arrived, clock.instant()))
+                      .map(age -> age.isNegative() ? Duration.ZERO : age),
+                  row.getLong(3));
+            })
+        .orElseThrow();
+  }
+
+  /**
+   * The size and age of the queue; the age is that of the event that arrived first. Counts the
+   * exported events kept too, reading every row of the table: {@link #waiting} leaves them out.
+   */
   public Backlog backlog() {
     return Jdbc.queryOne(
             dataSource,
@@ -574,6 +729,15 @@ public final class ExportQueue {
   /** One page of {@link #listSetAside}. */
   public record SetAsidePage(
       List<SetAsideEvent> nodes, long totalCount, boolean hasNextPage, String endCursor) {}
+
+  /**
+   * What waits for export.
+   *
+   * @param unexported events waiting for export (claimed or not)
+   * @param oldestUnexportedAge how long the oldest of them has waited, empty when none waits
+   * @param setAside rows set aside, waiting for an admin
+   */
+  public record Waiting(long unexported, Optional<Duration> oldestUnexportedAge, long setAside) {}
 
   /**
    * The state of the queue.

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.tally.event.Actor;
 import dev.tally.event.EventBuilder;
@@ -21,8 +22,11 @@ import dev.tally.testing.TestDatabase;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
@@ -36,6 +40,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -160,6 +165,188 @@ class ExportQueueTest {
     assertEquals(1, queue.deleteExportedBefore(cutoff, 2), "fewer than asked: none is left");
     assertEquals(0, queue.deleteExportedBefore(cutoff, 2));
     assertEquals(1, db.queryLong("SELECT count(*) FROM telemetry_events_export_queue"));
+  }
+
+  /** A clock that moves on by a second each time it is read, for the cleanup's pacing. */
+  private static final class TickingClock extends Clock {
+    private final AtomicReference<Instant> now;
+
+    TickingClock(Instant start) {
+      now = new AtomicReference<>(start);
+    }
+
+    Instant peek() {
+      return now.get();
+    }
+
+    void advance(Duration duration) {
+      now.getAndUpdate(t -> t.plus(duration));
+    }
+
+    @Override
+    public Instant instant() {
+      return now.getAndUpdate(t -> t.plusSeconds(1));
+    }
+
+    @Override
+    public ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(ZoneId zone) {
+      throw new UnsupportedOperationException();
+    }
+  }
+
+  /** Exports {@code count} events, all in one marking (one export time), and returns them. */
+  private List<ExportQueue.QueuedEvent> exportMany(int count) {
+    recordMany(count);
+    List<ExportQueue.QueuedEvent> batch = claimBatch(count, LEASE);
+    assertEquals(count, queue.markExported(testRun, batch));
+    return batch;
+  }
+
+  @Test
+  void pruneExported_restsInProportionToEachChunk_andDeletesEventsExportedAtTheSameTime() {
+    exportMany(5); // one marking: five events exported at the same instant
+    clock.advance(Duration.ofMinutes(1));
+    recordMany(1); // not exported: never pruned
+    TickingClock ticking = new TickingClock(clock.instant());
+    ExportQueue paced = new ExportQueue(db.dataSource(), ticking);
+    List<Duration> rests = new ArrayList<>();
+
+    ExportQueue.Pruned pruned =
+        paced.pruneExported(
+            clock.instant(),
+            clock.instant().plus(Duration.ofHours(1)),
+            new ExportQueue.Pacing(2, 3.0),
+            () -> false,
+            rests::add);
+
+    assertEquals(new ExportQueue.Pruned(5, true), pruned);
+    // Each chunk reads the clock before and after its DELETE: it took a second of this clock.
+    assertEquals(List.of(Duration.ofSeconds(3), Duration.ofSeconds(3)), rests);
+    assertEquals(1, db.queryLong("SELECT count(*) FROM telemetry_events_export_queue"));
+    assertEquals(
+        0,
+        db.queryLong(
+            "SELECT count(*) FROM telemetry_events_export_queue WHERE exported_at IS NOT NULL"));
+  }
+
+  @Test
+  void pruneExported_neverRestsPastItsDeadline_andTheNextPassResumes() {
+    exportMany(3);
+    clock.advance(Duration.ofMinutes(1));
+    exportMany(3);
+    clock.advance(Duration.ofMinutes(1));
+    Instant cutoff = clock.instant();
+    TickingClock ticking = new TickingClock(clock.instant());
+    ExportQueue paced = new ExportQueue(db.dataSource(), ticking);
+    List<Instant> restsEnd = new ArrayList<>();
+    ExportQueue.Rest rest =
+        time -> {
+          restsEnd.add(ticking.peek().plus(time));
+          ticking.advance(time);
+        };
+    Instant deadline = ticking.peek().plusSeconds(12);
+
+    ExportQueue.Pruned first =
+        paced.pruneExported(cutoff, deadline, new ExportQueue.Pacing(2, 4.0), () -> false, rest);
+
+    assertFalse(first.finished(), "the deadline came first");
+    assertTrue(first.deleted() > 0 && first.deleted() < 6, "deleted " + first.deleted());
+    assertFalse(restsEnd.isEmpty());
+    assertTrue(restsEnd.stream().allMatch(end -> end.isBefore(deadline)), restsEnd.toString());
+    assertEquals(
+        6 - first.deleted(),
+        db.queryLong("SELECT count(*) FROM telemetry_events_export_queue"),
+        "every chunk deleted is gone; the rest waits");
+
+    ExportQueue.Pruned next =
+        paced.pruneExported(
+            cutoff,
+            ticking.peek().plus(Duration.ofHours(1)),
+            new ExportQueue.Pacing(2, 4.0),
+            () -> false,
+            rest);
+
+    assertEquals(new ExportQueue.Pruned(6 - first.deleted(), true), next);
+    assertEquals(0, db.queryLong("SELECT count(*) FROM telemetry_events_export_queue"));
+  }
+
+  @Test
+  void pruneExported_stopsWhenAsked_andLeavesWhatIsNotPastTheCutoff() {
+    exportMany(4);
+    Instant cutoff = clock.instant().plusSeconds(1);
+    clock.advance(Duration.ofMinutes(1));
+    List<ExportQueue.QueuedEvent> kept = exportMany(2); // exported after the cutoff
+    AtomicInteger asked = new AtomicInteger();
+
+    ExportQueue.Pruned stopped =
+        queue.pruneExported(
+            cutoff,
+            clock.instant().plusSeconds(60),
+            new ExportQueue.Pacing(3, 0),
+            () -> asked.incrementAndGet() > 1,
+            time -> fail("no rest at a rest of 0"));
+
+    assertEquals(new ExportQueue.Pruned(3, false), stopped, "one chunk, then stopped");
+    assertEquals(
+        new ExportQueue.Pruned(1, true),
+        queue.pruneExported(
+            cutoff,
+            clock.instant().plusSeconds(60),
+            new ExportQueue.Pacing(3, 0),
+            () -> false,
+            ExportQueue.Rest.SLEEP));
+    assertEquals(
+        ids(kept).stream().map(UUID::toString).sorted().toList(),
+        List.of(
+            db.queryString(
+                    "SELECT string_agg(id::text, ',' ORDER BY id::text)"
+                        + " FROM telemetry_events_export_queue")
+                .split(",")),
+        "exported after the cutoff: kept");
+  }
+
+  @Test
+  void waiting_countsWhatWaits_fromTheIndexes_withoutReadingTheExportedRows() throws Exception {
+    List<ExportQueue.QueuedEvent> exported = exportMany(3);
+    clock.advance(Duration.ofMinutes(1));
+    List<Event> waiting = recordMany(2);
+    clock.advance(Duration.ofMinutes(1));
+    db.execute(
+        "UPDATE telemetry_events_export_queue SET set_aside_at = now(), set_aside_reason = 'x'"
+            + " WHERE id = '"
+            + waiting.get(1).getId()
+            + "'");
+
+    ExportQueue.Waiting result = queue.waiting();
+
+    assertEquals(1, result.unexported());
+    assertEquals(1, result.setAside());
+    assertTrue(result.oldestUnexportedAge().isPresent());
+    assertEquals(3, exported.size());
+    ExportQueue.Backlog backlog = queue.backlog();
+    assertEquals(
+        new ExportQueue.Waiting(
+            backlog.unexported(), backlog.oldestUnexportedAge(), backlog.setAside()),
+        result,
+        "the same as the backlog, which counts the exported rows too");
+    // Every part of it can be answered from the queue's partial indexes: with sequential scans
+    // off (as the planner chooses at millions of exported rows), none is left in the plan.
+    try (Connection connection = db.dataSource().getConnection();
+        var statement = connection.createStatement()) {
+      statement.execute("SET enable_seqscan = off");
+      StringBuilder plan = new StringBuilder();
+      try (ResultSet rs = statement.executeQuery("EXPLAIN " + ExportQueue.WAITING)) {
+        while (rs.next()) {
+          plan.append(rs.getString(1)).append('\n');
+        }
+      }
+      assertFalse(plan.toString().contains("Seq Scan"), plan.toString());
+    }
   }
 
   @Test

@@ -114,6 +114,12 @@ public final class Exporter implements AutoCloseable {
   /** Exported events deleted per statement of the cleanup, by default. */
   static final int DEFAULT_PRUNE_CHUNK = 10_000;
 
+  /**
+   * How long the cleanup rests after each chunk, as a multiple of the time the chunk took, by
+   * default: a cleanup of millions of rows leaves the database to recording that share of its time.
+   */
+  static final double DEFAULT_PRUNE_REST = 1.0;
+
   private static final String CANCELLED =
       "the run was cancelled (the instance is stopping): its unsent events were released for the"
           + " next run";
@@ -136,7 +142,7 @@ public final class Exporter implements AutoCloseable {
   private final Settings settings;
   private final ExecutorService workers;
   private final int metadataFrameBytes;
-  private final int pruneChunk;
+  private final ExportQueue.Pacing prunePacing;
 
   /** The runs under way, for {@link #cancelRuns}. */
   private final Set<RunUnderWay> underWay = ConcurrentHashMap.newKeySet();
@@ -177,7 +183,7 @@ public final class Exporter implements AutoCloseable {
             builder.cleanupInterval,
             builder.concurrency);
     this.metadataFrameBytes = identifier == null ? 0 : 5 + metadata().getSerializedSize();
-    this.pruneChunk = builder.pruneChunk;
+    this.prunePacing = new ExportQueue.Pacing(builder.pruneChunk, DEFAULT_PRUNE_REST);
     this.workers =
         Executors.newFixedThreadPool(
             settings.concurrency(),
@@ -493,11 +499,11 @@ public final class Exporter implements AutoCloseable {
       databaseError = e;
     }
 
-    ExportQueue.Backlog backlog = null;
+    ExportQueue.Waiting backlog = null;
     // Measured only while the report still has its time: a missing measurement beats a run cut off.
     if (clock.instant().isBefore(reportBy)) {
       try {
-        backlog = queue.backlog();
+        backlog = queue.waiting();
       } catch (StoreException e) {
         databaseError = databaseError == null ? e : databaseError;
       }
@@ -548,22 +554,17 @@ public final class Exporter implements AutoCloseable {
    */
   private Cleanup cleanUp(Instant cleanupBy, RunUnderWay run) {
     Instant cutoff = clock.instant().minus(settings.retention());
-    int pruned = 0;
-    boolean finished = false;
-    while (clock.instant().isBefore(cleanupBy) && !run.progress.stopped()) {
-      int rows = queue.deleteExportedBefore(cutoff, pruneChunk);
-      pruned += rows;
-      if (rows < pruneChunk) {
-        finished = true;
-        break;
-      }
-    }
+    ExportQueue.Pruned pass =
+        queue.pruneExported(
+            cutoff, cleanupBy, prunePacing, run.progress::stopped, ExportQueue.Rest.SLEEP);
+    int pruned = (int) pass.deleted();
+    boolean finished = pass.finished();
     long prunedEventLogs = 0;
     if (finished && eventLogs != null) {
-      EventLogsRetention.Pass pass =
+      EventLogsRetention.Pass logs =
           eventLogs.prune(clock.instant().minus(eventLogsRetention), cleanupBy);
-      prunedEventLogs = pass.deleted();
-      finished = pass.finished();
+      prunedEventLogs = logs.deleted();
+      finished = logs.finished();
     }
     if (!finished) {
       queue.reopenCleanup();
