@@ -489,35 +489,29 @@ class ConsoleBrowserIT {
     assertEquals(List.of(), chromium.consoleErrors(), "what the pages wrote to their console");
   }
 
-  /** Exported events per name, from the queue and event_logs (the names as recorded). */
-  private static Map<String, Long> exportedPerName() throws Exception {
-    Map<String, Long> counts = new HashMap<>();
-    try (Connection connection = db.dataSource().getConnection();
-        PreparedStatement query =
-            connection.prepareStatement(
-                "SELECT e.name, count(*) FROM telemetry_events_export_queue q"
-                    + " JOIN event_logs e ON e.event_id = q.id WHERE q.exported_at IS NOT NULL"
-                    + " GROUP BY e.name");
-        ResultSet rs = query.executeQuery()) {
-      while (rs.next()) {
-        counts.put(rs.getString(1), rs.getLong(2));
-      }
-    }
-    return counts;
-  }
-
   private static String flag() {
     return db.queryString(
         "SELECT enabled::text FROM feature_flags WHERE name = 'telemetry-export'");
   }
 
   private static Map<String, Long> countsPerDay() throws Exception {
+    return counts(
+        "SELECT (timestamp AT TIME ZONE 'UTC')::date::text, count(*) FROM event_logs GROUP BY 1");
+  }
+
+  /** Exported events per name, from the queue and event_logs (the names as recorded). */
+  private static Map<String, Long> exportedPerName() throws Exception {
+    return counts(
+        "SELECT e.name, count(*) FROM telemetry_events_export_queue q"
+            + " JOIN event_logs e ON e.event_id = q.id WHERE q.exported_at IS NOT NULL"
+            + " GROUP BY e.name");
+  }
+
+  /** A query's rows of a text and a count, as a map. */
+  private static Map<String, Long> counts(String sql) throws Exception {
     Map<String, Long> counts = new HashMap<>();
     try (Connection connection = db.dataSource().getConnection();
-        PreparedStatement query =
-            connection.prepareStatement(
-                "SELECT (timestamp AT TIME ZONE 'UTC')::date::text, count(*) FROM event_logs"
-                    + " GROUP BY 1");
+        PreparedStatement query = connection.prepareStatement(sql);
         ResultSet rs = query.executeQuery()) {
       while (rs.next()) {
         counts.put(rs.getString(1), rs.getLong(2));
