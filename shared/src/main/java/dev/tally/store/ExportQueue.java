@@ -41,7 +41,8 @@ import javax.sql.DataSource;
  *
  * <p>An event the gateway refuses when sent alone is {@linkplain #recordFailure counted}; after a
  * configured number of failures it is set aside with the reason, as is a row whose payload cannot
- * be decoded. Set-aside rows are never deleted by retention: an admin {@linkplain #listSetAside
+ * be read (claiming reads of a payload only what the egress ledger counts: a payload damaged
+ * elsewhere is sent, refused by the gateway, and set aside as a refused event). Set-aside rows are never deleted by retention: an admin {@linkplain #listSetAside
  * lists} them, {@linkplain #retrySetAside retries} or {@linkplain #discardSetAside discards} them.
  */
 public final class ExportQueue {
@@ -77,8 +78,10 @@ public final class ExportQueue {
 
   /**
    * Claims up to {@code limit} of the oldest events that are neither exported, claimed by another
-   * exporter, waiting for a retry nor set aside, for {@code owner}. Rows whose payload cannot be
-   * decoded are set aside with the reason and not returned.
+   * exporter, waiting for a retry nor set aside, for {@code owner}. Each payload is kept as stored,
+   * to be sent as it is; only what the egress ledger counts is read from it ({@link
+   * FieldPaths#egress(byte[])}). Rows whose payload cannot be read so are set aside with the reason
+   * and not returned.
    *
    * @param owner the claiming run's token; pass it to {@link #markExported(UUID, Collection)},
    *     {@link #release} and {@link #recordFailure}
