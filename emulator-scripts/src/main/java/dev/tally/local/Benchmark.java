@@ -1119,6 +1119,7 @@ public final class Benchmark {
     for (String setting :
         List.of(
             "TELEMETRY_GATEWAY_EXPORTER_EXPORT_BATCH_SIZE",
+            "TELEMETRY_GATEWAY_EXPORTER_EXPORT_FRAME_BYTES",
             "TELEMETRY_GATEWAY_EXPORTER_EXPORT_CONCURRENCY")) {
       if (System.getenv(setting) != null) {
         env.put(setting, System.getenv(setting));
