@@ -42,8 +42,9 @@ import javax.sql.DataSource;
  * <p>An event the gateway refuses when sent alone is {@linkplain #recordFailure counted}; after a
  * configured number of failures it is set aside with the reason, as is a row whose payload cannot
  * be read (claiming reads of a payload only what the egress ledger counts: a payload damaged
- * elsewhere is sent, refused by the gateway, and set aside as a refused event). Set-aside rows are never deleted by retention: an admin {@linkplain #listSetAside
- * lists} them, {@linkplain #retrySetAside retries} or {@linkplain #discardSetAside discards} them.
+ * elsewhere is sent, refused by the gateway, and set aside as a refused event). Set-aside rows are
+ * never deleted by retention: an admin {@linkplain #listSetAside lists} them, {@linkplain
+ * #retrySetAside retries} or {@linkplain #discardSetAside discards} them.
  */
 public final class ExportQueue {
   /**
