@@ -2,12 +2,14 @@
 # Measures Tally against the machine's own limits and writes the figures to BENCHMARKS.md.
 # Not part of the test suite: run it on an otherwise quiet machine.
 #
-# usage: emulator-scripts/benchmark.sh [--quick] [--cold-start] [--console] [--pipeline] [--ingest]
-#                                      [--scale] [--fast-database] [--no-build]
+# usage: emulator-scripts/benchmark.sh [--quick] [--cold-start] [--console] [--pipeline] [--export]
+#                                      [--ingest] [--scale] [--fast-database] [--no-build]
 #   --cold-start  measure only the cold starts and print them; BENCHMARKS.md is left as it is
 #   --console     measure only the console's usage page over 10 million event_logs rows (1 million
 #                 with --quick) and print it; BENCHMARKS.md is left as it is
 #   --pipeline    measure only the live stack and the export and print them; the same
+#   --export      measure only the export (export → gateway beside the direct paths) and print it;
+#                 the same
 #   --ingest      measure only the ingest rows and print them; the same
 #   --scale       measure ingest, export, cleanup, erasure, retention and the usage page with
 #                 event_logs and the export queue prefilled with 10 million rows each, beside the
@@ -23,7 +25,7 @@ build=true
 for arg in "$@"; do
   case "$arg" in
     --no-build) build=false ;;
-    --quick | --cold-start | --console | --pipeline | --ingest | --scale | --fast-database) args+=("$arg") ;;
+    --quick | --cold-start | --console | --pipeline | --export | --ingest | --scale | --fast-database) args+=("$arg") ;;
     *)
       echo "unknown option: $arg" >&2
       exit 2

@@ -79,8 +79,8 @@ import java.util.stream.Stream;
  *
  * <p>{@code --cold-start} measures the cold starts only and prints them, leaving {@code
  * BENCHMARKS.md} as it is; so does {@code --console} for the console's usage page over {@link
- * #CONSOLE_ROWS} rows of {@code event_logs}, and {@code --pipeline} for the live stack and the
- * export.
+ * #CONSOLE_ROWS} rows of {@code event_logs}, {@code --pipeline} for the live stack and the export,
+ * and {@code --export} for the export alone.
  */
 public final class Benchmark {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -148,6 +148,7 @@ public final class Benchmark {
     boolean coldStartOnly = Arrays.asList(args).contains("--cold-start");
     boolean consoleOnly = Arrays.asList(args).contains("--console");
     boolean pipelineOnly = Arrays.asList(args).contains("--pipeline");
+    boolean exportOnly = Arrays.asList(args).contains("--export");
     boolean ingestOnly = Arrays.asList(args).contains("--ingest");
     boolean scaleOnly = Arrays.asList(args).contains("--scale");
     PostgresDurability durability =
@@ -159,7 +160,7 @@ public final class Benchmark {
       if (scaleOnly) {
         benchmark.scale(quick);
       } else {
-        benchmark.run(quick, coldStartOnly, consoleOnly, pipelineOnly, ingestOnly);
+        benchmark.run(quick, coldStartOnly, consoleOnly, pipelineOnly, exportOnly, ingestOnly);
       }
     } finally {
       benchmark.stop();
@@ -171,6 +172,7 @@ public final class Benchmark {
       boolean coldStartOnly,
       boolean consoleOnly,
       boolean pipelineOnly,
+      boolean exportOnly,
       boolean ingestOnly)
       throws Exception {
     System.setProperty(
@@ -186,9 +188,11 @@ public final class Benchmark {
       console();
       return;
     }
-    if (pipelineOnly || ingestOnly) {
+    if (pipelineOnly || exportOnly || ingestOnly) {
       if (ingestOnly) {
         ingest();
+      } else if (exportOnly) {
+        export();
       } else {
         export();
         liveStack();
@@ -1120,6 +1124,7 @@ public final class Benchmark {
     for (String setting :
         List.of(
             "TELEMETRY_GATEWAY_EXPORTER_EXPORT_BATCH_SIZE",
+            "TELEMETRY_GATEWAY_EXPORTER_EXPORT_FRAME_BYTES",
             "TELEMETRY_GATEWAY_EXPORTER_EXPORT_CONCURRENCY")) {
       if (System.getenv(setting) != null) {
         env.put(setting, System.getenv(setting));

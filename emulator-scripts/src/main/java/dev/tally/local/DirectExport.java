@@ -2,6 +2,7 @@ package dev.tally.local;
 
 import dev.tally.gateway.EventMessages;
 import dev.tally.gateway.PubSubEventPublisher;
+import dev.tally.proto.telemetrygateway.v1.Event;
 import dev.tally.proto.telemetrygateway.v1.Identifier;
 import dev.tally.proto.telemetrygateway.v1.RecordEventsRequestMetadata;
 import dev.tally.store.ExportQueue;
@@ -98,10 +99,12 @@ final class DirectExport implements AutoCloseable {
       List<ExportQueue.QueuedEvent> events = claim.events();
       List<CompletableFuture<String>> published = new ArrayList<>(events.size());
       for (ExportQueue.QueuedEvent queued : events) {
+        // Decoded once: the messages are printed from the event.
+        Event event = queued.event();
         published.add(
             publisher.publish(
-                EventMessages.data(metadataJson, queued.event()),
-                EventMessages.attributes(identifier, queued.event())));
+                EventMessages.data(metadataJson, event),
+                EventMessages.attributes(identifier, event)));
       }
       try {
         CompletableFuture.allOf(published.toArray(CompletableFuture[]::new))

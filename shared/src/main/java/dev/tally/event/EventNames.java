@@ -1,7 +1,6 @@
 package dev.tally.event;
 
 import java.util.Optional;
-import java.util.regex.Pattern;
 
 /**
  * The rules for an event's {@code feature} and {@code action}: both required, at most {@value
@@ -11,8 +10,6 @@ import java.util.regex.Pattern;
 public final class EventNames {
   /** Longest feature or action accepted. */
   public static final int MAX_LENGTH = 64;
-
-  private static final Pattern NAME = Pattern.compile("^[a-z][a-zA-Z\\-.]+$");
 
   private EventNames() {}
 
@@ -56,13 +53,36 @@ public final class EventNames {
               + " characters long, got "
               + value.length());
     }
-    if (!NAME.matcher(value).matches()) {
+    if (!wellFormed(value)) {
       return Optional.of(
           "'"
               + field
               + "' must start with a lowercase letter and contain only letters, dashes, and dots");
     }
     return Optional.empty();
+  }
+
+  /**
+   * Whether {@code value} is {@code [a-z][a-zA-Z.-]+} (ASCII letters only), checked by hand: this
+   * runs twice for every event the gateway publishes, where a regular expression cost as much as a
+   * tenth of its time.
+   */
+  static boolean wellFormed(String value) {
+    int length = value.length();
+    if (length < 2) {
+      return false;
+    }
+    char first = value.charAt(0);
+    if (first < 'a' || first > 'z') {
+      return false;
+    }
+    for (int i = 1; i < length; i++) {
+      char c = value.charAt(i);
+      if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' || c == '.')) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Whether {@code value} is a valid feature or action name. */

@@ -96,7 +96,23 @@ public final class GrpcWebClient {
     for (byte[] request : requests) {
       body.writeBytes(GrpcWebFrames.frame(GrpcWebFrames.DATA, request));
     }
-    byte[] payload = text ? Base64.getEncoder().encode(body.toByteArray()) : body.toByteArray();
+    return callWithBody(baseUrl, fullMethodName, body.toByteArray(), headers, text, timeout);
+  }
+
+  /**
+   * Calls {@code fullMethodName} as {@link #call} does, with the request messages already framed:
+   * {@code body} is the binary gRPC-web body (data frames), sent as it is (as base64 when {@code
+   * text}).
+   */
+  public Result callWithBody(
+      URI baseUrl,
+      String fullMethodName,
+      byte[] body,
+      Map<String, String> headers,
+      boolean text,
+      Duration timeout)
+      throws IOException, InterruptedException {
+    byte[] payload = text ? Base64.getEncoder().encode(body) : body;
     String base = baseUrl.toString();
     HttpRequest.Builder request =
         HttpRequest.newBuilder(

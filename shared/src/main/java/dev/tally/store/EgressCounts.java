@@ -1,6 +1,5 @@
 package dev.tally.store;
 
-import dev.tally.proto.telemetrygateway.v1.Event;
 import dev.tally.redact.FieldPaths;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -64,22 +63,20 @@ final class EgressCounts {
   /**
    * Counts one event newly marked exported.
    *
-   * @param exported the event as it was sent (its queued payload)
+   * @param exported what the ledger counts of the event as it was sent (its queued payload)
    * @param bytes its payload's size
    * @param withheld the paths recording withheld from it, or null (none, or queued before the
    *     ledger)
    * @param catalogVersion the catalog version that judged it, or null (none)
    */
-  void add(Event exported, long bytes, String[] withheld, Integer catalogVersion) {
+  void add(FieldPaths.Egress exported, long bytes, String[] withheld, Integer catalogVersion) {
     Name name =
         new Name(
-            exported.getFeature(),
-            exported.getAction(),
-            catalogVersion == null ? 0 : catalogVersion);
+            exported.feature(), exported.action(), catalogVersion == null ? 0 : catalogVersion);
     long[] counts = names.computeIfAbsent(name, k -> new long[2]);
     counts[0]++;
     counts[1] += bytes;
-    for (String field : FieldPaths.leaving(exported)) {
+    for (String field : exported.leaving()) {
       fields.computeIfAbsent(new FieldKey(name, field), k -> new long[2])[0]++;
     }
     if (withheld != null) {

@@ -42,8 +42,10 @@ import javax.sql.DataSource;
  *
  * <p>An event the gateway refuses when sent alone is {@linkplain #recordFailure counted}; after a
  * configured number of failures it is set aside with the reason, as is a row whose payload cannot
- * be decoded. Set-aside rows are never deleted by retention: an admin {@linkplain #listSetAside
- * lists} them, {@linkplain #retrySetAside retries} or {@linkplain #discardSetAside discards} them.
+ * be read (claiming reads of a payload only what the egress ledger counts: a payload damaged
+ * elsewhere is sent, refused by the gateway, and set aside as a refused event). Set-aside rows are
+ * never deleted by retention: an admin {@linkplain #listSetAside lists} them, {@linkplain
+ * #retrySetAside retries} or {@linkplain #discardSetAside discards} them.
  */
 public final class ExportQueue {
   /**
@@ -78,8 +80,10 @@ public final class ExportQueue {
 
   /**
    * Claims up to {@code limit} of the oldest events that are neither exported, claimed by another
-   * exporter, waiting for a retry nor set aside, for {@code owner}. Rows whose payload cannot be
-   * decoded are set aside with the reason and not returned.
+   * exporter, waiting for a retry nor set aside, for {@code owner}. Each payload is kept as stored,
+   * to be sent as it is; only what the egress ledger counts is read from it ({@link
+   * FieldPaths#egress(byte[])}). Rows whose payload cannot be read so are set aside with the reason
+   * and not returned.
    *
    * @param owner the claiming run's token; pass it to {@link #markExported(UUID, Collection)},
    *     {@link #release} and {@link #recordFailure}
@@ -101,8 +105,11 @@ public final class ExportQueue {
           for (ClaimedRow row :
               Jdbc.query(connection, CLAIM, CLAIMED_ROW, now, limit, now.plus(lease), owner)) {
             try {
-              Event event = Event.parseFrom(row.payload());
-              claimed.add(new QueuedEvent(row.id(), row.timestamp(), event, row.attempts()));
+              // Sent as stored: only what the egress ledger counts is read from the payload.
+              FieldPaths.Egress egress = FieldPaths.egress(row.payload());
+              claimed.add(
+                  new QueuedEvent(
+                      row.id(), row.timestamp(), row.payload(), egress, row.attempts()));
             } catch (InvalidProtocolBufferException e) {
               undecodable.add(
                   new Undecodable(row.id(), "payload is not a valid Event: " + e.getMessage()));
@@ -146,7 +153,7 @@ public final class ExportQueue {
    * nothing twice; when the marking fails, the ledger is left as it was.
    *
    * @param events exactly the claimed events the gateway acknowledged, as {@link #claim} returned
-   *     them (their decoded payloads name what left)
+   *     them (what they carry of their payloads names what left)
    * @return how many events were newly marked; fewer when another run took some over
    */
   public int markExported(UUID owner, Collection<QueuedEvent> events) {
@@ -154,9 +161,9 @@ public final class ExportQueue {
     if (events.isEmpty()) {
       return 0;
     }
-    Map<UUID, Event> sent = new HashMap<>(events.size() * 2);
+    Map<UUID, FieldPaths.Egress> sent = new HashMap<>(events.size() * 2);
     for (QueuedEvent event : events) {
-      sent.put(event.id(), event.event());
+      sent.put(event.id(), event.egress());
     }
     Instant now = clock.instant();
     return Jdbc.inTransaction(
@@ -696,8 +703,31 @@ public final class ExportQueue {
     }
   }
 
-  /** A claimed event. {@code attempts} counts claims, this one included. */
-  public record QueuedEvent(UUID id, Instant timestamp, Event event, int attempts) {}
+  /**
+   * A claimed event: its payload as stored (the encoded, redacted {@link Event} export sends as it
+   * is) and what the egress ledger counts of it. {@code attempts} counts claims, this one included.
+   */
+  public record QueuedEvent(
+      UUID id, Instant timestamp, byte[] payload, FieldPaths.Egress egress, int attempts) {
+    /** A claimed event holding {@code event}, encoded. */
+    public QueuedEvent(UUID id, Instant timestamp, Event event, int attempts) {
+      this(id, timestamp, event.toByteArray(), FieldPaths.egress(event), attempts);
+    }
+
+    /**
+     * The event, decoded from its payload (again at every call).
+     *
+     * @throws IllegalStateException when the payload cannot be decoded in full ({@link #claim} read
+     *     only what the ledger counts)
+     */
+    public Event event() {
+      try {
+        return Event.parseFrom(payload);
+      } catch (InvalidProtocolBufferException e) {
+        throw new IllegalStateException("queued event " + id + " cannot be decoded", e);
+      }
+    }
+  }
 
   /**
    * What {@link #claim} took.

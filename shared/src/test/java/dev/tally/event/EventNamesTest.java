@@ -5,6 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.NullAndEmptySource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -73,5 +78,50 @@ class EventNamesTest {
     assertEquals(
         "'feature' must be at most 64 characters long, got 65",
         EventNames.problem("feature", "a".repeat(65)).orElseThrow());
+  }
+
+  /** The rule as it was first written, as a regular expression: the check must accept the same. */
+  private static final Pattern RULE = Pattern.compile("^[a-z][a-zA-Z\\-.]+$");
+
+  /** Characters at and around the edges of each class the rule allows, and others. */
+  private static final char[] EDGES = {
+    'a', 'b', 'z', 'A', 'Z', '-', '.', '`', '{', '@', '[', '/', ',', '0', '9', '_', ' ', '\n', '\r',
+    '\t', 'ü', 'ſ', '\u212A', '\uFF41', '\uD83D', '\uDE00', '\u0000'
+  };
+
+  @Test
+  void wellFormed_acceptsExactlyWhatTheRulesRegularExpressionAccepts() {
+    List<String> names = new ArrayList<>();
+    names.add("");
+    for (char a : EDGES) {
+      names.add(String.valueOf(a));
+      for (char b : EDGES) {
+        names.add("" + a + b);
+        for (char c : EDGES) {
+          names.add("" + a + b + c);
+        }
+      }
+    }
+    Random random = new Random(28);
+    for (int i = 0; i < 200_000; i++) {
+      char[] name = new char[2 + random.nextInt(10)];
+      for (int k = 0; k < name.length; k++) {
+        name[k] = random.nextInt(4) == 0 ? (char) random.nextInt(0x180) : EDGES[random.nextInt(7)];
+      }
+      names.add(new String(name));
+    }
+    int accepted = 0;
+    for (String name : names) {
+      boolean expected = RULE.matcher(name).matches();
+      assertEquals(expected, EventNames.wellFormed(name), () -> "\"" + name + "\"");
+      accepted += expected ? 1 : 0;
+    }
+    assertTrue(accepted > 1000, "the names tried include valid ones: " + accepted);
+  }
+
+  @ParameterizedTest(name = "rejects \"{0}\" (a letter the rule does not allow)")
+  @ValueSource(strings = {"a\u017F", "a\u212A", "\uFF41b", "ab\uD83D\uDE00", "a\u0000", "ab\r"})
+  void check_rejectsNonAsciiLettersAndControlCharacters(String name) {
+    assertThrows(InvalidEventException.class, () -> EventNames.check(name, "valid.action"));
   }
 }

@@ -4,7 +4,6 @@ import dev.tally.export.GatewayClient.GatewayException;
 import dev.tally.log.JsonLog;
 import dev.tally.log.RequestTrace;
 import dev.tally.privacy.EventLogsRetention;
-import dev.tally.proto.telemetrygateway.v1.Event;
 import dev.tally.proto.telemetrygateway.v1.Identifier;
 import dev.tally.proto.telemetrygateway.v1.RecordEventsRequestMetadata;
 import dev.tally.store.ExportQueue;
@@ -969,7 +968,7 @@ public final class Exporter implements AutoCloseable {
     long requestBytes = 0;
     long frameBytes = 0;
     for (ExportQueue.QueuedEvent queued : batch) {
-      int size = queued.event().getSerializedSize() + EVENT_OVERHEAD_BYTES;
+      int size = queued.payload().length + EVENT_OVERHEAD_BYTES;
       // The same rule as frames(): a frame ends when the next event would not fit in it.
       boolean newFrame = request.isEmpty() || frameBytes + size > settings.frameBytes();
       long added = size + (newFrame ? FRAME_OVERHEAD_BYTES : 0);
@@ -994,20 +993,21 @@ public final class Exporter implements AutoCloseable {
   }
 
   /**
-   * The events cut into frames of at most {@code frameBytes} encoded bytes (one event at least).
+   * The events' payloads, as queued, cut into frames of at most {@code frameBytes} encoded bytes
+   * (one event at least).
    */
-  List<List<Event>> frames(List<ExportQueue.QueuedEvent> events) {
-    List<List<Event>> frames = new ArrayList<>();
-    List<Event> frame = new ArrayList<>();
+  List<List<byte[]>> frames(List<ExportQueue.QueuedEvent> events) {
+    List<List<byte[]>> frames = new ArrayList<>();
+    List<byte[]> frame = new ArrayList<>();
     int bytes = 0;
     for (ExportQueue.QueuedEvent queued : events) {
-      int size = queued.event().getSerializedSize() + EVENT_OVERHEAD_BYTES;
+      int size = queued.payload().length + EVENT_OVERHEAD_BYTES;
       if (!frame.isEmpty() && bytes + size > settings.frameBytes()) {
         frames.add(frame);
         frame = new ArrayList<>();
         bytes = 0;
       }
-      frame.add(queued.event());
+      frame.add(queued.payload());
       bytes += size;
     }
     if (!frame.isEmpty()) {

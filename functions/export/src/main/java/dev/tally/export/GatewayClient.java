@@ -1,6 +1,5 @@
 package dev.tally.export;
 
-import dev.tally.proto.telemetrygateway.v1.Event;
 import dev.tally.proto.telemetrygateway.v1.RecordEventsRequestMetadata;
 import java.util.List;
 import java.util.Objects;
@@ -9,13 +8,14 @@ import java.util.Set;
 /** Sends events to the Telemetry Gateway in one {@code RecordEvents} call. */
 public interface GatewayClient extends AutoCloseable {
   /**
-   * Sends the metadata and then each frame of events.
+   * Sends the metadata and then each frame of events. Each event is an encoded {@code Event}, its
+   * payload as queued, sent as it is.
    *
    * @return the IDs the gateway acknowledged; events not listed were not accepted
    * @throws GatewayException when the call failed; IDs acknowledged before the failure are in
    *     {@link GatewayException#acknowledged()}
    */
-  Set<String> send(RecordEventsRequestMetadata metadata, List<List<Event>> frames)
+  Set<String> send(RecordEventsRequestMetadata metadata, List<List<byte[]>> frames)
       throws GatewayException;
 
   @Override

@@ -5,8 +5,6 @@ import dev.tally.export.GatewayClient.GatewayException.Kind;
 import dev.tally.grpcweb.GrpcWebClient;
 import dev.tally.log.JsonLog;
 import dev.tally.log.RequestTrace;
-import dev.tally.proto.telemetrygateway.v1.Event;
-import dev.tally.proto.telemetrygateway.v1.RecordEventsRequest;
 import dev.tally.proto.telemetrygateway.v1.RecordEventsRequestMetadata;
 import dev.tally.proto.telemetrygateway.v1.RecordEventsResponse;
 import dev.tally.proto.telemetrygateway.v1.TelemeteryGatewayServiceGrpc;
@@ -14,7 +12,6 @@ import io.grpc.Status;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -45,17 +42,9 @@ public final class GrpcWebGatewayClient implements GatewayClient {
   }
 
   @Override
-  public Set<String> send(RecordEventsRequestMetadata metadata, List<List<Event>> frames)
+  public Set<String> send(RecordEventsRequestMetadata metadata, List<List<byte[]>> frames)
       throws GatewayException {
-    List<byte[]> requests = new ArrayList<>(frames.size() + 1);
-    requests.add(RecordEventsRequest.newBuilder().setMetadata(metadata).build().toByteArray());
-    for (List<Event> frame : frames) {
-      requests.add(
-          RecordEventsRequest.newBuilder()
-              .setEvents(RecordEventsRequest.EventsPayload.newBuilder().addAllEvents(frame))
-              .build()
-              .toByteArray());
-    }
+    byte[] body = EncodedRequests.grpcWebBody(metadata, frames);
     Map<String, String> headers = new HashMap<>();
     headers.put("authorization", "Bearer " + token);
     RequestTrace trace = JsonLog.currentTrace();
@@ -64,7 +53,7 @@ public final class GrpcWebGatewayClient implements GatewayClient {
     }
     GrpcWebClient.Result result;
     try {
-      result = client.call(address, METHOD, requests, headers, false, timeout);
+      result = client.callWithBody(address, METHOD, body, headers, false, timeout);
     } catch (GrpcWebClient.NoGrpcStatusException e) {
       throw new GatewayException(
           GatewayException.ofHttpStatus(e.httpStatus()),

@@ -1,6 +1,6 @@
 package dev.tally.export;
 
-import dev.tally.proto.telemetrygateway.v1.Event;
+import com.google.protobuf.InvalidProtocolBufferException;
 import dev.tally.proto.telemetrygateway.v1.RecordEventsRequest;
 import dev.tally.proto.telemetrygateway.v1.RecordEventsRequestMetadata;
 import dev.tally.proto.telemetrygateway.v1.RecordEventsResponse;
@@ -12,6 +12,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -45,8 +46,12 @@ public final class NativeGatewayClient implements GatewayClient {
   }
 
   @Override
-  public Set<String> send(RecordEventsRequestMetadata metadata, List<List<Event>> frames)
+  public Set<String> send(RecordEventsRequestMetadata metadata, List<List<byte[]>> frames)
       throws GatewayException {
+    List<RecordEventsRequest> messages = new ArrayList<>(frames.size());
+    for (List<byte[]> frame : frames) {
+      messages.add(eventsRequest(frame));
+    }
     Set<String> acknowledged = ConcurrentHashMap.newKeySet();
     CompletableFuture<Status> closed = new CompletableFuture<>();
     StreamObserver<RecordEventsRequest> requests =
@@ -69,12 +74,7 @@ public final class NativeGatewayClient implements GatewayClient {
                   }
                 });
     requests.onNext(RecordEventsRequest.newBuilder().setMetadata(metadata).build());
-    for (List<Event> frame : frames) {
-      requests.onNext(
-          RecordEventsRequest.newBuilder()
-              .setEvents(RecordEventsRequest.EventsPayload.newBuilder().addAllEvents(frame))
-              .build());
-    }
+    messages.forEach(requests::onNext);
     requests.onCompleted();
     Status status;
     try {
@@ -99,6 +99,16 @@ public final class NativeGatewayClient implements GatewayClient {
           status.getCause());
     }
     return Set.copyOf(acknowledged);
+  }
+
+  /** The request carrying these encoded events, read back as the stub sends messages. */
+  private static RecordEventsRequest eventsRequest(List<byte[]> events) throws GatewayException {
+    try {
+      return RecordEventsRequest.parseFrom(EncodedRequests.eventsMessage(events));
+    } catch (InvalidProtocolBufferException e) {
+      throw new GatewayException(
+          GatewayException.Kind.SUSPECT, "an event cannot be read: " + e.getMessage(), Set.of(), e);
+    }
   }
 
   @Override

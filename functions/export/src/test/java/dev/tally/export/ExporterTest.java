@@ -88,7 +88,8 @@ class ExporterTest {
 
     @Override
     public synchronized Set<String> send(
-        RecordEventsRequestMetadata metadata, List<List<Event>> sent) throws GatewayException {
+        RecordEventsRequestMetadata metadata, List<List<byte[]>> encoded) throws GatewayException {
+      List<List<Event>> sent = decoded(encoded);
       calls.add(sent);
       int bytes = encodedBytes(metadata, sent);
       callBytes.add(bytes);
@@ -121,6 +122,23 @@ class ExporterTest {
       List<String> ids = new ArrayList<>();
       calls.forEach(call -> call.forEach(frame -> frame.forEach(e -> ids.add(e.getId()))));
       return ids;
+    }
+
+    /** The events of each frame, decoded as the gateway decodes them. */
+    static List<List<Event>> decoded(List<List<byte[]>> frames) {
+      List<List<Event>> decoded = new ArrayList<>();
+      for (List<byte[]> frame : frames) {
+        List<Event> events = new ArrayList<>();
+        for (byte[] event : frame) {
+          try {
+            events.add(Event.parseFrom(event));
+          } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            throw new AssertionError("the exporter sent an event that cannot be read", e);
+          }
+        }
+        decoded.add(events);
+      }
+      return decoded;
     }
 
     /** The size of the gRPC-web body of this call: what the gateway's byte limit counts. */
@@ -719,7 +737,8 @@ class ExporterTest {
     GatewayClient slowAnswer =
         (metadata, frames) -> {
           if (calls.getAndIncrement() == 0) {
-            frames.forEach(frame -> frame.forEach(e -> firstCallIds.add(e.getId())));
+            FakeGateway.decoded(frames)
+                .forEach(frame -> frame.forEach(e -> firstCallIds.add(e.getId())));
             inCall.countDown();
             await(answer);
           }

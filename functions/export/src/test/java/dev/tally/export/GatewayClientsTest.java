@@ -91,7 +91,8 @@ class GatewayClientsTest {
               "token",
               Duration.ofSeconds(10));
       return assertThrows(
-          GatewayException.class, () -> client.send(METADATA, List.of(List.of(EVENT))));
+          GatewayException.class,
+          () -> client.send(METADATA, List.of(List.of(EVENT.toByteArray()))));
     } finally {
       server.stop(0);
     }
@@ -161,7 +162,9 @@ class GatewayClientsTest {
             URI.create("http://127.0.0.1:" + freePort()), "token", Duration.ofSeconds(5));
 
     GatewayException failure =
-        assertThrows(GatewayException.class, () -> client.send(METADATA, List.of(List.of(EVENT))));
+        assertThrows(
+            GatewayException.class,
+            () -> client.send(METADATA, List.of(List.of(EVENT.toByteArray()))));
 
     assertEquals(Kind.TRANSIENT, failure.kind());
   }
@@ -209,7 +212,8 @@ class GatewayClientsTest {
     try {
       GatewayException failure =
           assertThrows(
-              GatewayException.class, () -> client.send(METADATA, List.of(List.of(EVENT))));
+              GatewayException.class,
+              () -> client.send(METADATA, List.of(List.of(EVENT.toByteArray()))));
 
       assertEquals(kind, failure.kind(), failure.getMessage());
       assertEquals(Set.of("acknowledged-first"), failure.acknowledged());
@@ -226,7 +230,8 @@ class GatewayClientsTest {
     try {
       GatewayException failure =
           assertThrows(
-              GatewayException.class, () -> client.send(METADATA, List.of(List.of(EVENT))));
+              GatewayException.class,
+              () -> client.send(METADATA, List.of(List.of(EVENT.toByteArray()))));
 
       assertEquals(Kind.TRANSIENT, failure.kind(), failure.getMessage());
     } finally {

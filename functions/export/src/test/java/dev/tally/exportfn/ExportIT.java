@@ -2,6 +2,7 @@ package dev.tally.exportfn;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -360,7 +361,7 @@ class ExportIT {
     GatewayClient dying =
         new GatewayClient() {
           @Override
-          public Set<String> send(RecordEventsRequestMetadata metadata, List<List<Event>> frames)
+          public Set<String> send(RecordEventsRequestMetadata metadata, List<List<byte[]>> frames)
               throws GatewayException {
             sentByTheDeadRun.addAll(real.send(metadata, frames));
             throw new ProcessDeath();
@@ -491,6 +492,52 @@ class ExportIT {
     assertTrue(setAside.reason().contains("RESOURCE_EXHAUSTED"), setAside.reason());
     Map<String, Integer> delivered = delivered(1000);
     assertEquals(ids(good), delivered.keySet(), "the others all exported, the poison never");
+    assertTrue(delivered.values().stream().allMatch(n -> n == 1));
+  }
+
+  @Test
+  void export_aPayloadThatCannotBeDecodedInFullIsSentAsItIsAndSetAsideAfterTheGatewayRefusedIt()
+      throws Exception {
+    // Export reads only what the egress ledger counts of a payload (its names, its private keys)
+    // and sends the rest as stored: a payload whose private metadata value is not UTF-8 is claimed
+    // and sent; the gateway cannot read it, and it is isolated like any event the gateway refuses.
+    List<Event> good = new ArrayList<>(enqueue(150, 0));
+    Event broken = enqueue(1, 16).get(0);
+    good.addAll(enqueue(150, 0));
+    byte[] payload = broken.toByteArray();
+    int value =
+        new String(payload, java.nio.charset.StandardCharsets.ISO_8859_1).indexOf("x".repeat(16));
+    payload[value] = (byte) 0xff;
+    assertThrows(
+        com.google.protobuf.InvalidProtocolBufferException.class, () -> Event.parseFrom(payload));
+    try (var connection = db.dataSource().getConnection();
+        var update =
+            connection.prepareStatement(
+                "UPDATE telemetry_events_export_queue SET payload_pb = ? WHERE id = ?")) {
+      update.setBytes(1, payload);
+      update.setObject(2, UUID.fromString(broken.getId()));
+      assertEquals(1, update.executeUpdate());
+    }
+    MutableClock clock = new MutableClock(Instant.now());
+    GatewayClient client = new GrpcWebGatewayClient(gateway.uri(""), TOKEN, Duration.ofSeconds(30));
+    Exporter exporter = exporter(client, clock);
+
+    List<ExportRun> runs = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      runs.add(exporter.run());
+      clock.advance(Duration.ofMinutes(10));
+    }
+
+    assertEquals(0, runs.get(0).setAside(), "claimed, not set aside as undecodable: " + runs);
+    assertEquals(1, runs.get(2).setAsideThisRun(), runs.get(2).toString());
+    assertEquals(0, exporter.run().backlog());
+    ExportQueue.SetAsideEvent setAside =
+        new ExportQueue(db.dataSource(), clock).listSetAside(10, null).nodes().get(0);
+    assertEquals(broken.getId(), setAside.id().toString());
+    assertEquals(3, setAside.failures());
+    assertTrue(setAside.reason().contains("cannot be read"), setAside.reason());
+    Map<String, Integer> delivered = delivered(300);
+    assertEquals(ids(good), delivered.keySet(), "the others all exported, the broken one never");
     assertTrue(delivered.values().stream().allMatch(n -> n == 1));
   }
 

@@ -72,6 +72,9 @@ public final class EventIngester {
     // The batch's line is written where the publishes complete: with the caller's trace.
     RequestTrace trace = JsonLog.currentTrace();
     Identifier identifier = metadata.getIdentifier();
+    // Only the count and the IDs are kept until the publishes complete: the decoded events, the
+    // largest part of a batch in memory, are left to the collector as soon as they are printed.
+    int count = events.size();
     List<String> ids = new ArrayList<>(events.size());
     List<CompletableFuture<String>> publishes = new ArrayList<>(events.size());
     List<Rejection> rejections = new ArrayList<>();
@@ -112,7 +115,7 @@ public final class EventIngester {
         .completeOnTimeout(null, publishTimeout.toNanos(), TimeUnit.NANOSECONDS)
         .thenApply(
             ignored -> {
-              List<String> succeeded = new ArrayList<>(events.size());
+              List<String> succeeded = new ArrayList<>(count);
               int published = 0;
               int rejected = 0;
               int failed = 0;
@@ -134,7 +137,7 @@ public final class EventIngester {
               Result result =
                   new Result(succeeded, published, rejected, failed, List.copyOf(rejections));
               try (JsonLog.Scope scope = JsonLog.inRequest(trace)) {
-                log(metadata, events.size(), result, start);
+                log(metadata, count, result, start);
               }
               return result;
             });

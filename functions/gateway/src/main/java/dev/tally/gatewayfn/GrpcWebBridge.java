@@ -147,10 +147,13 @@ final class GrpcWebBridge {
     List<byte[]> responses = new ArrayList<>();
     Status status = Status.OK;
     try {
-      for (byte[] message : messages) {
+      for (int i = 0; i < messages.size(); i++) {
         if (answers.size() - responses.size() >= FRAMES_IN_FLIGHT) {
           responses.add(await(answers.get(responses.size()), deadline).toByteArray());
         }
+        byte[] message = messages.get(i);
+        // A message read is dropped at once: a call's frames are not all kept until it ends.
+        messages.set(i, null);
         try {
           call.next(GatewayCalls.parse(RecordEventsRequest.parser(), message))
               .ifPresent(answers::add);
