@@ -33,16 +33,16 @@ class TallyAdminEgressReportTest {
   void ledger() {
     db.execute("TRUNCATE egress_ledger, egress_ledger_fields");
     // The week before: search.submit carried language out.
-    name("2026-10-28", "search", "submit", 0, 10, 1_000);
-    field("2026-10-28", "search", "submit", 0, "privateMetadata.language", 10, 0);
+    db.egressLedger("2026-10-28", "search", "submit", 0, 10, 1_000);
+    db.egressLedgerField("2026-10-28", "search", "submit", 0, "privateMetadata.language", 10, 0);
     // This week: language again, a key with a comma and quotes newly, query withheld; and
     // docs.view, new, without fields.
-    name("2026-11-01", "search", "submit", 0, 4, 400);
-    name("2026-11-07", "search", "submit", 2, 6, 660);
-    field("2026-11-01", "search", "submit", 0, "privateMetadata.language", 4, 0);
-    field("2026-11-07", "search", "submit", 2, "privateMetadata.query", 0, 6);
-    field("2026-11-07", "search", "submit", 2, "privateMetadata.a,\"b\"", 2, 0);
-    name("2026-11-03", "docs", "view", 0, 3, 90);
+    db.egressLedger("2026-11-01", "search", "submit", 0, 4, 400);
+    db.egressLedger("2026-11-07", "search", "submit", 2, 6, 660);
+    db.egressLedgerField("2026-11-01", "search", "submit", 0, "privateMetadata.language", 4, 0);
+    db.egressLedgerField("2026-11-07", "search", "submit", 2, "privateMetadata.query", 0, 6);
+    db.egressLedgerField("2026-11-07", "search", "submit", 2, "privateMetadata.a,\"b\"", 2, 0);
+    db.egressLedger("2026-11-03", "docs", "view", 0, 3, 90);
   }
 
   @Test
@@ -144,25 +144,5 @@ class TallyAdminEgressReportTest {
 
   private String err() {
     return err.toString(StandardCharsets.UTF_8);
-  }
-
-  private void name(
-      String day, String feature, String action, int version, long events, long bytes) {
-    db.execute(
-        "INSERT INTO egress_ledger VALUES ('%s', '%s', '%s', %d, %d, %d)"
-            .formatted(day, feature, action, version, events, bytes));
-  }
-
-  private void field(
-      String day,
-      String feature,
-      String action,
-      int version,
-      String field,
-      long left,
-      long withheld) {
-    db.execute(
-        "INSERT INTO egress_ledger_fields VALUES ('%s', '%s', '%s', %d, '%s', %d, %d)"
-            .formatted(day, feature, action, version, field.replace("'", "''"), left, withheld));
   }
 }

@@ -36,20 +36,20 @@ class EgressLedgerTest {
   @Test
   void report_sumsThePeriodPerName_andMarksWhatIsNewAgainstThePeriodBefore() {
     // The week before: search.submit left with query withheld and language carried out.
-    name("2026-10-28", "search", "submit", 0, 10, 1_000);
-    field("2026-10-28", "search", "submit", 0, "privateMetadata.language", 10, 0);
-    field("2026-10-28", "search", "submit", 0, "privateMetadata.query", 0, 10);
+    db.egressLedger("2026-10-28", "search", "submit", 0, 10, 1_000);
+    db.egressLedgerField("2026-10-28", "search", "submit", 0, "privateMetadata.language", 10, 0);
+    db.egressLedgerField("2026-10-28", "search", "submit", 0, "privateMetadata.query", 0, 10);
     // This week: the same under catalog versions 0 and 2, plus a key newly carried out, and a name
     // seen for the first time. A day outside both periods counts nowhere.
-    name("2026-11-01", "search", "submit", 0, 4, 400);
-    name("2026-11-07", "search", "submit", 2, 6, 660);
-    field("2026-11-01", "search", "submit", 0, "privateMetadata.language", 4, 0);
-    field("2026-11-07", "search", "submit", 2, "privateMetadata.language", 6, 0);
-    field("2026-11-07", "search", "submit", 2, "privateMetadata.query", 0, 6);
-    field("2026-11-07", "search", "submit", 2, "privateMetadata.repo", 2, 0);
-    name("2026-11-03", "docs", "view", 0, 3, 90);
-    field("2026-11-03", "docs", "view", 0, "marketingTracking.url", 0, 3);
-    name("2026-11-08", "late", "event", 0, 99, 9_900);
+    db.egressLedger("2026-11-01", "search", "submit", 0, 4, 400);
+    db.egressLedger("2026-11-07", "search", "submit", 2, 6, 660);
+    db.egressLedgerField("2026-11-01", "search", "submit", 0, "privateMetadata.language", 4, 0);
+    db.egressLedgerField("2026-11-07", "search", "submit", 2, "privateMetadata.language", 6, 0);
+    db.egressLedgerField("2026-11-07", "search", "submit", 2, "privateMetadata.query", 0, 6);
+    db.egressLedgerField("2026-11-07", "search", "submit", 2, "privateMetadata.repo", 2, 0);
+    db.egressLedger("2026-11-03", "docs", "view", 0, 3, 90);
+    db.egressLedgerField("2026-11-03", "docs", "view", 0, "marketingTracking.url", 0, 3);
+    db.egressLedger("2026-11-08", "late", "event", 0, 99, 9_900);
 
     EgressReport report = ledger.report(FROM, TO);
 
@@ -85,11 +85,11 @@ class EgressLedgerTest {
 
   @Test
   void namesWithoutNews_comeAfterThoseWithNews_mostEventsFirst() {
-    name("2026-10-30", "a", "old", 0, 1, 1);
-    name("2026-10-30", "b", "old", 0, 1, 1);
-    name("2026-11-02", "a", "old", 0, 5, 5);
-    name("2026-11-02", "b", "old", 0, 50, 50);
-    name("2026-11-02", "c", "new", 0, 1, 1);
+    db.egressLedger("2026-10-30", "a", "old", 0, 1, 1);
+    db.egressLedger("2026-10-30", "b", "old", 0, 1, 1);
+    db.egressLedger("2026-11-02", "a", "old", 0, 5, 5);
+    db.egressLedger("2026-11-02", "b", "old", 0, 50, 50);
+    db.egressLedger("2026-11-02", "c", "new", 0, 1, 1);
 
     List<String> order =
         ledger.report(FROM, TO).names().stream().map(n -> n.feature() + "." + n.action()).toList();
@@ -110,25 +110,5 @@ class EgressLedgerTest {
         "the period ends (2026-11-01) before it starts (2026-11-07)", backwards.getMessage());
     assertEquals(
         "the period is 401 days long; at most 400 are reported at once", tooLong.getMessage());
-  }
-
-  private void name(
-      String day, String feature, String action, int version, long events, long bytes) {
-    db.execute(
-        "INSERT INTO egress_ledger VALUES ('%s', '%s', '%s', %d, %d, %d)"
-            .formatted(day, feature, action, version, events, bytes));
-  }
-
-  private void field(
-      String day,
-      String feature,
-      String action,
-      int version,
-      String field,
-      long left,
-      long withheld) {
-    db.execute(
-        "INSERT INTO egress_ledger_fields VALUES ('%s', '%s', '%s', %d, '%s', %d, %d)"
-            .formatted(day, feature, action, version, field, left, withheld));
   }
 }

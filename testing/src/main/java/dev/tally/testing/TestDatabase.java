@@ -3,6 +3,7 @@ package dev.tally.testing;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -73,6 +74,53 @@ public final class TestDatabase implements AutoCloseable {
     try (Connection connection = dataSource.getConnection();
         Statement statement = connection.createStatement()) {
       statement.execute(sql);
+    } catch (SQLException e) {
+      throw new IllegalStateException("could not run: " + sql, e);
+    }
+  }
+
+  /**
+   * A row of the egress ledger ({@code egress_ledger}), as export counts it, for a test's state.
+   */
+  public void egressLedger(
+      String day, String feature, String action, int catalogVersion, long events, long bytes) {
+    update(
+        "INSERT INTO egress_ledger VALUES (?::date, ?, ?, ?, ?, ?)",
+        day,
+        feature,
+        action,
+        catalogVersion,
+        events,
+        bytes);
+  }
+
+  /** A row of {@code egress_ledger_fields}: a field path's events left and withheld. */
+  public void egressLedgerField(
+      String day,
+      String feature,
+      String action,
+      int catalogVersion,
+      String field,
+      long left,
+      long withheld) {
+    update(
+        "INSERT INTO egress_ledger_fields VALUES (?::date, ?, ?, ?, ?, ?, ?)",
+        day,
+        feature,
+        action,
+        catalogVersion,
+        field,
+        left,
+        withheld);
+  }
+
+  private void update(String sql, Object... parameters) {
+    try (Connection connection = dataSource.getConnection();
+        PreparedStatement statement = connection.prepareStatement(sql)) {
+      for (int i = 0; i < parameters.length; i++) {
+        statement.setObject(i + 1, parameters[i]);
+      }
+      statement.executeUpdate();
     } catch (SQLException e) {
       throw new IllegalStateException("could not run: " + sql, e);
     }

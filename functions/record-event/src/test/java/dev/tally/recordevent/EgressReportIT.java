@@ -81,16 +81,16 @@ class EgressReportIT {
 
   @Test
   void egressReport_answersThePeriodTheNamesTheirFieldsAndWhatIsNew() throws Exception {
-    ledger("2026-10-28", "search", "submit", 0, 10, 1_000);
-    field("2026-10-28", "search", "submit", 0, "privateMetadata.language", 10, 0);
-    ledger("2026-11-01", "search", "submit", 0, 4, 400);
-    ledger("2026-11-07", "search", "submit", 2, 6, 660);
-    field("2026-11-01", "search", "submit", 0, "privateMetadata.language", 4, 0);
-    field("2026-11-07", "search", "submit", 2, "privateMetadata.query", 0, 6);
-    field("2026-11-07", "search", "submit", 2, "privateMetadata.repo", 2, 0);
+    db.egressLedger("2026-10-28", "search", "submit", 0, 10, 1_000);
+    db.egressLedgerField("2026-10-28", "search", "submit", 0, "privateMetadata.language", 10, 0);
+    db.egressLedger("2026-11-01", "search", "submit", 0, 4, 400);
+    db.egressLedger("2026-11-07", "search", "submit", 2, 6, 660);
+    db.egressLedgerField("2026-11-01", "search", "submit", 0, "privateMetadata.language", 4, 0);
+    db.egressLedgerField("2026-11-07", "search", "submit", 2, "privateMetadata.query", 0, 6);
+    db.egressLedgerField("2026-11-07", "search", "submit", 2, "privateMetadata.repo", 2, 0);
     // More bytes than a 32-bit Int holds: the schema answers bytes as a Float.
-    ledger("2026-11-03", "docs", "view", 0, 3, 5_000_000_000L);
-    field("2026-11-03", "docs", "view", 0, "marketingTracking.url", 0, 3);
+    db.egressLedger("2026-11-03", "docs", "view", 0, 3, 5_000_000_000L);
+    db.egressLedgerField("2026-11-03", "docs", "view", 0, "marketingTracking.url", 0, 3);
 
     JsonNode answer = graphQl(adminToken, REPORT, vars("from", "2026-11-01", "to", "2026-11-07"));
 
@@ -125,8 +125,8 @@ class EgressReportIT {
   @Test
   void egressReport_ofTheLastDays_endsToday() throws Exception {
     LocalDate today = LocalDate.now(ZoneOffset.UTC);
-    ledger(today.toString(), "search", "submit", 0, 1, 10);
-    ledger(today.minusDays(7).toString(), "old", "name", 0, 1, 10);
+    db.egressLedger(today.toString(), "search", "submit", 0, 1, 10);
+    db.egressLedger(today.minusDays(7).toString(), "old", "name", 0, 1, 10);
 
     JsonNode week = graphQl(adminToken, REPORT, vars("days", 7));
     JsonNode byDefault = graphQl(adminToken, REPORT, Map.of());
@@ -268,25 +268,5 @@ class EgressReportIT {
             HttpResponse.BodyHandlers.ofString());
     assertEquals(200, response.statusCode(), response.body());
     return JSON.readTree(response.body());
-  }
-
-  private static void ledger(
-      String day, String feature, String action, int version, long events, long bytes) {
-    db.execute(
-        "INSERT INTO egress_ledger VALUES ('%s', '%s', '%s', %d, %d, %d)"
-            .formatted(day, feature, action, version, events, bytes));
-  }
-
-  private static void field(
-      String day,
-      String feature,
-      String action,
-      int version,
-      String field,
-      long left,
-      long withheld) {
-    db.execute(
-        "INSERT INTO egress_ledger_fields VALUES ('%s', '%s', '%s', %d, '%s', %d, %d)"
-            .formatted(day, feature, action, version, field, left, withheld));
   }
 }
