@@ -487,23 +487,33 @@ public final class ExportQueue {
   }
 
   /**
+   * The state of the queue, one snapshot: what {@link #WAITING} counts and the exported rows kept,
+   * each part from its own partial index. Counting them with one pass over the table (as before 7
+   * Dec) read every row, payloads included: 1.2 to 3.1 s at 10 million kept rows, on the console's
+   * export page.
+   */
+  static final String BACKLOG =
+      """
+      SELECT
+          (SELECT count(*) FROM telemetry_events_export_queue
+           WHERE exported_at IS NULL AND set_aside_at IS NULL),
+          (SELECT id FROM telemetry_events_export_queue
+           WHERE exported_at IS NULL AND set_aside_at IS NULL
+           ORDER BY id LIMIT 1),
+          (SELECT count(*) FROM telemetry_events_export_queue WHERE exported_at IS NOT NULL),
+          (SELECT count(*) FROM telemetry_events_export_queue WHERE set_aside_at IS NOT NULL)
+      """;
+
+  /**
    * The size and age of the queue; the age is that of the event that arrived first. Counts the
-   * exported events kept too, reading every row of the table: {@link #waiting} leaves them out.
+   * exported events kept too (from their index, but one entry each: seconds at tens of millions
+   * kept), which {@link #waiting} leaves out.
    */
   public Backlog backlog() {
     return Jdbc.queryOne(
             dataSource,
             "measure the export queue",
-            """
-            SELECT
-                count(*) FILTER (WHERE exported_at IS NULL AND set_aside_at IS NULL),
-                (SELECT id FROM telemetry_events_export_queue
-                 WHERE exported_at IS NULL AND set_aside_at IS NULL
-                 ORDER BY id LIMIT 1),
-                count(*) FILTER (WHERE exported_at IS NOT NULL),
-                count(*) FILTER (WHERE set_aside_at IS NOT NULL)
-            FROM telemetry_events_export_queue
-            """,
+            BACKLOG,
             row -> {
               UUID oldest = row.getObject(2, UUID.class);
               return new Backlog(
