@@ -488,9 +488,8 @@ public final class ExportQueue {
 
   /**
    * The state of the queue, one snapshot: what {@link #WAITING} counts and the exported rows kept,
-   * each part from its own partial index. Counting them with one pass over the table (as before 7
-   * Dec) read every row, payloads included: 1.2 to 3.1 s at 10 million kept rows, on the console's
-   * export page.
+   * each part from its own partial index. Counting them with one pass over the table read every
+   * row, payloads included: 1.2 to 3.1 s at 10 million kept rows.
    */
   static final String BACKLOG =
       """
@@ -530,8 +529,8 @@ public final class ExportQueue {
 
   /**
    * How many exported events the queue keeps, counted from their partial index: one entry each, so
-   * it takes seconds at tens of millions kept (10 s at 50 million from memory in the scale run of 7
-   * Dec); {@link #waiting} is what a frequent caller wants.
+   * it takes seconds at tens of millions kept (10 s at 50 million from memory, 2 min from disk, in
+   * the scale run of 6 Dec); {@link #waiting} is what a frequent caller wants.
    */
   public long exportedKept() {
     return Jdbc.queryOne(
