@@ -529,8 +529,8 @@ public final class ExportQueue {
 
   /**
    * How many exported events the queue keeps, counted from their partial index: one entry each, so
-   * it takes seconds at tens of millions kept (10 s at 50 million from memory, 2 min from disk, in
-   * the scale run of 6 Dec); {@link #waiting} is what a frequent caller wants.
+   * it takes seconds at tens of millions kept (10 s at 50 million from memory, minutes from disk,
+   * in the scale run of 6 Dec); {@link #waiting} is what a frequent caller wants.
    */
   public long exportedKept() {
     return Jdbc.queryOne(

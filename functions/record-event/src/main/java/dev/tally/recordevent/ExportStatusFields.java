@@ -50,8 +50,8 @@ final class ExportStatusFields {
   /**
    * The status; its recentRuns field is read by {@link #recentRuns}. The exported events kept are
    * counted only when {@code env} asks for them: one index entry each, where the rest is read from
-   * the queue's small partial indexes (at 50 million kept rows that count took 10 s from memory, 2
-   * min from disk).
+   * the queue's small partial indexes (at 50 million kept rows that count took 10 s from memory,
+   * minutes from disk).
    */
   private Map<String, Object> status(DataFetchingEnvironment env) {
     ExportQueue.Waiting waiting = stores.queue().waiting();
