@@ -21,7 +21,10 @@ import javax.sql.DataSource;
  * event_id} is a UUIDv7 the server made from its own clock when the event arrived, so the rows that
  * arrived before a time are those whose ID is below the first UUIDv7 of that millisecond, a range
  * of the {@code event_id} index. They are deleted in chunks of at most {@value #CHUNK} rows, one
- * transaction each, until the pass's deadline; what is left is deleted by the next pass.
+ * transaction each, until the pass's deadline; what is left is deleted by the next pass. Each chunk
+ * starts at the last event ID the chunk before it deleted: starting at the index's first entry, a
+ * chunk stepped over every entry the chunks before it had deleted (dead until a vacuum), a scan
+ * that grew with each chunk of a pass over millions of rows.
  *
  * <p>The usage rollups' rows that name a user ({@code event_usage_users}, {@code
  * event_usage_last_seen}) go too once the user's last day lies before the retention; the daily
@@ -37,14 +40,36 @@ public final class EventLogsRetention {
   /** Most rows deleted in one transaction. */
   public static final int CHUNK = 10_000;
 
-  private static final String DELETE_CHUNK =
-      "DELETE FROM event_logs WHERE id IN (SELECT id FROM event_logs WHERE event_id < ?"
-          + " AND id <= (SELECT rolled_up_to FROM event_usage_rollup_state)"
-          + " ORDER BY event_id LIMIT ?)";
+  /**
+   * One chunk of event_logs from {@code event_id} {@code >= ?} up to {@code < ?}, oldest first; how
+   * many rows went and the last event ID among them.
+   */
+  static final String DELETE_CHUNK =
+      """
+      WITH gone AS (
+          DELETE FROM event_logs
+          WHERE id IN (SELECT id FROM event_logs
+                       WHERE event_id >= ? AND event_id < ?
+                         AND id <= (SELECT rolled_up_to FROM event_usage_rollup_state)
+                       ORDER BY event_id LIMIT ?)
+          RETURNING event_id)
+      SELECT count(*), (SELECT event_id FROM gone ORDER BY event_id DESC LIMIT 1) FROM gone
+      """;
 
-  private static final String DELETE_HELD_CHUNK =
-      "DELETE FROM held_events WHERE event_id IN (SELECT event_id FROM held_events"
-          + " WHERE event_id < ? ORDER BY event_id LIMIT ?)";
+  /** The same for held_events. */
+  static final String DELETE_HELD_CHUNK =
+      """
+      WITH gone AS (
+          DELETE FROM held_events
+          WHERE event_id IN (SELECT event_id FROM held_events
+                             WHERE event_id >= ? AND event_id < ?
+                             ORDER BY event_id LIMIT ?)
+          RETURNING event_id)
+      SELECT count(*), (SELECT event_id FROM gone ORDER BY event_id DESC LIMIT 1) FROM gone
+      """;
+
+  /** Below every event ID: where a pass starts. */
+  private static final UUID FIRST = new UUID(0, 0);
 
   private final DataSource dataSource;
   private final Clock clock;
@@ -98,37 +123,32 @@ public final class EventLogsRetention {
           Map.of("sqlState", String.valueOf(e.sqlState())));
     }
     UUID below = firstIdOf(cutoff);
+    UUID from = FIRST;
     while (true) {
       if (timeUp(deadline)) {
         return new Pass(0, false);
       }
-      int held =
-          Jdbc.update(
-              dataSource,
-              "delete a chunk of held_events past the retention",
-              DELETE_HELD_CHUNK,
-              below,
-              chunk);
-      if (held < chunk) {
+      Chunk held =
+          deleteChunk(
+              "delete a chunk of held_events past the retention", DELETE_HELD_CHUNK, from, below);
+      if (held.deleted() < chunk) {
         break;
       }
+      from = held.last();
     }
     long deleted = 0;
+    from = FIRST;
     while (true) {
       if (timeUp(deadline)) {
         return new Pass(deleted, false);
       }
-      int rows =
-          Jdbc.update(
-              dataSource,
-              "delete a chunk of event_logs past the retention",
-              DELETE_CHUNK,
-              below,
-              chunk);
-      deleted += rows;
-      if (rows < chunk) {
+      Chunk rows =
+          deleteChunk("delete a chunk of event_logs past the retention", DELETE_CHUNK, from, below);
+      deleted += rows.deleted();
+      if (rows.deleted() < chunk) {
         break;
       }
+      from = rows.last();
     }
     if (timeUp(deadline)) {
       return new Pass(deleted, false);
@@ -144,6 +164,21 @@ public final class EventLogsRetention {
           return null;
         });
     return new Pass(deleted, true);
+  }
+
+  /** What a chunk deleted: how many rows, and the last event ID among them. */
+  private record Chunk(int deleted, UUID last) {}
+
+  private Chunk deleteChunk(String what, String sql, UUID from, UUID below) {
+    return Jdbc.queryOne(
+            dataSource,
+            what,
+            sql,
+            row -> new Chunk(row.getInt(1), row.getObject(2, UUID.class)),
+            from,
+            below,
+            chunk)
+        .orElseThrow();
   }
 
   private boolean timeUp(Instant deadline) {

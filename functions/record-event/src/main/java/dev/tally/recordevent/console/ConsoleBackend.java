@@ -211,7 +211,6 @@ interface ConsoleBackend {
       long usersOptedOut,
       long backlog,
       Long oldestUnexportedSeconds,
-      long exportedKept,
       long setAside,
       List<ExportRun> recentRuns) {}
 
