@@ -6,15 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.tally.store.AccessTokens;
 import dev.tally.store.ExportQueue;
 import dev.tally.store.ExportRuns;
-import dev.tally.testing.FunctionProcess;
 import dev.tally.testing.PostgresExtension;
 import dev.tally.testing.TestDatabase;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -25,7 +20,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -42,33 +36,25 @@ import org.junit.jupiter.params.provider.ValueSource;
 @ExtendWith(PostgresExtension.class)
 class AdminQueriesIT {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final HttpClient HTTP = HttpClient.newHttpClient();
 
   private static TestDatabase db;
-  private static FunctionProcess function;
-  private static String userToken;
-  private static String adminToken;
+  private static RecordEventUnderTest recordEvent;
 
   @BeforeAll
   static void start(TestDatabase database) throws Exception {
     db = database;
-    function =
-        RecordEventProcesses.start(
+    recordEvent =
+        RecordEventUnderTest.start(
             db,
+            7,
             Map.of(
                 "TELEMETRY_SENSITIVE_METADATA_ALLOWLIST", "exampleFeature::exampleAction::shown"));
-    AccessTokens tokens = new AccessTokens(db.dataSource(), Clock.systemUTC());
-    userToken = tokens.create(7, Set.of(AccessTokens.USER_ALL), null, "user").token();
-    adminToken =
-        tokens
-            .create(1, Set.of(AccessTokens.USER_ALL, AccessTokens.SITE_ADMIN), null, "admin")
-            .token();
   }
 
   @AfterAll
   static void stop() throws Exception {
-    if (function != null) {
-      function.close();
+    if (recordEvent != null) {
+      recordEvent.close();
     }
   }
 
@@ -80,25 +66,6 @@ class AdminQueriesIT {
             + " telemetry_export_runs;"
             + " UPDATE event_usage_rollup_state SET rolled_up_to = 0;"
             + " INSERT INTO feature_flags (name, enabled) VALUES ('telemetry-export', true)");
-  }
-
-  private static JsonNode graphQl(String token, String query, Map<String, Object> variables)
-      throws Exception {
-    Map<String, Object> body = new HashMap<>();
-    body.put("query", query);
-    body.put("variables", variables);
-    HttpRequest.Builder request =
-        HttpRequest.newBuilder(function.uri("/.api/graphql"))
-            .timeout(Duration.ofSeconds(30))
-            .header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
-    if (token != null) {
-      request.header("Authorization", "token " + token);
-    }
-    HttpResponse<String> response =
-        HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
-    assertEquals(200, response.statusCode(), response.body());
-    return JSON.readTree(response.body());
   }
 
   private static Map<String, Object> event(
@@ -116,7 +83,7 @@ class AdminQueriesIT {
 
   private static void record(String token, List<Map<String, Object>> events) throws Exception {
     JsonNode answer =
-        graphQl(
+        recordEvent.graphQl(
             token,
             "mutation($events: [TelemetryEventInput!]!) {"
                 + " telemetry { recordEvents(events: $events) { alwaysNil } } }",
@@ -133,12 +100,13 @@ class AdminQueriesIT {
       mine.add(event("search", "submitted", "VSCode", now));
     }
     mine.add(event("cody.chat", "opened", "VSCode", twoDaysAgo));
-    record(userToken, mine);
-    record(adminToken, List.of(event("search", "submitted", "JetBrains", now)));
+    record(recordEvent.userToken(), mine);
+    record(recordEvent.adminToken(), List.of(event("search", "submitted", "JetBrains", now)));
 
     JsonNode usage =
-        graphQl(
-                adminToken,
+        recordEvent
+            .graphQl(
+                recordEvent.adminToken(),
                 """
                 { telemetry { usage(days: 7) {
                     from to pendingEvents
@@ -202,28 +170,24 @@ class AdminQueriesIT {
     attack.put("action", "cd");
     attack.put("source", Map.of("client", client));
     attack.put("parameters", Map.of("version", 0));
-    HttpResponse<String> refused =
-        HTTP.send(
-            HttpRequest.newBuilder(function.uri("/.api/graphql"))
-                .timeout(Duration.ofSeconds(30))
-                .header("Content-Type", "application/json")
-                .header("X-Sourcegraph-Actor-Anonymous-UID", "attacker")
-                .POST(
-                    HttpRequest.BodyPublishers.ofString(
-                        JSON.writeValueAsString(
-                            Map.of(
-                                "query",
-                                "mutation($e:[TelemetryEventInput!]!){telemetry{"
-                                    + "recordEvents(events:$e){alwaysNil}}}",
-                                "variables",
-                                Map.of("e", List.of(attack))))))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
+    GraphQlClient.Answer refused =
+        recordEvent
+            .client()
+            .postBody(
+                "/.api/graphql",
+                JSON.writeValueAsString(
+                    Map.of(
+                        "query",
+                        "mutation($e:[TelemetryEventInput!]!){telemetry{"
+                            + "recordEvents(events:$e){alwaysNil}}}",
+                        "variables",
+                        Map.of("e", List.of(attack)))),
+                "X-Sourcegraph-Actor-Anonymous-UID",
+                "attacker");
 
-    assertEquals(413, refused.statusCode(), refused.body());
+    assertEquals(413, refused.status(), refused.text());
     assertEquals(
-        "'source.client' may be at most 128 bytes long (UTF-8), got 6000",
-        JSON.readTree(refused.body()).path("errors").path(0).path("message").asText());
+        "'source.client' may be at most 128 bytes long (UTF-8), got 6000", refused.firstError());
     assertEquals(0, db.queryLong("SELECT count(*) FROM event_logs"));
 
     // A row like it, stored before the bound existed, and a normal event after it.
@@ -237,11 +201,13 @@ class AdminQueriesIT {
             + ":"
             + client
             + "', 'x')");
-    record(userToken, List.of(event("search", "submitted", "VSCode", null)));
+    record(recordEvent.userToken(), List.of(event("search", "submitted", "VSCode", null)));
 
     JsonNode usage =
-        graphQl(
-            adminToken, "{ telemetry { usage(days: 7) { clients { client events } } } }", Map.of());
+        recordEvent.graphQl(
+            recordEvent.adminToken(),
+            "{ telemetry { usage(days: 7) { clients { client events } } } }",
+            Map.of());
     assertFalse(usage.has("errors"), usage.toString());
     assertEquals(
         JSON.readTree(
@@ -251,8 +217,8 @@ class AdminQueriesIT {
         usage.path("data").path("telemetry").path("usage").path("clients"));
 
     JsonNode erased =
-        graphQl(
-            adminToken,
+        recordEvent.graphQl(
+            recordEvent.adminToken(),
             "mutation { telemetry { erasePersonalData(anonymousUserID: \"attacker\") {"
                 + " eventLogs usageRows } } }",
             Map.of());
@@ -265,22 +231,19 @@ class AdminQueriesIT {
 
   @Test
   void aUsageReadTheDatabaseFails_saysWhatFailed_notThatNothingWasRecorded() throws Exception {
-    record(userToken, List.of(event("search", "submitted", "VSCode", null)));
+    record(recordEvent.userToken(), List.of(event("search", "submitted", "VSCode", null)));
     try (AutoCloseable refused = db.refuseUsageRollups()) {
-      HttpResponse<String> response =
-          HTTP.send(
-              HttpRequest.newBuilder(function.uri("/.api/graphql"))
-                  .timeout(Duration.ofSeconds(30))
-                  .header("Content-Type", "application/json")
-                  .header("Authorization", "token " + adminToken)
-                  .POST(
-                      HttpRequest.BodyPublishers.ofString(
-                          "{\"query\":\"{ telemetry { usage(days: 7) { from } } }\"}"))
-                  .build(),
-              HttpResponse.BodyHandlers.ofString());
+      GraphQlClient.Answer response =
+          recordEvent
+              .client()
+              .postBody(
+                  "/.api/graphql",
+                  "{\"query\":\"{ telemetry { usage(days: 7) { from } } }\"}",
+                  "Authorization",
+                  "token " + recordEvent.adminToken());
 
-      assertEquals(500, response.statusCode(), response.body());
-      JsonNode error = JSON.readTree(response.body()).path("errors").path(0);
+      assertEquals(500, response.status(), response.text());
+      JsonNode error = response.body().path("errors").path(0);
       assertEquals(
           "internal error: could not count recorded events into the usage rollups: the database"
               + " refused a value (SQLState 54000)",
@@ -298,8 +261,8 @@ class AdminQueriesIT {
         "mutation { telemetry { setExportEnabled(enabled: false) { enabled } } }"
       })
   void adminFields_refuseUsersAndAnonymousVisitorsWithForbidden(String query) throws Exception {
-    for (String token : new String[] {userToken, null}) {
-      JsonNode answer = graphQl(token, query, Map.of());
+    for (String token : new String[] {recordEvent.userToken(), null}) {
+      JsonNode answer = recordEvent.graphQl(token, query, Map.of());
 
       assertEquals(
           "FORBIDDEN", answer.path("errors").path(0).path("extensions").path("code").asText());
@@ -314,8 +277,8 @@ class AdminQueriesIT {
   @Test
   void setExportEnabled_flipsTheInstanceFlagAndLaterEventsStayOutOfTheQueue() throws Exception {
     JsonNode off =
-        graphQl(
-            adminToken,
+        recordEvent.graphQl(
+            recordEvent.adminToken(),
             "mutation { telemetry { setExportEnabled(enabled: false) { enabled backlog } } }",
             Map.of());
 
@@ -329,11 +292,11 @@ class AdminQueriesIT {
     assertEquals(
         "false",
         db.queryString("SELECT enabled::text FROM feature_flags WHERE name = 'telemetry-export'"));
-    record(userToken, List.of(event("search", "submitted", "VSCode", null)));
+    record(recordEvent.userToken(), List.of(event("search", "submitted", "VSCode", null)));
     assertEquals(0, db.queryLong("SELECT count(*) FROM telemetry_events_export_queue"));
 
-    graphQl(
-        adminToken,
+    recordEvent.graphQl(
+        recordEvent.adminToken(),
         "mutation { telemetry { setExportEnabled(enabled: true) { enabled } } }",
         Map.of());
     assertEquals(
@@ -344,8 +307,8 @@ class AdminQueriesIT {
   @Test
   void setExportEnabled_isRefusedInARequestThatRecordsEvents() throws Exception {
     JsonNode answer =
-        graphQl(
-            adminToken,
+        recordEvent.graphQl(
+            recordEvent.adminToken(),
             "mutation($events: [TelemetryEventInput!]!) { telemetry {"
                 + " recordEvents(events: $events) { alwaysNil }"
                 + " setExportEnabled(enabled: false) { enabled } } }",
@@ -360,9 +323,9 @@ class AdminQueriesIT {
 
   @Test
   void exportStatus_showsTheQueueAndTheRecentRuns() throws Exception {
-    record(userToken, List.of(event("search", "submitted", "VSCode", null)));
-    record(userToken, List.of(event("search", "submitted", "VSCode", null)));
-    record(userToken, List.of(event("search", "exported", "VSCode", null)));
+    record(recordEvent.userToken(), List.of(event("search", "submitted", "VSCode", null)));
+    record(recordEvent.userToken(), List.of(event("search", "submitted", "VSCode", null)));
+    record(recordEvent.userToken(), List.of(event("search", "exported", "VSCode", null)));
     db.execute(
         "UPDATE telemetry_events_export_queue SET exported_at = now() WHERE id ="
             + " (SELECT event_id FROM event_logs WHERE action = 'exported')");
@@ -372,8 +335,9 @@ class AdminQueriesIT {
                 Instant.parse("2024-05-01T10:00:00Z"), 120, 5, 1, 2, 3L, "gateway unavailable"));
 
     JsonNode status =
-        graphQl(
-                adminToken,
+        recordEvent
+            .graphQl(
+                recordEvent.adminToken(),
                 "{ telemetry { exportStatus { enabled usersOverridingOn usersOverridingOff backlog"
                     + " oldestUnexportedSeconds exportedKept setAside recentRuns(first: 5) {"
                     + " startedAt durationMs exported failed setAside backlog error } } } }",
@@ -393,7 +357,11 @@ class AdminQueriesIT {
         status.path("recentRuns"));
     // The status as the console asks for it, without the kept exported events.
     JsonNode withoutKept =
-        graphQl(adminToken, "{ telemetry { exportStatus { backlog setAside } } }", Map.of())
+        recordEvent
+            .graphQl(
+                recordEvent.adminToken(),
+                "{ telemetry { exportStatus { backlog setAside } } }",
+                Map.of())
             .path("data")
             .path("telemetry")
             .path("exportStatus");
@@ -407,14 +375,15 @@ class AdminQueriesIT {
         "parameters",
         Map.of("version", 1, "privateMetadata", Map.of("shown", "yes", "secret", "repo:private")));
     allowlisted.put("marketingTracking", Map.of("url", "https://example.com/campaign"));
-    record(userToken, List.of(allowlisted));
+    record(recordEvent.userToken(), List.of(allowlisted));
     String id = db.queryString("SELECT event_id::text FROM event_logs");
     String query =
         "query($id: ID!) { telemetry { recordedEvent(id: $id) {"
             + " id name exportState exportedAt stored exported } } }";
 
     JsonNode waiting =
-        graphQl(adminToken, query, Map.of("id", id))
+        recordEvent
+            .graphQl(recordEvent.adminToken(), query, Map.of("id", id))
             .path("data")
             .path("telemetry")
             .path("recordedEvent");
@@ -440,7 +409,8 @@ class AdminQueriesIT {
             .filter(queued -> queued.id().toString().equals(id))
             .toList());
     JsonNode sent =
-        graphQl(adminToken, query, Map.of("id", id))
+        recordEvent
+            .graphQl(recordEvent.adminToken(), query, Map.of("id", id))
             .path("data")
             .path("telemetry")
             .path("recordedEvent");
@@ -451,15 +421,18 @@ class AdminQueriesIT {
   @Test
   void recordedEvent_isNullForAnUnknownIdAndRefusesWhatIsNoId() throws Exception {
     JsonNode unknown =
-        graphQl(
-            adminToken,
+        recordEvent.graphQl(
+            recordEvent.adminToken(),
             "{ telemetry { recordedEvent(id: \"" + UUID.randomUUID() + "\") { id } } }",
             Map.of());
     assertTrue(unknown.path("data").path("telemetry").path("recordedEvent").isNull());
     assertFalse(unknown.has("errors"));
 
     JsonNode malformed =
-        graphQl(adminToken, "{ telemetry { recordedEvent(id: \"nope\") { id } } }", Map.of());
+        recordEvent.graphQl(
+            recordEvent.adminToken(),
+            "{ telemetry { recordedEvent(id: \"nope\") { id } } }",
+            Map.of());
     assertEquals(
         "BAD_ARGUMENT", malformed.path("errors").path(0).path("extensions").path("code").asText());
   }

@@ -4,20 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.tally.store.AccessTokens;
-import dev.tally.testing.FunctionProcess;
 import dev.tally.testing.PostgresExtension;
 import dev.tally.testing.TestDatabase;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Clock;
-import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -29,9 +19,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
  */
 @ExtendWith(PostgresExtension.class)
 class CatalogApplyIT {
-  private static final ObjectMapper JSON = new ObjectMapper();
-  private static final HttpClient HTTP = HttpClient.newHttpClient();
-
   private static final String APPLY =
       """
       mutation Apply($document: String!) { telemetry { applyCatalog(document: $document) {
@@ -39,45 +26,20 @@ class CatalogApplyIT {
       """;
 
   private static TestDatabase db;
-  private static FunctionProcess function;
-  private static String userToken;
-  private static String adminToken;
+  private static RecordEventUnderTest recordEvent;
 
   @BeforeAll
   static void start(TestDatabase database) throws Exception {
     db = database;
-    function = RecordEventProcesses.start(db, Map.of());
-    AccessTokens tokens = new AccessTokens(db.dataSource(), Clock.systemUTC());
-    userToken = tokens.create(7, Set.of(AccessTokens.USER_ALL), null, "user").token();
-    adminToken =
-        tokens
-            .create(1, Set.of(AccessTokens.USER_ALL, AccessTokens.SITE_ADMIN), null, "admin")
-            .token();
+    recordEvent = RecordEventUnderTest.start(db, 7, Map.of());
     db.execute("INSERT INTO feature_flags (name, enabled) VALUES ('telemetry-export', true)");
   }
 
   @AfterAll
   static void stop() throws Exception {
-    if (function != null) {
-      function.close();
+    if (recordEvent != null) {
+      recordEvent.close();
     }
-  }
-
-  private static JsonNode graphQl(String token, String query, Map<String, Object> variables)
-      throws Exception {
-    Map<String, Object> body = new HashMap<>();
-    body.put("query", query);
-    body.put("variables", variables);
-    HttpRequest request =
-        HttpRequest.newBuilder(function.uri("/.api/graphql"))
-            .timeout(Duration.ofSeconds(30))
-            .header("Content-Type", "application/json")
-            .header("Authorization", "token " + token)
-            .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)))
-            .build();
-    HttpResponse<String> response = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
-    assertEquals(200, response.statusCode(), response.body());
-    return JSON.readTree(response.body());
   }
 
   @Test
@@ -89,11 +51,14 @@ class CatalogApplyIT {
         events:
           - {feature: chat, action: sent, status: proposed, owner: chat-team}
         """;
-    JsonNode refused = graphQl(userToken, APPLY, Map.of("document", v1));
+    JsonNode refused = recordEvent.graphQl(recordEvent.userToken(), APPLY, Map.of("document", v1));
     assertEquals("FORBIDDEN", refused.at("/errors/0/extensions/code").asText(), refused.toString());
 
     JsonNode invalid =
-        graphQl(adminToken, APPLY, Map.of("document", "policy: {unplannedEvents: always}"));
+        recordEvent.graphQl(
+            recordEvent.adminToken(),
+            APPLY,
+            Map.of("document", "policy: {unplannedEvents: always}"));
     assertEquals("INVALID_CATALOG", invalid.at("/errors/0/extensions/code").asText());
     assertTrue(
         invalid
@@ -104,13 +69,14 @@ class CatalogApplyIT {
 
     assertEquals(
         1,
-        graphQl(adminToken, APPLY, Map.of("document", v1))
+        recordEvent
+            .graphQl(recordEvent.adminToken(), APPLY, Map.of("document", v1))
             .at("/data/telemetry/applyCatalog/version")
             .asInt());
     // Recorded through the function, which held it by version 1 at once: the apply installed it.
     JsonNode recorded =
-        graphQl(
-            userToken,
+        recordEvent.graphQl(
+            recordEvent.userToken(),
             "mutation R($e: [TelemetryEventInput!]!) { telemetry { recordEvents(events: $e) {"
                 + " alwaysNil } } }",
             Map.of(
@@ -131,8 +97,8 @@ class CatalogApplyIT {
     assertEquals(0, db.queryLong("SELECT count(*) FROM telemetry_events_export_queue"));
 
     JsonNode applied =
-        graphQl(
-            adminToken,
+        recordEvent.graphQl(
+            recordEvent.adminToken(),
             APPLY,
             Map.of("document", v1.replace("status: proposed", "status: approved")));
 

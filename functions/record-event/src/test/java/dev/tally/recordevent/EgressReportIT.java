@@ -5,15 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.tally.store.AccessTokens;
-import dev.tally.testing.FunctionProcess;
 import dev.tally.testing.PostgresExtension;
 import dev.tally.testing.TestDatabase;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Clock;
-import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -21,7 +14,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -36,7 +28,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(PostgresExtension.class)
 class EgressReportIT {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final HttpClient HTTP = HttpClient.newHttpClient();
 
   private static final String REPORT =
       """
@@ -48,26 +39,18 @@ class EgressReportIT {
       """;
 
   private static TestDatabase db;
-  private static FunctionProcess function;
-  private static String userToken;
-  private static String adminToken;
+  private static RecordEventUnderTest recordEvent;
 
   @BeforeAll
   static void start(TestDatabase database) throws Exception {
     db = database;
-    function = RecordEventProcesses.start(db, Map.of());
-    AccessTokens tokens = new AccessTokens(db.dataSource(), Clock.systemUTC());
-    userToken = tokens.create(7, Set.of(AccessTokens.USER_ALL), null, "user").token();
-    adminToken =
-        tokens
-            .create(1, Set.of(AccessTokens.USER_ALL, AccessTokens.SITE_ADMIN), null, "admin")
-            .token();
+    recordEvent = RecordEventUnderTest.start(db, 7, Map.of());
   }
 
   @AfterAll
   static void stop() throws Exception {
-    if (function != null) {
-      function.close();
+    if (recordEvent != null) {
+      recordEvent.close();
     }
   }
 
@@ -92,7 +75,9 @@ class EgressReportIT {
     db.egressLedger("2026-11-03", "docs", "view", 0, 3, 5_000_000_000L);
     db.egressLedgerField("2026-11-03", "docs", "view", 0, "marketingTracking.url", 0, 3);
 
-    JsonNode answer = graphQl(adminToken, REPORT, vars("from", "2026-11-01", "to", "2026-11-07"));
+    JsonNode answer =
+        recordEvent.graphQl(
+            recordEvent.adminToken(), REPORT, vars("from", "2026-11-01", "to", "2026-11-07"));
 
     assertFalse(answer.has("errors"), answer.toString());
     JsonNode report = answer.path("data").path("telemetry").path("egressReport");
@@ -128,8 +113,8 @@ class EgressReportIT {
     db.egressLedger(today.toString(), "search", "submit", 0, 1, 10);
     db.egressLedger(today.minusDays(7).toString(), "old", "name", 0, 1, 10);
 
-    JsonNode week = graphQl(adminToken, REPORT, vars("days", 7));
-    JsonNode byDefault = graphQl(adminToken, REPORT, Map.of());
+    JsonNode week = recordEvent.graphQl(recordEvent.adminToken(), REPORT, vars("days", 7));
+    JsonNode byDefault = recordEvent.graphQl(recordEvent.adminToken(), REPORT, Map.of());
 
     JsonNode report = week.path("data").path("telemetry").path("egressReport");
     assertEquals(today.minusDays(6).toString(), report.path("period").path("from").asText());
@@ -142,7 +127,7 @@ class EgressReportIT {
 
   @Test
   void egressReport_isRefusedToNonAdministrators() throws Exception {
-    JsonNode answer = graphQl(userToken, REPORT, Map.of());
+    JsonNode answer = recordEvent.graphQl(recordEvent.userToken(), REPORT, Map.of());
 
     assertEquals(
         "FORBIDDEN", answer.path("errors").path(0).path("extensions").path("code").asText());
@@ -173,7 +158,7 @@ class EgressReportIT {
 
     List<String> messages = new ArrayList<>();
     for (Map<String, Object> variables : cases.keySet()) {
-      JsonNode answer = graphQl(adminToken, REPORT, variables);
+      JsonNode answer = recordEvent.graphQl(recordEvent.adminToken(), REPORT, variables);
       assertEquals(
           "BAD_ARGUMENT",
           answer.path("errors").path(0).path("extensions").path("code").asText(),
@@ -192,8 +177,8 @@ class EgressReportIT {
     events.add(event("search.sub", "mit"));
     events.add(event("docs", "view"));
     JsonNode recorded =
-        graphQl(
-            userToken,
+        recordEvent.graphQl(
+            recordEvent.userToken(),
             "mutation($events: [TelemetryEventInput!]!) {"
                 + " telemetry { recordEvents(events: $events) { alwaysNil } } }",
             Map.of("events", events));
@@ -203,9 +188,11 @@ class EgressReportIT {
         "query($name: String) { telemetry { exportedEvents(first: 1, name: $name) {"
             + " totalCount nodes { payload } pageInfo { hasNextPage endCursor } } } }";
 
-    JsonNode search = graphQl(adminToken, query, vars("name", "search.submit"));
-    JsonNode all = graphQl(adminToken, query, Map.of());
-    JsonNode none = graphQl(adminToken, query, vars("name", "nothing.here"));
+    JsonNode search =
+        recordEvent.graphQl(recordEvent.adminToken(), query, vars("name", "search.submit"));
+    JsonNode all = recordEvent.graphQl(recordEvent.adminToken(), query, Map.of());
+    JsonNode none =
+        recordEvent.graphQl(recordEvent.adminToken(), query, vars("name", "nothing.here"));
 
     JsonNode listed = search.path("data").path("telemetry").path("exportedEvents");
     assertEquals(2, listed.path("totalCount").asInt(), search.toString());
@@ -213,8 +200,9 @@ class EgressReportIT {
     assertEquals("search", listed.path("nodes").path(0).path("payload").path("feature").asText());
     assertEquals(true, listed.path("pageInfo").path("hasNextPage").asBoolean());
     JsonNode second =
-        graphQl(
-                adminToken,
+        recordEvent
+            .graphQl(
+                recordEvent.adminToken(),
                 "query($name: String, $after: String) { telemetry {"
                     + " exportedEvents(first: 5, name: $name, after: $after) {"
                     + " totalCount nodes { payload } pageInfo { hasNextPage } } } }",
@@ -250,23 +238,5 @@ class EgressReportIT {
       variables.put((String) pairs[i], pairs[i + 1]);
     }
     return variables;
-  }
-
-  private static JsonNode graphQl(String token, String query, Map<String, Object> variables)
-      throws Exception {
-    Map<String, Object> body = new HashMap<>();
-    body.put("query", query);
-    body.put("variables", variables);
-    HttpResponse<String> response =
-        HTTP.send(
-            HttpRequest.newBuilder(function.uri("/.api/graphql"))
-                .timeout(Duration.ofSeconds(30))
-                .header("Content-Type", "application/json")
-                .header("Authorization", "token " + token)
-                .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
-    assertEquals(200, response.statusCode(), response.body());
-    return JSON.readTree(response.body());
   }
 }

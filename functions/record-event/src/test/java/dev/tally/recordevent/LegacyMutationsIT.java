@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.tally.store.AccessTokens;
-import dev.tally.testing.FunctionProcess;
 import dev.tally.testing.PostgresExtension;
 import dev.tally.testing.TestDatabase;
 import java.io.InputStream;
@@ -15,12 +13,10 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.Statement;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -50,35 +46,28 @@ class LegacyMutationsIT {
   private static final String WEB_APP_COOKIE = "4f9e2d71-8a6b-4c3e-b1d0-2e7f5a9c8b34";
 
   private static TestDatabase db;
-  private static FunctionProcess function;
+  private static RecordEventUnderTest recordEvent;
   private static GraphQlClient client;
-  private static String userToken;
-  private static String adminToken;
 
   @BeforeAll
   static void start(TestDatabase database) throws Exception {
     db = database;
-    function =
-        RecordEventProcesses.start(
+    recordEvent =
+        RecordEventUnderTest.start(
             db,
+            USER,
             Map.of(
                 "TELEMETRY_SERVER_VERSION",
                 SERVER_VERSION,
                 "TELEMETRY_MAX_EVENTS_PER_REQUEST",
                 String.valueOf(MAX_EVENTS)));
-    client = new GraphQlClient(function);
-    AccessTokens tokens = new AccessTokens(db.dataSource(), Clock.systemUTC());
-    userToken = tokens.create(USER, Set.of(AccessTokens.USER_ALL), null, "user").token();
-    adminToken =
-        tokens
-            .create(1, Set.of(AccessTokens.USER_ALL, AccessTokens.SITE_ADMIN), null, "admin")
-            .token();
+    client = recordEvent.client();
   }
 
   @AfterAll
   static void stop() throws Exception {
-    if (function != null) {
-      function.close();
+    if (recordEvent != null) {
+      recordEvent.close();
     }
   }
 
@@ -122,7 +111,7 @@ class LegacyMutationsIT {
             "/.api/graphql?logEvent",
             body("browser-extension-logEvent.json").toString(),
             "Authorization",
-            "token " + userToken,
+            "token " + recordEvent.userToken(),
             Authenticator.ANONYMOUS_UID_HEADER,
             "header-visitor-id");
 
@@ -200,7 +189,7 @@ class LegacyMutationsIT {
     client.postBody("/.api/graphql?logEvents", body("web-app-logEvents.json").toString());
     String id =
         db.queryString("SELECT event_id::text FROM event_logs WHERE name = 'ViewRepository'");
-    String admin = "token " + adminToken;
+    String admin = "token " + recordEvent.adminToken();
 
     GraphQlClient.Answer listed =
         client.post(
@@ -273,7 +262,7 @@ class LegacyMutationsIT {
             withRecordEvents(body("browser-extension-logEvent.json"), true),
             variablesWithEvents(body("browser-extension-logEvent.json"), 1),
             "Authorization",
-            "token " + userToken);
+            "token " + recordEvent.userToken());
 
     assertEquals(200, answer.status(), answer.text());
     assertFalse(answer.hasErrors(), answer.text());
@@ -320,7 +309,7 @@ class LegacyMutationsIT {
               withRecordEvents(legacy, legacyFirst),
               variablesWithEvents(legacy, 1),
               "Authorization",
-              "token " + userToken);
+              "token " + recordEvent.userToken());
 
       assertEquals(200, answer.status(), answer.text());
       JsonNode refusal = errorAt(answer, "logEvent");

@@ -10,20 +10,11 @@ import dev.tally.catalog.Catalog;
 import dev.tally.catalog.CatalogEntry;
 import dev.tally.catalogfile.CatalogFiles;
 import dev.tally.catalogfile.DraftWriter;
-import dev.tally.store.AccessTokens;
-import dev.tally.testing.FunctionProcess;
 import dev.tally.testing.PostgresExtension;
 import dev.tally.testing.TestDatabase;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Clock;
-import java.time.Duration;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -37,23 +28,14 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(PostgresExtension.class)
 class ObservedCatalogIT {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final HttpClient HTTP = HttpClient.newHttpClient();
 
-  private static FunctionProcess function;
-  private static String userToken;
-  private static String adminToken;
+  private static RecordEventUnderTest recordEvent;
 
   @BeforeAll
   static void start(TestDatabase db) throws Exception {
-    function =
-        RecordEventProcesses.start(
-            db, Map.of("TELEMETRY_SENSITIVE_METADATA_ALLOWLIST", "editor::opened::languageId"));
-    AccessTokens tokens = new AccessTokens(db.dataSource(), Clock.systemUTC());
-    userToken = tokens.create(7, Set.of(AccessTokens.USER_ALL), null, "user").token();
-    adminToken =
-        tokens
-            .create(1, Set.of(AccessTokens.USER_ALL, AccessTokens.SITE_ADMIN), null, "admin")
-            .token();
+    recordEvent =
+        RecordEventUnderTest.start(
+            db, 7, Map.of("TELEMETRY_SENSITIVE_METADATA_ALLOWLIST", "editor::opened::languageId"));
     db.execute(
         "TRUNCATE event_logs, event_usage_daily, event_usage_users, event_usage_last_seen,"
             + " event_catalog_keys, event_catalog_outcomes, event_catalog_versions;"
@@ -62,27 +44,9 @@ class ObservedCatalogIT {
 
   @AfterAll
   static void stop() throws Exception {
-    if (function != null) {
-      function.close();
+    if (recordEvent != null) {
+      recordEvent.close();
     }
-  }
-
-  private static JsonNode graphQl(String token, String query, Map<String, Object> variables)
-      throws Exception {
-    Map<String, Object> body = new HashMap<>();
-    body.put("query", query);
-    body.put("variables", variables);
-    HttpResponse<String> response =
-        HTTP.send(
-            HttpRequest.newBuilder(function.uri("/.api/graphql"))
-                .timeout(Duration.ofSeconds(30))
-                .header("Content-Type", "application/json")
-                .header("Authorization", "token " + token)
-                .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
-    assertEquals(200, response.statusCode(), response.body());
-    return JSON.readTree(response.body());
   }
 
   private static Map<String, Object> event(
@@ -102,8 +66,8 @@ class ObservedCatalogIT {
   @Test
   void anAdministratorPullsTheObservedCatalog_andNoOneElseCan() throws Exception {
     JsonNode recorded =
-        graphQl(
-            userToken,
+        recordEvent.graphQl(
+            recordEvent.userToken(),
             "mutation($events: [TelemetryEventInput!]!) {"
                 + " telemetry { recordEvents(events: $events) { alwaysNil } } }",
             Map.of(
@@ -122,7 +86,7 @@ class ObservedCatalogIT {
             draft(days: 7) } } }
         """;
 
-    JsonNode answer = graphQl(adminToken, query, Map.of());
+    JsonNode answer = recordEvent.graphQl(recordEvent.adminToken(), query, Map.of());
 
     assertFalse(answer.has("errors"), answer.toString());
     JsonNode observed = answer.at("/data/telemetry/catalog/observed");
@@ -146,7 +110,7 @@ class ObservedCatalogIT {
         List.of("editor.opened", "search.submitted"),
         draft.entries().stream().map(CatalogEntry::name).toList());
 
-    JsonNode refused = graphQl(userToken, query, Map.of());
+    JsonNode refused = recordEvent.graphQl(recordEvent.userToken(), query, Map.of());
 
     assertTrue(refused.has("errors"), refused.toString());
     assertTrue(

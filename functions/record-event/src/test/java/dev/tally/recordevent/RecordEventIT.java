@@ -58,41 +58,30 @@ class RecordEventIT {
   private static final String ALLOWED_ORIGIN = "https://app.example.com";
 
   private static TestDatabase db;
-  private static FunctionProcess function;
-  private static String userToken;
-  private static String adminToken;
+  private static RecordEventUnderTest recordEvent;
 
   @BeforeAll
   static void start(TestDatabase database) throws Exception {
     db = database;
-    Map<String, String> env = new HashMap<>();
-    env.put("DATABASE_URL", db.url());
-    env.put("DATABASE_USER", db.user());
-    env.put("TELEMETRY_SERVER_VERSION", "1.2.3");
-    env.put("TELEMETRY_SENSITIVE_METADATA_ALLOWLIST", "exampleFeature::exampleAction::value");
-    env.put("TELEMETRY_MAX_REQUEST_BYTES", String.valueOf(256 * 1024));
-    env.put("TELEMETRY_MAX_EVENTS_PER_REQUEST", "50");
-    env.put("TELEMETRY_MAX_PRIVATE_METADATA_BYTES", "1024");
-    env.put("TELEMETRY_CORS_ALLOWED_ORIGINS", ALLOWED_ORIGIN);
+    Map<String, String> settings = new HashMap<>();
+    settings.put("TELEMETRY_SERVER_VERSION", "1.2.3");
+    settings.put("TELEMETRY_SENSITIVE_METADATA_ALLOWLIST", "exampleFeature::exampleAction::value");
+    settings.put("TELEMETRY_MAX_REQUEST_BYTES", String.valueOf(256 * 1024));
+    settings.put("TELEMETRY_MAX_EVENTS_PER_REQUEST", "50");
+    settings.put("TELEMETRY_MAX_PRIVATE_METADATA_BYTES", "1024");
+    settings.put("TELEMETRY_CORS_ALLOWED_ORIGINS", ALLOWED_ORIGIN);
     // The contract's golden events are dated 2024.
-    env.put("TELEMETRY_TIMESTAMP_MAX_PAST", "3650d");
+    settings.put("TELEMETRY_TIMESTAMP_MAX_PAST", "3650d");
     // Room for ten bodies of 3 MiB from one address in a minute, each read and answered 413.
-    env.put("TELEMETRY_RATE_LIMIT_ANONYMOUS_BYTES_PER_MINUTE", String.valueOf(64 * 1024 * 1024));
-    function =
-        FunctionProcess.start("record-event", "dev.tally.recordevent.RecordEventFunction", env);
-
-    AccessTokens tokens = new AccessTokens(db.dataSource(), Clock.systemUTC());
-    userToken = tokens.create(1234, Set.of(AccessTokens.USER_ALL), null, "user").token();
-    adminToken =
-        tokens
-            .create(1, Set.of(AccessTokens.USER_ALL, AccessTokens.SITE_ADMIN), null, "admin")
-            .token();
+    settings.put(
+        "TELEMETRY_RATE_LIMIT_ANONYMOUS_BYTES_PER_MINUTE", String.valueOf(64 * 1024 * 1024));
+    recordEvent = RecordEventUnderTest.start(db, 1234, settings);
   }
 
   @AfterAll
   static void stop() throws Exception {
-    if (function != null) {
-      function.close();
+    if (recordEvent != null) {
+      recordEvent.close();
     }
   }
 
@@ -115,7 +104,7 @@ class RecordEventIT {
 
   private static Response post(String path, String body, String... headers) throws Exception {
     HttpRequest.Builder request =
-        HttpRequest.newBuilder(function.uri(path))
+        HttpRequest.newBuilder(recordEvent.function().uri(path))
             .timeout(Duration.ofSeconds(30))
             .header("Content-Type", "application/json")
             .POST(HttpRequest.BodyPublishers.ofString(body));
@@ -165,9 +154,7 @@ class RecordEventIT {
   void warmUp_ofANewInstanceFinishesAndStoresNothing() throws Exception {
     long logged = count("event_logs");
     long queued = count("telemetry_events_export_queue");
-    Map<String, String> env = Map.of("DATABASE_URL", db.url(), "DATABASE_USER", db.user());
-    try (FunctionProcess fresh =
-        FunctionProcess.start("record-event", "dev.tally.recordevent.RecordEventFunction", env)) {
+    try (FunctionProcess fresh = RecordEventProcesses.start(db, Map.of())) {
       long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
       while (!fresh.output().contains("\"instance warm\"") && System.nanoTime() < deadline) {
         Thread.sleep(20);
@@ -186,7 +173,7 @@ class RecordEventIT {
       events.add(event("cody.completion", "accepted"));
     }
 
-    Response response = record(events, "Authorization", "token " + userToken);
+    Response response = record(events, "Authorization", "token " + recordEvent.userToken());
 
     assertEquals(200, response.status(), response.raw().body());
     assertEquals(
@@ -248,7 +235,7 @@ class RecordEventIT {
     if ("anonymous".equals(who)) {
       headers.addAll(List.of(Authenticator.ANONYMOUS_UID_HEADER, "1234"));
     } else if ("token".equals(who)) {
-      headers.addAll(List.of("Authorization", "Bearer " + userToken));
+      headers.addAll(List.of("Authorization", "Bearer " + recordEvent.userToken()));
     }
 
     Response response = record(List.of(event), headers.toArray(String[]::new));
@@ -270,7 +257,7 @@ class RecordEventIT {
                 event("valid.feature", "valid.action"),
                 event("invalid_feature!", "valid.action")),
             "Authorization",
-            "token " + userToken);
+            "token " + recordEvent.userToken());
 
     assertEquals(200, response.status());
     assertEquals(
@@ -342,7 +329,7 @@ class RecordEventIT {
     Map<String, Object> event = event("a.b", "c.d");
     event.put("user", Map.of("userId", 999));
 
-    Response response = record(List.of(event), "Authorization", "token " + userToken);
+    Response response = record(List.of(event), "Authorization", "token " + recordEvent.userToken());
 
     assertEquals(400, response.status(), "the input type has no user field");
     assertTrue(response.firstError().contains("user"), response.firstError());
@@ -364,7 +351,11 @@ class RecordEventIT {
             + " nodes { id exportedAt payload } totalCount pageInfo { hasNextPage endCursor } } } }";
 
     Response page1 =
-        post("/", request(query, new HashMap<>()), "Authorization", "token " + adminToken);
+        post(
+            "/",
+            request(query, new HashMap<>()),
+            "Authorization",
+            "token " + recordEvent.adminToken());
     JsonNode connection1 = page1.body().path("data").path("telemetry").path("exportedEvents");
     Response page2 =
         post(
@@ -372,7 +363,7 @@ class RecordEventIT {
             request(
                 query, Map.of("after", connection1.path("pageInfo").path("endCursor").asText())),
             "Authorization",
-            "token " + adminToken);
+            "token " + recordEvent.adminToken());
     JsonNode connection2 = page2.body().path("data").path("telemetry").path("exportedEvents");
 
     assertEquals(200, page1.status(), page1.raw().body());
@@ -395,7 +386,8 @@ class RecordEventIT {
   void exportedEvents_needsASiteAdminToken() throws Exception {
     String query = "{ telemetry { exportedEvents { totalCount } } }";
 
-    Response user = post("/", request(query, null), "Authorization", "token " + userToken);
+    Response user =
+        post("/", request(query, null), "Authorization", "token " + recordEvent.userToken());
     Response anonymous = post("/", request(query, null));
 
     for (Response response : List.of(user, anonymous)) {
@@ -430,13 +422,14 @@ class RecordEventIT {
             + " WHERE id = '"
             + ids.get("garbled")
             + "'");
-    String admin = "token " + adminToken;
+    String admin = "token " + recordEvent.adminToken();
     String list =
         "{ telemetry { setAsideEvents(first: 10) { totalCount"
             + " nodes { id setAsideAt reason attempts failures lastError payload } } } }";
 
     Response listed = post("/", request(list, null), "Authorization", admin);
-    Response refused = post("/", request(list, null), "Authorization", "token " + userToken);
+    Response refused =
+        post("/", request(list, null), "Authorization", "token " + recordEvent.userToken());
 
     JsonNode nodes =
         listed.body().path("data").path("telemetry").path("setAsideEvents").path("nodes");
@@ -578,7 +571,7 @@ class RecordEventIT {
   void cors_answersThePreflightOfAnAllowedOrigin() throws Exception {
     Response preflight =
         send(
-            HttpRequest.newBuilder(function.uri("/.api/graphql"))
+            HttpRequest.newBuilder(recordEvent.function().uri("/.api/graphql"))
                 .method("OPTIONS", HttpRequest.BodyPublishers.noBody())
                 .header("Origin", ALLOWED_ORIGIN)
                 .header("Access-Control-Request-Method", "POST")
@@ -603,7 +596,7 @@ class RecordEventIT {
   void cors_givesAnotherOriginNoPermission() throws Exception {
     Response preflight =
         send(
-            HttpRequest.newBuilder(function.uri("/"))
+            HttpRequest.newBuilder(recordEvent.function().uri("/"))
                 .method("OPTIONS", HttpRequest.BodyPublishers.noBody())
                 .header("Origin", "https://evil.example")
                 .header("Access-Control-Request-Method", "POST")
@@ -631,12 +624,12 @@ class RecordEventIT {
     assertEquals(400, unknownField.status());
     assertTrue(unknownField.firstError().contains("nothing"), unknownField.firstError());
 
-    Response get = send(HttpRequest.newBuilder(function.uri("/")).GET().build());
+    Response get = send(HttpRequest.newBuilder(recordEvent.function().uri("/")).GET().build());
     assertEquals(405, get.status());
 
     Response form =
         send(
-            HttpRequest.newBuilder(function.uri("/"))
+            HttpRequest.newBuilder(recordEvent.function().uri("/"))
                 .header("Content-Type", "application/x-www-form-urlencoded")
                 .POST(HttpRequest.BodyPublishers.ofString("query=x"))
                 .build());
@@ -652,7 +645,11 @@ class RecordEventIT {
     body.put("variables", Map.of("events", List.of(event("log.check", "written"))));
 
     Response response =
-        post("/", JSON.writeValueAsString(body), "Authorization", "token " + userToken);
+        post(
+            "/",
+            JSON.writeValueAsString(body),
+            "Authorization",
+            "token " + recordEvent.userToken());
 
     assertEquals(200, response.status());
     JsonNode line = awaitLogLine(operation);
@@ -661,14 +658,16 @@ class RecordEventIT {
     assertEquals(1, line.path("events").asInt());
     assertEquals(200, line.path("status").asInt());
     assertTrue(line.path("latencyMs").isNumber());
-    assertFalse(function.output().contains(userToken), "the token is never logged");
+    assertFalse(
+        recordEvent.function().output().contains(recordEvent.userToken()),
+        "the token is never logged");
   }
 
   /** The log line of the request with this operation name; it is written after the response. */
   private static JsonNode awaitLogLine(String operation) throws Exception {
     long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
     while (System.nanoTime() < deadline) {
-      for (String line : function.output().split("\n")) {
+      for (String line : recordEvent.function().output().split("\n")) {
         if (line.startsWith("{") && line.contains(operation)) {
           JsonNode entry = JSON.readTree(line);
           if (operation.equals(entry.path("operation").asText())) {
