@@ -355,7 +355,7 @@ class AdminQueriesIT {
             "[{\"startedAt\":\"2024-05-01T10:00:00.000Z\",\"durationMs\":120,\"exported\":5,"
                 + "\"failed\":1,\"setAside\":2,\"backlog\":3,\"error\":\"gateway unavailable\"}]"),
         status.path("recentRuns"));
-    // The status as the console asks for it, without the kept exported events.
+    // Without the kept exported events, which are counted only when asked for.
     JsonNode withoutKept =
         recordEvent
             .graphQl(

@@ -211,6 +211,7 @@ interface ConsoleBackend {
       long usersOptedOut,
       long backlog,
       Long oldestUnexportedSeconds,
+      long exportedKept,
       long setAside,
       List<ExportRun> recentRuns) {}
 

@@ -34,7 +34,7 @@ final class GraphQlBackend implements ConsoleBackend {
       """
       query ConsoleExport { telemetry {
         exportStatus { enabled usersOverridingOn usersOverridingOff usersOptedOut backlog
-          oldestUnexportedSeconds setAside
+          oldestUnexportedSeconds exportedKept setAside
           recentRuns(first: 20) { startedAt durationMs exported failed setAside backlog error } }
         setAsideEvents(first: 50) { totalCount
           nodes { id setAsideAt reason attempts failures lastError } } } }
@@ -343,6 +343,7 @@ final class GraphQlBackend implements ConsoleBackend {
             status.number("usersOptedOut"),
             status.number("backlog"),
             status.optionalNumber("oldestUnexportedSeconds"),
+            status.number("exportedKept"),
             status.number("setAside"),
             runs),
         setAside.number("totalCount"),

@@ -484,6 +484,7 @@ class ConsolePagesTest {
                 4,
                 17,
                 200L,
+                300,
                 1,
                 List.of(
                     new ExportRun("2024-05-01T10:00:00Z", 812, 40, 1, 1, null, "gateway <down>"),

@@ -263,7 +263,7 @@ final class FakeBackend implements ConsoleBackend {
 
   static ExportOverview exportOverview(boolean enabled, List<SetAsideEvent> setAside) {
     return new ExportOverview(
-        new ExportStatus(enabled, 0, 0, 0, 0, null, setAside.size(), List.of()),
+        new ExportStatus(enabled, 0, 0, 0, 0, null, 0, setAside.size(), List.of()),
         setAside.size(),
         setAside);
   }
