@@ -54,6 +54,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -64,6 +65,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
@@ -106,6 +108,22 @@ public final class Benchmark {
    * with the fast ones, which that flag keeps for comparison.
    */
   private final PostgresDurability durability;
+
+  /**
+   * Server settings beyond the durability ones, from {@code -Dtally.postgres.config} ({@code
+   * name=value} pairs, comma-separated; for example {@code shared_buffers=2560MB}, about what Cloud
+   * SQL gives {@code db-custom-2-7680}). Each run's database line names them.
+   */
+  private static final Map<String, String> SERVER_CONFIG =
+      Arrays.stream(System.getProperty("tally.postgres.config", "").split(","))
+          .filter(setting -> !setting.isBlank())
+          .map(setting -> setting.split("=", 2))
+          .collect(
+              Collectors.toMap(
+                  setting -> setting[0].trim(),
+                  setting -> setting.length > 1 ? setting[1].trim() : "",
+                  (first, second) -> second,
+                  LinkedHashMap::new));
 
   private final Path root;
   final Path work;
@@ -232,9 +250,10 @@ public final class Benchmark {
   private void startServices() throws IOException, SQLException {
     // Cloud SQL's durable settings by default; --fast-database for the fast ones the figures before
     // issue 28 were measured with. Each run says which in its output.
+    EmbeddedPostgres.Builder builder = durability.applyTo(EmbeddedPostgres.builder());
+    SERVER_CONFIG.forEach(builder::setServerConfig);
     postgres =
-        durability
-            .applyTo(EmbeddedPostgres.builder())
+        builder
             .setDataDirectory(work.resolve("postgres"))
             .setPort(FunctionProcess.freePort())
             .start();
@@ -1588,7 +1607,9 @@ public final class Benchmark {
         Statement statement = connection.createStatement()) {
       StringBuilder text =
           new StringBuilder("embedded PostgreSQL ").append(show(statement, "server_version"));
-      for (String setting : durability.serverConfig().keySet()) {
+      Set<String> settings = new LinkedHashSet<>(durability.serverConfig().keySet());
+      settings.addAll(SERVER_CONFIG.keySet());
+      for (String setting : settings) {
         text.append(", ").append(setting).append('=').append(show(statement, setting));
       }
       return text.toString();

@@ -6,13 +6,14 @@ import dev.tally.store.Jdbc;
 import dev.tally.store.StoreException;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.OptionalLong;
 import javax.sql.DataSource;
 
 /**
@@ -25,11 +26,12 @@ import javax.sql.DataSource;
  *
  * <p>Rows are counted in order of their {@code id}, and {@code rolled_up_to} says how far. An id is
  * handed out when a row is inserted, not when its transaction commits, so a row with a lower id can
- * become visible after one with a higher id. Before counting, a refresh therefore takes a brief
- * {@code EXCLUSIVE} lock on {@code event_logs}, which waits for the transactions writing it to end
- * and holds new ones back for that moment; the highest id visible then is a watermark below which
- * no row can still appear. The lock is released at once, and the rows up to the watermark are
- * counted in transactions of at most {@value #CHUNK} ids, which recording does not wait for.
+ * become visible after one with a higher id. Before counting, a refresh therefore reads the highest
+ * visible id and then waits for the transactions writing {@code event_logs} at that moment to end
+ * (they hold a {@code ROW EXCLUSIVE} lock on it from before their first id until they end): a row
+ * at or below that id which was not visible can only be theirs, since any later id is higher. It
+ * takes no lock itself, so recording never waits for a refresh. The rows up to that watermark are
+ * counted in transactions of at most {@value #CHUNK} ids, which recording does not wait for either.
  */
 public final class UsageRollup {
   /** Most ids counted in one transaction. */
@@ -37,8 +39,34 @@ public final class UsageRollup {
 
   private final long chunk;
 
-  /** How long a refresh waits for the lock before it gives up and leaves the rows for later. */
-  static final Duration LOCK_TIMEOUT = Duration.ofSeconds(2);
+  private final Duration writersWait;
+
+  /**
+   * How long a refresh waits for the transactions writing {@code event_logs} to end before it gives
+   * up and leaves the rows for later.
+   */
+  static final Duration WRITERS_WAIT = Duration.ofSeconds(2);
+
+  /**
+   * The transactions other than this one holding the lock that writing {@code event_logs} takes.
+   */
+  private static final String WRITERS =
+      """
+      SELECT coalesce(array_agg(virtualtransaction), '{}')
+      FROM pg_locks
+      WHERE locktype = 'relation'
+        AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+        AND relation = 'event_logs'::regclass
+        AND mode = 'RowExclusiveLock'
+        AND granted
+        AND pid <> pg_backend_pid()
+      """;
+
+  /** Of the given transactions, those still holding that lock. */
+  private static final String STILL_WRITING = WRITERS + "  AND virtualtransaction = ANY (?)\n";
+
+  /** The longest pause between two looks at the writers a refresh waits for. */
+  private static final long MAX_PAUSE_MILLIS = 50;
 
   /**
    * The longest feature, action, client or version the rollups keep, in characters: a rollup key
@@ -218,13 +246,14 @@ public final class UsageRollup {
   private final Clock clock;
 
   public UsageRollup(DataSource dataSource, Clock clock) {
-    this(dataSource, clock, CHUNK);
+    this(dataSource, clock, CHUNK, WRITERS_WAIT);
   }
 
-  UsageRollup(DataSource dataSource, Clock clock, long chunk) {
+  UsageRollup(DataSource dataSource, Clock clock, long chunk, Duration writersWait) {
     this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.chunk = chunk;
+    this.writersWait = Objects.requireNonNull(writersWait, "writersWait");
   }
 
   /**
@@ -232,8 +261,9 @@ public final class UsageRollup {
    *
    * @param counted rows of {@code event_logs} it added to the rollups
    * @param pending rows recorded before it ended that the rollups do not count yet: rows still to
-   *     count when its time ran out, or all new rows when it could not take the lock; -1 when
-   *     {@link #refreshUntil} left some without counting them
+   *     count when its time ran out, or all new rows when a transaction writing {@code event_logs}
+   *     outlasted the wait for them ({@link #WRITERS_WAIT}); -1 when {@link #refreshUntil} left
+   *     some without counting them
    */
   public record Refresh(long counted, long pending) {}
 
@@ -250,16 +280,13 @@ public final class UsageRollup {
       // Every row at or below rolled_up_to was settled when it was counted: nothing new is visible.
       return new Refresh(0, 0);
     }
-    long watermark;
-    try {
-      watermark = watermark();
-    } catch (StoreException e) {
-      if ("55P03".equals(e.sqlState())) {
-        // Recording kept the table busy: count next time, and say how much is left out.
-        return new Refresh(0, rowsAbove(rolledUpTo));
-      }
-      throw e;
+    OptionalLong settled = watermark(writersWait);
+    if (settled.isEmpty()) {
+      // A transaction writing the table outlasted the wait: count next time, and say how much is
+      // left out.
+      return new Refresh(0, rowsAbove(rolledUpTo));
     }
+    long watermark = settled.getAsLong();
     long counted = 0;
     while (true) {
       Chunk step = countChunk(watermark);
@@ -291,15 +318,11 @@ public final class UsageRollup {
     if (maxVisibleId() <= rolledUpTo) {
       return new Refresh(0, 0);
     }
-    long watermark;
-    try {
-      watermark = watermark();
-    } catch (StoreException e) {
-      if ("55P03".equals(e.sqlState())) {
-        return new Refresh(0, -1);
-      }
-      throw e;
+    OptionalLong settled = watermark(Duration.between(clock.instant(), deadline));
+    if (settled.isEmpty()) {
+      return new Refresh(0, -1);
     }
+    long watermark = settled.getAsLong();
     long counted = 0;
     while (clock.instant().isBefore(deadline)) {
       Chunk step = countChunk(watermark);
@@ -331,18 +354,50 @@ public final class UsageRollup {
         connection -> queryLong(connection, "SELECT coalesce(max(id), 0) FROM event_logs"));
   }
 
-  /** The highest id below which no row can still appear: read under the brief exclusive lock. */
-  private long watermark() {
-    return Jdbc.inTransaction(
+  /**
+   * The highest id at or below which no row can still appear: the highest visible id, once the
+   * transactions writing {@code event_logs} when it was read have ended. Empty when one of them is
+   * still open after {@code wait} or this rollup's wait for writers, whichever is shorter.
+   */
+  private OptionalLong watermark(Duration wait) {
+    long giveUp = System.nanoTime() + Math.min(wait.toNanos(), writersWait.toNanos());
+    return Jdbc.withConnection(
         dataSource,
-        "lock event_logs for a moment to find the rows to count",
+        "wait for the events being recorded to find the rows to count",
         connection -> {
-          try (Statement statement = connection.createStatement()) {
-            statement.execute("SET LOCAL lock_timeout = '" + LOCK_TIMEOUT.toMillis() + "ms'");
-            statement.execute("LOCK TABLE event_logs IN EXCLUSIVE MODE");
+          // In this order: a writer that took its id before the highest visible one still holds
+          // its lock when the writers are read, unless it has ended.
+          long highest = queryLong(connection, "SELECT coalesce(max(id), 0) FROM event_logs");
+          List<String> writers = writers(connection, WRITERS);
+          long pause = 1;
+          while (!writers.isEmpty()) {
+            if (System.nanoTime() - giveUp >= 0 || !pause(pause)) {
+              return OptionalLong.empty();
+            }
+            pause = Math.min(MAX_PAUSE_MILLIS, pause * 2);
+            writers = writers(connection, STILL_WRITING, Jdbc.textArray(writers));
           }
-          return queryLong(connection, "SELECT coalesce(max(id), 0) FROM event_logs");
+          return OptionalLong.of(highest);
         });
+  }
+
+  private static List<String> writers(Connection connection, String sql, Object... params)
+      throws SQLException {
+    String[] writers =
+        Jdbc.queryOne(connection, sql, row -> (String[]) row.getArray(1).getArray(), params)
+            .orElseThrow();
+    return List.of(writers);
+  }
+
+  /** Sleeps for {@code millis}; false when interrupted (the interrupt is kept). */
+  private static boolean pause(long millis) {
+    try {
+      Thread.sleep(millis);
+      return true;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
   }
 
   /**

@@ -1,6 +1,8 @@
 package dev.tally.usage;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.tally.event.Actor;
 import dev.tally.event.EventBuilder;
@@ -16,6 +18,7 @@ import dev.tally.testing.TestDatabase;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -23,6 +26,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -78,6 +85,49 @@ class UsageRollupTest {
 
   private UsageRollup rollup() {
     return new UsageRollup(db.dataSource(), clock);
+  }
+
+  /** Inserts one event the way recording does, on {@code connection}, as it is. */
+  private void insertDirectly(Connection connection, String feature, String action)
+      throws Exception {
+    try (PreparedStatement insert =
+        connection.prepareStatement(
+            "INSERT INTO event_logs (event_id, name, feature, action, timestamp,"
+                + " anonymous_user_id, source, version)"
+                + " VALUES (gen_random_uuid(), ?, ?, ?, ?, 'unknown', 'BACKEND', 'x')")) {
+      insert.setString(1, feature + "." + action);
+      insert.setString(2, feature);
+      insert.setString(3, action);
+      insert.setTimestamp(4, java.sql.Timestamp.from(clock.instant()));
+      insert.executeUpdate();
+    }
+  }
+
+  /**
+   * Returns once another session is waiting for the transactions writing event_logs: polling the
+   * locks they hold, or waiting for a lock of its own.
+   */
+  private void awaitRefreshWaitingForWriters() throws Exception {
+    long giveUp = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+    try (Connection connection = db.dataSource().getConnection();
+        PreparedStatement waiting =
+            connection.prepareStatement(
+                "SELECT count(*) FROM pg_stat_activity"
+                    + " WHERE pid <> pg_backend_pid() AND datname = current_database()"
+                    + " AND (query LIKE '%FROM pg_locks%' OR wait_event_type = 'Lock')")) {
+      while (true) {
+        try (ResultSet rs = waiting.executeQuery()) {
+          rs.next();
+          if (rs.getLong(1) > 0) {
+            return;
+          }
+        }
+        if (System.nanoTime() - giveUp >= 0) {
+          fail("no refresh started waiting within a minute");
+        }
+        Thread.sleep(10);
+      }
+    }
   }
 
   /** Events per UTC day and name as event_logs counts them. */
@@ -180,15 +230,7 @@ class UsageRollupTest {
     try (Connection slow = db.dataSource().getConnection()) {
       slow.setAutoCommit(false);
       // Takes the lower id and stays open, as a slow recording transaction would.
-      try (PreparedStatement insert =
-          slow.prepareStatement(
-              "INSERT INTO event_logs (event_id, name, feature, action, timestamp,"
-                  + " anonymous_user_id, source, version)"
-                  + " VALUES (gen_random_uuid(), 'slow.event', 'slow', 'event', ?, 'unknown',"
-                  + " 'BACKEND', 'x')")) {
-        insert.setTimestamp(1, java.sql.Timestamp.from(clock.instant()));
-        insert.executeUpdate();
-      }
+      insertDirectly(slow, "slow", "event");
       record(1, "fast", "event", Actor.user(1));
 
       // The open transaction holds the watermark back: nothing is counted, and it says so.
@@ -204,9 +246,46 @@ class UsageRollupTest {
   }
 
   @Test
+  void refresh_waitingForASlowRecording_neverHoldsBackAnotherOne() throws Exception {
+    UsageRollup patient =
+        new UsageRollup(db.dataSource(), clock, UsageRollup.CHUNK, Duration.ofMinutes(5));
+    ExecutorService refresher = Executors.newSingleThreadExecutor();
+    try (Connection slow = db.dataSource().getConnection()) {
+      slow.setAutoCommit(false);
+      insertDirectly(slow, "slow", "event");
+      record(1, "fast", "event", Actor.user(1));
+      Future<UsageRollup.Refresh> waiting =
+          refresher.submit(() -> patient.refresh(Duration.ofMinutes(5)));
+      awaitRefreshWaitingForWriters();
+
+      // A recording while the refresh waits goes through at once: a refresh that queued a lock on
+      // event_logs behind the slow transaction would hold this insert back past its lock timeout.
+      try (Connection another = db.dataSource().getConnection()) {
+        try (Statement statement = another.createStatement()) {
+          statement.execute("SET lock_timeout = '5s'");
+        }
+        insertDirectly(another, "during", "refresh");
+        try (Statement statement = another.createStatement()) {
+          statement.execute("RESET lock_timeout");
+        }
+      }
+      assertFalse(waiting.isDone(), "the refresh counted before the slow recording committed");
+
+      slow.commit();
+      // Counts the slow row and the one recorded before the refresh; the later one is not in its
+      // watermark.
+      assertEquals(new UsageRollup.Refresh(2, 0), waiting.get(1, TimeUnit.MINUTES));
+    } finally {
+      refresher.shutdownNow();
+    }
+    assertEquals(new UsageRollup.Refresh(1, 0), rollup().refresh(Duration.ofSeconds(30)));
+    assertEquals(countedInEventLogs(), countedInRollups());
+  }
+
+  @Test
   void refresh_stopsAtItsBudgetAndReportsWhatIsLeft() throws Exception {
     record(5, "search", "submitted", Actor.user(1));
-    UsageRollup small = new UsageRollup(db.dataSource(), clock, 2);
+    UsageRollup small = new UsageRollup(db.dataSource(), clock, 2, UsageRollup.WRITERS_WAIT);
 
     UsageRollup.Refresh first = small.refresh(Duration.ZERO);
     UsageRollup.Refresh rest = small.refresh(Duration.ofSeconds(30));
