@@ -30,6 +30,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -242,6 +243,48 @@ class UsageRollupTest {
     UsageRollup.Refresh after = rollup().refresh(Duration.ofSeconds(30));
 
     assertEquals(new UsageRollup.Refresh(2, 0), after);
+    assertEquals(countedInEventLogs(), countedInRollups());
+  }
+
+  @Test
+  void refreshesWhileFourClientsRecord_countEveryEventExactlyOnce() throws Exception {
+    int clients = 4;
+    int batches = 40;
+    ExecutorService pool = Executors.newFixedThreadPool(clients + 1);
+    try {
+      List<Future<?>> recorders = new ArrayList<>();
+      for (int c = 0; c < clients; c++) {
+        Actor actor = Actor.user(c + 1);
+        recorders.add(
+            pool.submit(
+                () -> {
+                  for (int b = 0; b < batches; b++) {
+                    record(5, "load", List.of("viewed", "clicked", "closed").get(b % 3), actor);
+                  }
+                  return null;
+                }));
+      }
+      AtomicBoolean recording = new AtomicBoolean(true);
+      Future<Long> refreshes =
+          pool.submit(
+              () -> {
+                long counted = 0;
+                while (recording.get()) {
+                  counted += rollup().refresh(Duration.ofSeconds(30)).counted();
+                }
+                return counted;
+              });
+      for (Future<?> recorder : recorders) {
+        recorder.get(2, TimeUnit.MINUTES);
+      }
+      recording.set(false);
+      long countedMeanwhile = refreshes.get(2, TimeUnit.MINUTES);
+      long countedAfter = rollup().refresh(Duration.ofSeconds(30)).counted();
+
+      assertEquals(clients * batches * 5L, countedMeanwhile + countedAfter);
+    } finally {
+      pool.shutdownNow();
+    }
     assertEquals(countedInEventLogs(), countedInRollups());
   }
 
