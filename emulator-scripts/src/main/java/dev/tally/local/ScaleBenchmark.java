@@ -101,6 +101,8 @@ final class ScaleBenchmark {
   private static final class Figures {
     Benchmark.Load ingest10;
     Benchmark.Load ingest100;
+    Benchmark.Load ingestAgain10;
+    Benchmark.Load ingestAgain100;
     double exportPerSecond;
     List<Double> exportRuns = new ArrayList<>();
     long cleanupRows;
@@ -378,20 +380,25 @@ final class ScaleBenchmark {
     String body100 = Benchmark.mutation(100);
     Benchmark.Request send10 = i -> Benchmark.send(http, uri, body10);
 
-    // Ingest, as the ingest rows measure it.
+    Benchmark.Request send100 = i -> Benchmark.send(http, uri, body100);
+
+    // Ingest, as the ingest rows measure it, with the database's waits sampled meanwhile.
     if (step("ingest")) {
-      b.execute("CHECKPOINT");
-      figures.ingest10 = b.load(4, 10, recordEvent.pid(), send10);
-      print("ingest batch 10 x 4", figures.ingest10);
-      b.execute("CHECKPOINT");
-      figures.ingest100 =
-          b.load(4, 100, recordEvent.pid(), i -> Benchmark.send(http, uri, body100));
-      print("ingest batch 100 x 4", figures.ingest100);
+      Benchmark.Load[] loads = ingest(send10, send100, recordEvent, "");
+      figures.ingest10 = loads[0];
+      figures.ingest100 = loads[1];
       stats();
     }
 
     if (step("export")) {
       export(figures, export, full);
+    }
+    if (full && step("ingest") && step("export")) {
+      // The same loads once the export runs have gone by: whether the ingest figures above are
+      // the table's size or the state the prefill and the first count leave.
+      Benchmark.Load[] loads = ingest(send10, send100, recordEvent, " again, after the export");
+      figures.ingestAgain10 = loads[0];
+      figures.ingestAgain100 = loads[1];
     }
     if (step("cleanup")) {
       cleanup(figures, recordEvent, send10, full);
@@ -403,6 +410,29 @@ final class ScaleBenchmark {
       retention(figures, recordEvent, send10, full);
     }
     return figures;
+  }
+
+  /** Ingest at batch 10 and 100 x 4, each after a checkpoint; prints them and the waits sampled. */
+  private Benchmark.Load[] ingest(
+      Benchmark.Request send10, Benchmark.Request send100, FunctionProcess recordEvent, String when)
+      throws Exception {
+    Benchmark.Load[] loads = new Benchmark.Load[2];
+    Task task =
+        during(
+            () -> {
+              b.execute("CHECKPOINT");
+              loads[0] = b.load(4, 10, recordEvent.pid(), send10);
+              print("ingest batch 10 x 4" + when, loads[0]);
+              b.execute("CHECKPOINT");
+              loads[1] = b.load(4, 100, recordEvent.pid(), send100);
+              print("ingest batch 100 x 4" + when, loads[1]);
+              return 0L;
+            });
+    task.result();
+    String text = "waits sampled during the ingest" + when + ": " + task.waits;
+    System.out.println("  " + text);
+    notes.add(text);
+    return loads;
   }
 
   /**
@@ -959,6 +989,22 @@ final class ScaleBenchmark {
         f0(empty.ingest100.eventsPerSecond()) + " (" + f1(empty.ingest100.p99Millis()) + ")",
         f0(full.ingest100.eventsPerSecond()) + " (" + f1(full.ingest100.p99Millis()) + ")",
         pct(full.ingest100.eventsPerSecond(), empty.ingest100.eventsPerSecond()));
+    if (full.ingestAgain10 != null) {
+      row(
+          "the same two loads again, after the export runs: events/s (p99 ms)",
+          "",
+          f0(full.ingestAgain10.eventsPerSecond())
+              + " ("
+              + f1(full.ingestAgain10.p99Millis())
+              + "), "
+              + f0(full.ingestAgain100.eventsPerSecond())
+              + " ("
+              + f1(full.ingestAgain100.p99Millis())
+              + ")",
+          pct(full.ingestAgain10.eventsPerSecond(), empty.ingest10.eventsPerSecond())
+              + ", "
+              + pct(full.ingestAgain100.eventsPerSecond(), empty.ingest100.eventsPerSecond()));
+    }
     row(
         String.format(
             Locale.ROOT,
