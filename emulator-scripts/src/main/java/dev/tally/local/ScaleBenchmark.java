@@ -233,10 +233,10 @@ final class ScaleBenchmark {
   /**
    * Lets the database finish what the console's first count set off before the figures at scale are
    * measured: vacuums and analyzes the tables the count filled (autovacuum would, a minute or more
-   * later, in the middle of a measurement), waits for any autovacuum worker still under way (at most
-   * 30 minutes), and checkpoints. Prints what it found and how long it took. (At 50 M rows it found
-   * no autovacuum under way, and the ingest after it stayed below the empty rate: BENCHMARKS.md,
-   * "Fifty million rows, second run".)
+   * later, in the middle of a measurement), waits for any autovacuum worker still under way (at
+   * most 30 minutes), and checkpoints. Prints what it found and how long it took. (At 50 M rows it
+   * found no autovacuum under way, and the ingest after it stayed below the empty rate:
+   * BENCHMARKS.md, "Fifty million rows, second run".)
    */
   private void settle() throws InterruptedException {
     long start = System.nanoTime();
